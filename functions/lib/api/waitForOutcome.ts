@@ -1,0 +1,21 @@
+import type { TransactionStore } from '../store/TransactionStore.ts';
+import { isTerminal, type Transaction } from '../transactions/model.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Re-reads a transaction until it is terminal or `waitMs` has passed; returns the last state seen. */
+export async function waitForOutcome(
+  transactions: TransactionStore,
+  tx: Transaction,
+  waitMs: number,
+): Promise<Transaction> {
+  const deadline = Date.now() + waitMs;
+  let current = tx;
+  let pause = 25;
+  while (!isTerminal(current.status) && Date.now() + pause < deadline) {
+    await sleep(pause);
+    pause = Math.min(pause * 2, 250);
+    current = (await transactions.get(tx.id)) ?? current;
+  }
+  return current;
+}

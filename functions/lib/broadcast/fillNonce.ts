@@ -1,0 +1,85 @@
+import { type Hex, keccak256, type PublicClient, parseTransaction } from 'viem';
+import { classifyRpcError } from '../chain/classifyRpcError.ts';
+import type { Filler } from '../store/NonceStore.ts';
+import type { BroadcastDeps } from './BroadcastDeps.ts';
+
+export type FillResult = {
+  filler: Filler;
+  /** sent: the node took the filler; taken: something else already holds the nonce; later: the sweep re-sends it. */
+  outcome: 'sent' | 'taken' | 'later';
+  error?: string;
+};
+
+const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
+
+/**
+ * Uses up `nonce` with a zero-value transfer to the sender itself, so that the transactions
+ * behind it are not blocked. The filler is recorded (once per nonce) before it is sent, and its
+ * fees outbid `replacing` (the failed transaction's bytes) so it replaces them if they linger in a pool.
+ */
+export async function fillNonce(
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings'>,
+  client: PublicClient,
+  params: { chainId: number; nonce: number; reason: string; forId?: string; replacing?: Hex },
+): Promise<FillResult> {
+  const current = await deps.fees.get(params.chainId, client);
+  let maxFeePerGas = current.maxFeePerGas * 2n;
+  let maxPriorityFeePerGas = current.maxPriorityFeePerGas * 2n;
+  if (params.replacing) {
+    const old = parseTransaction(params.replacing);
+    // Replacement needs a bump of at least 10% on both fees in most clients; take 25%.
+    if (old.maxFeePerGas) maxFeePerGas = maxBig(maxFeePerGas, (old.maxFeePerGas * 125n) / 100n);
+    if (old.maxPriorityFeePerGas)
+      maxPriorityFeePerGas = maxBig(maxPriorityFeePerGas, (old.maxPriorityFeePerGas * 125n) / 100n);
+    if (old.gasPrice) maxFeePerGas = maxBig(maxFeePerGas, (old.gasPrice * 125n) / 100n);
+  }
+  if (maxPriorityFeePerGas > maxFeePerGas) maxFeePerGas = maxPriorityFeePerGas;
+  const rawTx = await deps.signer.signTransaction({
+    chainId: params.chainId,
+    type: 'eip1559',
+    to: deps.signer.address,
+    value: 0n,
+    gas: 21_000n,
+    nonce: params.nonce,
+    maxFeePerGas,
+    maxPriorityFeePerGas,
+  });
+  const filler = await deps.nonces.createFiller({
+    chainId: params.chainId,
+    from: deps.signer.address,
+    nonce: params.nonce,
+    rawTx,
+    txHash: keccak256(rawTx),
+    reason: params.reason,
+    createdAt: deps.now().toISOString(),
+    ...(params.forId ? { forId: params.forId } : {}),
+  });
+  return sendFiller(client, filler, deps.settings.rpcErrorRules);
+}
+
+/** Sends a recorded filler's bytes (again); safe to repeat. */
+export async function sendFiller(
+  client: PublicClient,
+  filler: Filler,
+  rules?: BroadcastDeps['settings']['rpcErrorRules'],
+): Promise<FillResult> {
+  const sent = await resendRaw(client, filler.rawTx as Hex, rules);
+  return { filler, ...sent };
+}
+
+/** Sends bytes that were signed and stored before; an answer that the nonce is taken is not an error. */
+export async function resendRaw(
+  client: PublicClient,
+  rawTx: Hex,
+  rules?: BroadcastDeps['settings']['rpcErrorRules'],
+): Promise<Omit<FillResult, 'filler'>> {
+  try {
+    await client.sendRawTransaction({ serializedTransaction: rawTx });
+    return { outcome: 'sent' };
+  } catch (error) {
+    const c = classifyRpcError(error, rules);
+    if (c.class === 'known') return { outcome: 'sent' };
+    if (c.class === 'nonceUsed' || c.class === 'replacement') return { outcome: 'taken', error: c.reason };
+    return { outcome: 'later', error: c.reason };
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** Anvil's first dev account: a public, well-known test key, only ever used against a local chain. */
+export const anvilDevKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalUrl = z
+  .string()
+  .url()
+  .optional()
+  .or(z.literal('').transform(() => undefined));
+
+const schema = z
+  .object({
+    PORT: intFrom(0, 65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    CHAIN_ID: intFrom(1, 2 ** 53 - 1).default(31337),
+    RPC_URL: optionalUrl,
+    AWS_ENDPOINT_URL: optionalUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
+    AWS_ENDPOINT_URL_SQS: optionalUrl,
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    TABLE_NAME: z.string().min(3).default('transactions'),
+    // Emulators' queue URLs are not always WHATWG URLs (fauxqs: sqs.<region>.<host>); the SDK only needs them as ids.
+    REQUESTS_QUEUE_URL: z.string().min(1).optional(),
+    RETRY_QUEUE_URL: z.string().min(1).optional(),
+    RESPONSES_QUEUE_URL: z.string().min(1).optional(),
+    SIGNER_PRIVATE_KEY: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key')
+      .default(anvilDevKey),
+    KMS_KEY_ID: z.string().min(1).optional(),
+    WORKERS: intFrom(1, 256).default(8),
+    BATCH_SIZE: intFrom(1, 10).default(10),
+    MAX_ATTEMPTS: intFrom(1, 20).default(3),
+    RETRY_BASE_SECONDS: intFrom(0, 900).default(2),
+    RETRY_CAP_SECONDS: intFrom(0, 900).default(60),
+    STALE_AFTER_SECONDS: intFrom(1, 86_400).default(60),
+    SWEEP_INTERVAL_SECONDS: intFrom(1, 3600).default(30),
+    SIGNING_LEASE_SECONDS: intFrom(1, 900).default(30),
+    VISIBILITY_TIMEOUT_SECONDS: intFrom(1, 43_200).default(30),
+    BROADCAST_WAIT_MS: intFrom(0, 25_000).default(5000),
+    RPC_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
+    FEE_CACHE_MS: intFrom(0, 60_000).default(1000),
+    DATA_DIR: z.string().min(1).default('.data'),
+    LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
+  })
+  .refine((c) => c.RETRY_BASE_SECONDS <= c.RETRY_CAP_SECONDS, {
+    path: ['RETRY_BASE_SECONDS'],
+    message: 'must not exceed RETRY_CAP_SECONDS',
+  });
+
+export type Config = z.infer<typeof schema>;
+
+/** A configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; a wrong value throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const levelFromEnv = env.LOG_LEVEL?.toUpperCase();
+  const parsed = schema.safeParse({ ...env, LOG_LEVEL: levelFromEnv });
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Reads a required value that the runtime (Lambda env or the local runner) must provide. */
+export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
+  const value = config[key];
+  if (value === undefined || value === null) throw new ConfigError(`${String(key)} is required`);
+  return value as NonNullable<Config[K]>;
+}

@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { type FieldIssue, ValidationError } from './AppError.ts';
+
+/** Turns zod's issues into one ValidationError that names every wrong field. */
+export function fromZodError(error: z.ZodError, what: string): ValidationError {
+  const details: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) details.push({ path: base ? `${base}.${key}` : key, message: 'unknown field' });
+    } else {
+      details.push({ path: base || 'body', message: issue.message });
+    }
+  }
+  const fields = [...new Set(details.map((d) => d.path))].join(', ');
+  return new ValidationError(`${what} is invalid: check ${fields}`, details);
+}

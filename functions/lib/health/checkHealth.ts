@@ -1,0 +1,42 @@
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ChainRegistry } from '../chain/ChainRegistry.ts';
+
+export type Health = { ok: boolean; checks: Record<string, string> };
+
+const describe = (error: unknown) => (error instanceof Error ? error.name : 'error');
+
+/** Asks the table, each queue and each chain to answer; healthy only when all of them do. */
+export async function checkHealth(deps: {
+  dynamo: DynamoDBClient;
+  sqs: SQSClient;
+  tableName: string;
+  queueUrls: Record<string, string>;
+  chains: ChainRegistry;
+}): Promise<Health> {
+  const probes: Array<[string, () => Promise<unknown>]> = [
+    ['table', () => deps.dynamo.send(new DescribeTableCommand({ TableName: deps.tableName }))],
+    ...Object.entries(deps.queueUrls).map(([name, url]): [string, () => Promise<unknown>] => [
+      `queue:${name}`,
+      () => deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })),
+    ]),
+    ...deps.chains.chainIds().map((id): [string, () => Promise<unknown>] => [
+      `chain:${id}`,
+      async () => {
+        const answered = await deps.chains.client(id).getChainId();
+        if (answered !== id) throw new Error(`the RPC answers chain ${answered}`);
+      },
+    ]),
+  ];
+  const results = await Promise.all(
+    probes.map(async ([name, probe]) => {
+      try {
+        await probe();
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, `unavailable (${describe(error)})`] as const;
+      }
+    }),
+  );
+  return { ok: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
+}

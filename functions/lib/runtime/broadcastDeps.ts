@@ -1,0 +1,26 @@
+import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
+import { createFeeCache } from '../chain/createFeeCache.ts';
+import type { Runtime } from './createRuntime.ts';
+
+/** The broadcaster's dependencies from the runtime's clients. */
+export function broadcastDeps(runtime: Runtime): BroadcastDeps {
+  const { config } = runtime;
+  return {
+    transactions: runtime.transactions,
+    nonces: runtime.nonces,
+    chains: runtime.chains,
+    fees: createFeeCache(config.FEE_CACHE_MS),
+    signer: runtime.signer(),
+    retryQueue: runtime.queues.retry,
+    responses: runtime.queues.responses,
+    settings: {
+      maxAttempts: config.MAX_ATTEMPTS,
+      retryBaseSeconds: config.RETRY_BASE_SECONDS,
+      retryCapSeconds: config.RETRY_CAP_SECONDS,
+      leaseSeconds: config.SIGNING_LEASE_SECONDS,
+    },
+    logger: runtime.logger,
+    now: () => new Date(),
+    random: Math.random,
+  };
+}

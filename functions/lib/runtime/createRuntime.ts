@@ -1,0 +1,65 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Hex } from 'viem';
+import type { Signer } from '../broadcast/BroadcastDeps.ts';
+import { type ChainRegistry, createChainRegistry } from '../chain/ChainRegistry.ts';
+import { createLocalSigner } from '../chain/createLocalSigner.ts';
+import { type Config, required } from '../config/loadConfig.ts';
+import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
+import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
+import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
+
+/** The clients and stores of one process, built once from the configuration. */
+export type Runtime = {
+  config: Config;
+  logger: Logger;
+  dynamo: DynamoDBClient;
+  sqs: SQSClient;
+  transactions: TransactionStore;
+  nonces: NonceStore;
+  chains: ChainRegistry;
+  queues: { requests: QueueSender; retry: QueueSender; responses: QueueSender };
+  queueUrls: { requests: string; retry: string; responses: string };
+  signer: () => Signer;
+};
+
+/** Builds the clients once; a missing value fails here, at cold start, naming the variable. */
+export function createRuntime(config: Config, serviceName: string): Runtime {
+  const endpoint = (url: string | undefined) => (url ? { endpoint: url } : {});
+  const dynamo = new DynamoDBClient({
+    region: config.AWS_REGION,
+    ...endpoint(config.AWS_ENDPOINT_URL_DYNAMODB ?? config.AWS_ENDPOINT_URL),
+  });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const sqs = new SQSClient({
+    region: config.AWS_REGION,
+    ...endpoint(config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL),
+  });
+  const queueUrls = {
+    requests: required(config, 'REQUESTS_QUEUE_URL'),
+    retry: required(config, 'RETRY_QUEUE_URL'),
+    responses: required(config, 'RESPONSES_QUEUE_URL'),
+  };
+  let signer: Signer | undefined;
+  return {
+    config,
+    logger: new Logger({ serviceName, logLevel: config.LOG_LEVEL }),
+    dynamo,
+    sqs,
+    transactions: createTransactionStore(doc, config.TABLE_NAME),
+    nonces: createNonceStore(doc, config.TABLE_NAME),
+    chains: createChainRegistry({ [config.CHAIN_ID]: required(config, 'RPC_URL') }, config.RPC_TIMEOUT_MS),
+    queues: {
+      requests: createQueueSender(sqs, queueUrls.requests),
+      retry: createQueueSender(sqs, queueUrls.retry),
+      responses: createQueueSender(sqs, queueUrls.responses),
+    },
+    queueUrls,
+    signer() {
+      signer ??= createLocalSigner(config.SIGNER_PRIVATE_KEY as Hex);
+      return signer;
+    },
+  };
+}

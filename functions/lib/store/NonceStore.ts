@@ -1,0 +1,210 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './isConditionFailure.ts';
+import { senderKeyOf } from './tableDesign.ts';
+
+export type NonceCounter = { chainId: number; from: string; next: number; allocatedAt: number };
+
+/** A zero-value self-transfer that uses up a nonce nothing else will use. Signed once per nonce. */
+export type Filler = {
+  chainId: number;
+  from: string;
+  nonce: number;
+  rawTx: string;
+  txHash: string;
+  reason: string;
+  forId?: string;
+  createdAt: string;
+};
+
+/** What holds one nonce of a sender: a signed transaction of ours, or a filler. */
+export type NonceHolder =
+  | { kind: 'tx'; nonce: number; id: string; status: string; rawTx: string; txHash: string; signedAt: string }
+  | { kind: 'filler'; nonce: number; rawTx: string; txHash: string; createdAt: string };
+
+/** Nonce counters per (chain, sender), fillers, and which record holds which nonce. */
+export type NonceStore = {
+  allocate(chainId: number, from: string, seed: () => Promise<number>, now: number): Promise<number>;
+  raiseFloor(chainId: number, from: string, floor: number): Promise<void>;
+  counters(): Promise<NonceCounter[]>;
+  holders(chainId: number, from: string, lowest: number, highest: number): Promise<NonceHolder[]>;
+  createFiller(filler: Filler): Promise<Filler>;
+};
+
+const counterKey = (chainId: number, from: string) => ({ pk: `nonce#${senderKeyOf(chainId, from)}` });
+const fillerKey = (chainId: number, from: string, nonce: number) => ({
+  pk: `filler#${senderKeyOf(chainId, from)}#${nonce}`,
+});
+
+/** Nonce bookkeeping on DynamoDB with single-item conditional writes only. */
+export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string): NonceStore {
+  const TableName = tableName;
+
+  async function takeNext(chainId: number, from: string, now: number): Promise<number | undefined> {
+    try {
+      const out = await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: counterKey(chainId, from),
+          UpdateExpression: 'SET #next = #next + :one, allocatedAt = :now',
+          ConditionExpression: 'attribute_exists(#next)', // -- seeded from the chain first
+          ExpressionAttributeNames: { '#next': 'next' },
+          ExpressionAttributeValues: { ':one': 1, ':now': now },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return Number(out.Attributes?.next);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  return {
+    async allocate(chainId, from, seed, now) {
+      const taken = await takeNext(chainId, from, now);
+      if (taken !== undefined) return taken;
+      const start = await seed();
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...counterKey(chainId, from),
+              kind: 'counter',
+              sortKey: senderKeyOf(chainId, from),
+              chainId,
+              from,
+              next: start,
+              allocatedAt: now,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)', // -- another worker may have seeded it
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const afterSeed = await takeNext(chainId, from, now);
+      if (afterSeed === undefined) throw new Error(`nonce counter for ${from} on ${chainId} vanished`);
+      return afterSeed;
+    },
+
+    async raiseFloor(chainId, from, floor) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: counterKey(chainId, from),
+            UpdateExpression: 'SET #next = :floor',
+            ConditionExpression: '#next < :floor', // -- the counter only moves up
+            ExpressionAttributeNames: { '#next': 'next' },
+            ExpressionAttributeValues: { ':floor': floor },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async counters() {
+      const found: NonceCounter[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'byKind',
+            KeyConditionExpression: 'kind = :kind',
+            ExpressionAttributeValues: { ':kind': 'counter' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          found.push({
+            chainId: Number(item.chainId),
+            from: String(item.from),
+            next: Number(item.next),
+            allocatedAt: Number(item.allocatedAt ?? 0),
+          });
+        }
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return found;
+    },
+
+    async holders(chainId, from, lowest, highest) {
+      const found: NonceHolder[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'bySender',
+            KeyConditionExpression: 'senderKey = :sender AND nonce BETWEEN :low AND :high',
+            ExpressionAttributeValues: {
+              ':sender': senderKeyOf(chainId, from),
+              ':low': lowest,
+              ':high': highest,
+            },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const common = { nonce: Number(item.nonce), rawTx: String(item.rawTx), txHash: String(item.txHash) };
+          found.push(
+            item.kind === 'filler'
+              ? { kind: 'filler', ...common, createdAt: String(item.createdAt) }
+              : {
+                  kind: 'tx',
+                  ...common,
+                  id: String(item.id),
+                  status: String(item.status),
+                  signedAt: String(item.signedAt),
+                },
+          );
+        }
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return found;
+    },
+
+    async createFiller(filler) {
+      const key = fillerKey(filler.chainId, filler.from, filler.nonce);
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...key,
+              kind: 'filler',
+              sortKey: `${filler.createdAt}#${filler.txHash}`,
+              senderKey: senderKeyOf(filler.chainId, filler.from),
+              ...filler,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)', // -- one filler per nonce, signed once
+          }),
+        );
+        return filler;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const out = await doc.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
+        const item = out.Item ?? {};
+        return {
+          chainId: Number(item.chainId),
+          from: String(item.from),
+          nonce: Number(item.nonce),
+          rawTx: String(item.rawTx),
+          txHash: String(item.txHash),
+          reason: String(item.reason),
+          createdAt: String(item.createdAt),
+          ...(item.forId ? { forId: String(item.forId) } : {}),
+        };
+      }
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Hex } from 'viem';
+import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
+import { fillNonce, resendRaw } from '../broadcast/fillNonce.ts';
+import type { ChainRegistry } from '../chain/ChainRegistry.ts';
+import type { NonceHolder, NonceStore } from '../store/NonceStore.ts';
+
+export type GapReport = {
+  chainId: number;
+  from: string;
+  mined: number;
+  next: number;
+  filled: number[];
+  resent: number[];
+};
+
+/** How many nonces past the chain's mined nonce one sweep looks at per sender. */
+const window = 500;
+
+/**
+ * Keeps every sender moving. For each nonce counter it compares the chain's mined nonce with the
+ * nonces our records hold: a nonce nothing holds, taken long enough ago that no worker can still
+ * store it (older than two signing leases), is filled; the lowest unmined nonce's bytes are sent
+ * again (same bytes, so harmless) in case the node dropped them; a chain ahead of the counter
+ * raises the counter.
+ */
+export async function fillNonceGaps(
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings'> & {
+    chains: ChainRegistry;
+    nonces: NonceStore;
+    logger: Logger;
+  },
+): Promise<GapReport[]> {
+  const reports: GapReport[] = [];
+  const now = deps.now().getTime();
+  const settledBefore = now - 2 * deps.settings.leaseSeconds * 1000;
+  for (const counter of await deps.nonces.counters()) {
+    if (counter.from.toLowerCase() !== deps.signer.address.toLowerCase()) continue;
+    if (!deps.chains.chainIds().includes(counter.chainId)) continue;
+    const client = deps.chains.client(counter.chainId);
+    const mined = await client.getTransactionCount({ address: counter.from as Hex, blockTag: 'latest' });
+    const report: GapReport = {
+      chainId: counter.chainId,
+      from: counter.from,
+      mined,
+      next: counter.next,
+      filled: [],
+      resent: [],
+    };
+    reports.push(report);
+    if (mined > counter.next) {
+      await deps.nonces.raiseFloor(counter.chainId, counter.from, mined);
+      continue;
+    }
+    if (mined === counter.next) continue;
+    const highest = Math.min(counter.next - 1, mined + window - 1);
+    const holders = await deps.nonces.holders(counter.chainId, counter.from, mined, highest);
+    const byNonce = new Map<number, NonceHolder[]>();
+    for (const h of holders) byNonce.set(h.nonce, [...(byNonce.get(h.nonce) ?? []), h]);
+    const settledAt = (h: NonceHolder) => Date.parse(h.kind === 'tx' ? h.signedAt : h.createdAt);
+    // Every nonce below one stored before `settledBefore` was taken before it, so no worker still holds it.
+    const settledUpTo = Math.max(
+      counter.allocatedAt < settledBefore ? counter.next - 1 : -1,
+      ...holders.filter((h) => settledAt(h) < settledBefore).map((h) => h.nonce - 1),
+    );
+    for (let nonce = mined; nonce <= Math.min(highest, settledUpTo); nonce++) {
+      const held = byNonce.get(nonce) ?? [];
+      if (held.length === 0) {
+        const fill = await fillNonce(deps, client, {
+          chainId: counter.chainId,
+          nonce,
+          reason: `nonce ${nonce} was taken but never used`,
+        });
+        report.filled.push(nonce);
+        deps.logger.warn('filled a nonce gap', {
+          chainId: counter.chainId,
+          nonce,
+          filler: fill.filler.txHash,
+          outcome: fill.outcome,
+        });
+      } else if (nonce === mined) {
+        for (const h of held) {
+          if (h.kind === 'tx' && h.status !== 'success') continue; // its own retries send it
+          await resendRaw(client, h.rawTx as Hex, deps.settings.rpcErrorRules);
+          report.resent.push(nonce);
+        }
+      }
+    }
+  }
+  return reports;
+}

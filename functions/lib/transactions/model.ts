@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+export const statuses = ['pending', 'retrying', 'success', 'failed'] as const;
+export type Status = (typeof statuses)[number];
+
+export const terminalStatuses: readonly Status[] = ['success', 'failed'];
+export const openStatuses: readonly Status[] = ['pending', 'retrying'];
+
+/** True once nothing may change the status again. */
+export function isTerminal(status: Status): boolean {
+  return terminalStatuses.includes(status);
+}
+
+export const attemptSchema = z.object({
+  attempt: z.number().int().min(1),
+  at: z.string(),
+  outcome: z.enum(['success', 'retrying', 'failed']),
+  error: z.string().optional(),
+});
+export type Attempt = z.infer<typeof attemptSchema>;
+
+/** The stored transaction, as the store returns it. */
+export const transactionSchema = z.object({
+  id: z.string(),
+  status: z.enum(statuses),
+  message: z.string(),
+  attempts: z.number().int().min(0),
+  chainId: z.number().int(),
+  to: z.string(),
+  value: z.string(),
+  data: z.string(),
+  gas: z.string().optional(),
+  from: z.string().optional(),
+  nonce: z.number().int().optional(),
+  txHash: z.string().optional(),
+  rawTx: z.string().optional(),
+  signedAt: z.string().optional(),
+  filledBy: z.string().optional(),
+  history: z.array(attemptSchema).default([]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Transaction = z.infer<typeof transactionSchema>;
+
+/** What a client sees of a transaction: everything but the internals of signing. */
+export type TransactionView = Omit<Transaction, 'rawTx' | 'signedAt' | 'gas' | 'from' | 'nonce' | 'txHash'> & {
+  gas: string | null;
+  from: string | null;
+  nonce: number | null;
+  txHash: string | null;
+};
+
+/** Shapes a stored transaction for an HTTP answer. */
+export function toView(tx: Transaction): TransactionView {
+  const { rawTx: _raw, signedAt: _signed, ...rest } = tx;
+  return {
+    ...rest,
+    gas: tx.gas ?? null,
+    from: tx.from ?? null,
+    nonce: tx.nonce ?? null,
+    txHash: tx.txHash ?? null,
+  };
+}

@@ -1,0 +1,21 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { loadConfig } from './lib/config/loadConfig.ts';
+import { parseRecord } from './lib/queue/parseRecord.ts';
+import { createRuntime } from './lib/runtime/createRuntime.ts';
+import { responseMessageSchema } from './lib/transactions/messages.ts';
+import { recordOutcome } from './lib/updater/recordOutcome.ts';
+
+const runtime = createRuntime(loadConfig(), 'updater');
+const staleAfterMs = runtime.config.STALE_AFTER_SECONDS * 1000;
+const processor = new BatchProcessor(EventType.SQS);
+
+const recordHandler = async (record: SQSRecord) => {
+  const response = parseRecord(record, responseMessageSchema);
+  const result = await recordOutcome(runtime.transactions, response, staleAfterMs, new Date());
+  runtime.logger.info('response recorded', { transactionId: response.id, status: response.status, result });
+};
+
+/** Consumes the responses queue and moves each transaction's status forward. */
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, recordHandler, processor, { processInParallel: true, throwOnFullBatchFailure: false });

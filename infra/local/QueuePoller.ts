@@ -1,0 +1,119 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Pool } from './createPool.ts';
+
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+
+export type PollerOptions = {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  handler: SqsHandler;
+  pool: Pool;
+  pollers: number;
+  batchSize: number;
+  visibilityTimeoutSeconds: number;
+  logger: Logger;
+};
+
+/** Builds the event Lambda's SQS event source mapping would deliver. */
+function toEvent(messages: Message[], queueArn: string): SQSEvent {
+  return {
+    Records: messages.map((m) => ({
+      messageId: m.MessageId ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      body: m.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+/**
+ * Polls one queue and invokes a handler as Lambda's event source mapping does: batches of up to
+ * `batchSize`, at most the pool's size of invocations at once, deletes only the records the handler
+ * did not report in `batchItemFailures`, and leaves the rest to come back after the visibility timeout.
+ */
+export class QueuePoller {
+  readonly #options: PollerOptions;
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #abort = new AbortController();
+
+  constructor(options: PollerOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#running = true;
+    for (let i = 0; i < this.#options.pollers; i++) this.#loops.push(this.#loop());
+  }
+
+  /** Stops receiving, and waits for the invocations in flight to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#abort.abort();
+    await Promise.all(this.#loops);
+  }
+
+  async #loop(): Promise<void> {
+    const o = this.#options;
+    while (this.#running) {
+      let messages: Message[];
+      try {
+        const out = await o.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: o.queueUrl,
+            MaxNumberOfMessages: o.batchSize,
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: o.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          }),
+          { abortSignal: this.#abort.signal },
+        );
+        messages = out.Messages ?? [];
+      } catch (error) {
+        if (!this.#running) return;
+        o.logger.warn('receive failed; polling again', { queueUrl: o.queueUrl, error });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      await o.pool.run(() => this.#invoke(messages));
+    }
+  }
+
+  async #invoke(messages: Message[]): Promise<void> {
+    const o = this.#options;
+    let failed: Set<string>;
+    try {
+      const result = await o.handler(toEvent(messages, o.queueArn));
+      failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      o.logger.error('invocation failed; the whole batch returns after its visibility timeout', { error });
+      return;
+    }
+    const done = messages.filter((m) => m.MessageId && !failed.has(m.MessageId));
+    if (done.length === 0) return;
+    try {
+      await o.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: o.queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+        }),
+      );
+    } catch (error) {
+      o.logger.warn('delete failed; the messages will be delivered again', { error });
+    }
+  }
+}

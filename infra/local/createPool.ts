@@ -1,0 +1,21 @@
+/** A fixed number of slots: the local stand-in for a function's concurrency limit. */
+export type Pool = { run<T>(task: () => Promise<T>): Promise<T> };
+
+/** Runs at most `size` tasks at once; the rest wait their turn in order. */
+export function createPool(size: number): Pool {
+  let busy = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async run(task) {
+      if (busy >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+      else busy++;
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else busy--;
+      }
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
+
+export type QueueUrls = { requests: string; retry: string; responses: string };
+
+/** Creates the table if it is missing (dynalite keeps it on disk across restarts). */
+export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
+    await dynamo.send(new CreateTableCommand(tableDefinition(tableName)));
+  }
+}
+
+/**
+ * Creates the three queues, each with a dead-letter queue after `maxReceiveCount` deliveries,
+ * as the CDK stack does on AWS.
+ */
+export async function ensureQueues(
+  sqs: SQSClient,
+  options: { prefix: string; visibilityTimeoutSeconds: number; maxReceiveCount?: number },
+): Promise<QueueUrls> {
+  const create = async (name: string, attributes: Record<string, string>) =>
+    (await sqs.send(new CreateQueueCommand({ QueueName: `${options.prefix}${name}`, Attributes: attributes })))
+      .QueueUrl ?? '';
+  const withDlq = async (name: string) => {
+    const dlqUrl = await create(`${name}-dlq`, { MessageRetentionPeriod: '1209600' });
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] })))
+      .Attributes?.QueueArn;
+    return create(name, {
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: arn,
+        maxReceiveCount: String(options.maxReceiveCount ?? 5),
+      }),
+    });
+  };
+  const [requests, retry, responses] = await Promise.all([withDlq('requests'), withDlq('retry'), withDlq('responses')]);
+  return { requests, retry, responses };
+}

@@ -1,0 +1,51 @@
+import { ConfigError } from '../../functions/lib/config/loadConfig.ts';
+import { startLocalStack } from './startLocalStack.ts';
+
+/** `npm start`: the whole system on this machine; Ctrl-C stops everything it started. */
+async function main() {
+  const t0 = Date.now();
+  const stack = await startLocalStack();
+  const curl = `curl -s -X POST ${stack.url}/transactions -H 'content-type: application/json' -d '{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000000000000000"}'`;
+  process.stdout.write(
+    [
+      '',
+      `  transaction broadcaster ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      '',
+      `  API        ${stack.url}`,
+      `  chain id   ${stack.chainId}  (RPC ${stack.rpcUrl})`,
+      `  signer     ${stack.signer}`,
+      `  data       ${stack.config.DATA_DIR}/ (kept across restarts)`,
+      '',
+      '  send a first transaction:',
+      `    ${curl}`,
+      `  then look at it:  curl -s ${stack.url}/transactions/<id>`,
+      '',
+      '',
+    ].join('\n'),
+  );
+  console.log(
+    JSON.stringify({
+      message: 'ready',
+      url: stack.url,
+      chainId: stack.chainId,
+      rpcUrl: stack.rpcUrl,
+      signer: stack.signer,
+    }),
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    await stack.stop();
+    process.stdout.write('stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : (error?.stack ?? String(error))}\n`);
+  process.exit(1);
+});

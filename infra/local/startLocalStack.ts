@@ -1,0 +1,152 @@
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { privateKeyToAccount } from 'viem/accounts';
+import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { createPool } from './createPool.ts';
+import { ensureQueues, ensureTable } from './createResources.ts';
+import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
+import { QueuePoller } from './QueuePoller.ts';
+import { serveHttpApi } from './serveHttpApi.ts';
+
+export type LocalStack = {
+  url: string;
+  chainId: number;
+  rpcUrl: string;
+  signer: string;
+  config: Config;
+  sweepNow(): Promise<unknown>;
+  stop(): Promise<void>;
+};
+
+/**
+ * Runs the whole system in this process: dynalite, fauxqs and anvil (each unless an endpoint is
+ * configured), the table and queues, the HTTP API, a poller per queue standing in for Lambda's event
+ * source mappings, and the sweep at start-up and on a timer. The handlers are the Lambda modules.
+ */
+export async function startLocalStack(env: Record<string, string | undefined> = process.env): Promise<LocalStack> {
+  const config = loadConfig(env);
+  const logger = new Logger({ serviceName: 'local-runner', logLevel: config.LOG_LEVEL });
+  const dataDir = resolve(config.DATA_DIR);
+  const started: Emulator[] = [];
+  const stopAll = async () => {
+    for (const e of started.reverse()) await e.stop().catch(() => undefined);
+  };
+  try {
+    const dynamoUrl = config.AWS_ENDPOINT_URL_DYNAMODB ?? config.AWS_ENDPOINT_URL;
+    const sqsUrl = config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL;
+    const [dynamo, sqs, chain] = await Promise.all([
+      dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb')),
+      sqsUrl ? undefined : startSqs(),
+      config.RPC_URL
+        ? undefined
+        : startAnvil({ chainId: config.CHAIN_ID, statePath: join(dataDir, 'anvil-state.json') }),
+    ]);
+    for (const e of [chain, sqs, dynamo]) if (e) started.push(e);
+
+    // Hand the resolved endpoints to the handlers the way Lambda hands them env vars.
+    const handlerEnv = {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl ?? dynamo?.url ?? '',
+      AWS_ENDPOINT_URL_SQS: sqsUrl ?? sqs?.url ?? '',
+      RPC_URL: config.RPC_URL ?? chain?.url ?? '',
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      AWS_REGION: config.AWS_REGION,
+    };
+    Object.assign(process.env, handlerEnv);
+    const dynamoClient = new DynamoDBClient({
+      region: config.AWS_REGION,
+      endpoint: handlerEnv.AWS_ENDPOINT_URL_DYNAMODB,
+    });
+    const sqsClient = new SQSClient({ region: config.AWS_REGION, endpoint: handlerEnv.AWS_ENDPOINT_URL_SQS });
+    await ensureTable(dynamoClient, config.TABLE_NAME);
+    const queueUrls = await ensureQueues(sqsClient, {
+      prefix: `${config.TABLE_NAME}-`,
+      visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
+    });
+    Object.assign(process.env, {
+      REQUESTS_QUEUE_URL: queueUrls.requests,
+      RETRY_QUEUE_URL: queueUrls.retry,
+      RESPONSES_QUEUE_URL: queueUrls.responses,
+    });
+
+    const [api, broadcaster, updater, sweep] = await Promise.all([
+      import('../../functions/api.ts'),
+      import('../../functions/broadcaster.ts'),
+      import('../../functions/updater.ts'),
+      import('../../functions/sweep.ts'),
+    ]);
+    const arnOf = async (url: string) =>
+      (await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
+        ?.QueueArn ?? url;
+    const mapping = {
+      sqs: sqsClient,
+      batchSize: config.BATCH_SIZE,
+      visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
+      logger,
+    };
+    // The broadcaster's two mappings share one pool: the function's concurrency is the worker pool.
+    const broadcasterPool = createPool(config.WORKERS);
+    const updaterPool = createPool(config.WORKERS);
+    const pollers = [
+      new QueuePoller({
+        ...mapping,
+        queueUrl: queueUrls.requests,
+        queueArn: await arnOf(queueUrls.requests),
+        handler: broadcaster.handler,
+        pool: broadcasterPool,
+        pollers: config.WORKERS,
+      }),
+      new QueuePoller({
+        ...mapping,
+        queueUrl: queueUrls.retry,
+        queueArn: await arnOf(queueUrls.retry),
+        handler: broadcaster.handler,
+        pool: broadcasterPool,
+        pollers: Math.max(1, Math.ceil(config.WORKERS / 4)),
+      }),
+      new QueuePoller({
+        ...mapping,
+        queueUrl: queueUrls.responses,
+        queueArn: await arnOf(queueUrls.responses),
+        handler: updater.handler,
+        pool: updaterPool,
+        pollers: config.WORKERS,
+      }),
+    ];
+    for (const p of pollers) p.start();
+
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweepNow = () => {
+      sweeping = sweeping.then(() => sweep.handler()).catch((error) => logger.error('sweep failed', { error }));
+      return sweeping;
+    };
+    await sweepNow();
+    const timer = setInterval(() => void sweepNow(), config.SWEEP_INTERVAL_SECONDS * 1000);
+
+    const http: { server: Server; url: string } = await serveHttpApi(api.handler, config.HOST, config.PORT);
+    return {
+      url: http.url,
+      chainId: config.CHAIN_ID,
+      rpcUrl: handlerEnv.RPC_URL ?? '',
+      signer: privateKeyToAccount(config.SIGNER_PRIVATE_KEY as `0x${string}`).address,
+      config,
+      sweepNow,
+      async stop() {
+        clearInterval(timer);
+        await new Promise((resolve) => {
+          http.server.close(resolve);
+          http.server.closeAllConnections();
+        });
+        await Promise.all(pollers.map((p) => p.stop()));
+        await sweeping;
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
