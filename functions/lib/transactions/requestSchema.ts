@@ -9,9 +9,11 @@ const address = z.string().refine((s) => isAddress(s, { strict: true }), {
 
 const hexData = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, 'must be 0x-prefixed hex with an even number of digits');
 
+const integerText = /^(0x[0-9a-fA-F]+|[0-9]+)$/;
+
 const uint256 = z
   .string()
-  .regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/, 'must be a non-negative integer: decimal digits or 0x hex')
+  .regex(integerText, { message: 'must be a non-negative integer: decimal digits or 0x hex', abort: true })
   .refine((s) => BigInt(s) <= maxUint256, 'must fit in uint256');
 
 /** The body of `POST /transactions`. */

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { anvilDevKey, ConfigError, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+
+describe('loadConfig', () => {
+  it('fills the defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      CHAIN_ID: 31337,
+      MAX_ATTEMPTS: 3,
+      WORKERS: 8,
+      SIGNER_PRIVATE_KEY: anvilDevKey,
+    });
+  });
+
+  it('names every wrong variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', WORKERS: '0', RPC_URL: 'not a url' })).toThrowError(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', WORKERS: '0', RPC_URL: 'not a url' });
+    } catch (error) {
+      expect(String(error)).toMatch(/PORT/);
+      expect(String(error)).toMatch(/WORKERS/);
+      expect(String(error)).toMatch(/RPC_URL/);
+    }
+  });
+
+  it('keeps the backoff cap within SQS’s 900 s and above the base', () => {
+    expect(() => loadConfig({ RETRY_CAP_SECONDS: '901' })).toThrowError(/RETRY_CAP_SECONDS/);
+    expect(() => loadConfig({ RETRY_BASE_SECONDS: '30', RETRY_CAP_SECONDS: '10' })).toThrowError(/RETRY_BASE_SECONDS/);
+  });
+
+  it('refuses a malformed private key without echoing it', () => {
+    const secretish = '0x1234';
+    try {
+      loadConfig({ SIGNER_PRIVATE_KEY: secretish });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).toMatch(/SIGNER_PRIVATE_KEY/);
+      expect(String(error)).not.toContain(secretish);
+    }
+  });
+});

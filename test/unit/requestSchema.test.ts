@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
+
+const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const paths = (body: unknown) => {
+  const r = transactionRequestSchema.safeParse(body);
+  return r.success
+    ? []
+    : r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? i.keys.join() : i.path.join('.')));
+};
+
+describe('transactionRequestSchema', () => {
+  it('accepts a minimal request and fills defaults', () => {
+    const r = transactionRequestSchema.parse({ to });
+    expect(normalizeRequest(r, 31337)).toEqual({ to, value: '0', data: '0x', chainId: 31337 });
+  });
+
+  it('normalizes hex value and gas to decimal and the address to its checksum', () => {
+    const r = transactionRequestSchema.parse({ to: to.toLowerCase(), value: '0x10', gas: '0x5208', chainId: 1 });
+    expect(normalizeRequest(r, 31337)).toEqual({ to, value: '16', data: '0x', chainId: 1, gas: '21000' });
+  });
+
+  it.each([
+    [{ to: '0x70997970c51812dc3A010C7d01b50e0d17dc79C8' }, 'to'], // wrong checksum
+    [{ to: '0x1234' }, 'to'],
+    [{}, 'to'],
+    [{ to, value: '-1' }, 'value'],
+    [{ to, value: '1.5' }, 'value'],
+    [{ to, value: `0x1${'0'.repeat(64)}` }, 'value'], // 2^256
+    [{ to, data: '0x123' }, 'data'],
+    [{ to, data: 'abcd' }, 'data'],
+    [{ to, gas: '0' }, 'gas'],
+    [{ to, chainId: 1.5 }, 'chainId'],
+    [{ to, nonce: 1 }, 'nonce'],
+  ])('rejects %j naming %s', (body, path) => {
+    expect(paths(body)).toContain(path);
+  });
+
+  it('accepts the largest uint256', () => {
+    expect(paths({ to, value: `0x${'f'.repeat(64)}` })).toEqual([]);
+  });
+});
