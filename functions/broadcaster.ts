@@ -9,7 +9,6 @@ import { broadcastMessageSchema } from './lib/transactions/messages.ts';
 
 const runtime = createRuntime(loadConfig(), 'broadcaster');
 const deps = broadcastDeps(runtime);
-const processor = new BatchProcessor(EventType.SQS);
 
 const recordHandler = async (record: SQSRecord) => {
   await broadcastTransaction(deps, parseRecord(record, broadcastMessageSchema));
@@ -17,4 +16,8 @@ const recordHandler = async (record: SQSRecord) => {
 
 /** Consumes the requests and the retry queue; a record that throws is retried by SQS alone. */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, recordHandler, processor, { processInParallel: true, throwOnFullBatchFailure: false });
+  // A processor per invocation: it holds the batch's state, and the local runner invokes concurrently.
+  processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+    processInParallel: true,
+    throwOnFullBatchFailure: false,
+  });

@@ -8,7 +8,6 @@ import { recordOutcome } from './lib/updater/recordOutcome.ts';
 
 const runtime = createRuntime(loadConfig(), 'updater');
 const staleAfterMs = runtime.config.STALE_AFTER_SECONDS * 1000;
-const processor = new BatchProcessor(EventType.SQS);
 
 const recordHandler = async (record: SQSRecord) => {
   const response = parseRecord(record, responseMessageSchema);
@@ -18,4 +17,8 @@ const recordHandler = async (record: SQSRecord) => {
 
 /** Consumes the responses queue and moves each transaction's status forward. */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, recordHandler, processor, { processInParallel: true, throwOnFullBatchFailure: false });
+  // A processor per invocation: it holds the batch's state, and the local runner invokes concurrently.
+  processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+    processInParallel: true,
+    throwOnFullBatchFailure: false,
+  });

@@ -42,22 +42,28 @@ export const transactionSchema = z.object({
 });
 export type Transaction = z.infer<typeof transactionSchema>;
 
-/** What a client sees of a transaction: everything but the internals of signing. */
-export type TransactionView = Omit<Transaction, 'rawTx' | 'signedAt' | 'gas' | 'from' | 'nonce' | 'txHash'> & {
+/**
+ * What a client sees of a transaction. The signed bytes are shown: they are public once broadcast,
+ * and they let anyone check that the hash and the chain hold exactly what was signed.
+ */
+export type TransactionView = Omit<Transaction, 'rawTx' | 'gas' | 'from' | 'nonce' | 'txHash' | 'signedAt'> & {
   gas: string | null;
   from: string | null;
   nonce: number | null;
   txHash: string | null;
+  rawTx: string | null;
+  signedAt: string | null;
 };
 
-/** Shapes a stored transaction for an HTTP answer. */
+/** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
-  const { rawTx: _raw, signedAt: _signed, ...rest } = tx;
   return {
-    ...rest,
+    ...tx,
     gas: tx.gas ?? null,
     from: tx.from ?? null,
     nonce: tx.nonce ?? null,
     txHash: tx.txHash ?? null,
+    rawTx: tx.rawTx ?? null,
+    signedAt: tx.signedAt ?? null,
   };
 }

@@ -1,0 +1,65 @@
+import { createPublicClient, type Hex, http, keccak256 } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, inFlight, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
+
+let runner: Runner;
+
+beforeAll(async () => {
+  runner = await startRunner({ DATA_DIR: tempDataDir(), WORKERS: '8', BROADCAST_WAIT_MS: '0' });
+});
+
+afterAll(async () => {
+  await runner?.stop();
+});
+
+describe('the local runner, end to end', () => {
+  it('takes 50 transactions with 16 in flight to success, each on chain with its stored bytes and its own nonce', async () => {
+    const recipients = Array.from({ length: 50 }, (_, i) => `0xaa${(i + 1).toString(16).padStart(38, '0')}`);
+    const posted = await inFlight(16, 50, (i) =>
+      request(runner, 'POST', '/transactions', { to: recipients[i], value: String(1000 + i) }),
+    );
+    expect(posted.map((p) => p.status).every((s) => s === 200 || s === 202)).toBe(true);
+    const ids = posted.map((p) => p.body.id as string);
+    expect(new Set(ids).size).toBe(50);
+
+    const done = await eventually(
+      async () => {
+        const all = await Promise.all(ids.map((id) => request(runner, 'GET', `/transactions/${id}`)));
+        return all.every((r) => r.body.status === 'success') ? all.map((r) => r.body) : undefined;
+      },
+      60_000,
+      'all 50 to reach success',
+    );
+
+    const chain = createPublicClient({ transport: http(runner.rpcUrl) });
+    for (const [i, tx] of done.entries()) {
+      expect(tx.to.toLowerCase()).toBe(recipients[i]);
+      expect(keccak256(tx.rawTx)).toBe(tx.txHash);
+      const receipt = await chain.getTransactionReceipt({ hash: tx.txHash as Hex });
+      expect(receipt.status).toBe('success');
+      const raw = await chain.request({
+        method: 'eth_getRawTransactionByHash' as 'eth_getTransactionByHash',
+        params: [tx.txHash],
+      });
+      expect(raw).toBe(tx.rawTx);
+      const onChain = await chain.getTransaction({ hash: tx.txHash as Hex });
+      expect(onChain.value).toBe(BigInt(1000 + i));
+      expect(onChain.nonce).toBe(tx.nonce);
+    }
+    const nonces = done.map((t) => t.nonce as number).sort((a, b) => a - b);
+    expect(nonces).toEqual(Array.from({ length: 50 }, (_, i) => (nonces[0] ?? -1) + i));
+  });
+
+  it('the ready banner tells a newcomer how to send a first transaction', () => {
+    expect(runner.output()).toContain(`API        ${runner.url}`);
+    expect(runner.output()).toMatch(/signer\s+0x[0-9a-fA-F]{40}/);
+    expect(runner.output()).toContain(`curl -s -X POST ${runner.url}/transactions`);
+  });
+
+  it('Ctrl-C stops everything it started', async () => {
+    const code = await runner.stop();
+    expect(code).toBe(0);
+    await expect(fetch(runner.rpcUrl, { method: 'POST', body: '{}' })).rejects.toThrow();
+    await expect(fetch(`${runner.url}/health`)).rejects.toThrow();
+  });
+});

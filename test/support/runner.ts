@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type Runner = {
+  url: string;
+  rpcUrl: string;
+  signer: string;
+  process: ChildProcess;
+  output(): string;
+  /** Ctrl-C: a clean stop. */
+  stop(): Promise<number | null>;
+  /** A crash: no clean-up of any kind. */
+  kill(): Promise<void>;
+};
+
+export const testTokens = { client: 'e2e-client-token', admin: 'e2e-admin-token' };
+
+/** A fresh data directory for one runner (or for several runs of it, to test restarts). */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'broadcaster-'));
+}
+
+/** Starts `npm start`'s entry point as its own process and waits for its ready line. */
+export async function startRunner(env: Record<string, string>): Promise<Runner> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'infra/local/start.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'WARN',
+      API_TOKEN: testTokens.client,
+      ADMIN_TOKEN: testTokens.admin,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const ready = await new Promise<{ url: string; rpcUrl: string; signer: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runner not ready in 60 s:\n${out}`)), 60_000);
+    const onData = () => {
+      const line = out.split('\n').find((l) => l.startsWith('{"message":"ready"'));
+      if (!line) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      resolve(JSON.parse(line));
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`runner exited with ${code}:\n${out}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    ...ready,
+    process: child,
+    output: () => out,
+    async stop() {
+      child.kill('SIGINT');
+      return exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Calls the runner's HTTP API as a client. */
+export async function request(
+  runner: Pick<Runner, 'url'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers field by field, each checked by an assertion
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${runner.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${testTokens.client}`, ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+export async function inFlight<T>(limit: number, count: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
