@@ -19,9 +19,10 @@ const window = 500;
 
 /**
  * Keeps every sender moving. For each nonce counter it compares the chain's mined nonce with the
- * nonces our records hold: a nonce nothing holds, taken long enough ago that no worker can still
- * store it (older than two signing leases), is filled; the lowest unmined nonce's bytes are sent
- * again (same bytes, so harmless) in case the node dropped them; a chain ahead of the counter
+ * nonces our records hold, from the lowest unmined one up: a nonce nothing holds, taken long enough
+ * ago that no worker can still store it (before a record stored two signing leases ago), is filled;
+ * the stored bytes of fillers and of successful transactions not yet mined are sent again (the same
+ * bytes, so harmless) in case the node never got or dropped them; a chain ahead of the counter
  * raises the counter.
  */
 export async function fillNonceGaps(
@@ -63,9 +64,10 @@ export async function fillNonceGaps(
       counter.allocatedAt < settledBefore ? counter.next - 1 : -1,
       ...holders.filter((h) => settledAt(h) < settledBefore).map((h) => h.nonce - 1),
     );
-    for (let nonce = mined; nonce <= Math.min(highest, settledUpTo); nonce++) {
+    for (let nonce = mined; nonce <= highest; nonce++) {
       const held = byNonce.get(nonce) ?? [];
       if (held.length === 0) {
+        if (nonce > settledUpTo) continue; // a worker may still be about to store it
         const fill = await fillNonce(deps, client, {
           chainId: counter.chainId,
           nonce,
@@ -78,12 +80,13 @@ export async function fillNonceGaps(
           filler: fill.filler.txHash,
           outcome: fill.outcome,
         });
-      } else if (nonce === mined) {
-        for (const h of held) {
-          if (h.kind === 'tx' && h.status !== 'success') continue; // its own retries send it
-          await resendRaw(client, h.rawTx as Hex, deps.settings.rpcErrorRules);
-          report.resent.push(nonce);
-        }
+        continue;
+      }
+      for (const h of held) {
+        // Open transactions are sent by their own attempts; failed ones are replaced by their filler.
+        if (h.kind === 'tx' && h.status !== 'success') continue;
+        await resendRaw(client, h.rawTx as Hex, deps.settings.rpcErrorRules);
+        report.resent.push(nonce);
       }
     }
   }

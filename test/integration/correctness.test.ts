@@ -1,0 +1,214 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createWalletClient, type Hex, http } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
+import { apiEvent } from '../support/apiEvent.ts';
+import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
+import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+
+let stack: TestStack;
+let api: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
+let updater: typeof import('../../functions/updater.ts')['handler'];
+let sweep: typeof import('../../functions/sweep.ts')['handler'];
+
+const signer = privateKeyToAccount(anvilDevKey);
+const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function post(body: unknown) {
+  const res = await api(apiEvent('POST', '/transactions', body));
+  return JSON.parse(res.body ?? 'null');
+}
+async function get(id: string) {
+  return JSON.parse((await api(apiEvent('GET', `/transactions/${id}`))).body ?? 'null');
+}
+/** Runs the broadcaster and the updater until no queue has a visible message. */
+async function pump() {
+  for (let round = 0; round < 20; round++) {
+    const a = await deliver(stack.sqs, stack.queues.requests, broadcaster);
+    const b = await deliver(stack.sqs, stack.queues.retry, broadcaster);
+    const c = await deliver(stack.sqs, stack.queues.responses, updater);
+    if (a.bodies.length + b.bodies.length + c.bodies.length === 0) return;
+  }
+}
+const minedNonce = () => stack.chain.getTransactionCount({ address: signer.address, blockTag: 'latest' });
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  Object.assign(process.env, stack.env, {
+    BROADCAST_WAIT_MS: '0',
+    SIGNING_LEASE_SECONDS: '1',
+    RETRY_BASE_SECONDS: '0',
+    RETRY_CAP_SECONDS: '0',
+    API_TOKEN: 'test-client-token',
+    ADMIN_TOKEN: 'test-admin-token',
+    LOCAL_SIGNER_ALLOWED: 'true',
+  });
+  const apiModule = await import('../../functions/api.ts');
+  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
+  updater = (await import('../../functions/updater.ts')).handler;
+  sweep = (await import('../../functions/sweep.ts')).handler;
+  // Seed the nonce counter with one ordinary transaction.
+  const first = await post({ to, value: '1' });
+  await pump();
+  expect((await get(first.id)).status).toBe('success');
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('duplicate delivery', () => {
+  it('every request delivered twice: one signature and one transaction on chain per id', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await post({ to, value: String(100 + i) })).id);
+    for (const id of ids) {
+      await stack.sqs.send(
+        new SendMessageCommand({ QueueUrl: stack.queues.requests, MessageBody: JSON.stringify({ id, attempt: 1 }) }),
+      );
+    }
+    const before = await minedNonce();
+    const messages = await receiveAll(stack.sqs, stack.queues.requests);
+    expect(messages).toHaveLength(20);
+    // Both copies of each message in flight at once, in two concurrent invocations.
+    await Promise.all([broadcaster(sqsEvent(messages.slice(0, 10))), broadcaster(sqsEvent(messages.slice(10)))]);
+    await broadcaster(sqsEvent(messages)); // and once more, as after a visibility timeout
+    await pump();
+    const txs = await Promise.all(ids.map(get));
+    expect(txs.every((t) => t.status === 'success')).toBe(true);
+    expect(new Set(txs.map((t) => t.nonce)).size).toBe(10);
+    expect((await minedNonce()) - before).toBe(10);
+    for (const t of txs) {
+      expect((await stack.chain.getTransaction({ hash: t.txHash })).value).toBe(BigInt(t.value));
+    }
+  });
+});
+
+describe('forward-only status', () => {
+  it('a retrying response arriving after success changes nothing; a duplicate is a no-op', async () => {
+    const { id } = await post({ to, value: '5' });
+    await pump();
+    const done = await get(id);
+    expect(done).toMatchObject({ status: 'success', attempts: 1 });
+    const late = {
+      id,
+      status: 'retrying',
+      attempt: 2,
+      at: new Date().toISOString(),
+      message: 'late',
+      error: 'timeout',
+    };
+    const dup = {
+      id,
+      status: 'success',
+      attempt: 1,
+      at: new Date().toISOString(),
+      message: 'again',
+      txHash: done.txHash,
+    };
+    const failedLate = { id, status: 'failed', attempt: 3, at: new Date().toISOString(), message: 'late failure' };
+    for (const body of [late, dup, failedLate]) {
+      await stack.sqs.send(
+        new SendMessageCommand({ QueueUrl: stack.queues.responses, MessageBody: JSON.stringify(body) }),
+      );
+    }
+    const result = await deliver(stack.sqs, stack.queues.responses, updater);
+    expect(result.failures).toEqual([]);
+    const after = await get(id);
+    expect(after).toMatchObject({ status: 'success', attempts: 1, message: done.message, updatedAt: done.updatedAt });
+    expect(after.history).toEqual(done.history);
+  });
+
+  it('attempts never decrease: an older retrying after a newer one is ignored', async () => {
+    const { id } = await post({ to, value: '6' });
+    const at = new Date().toISOString();
+    const second = { id, status: 'retrying', attempt: 2, at, message: 'second failed', error: 'e2' };
+    const first = { id, status: 'retrying', attempt: 1, at, message: 'first failed', error: 'e1' };
+    await updater(sqsEvent([{ MessageId: 'a', Body: JSON.stringify(second) }]));
+    await updater(sqsEvent([{ MessageId: 'b', Body: JSON.stringify(first) }]));
+    expect(await get(id)).toMatchObject({ status: 'retrying', attempts: 2, message: 'second failed' });
+    await pump(); // the real request still goes through
+    expect((await get(id)).status).toBe('success');
+  });
+});
+
+describe('permanent rejection', () => {
+  it('gas below 21000 fails after one attempt with the node’s reason, and the next transactions are mined', async () => {
+    const bad = await post({ to, value: '1', gas: '20000' });
+    const next = await post({ to, value: '2' });
+    await pump();
+    const failed = await get(bad.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(failed.message).toMatch(/intrinsic gas too low/i);
+    expect(failed.filledBy).toMatch(/^0x[0-9a-f]{64}$/);
+    const filler = await stack.chain.getTransactionReceipt({ hash: failed.filledBy });
+    expect(filler.status).toBe('success');
+    const ok = await get(next.id);
+    expect(ok.status).toBe('success');
+    expect((await stack.chain.getTransactionReceipt({ hash: ok.txHash })).status).toBe('success');
+  });
+
+  it('a value beyond the balance fails after one attempt, and does not block the next transaction', async () => {
+    const bad = await post({ to, value: (10n ** 30n).toString() });
+    await pump();
+    const failed = await get(bad.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(failed.message).toMatch(/insufficient funds/i);
+    const next = await post({ to, value: '3' });
+    await pump();
+    const ok = await get(next.id);
+    expect(ok.status).toBe('success');
+    expect((await stack.chain.getTransactionReceipt({ hash: ok.txHash })).status).toBe('success');
+  });
+});
+
+describe('nonces', () => {
+  it('a nonce taken but never stored is filled by the sweep, unblocking the transactions behind it', async () => {
+    const { createNonceStore } = await import('../../functions/lib/store/NonceStore.ts');
+    const nonces = createNonceStore(stack.doc, stack.tableName);
+    // A crash between taking a nonce and storing it.
+    const burned = await nonces.allocate(31337, signer.address, async () => 0, Date.now());
+    const behind = await post({ to, value: '4' });
+    await pump();
+    const accepted = await get(behind.id);
+    expect(accepted).toMatchObject({ status: 'success', nonce: burned + 1 });
+    expect(await minedNonce()).toBe(burned); // accepted by the node, but stuck behind the hole
+    await sleep(2100); // two signing leases: nobody can still store the burned nonce
+    const swept = await sweep();
+    expect(swept.filled).toBe(1);
+    expect(await minedNonce()).toBe(burned + 2);
+    expect((await stack.chain.getTransactionReceipt({ hash: accepted.txHash })).status).toBe('success');
+    const fillers = await stack.doc.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kind = :k',
+        ExpressionAttributeValues: { ':k': 'filler' },
+      }),
+    );
+    expect(fillers.Items?.some((f) => f.nonce === burned && /never used/.test(String(f.reason)))).toBe(true);
+  });
+
+  it('a nonce used by someone else fails our transaction, says so, and moves the counter past it', async () => {
+    const wallet = createWalletClient({ account: signer, transport: http(stack.anvil.url) });
+    const outsider = await minedNonce();
+    // The same key used outside the broadcaster takes the next nonce, and the one after.
+    await wallet.sendTransaction({ chain: null, to, value: 1n, nonce: outsider });
+    await wallet.sendTransaction({ chain: null, to, value: 1n, nonce: outsider + 1 });
+    const ours = await post({ to, value: '9' });
+    await pump();
+    const victim = await get(ours.id);
+    expect(victim).toMatchObject({ status: 'failed', nonce: outsider });
+    expect(victim.message).toMatch(/already used by another transaction/);
+    const next = await post({ to, value: '10' });
+    await pump();
+    expect(await get(next.id)).toMatchObject({ status: 'success', nonce: outsider + 2 });
+    const item = await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: `tx#${next.id}` } }));
+    expect(item.Item?.rawTx).toBeDefined();
+  });
+});
