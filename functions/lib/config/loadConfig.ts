@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** Anvil's first dev account: a public, well-known test key, only ever used against a local chain. */
 export const anvilDevKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
+/** The local API tokens when none are configured: printed in the ready banner, refused on Lambda. */
+export const devTokens = { client: 'dev-client-token', admin: 'dev-admin-token' } as const;
+
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalUrl = z
   .string()
@@ -19,6 +22,7 @@ const schema = z
     AWS_ENDPOINT_URL: optionalUrl,
     AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
     AWS_ENDPOINT_URL_SQS: optionalUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: optionalUrl,
     AWS_REGION: z.string().min(1).default('us-east-1'),
     TABLE_NAME: z.string().min(3).default('transactions'),
     // Emulators' queue URLs are not always WHATWG URLs (fauxqs: sqs.<region>.<host>); the SDK only needs them as ids.
@@ -44,10 +48,21 @@ const schema = z
     FEE_CACHE_MS: intFrom(0, 60_000).default(1000),
     DATA_DIR: z.string().min(1).default('.data'),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
+    // local: the api checks bearer tokens itself; authorizer: API Gateway's Lambda authorizer did, and passes the role.
+    AUTH_MODE: z.enum(['local', 'authorizer']).default('local'),
+    API_TOKEN: z.string().min(8, 'must be at least 8 characters').default(devTokens.client),
+    ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').default(devTokens.admin),
+    // A Secrets Manager secret {"client": [sha256 hex...], "admin": [...]}; when set it replaces API_TOKEN/ADMIN_TOKEN.
+    TOKEN_SECRET_ARN: z.string().min(1).optional(),
+    AWS_LAMBDA_FUNCTION_NAME: z.string().optional(), // set by Lambda itself: refuses the dev tokens there
   })
   .refine((c) => c.RETRY_BASE_SECONDS <= c.RETRY_CAP_SECONDS, {
     path: ['RETRY_BASE_SECONDS'],
     message: 'must not exceed RETRY_CAP_SECONDS',
+  })
+  .refine((c) => c.API_TOKEN !== c.ADMIN_TOKEN, {
+    path: ['ADMIN_TOKEN'],
+    message: 'must differ from API_TOKEN',
   });
 
 export type Config = z.infer<typeof schema>;

@@ -66,3 +66,46 @@ export class PayloadTooLargeError extends AppError {
     this.limitBytes = limitBytes;
   }
 }
+
+/** No bearer token, or one that matches no known token; `given` says whether one was sent at all. */
+export class UnauthorizedError extends AppError {
+  override name = 'UnauthorizedError';
+  readonly given: boolean;
+
+  constructor(given: boolean) {
+    super(
+      'unauthorized',
+      given
+        ? 'the bearer token is not valid'
+        : 'this route needs a token: send the header Authorization: Bearer <token>',
+    );
+    this.given = given;
+  }
+}
+
+/** A valid token whose role may not use this route. */
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+  readonly role: string;
+  readonly needed: string;
+
+  constructor(role: string, needed: string) {
+    super('forbidden', `the ${role} role may not use this route; it needs the ${needed} role`);
+    this.role = role;
+    this.needed = needed;
+  }
+}
+
+/** An `Idempotency-Key` already used, within its lifetime, for a different request. */
+export class IdempotencyConflictError extends AppError {
+  override name = 'IdempotencyConflictError';
+  readonly transactionId: string;
+
+  constructor(transactionId: string) {
+    super(
+      'idempotency_key_reused',
+      `this Idempotency-Key was already used for a different request (transaction ${transactionId}); use a new key for a new request`,
+    );
+    this.transactionId = transactionId;
+  }
+}

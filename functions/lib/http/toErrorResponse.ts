@@ -1,8 +1,11 @@
 import {
   AppError,
+  ForbiddenError,
+  IdempotencyConflictError,
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors/AppError.ts';
@@ -11,11 +14,24 @@ import { type HttpResult, json } from './respond.ts';
 /** The status of each error class: the one place where HTTP status codes for errors are chosen. */
 function statusOf(error: AppError): number {
   if (error instanceof ValidationError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof MethodNotAllowedError) return 405;
+  if (error instanceof IdempotencyConflictError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   return 500;
+}
+
+/** Headers an error answer must carry (RFC 9110 `Allow`, RFC 6750 `WWW-Authenticate`). */
+function headersOf(error: AppError): Record<string, string> {
+  if (error instanceof MethodNotAllowedError) return { allow: error.allowed.join(', ') };
+  if (error instanceof UnauthorizedError) {
+    return { 'www-authenticate': error.given ? 'Bearer error="invalid_token"' : 'Bearer' };
+  }
+  if (error instanceof ForbiddenError) return { 'www-authenticate': 'Bearer error="insufficient_scope"' };
+  return {};
 }
 
 /** Shapes any error as `{error: {code, message, details}}`; our own faults never show their insides. */
@@ -24,9 +40,7 @@ export function toErrorResponse(error: unknown): HttpResult {
     const status = statusOf(error);
     if (status < 500) {
       const details = error instanceof ValidationError ? error.details : [];
-      const headers: Record<string, string> =
-        error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : {};
-      return json(status, { error: { code: error.code, message: error.message, details } }, headers);
+      return json(status, { error: { code: error.code, message: error.message, details } }, headersOf(error));
     }
   }
   return json(500, {

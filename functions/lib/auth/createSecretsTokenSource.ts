@@ -1,0 +1,51 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigError } from '../config/loadConfig.ts';
+import { type TokenHashes, type TokenSource, tokenHashesSchema } from './TokenSource.ts';
+
+export type SecretsTokenSourceOptions = {
+  /** How long one read of the secret is trusted; a rotation takes effect within this time. */
+  cacheMs?: number;
+  now?: () => number;
+};
+
+/**
+ * Token hashes from a Secrets Manager secret `{"client": [...], "admin": [...]}`, read at most once per
+ * `cacheMs` (5 minutes) however many requests arrive; a failed read is not cached, so it fails closed.
+ */
+export function createSecretsTokenSource(
+  client: Pick<SecretsManagerClient, 'send'>,
+  secretId: string,
+  options: SecretsTokenSourceOptions = {},
+): TokenSource {
+  const cacheMs = options.cacheMs ?? 5 * 60_000;
+  const now = options.now ?? Date.now;
+  let cached: { hashes: TokenHashes; until: number } | undefined;
+  let reading: Promise<TokenHashes> | undefined;
+
+  async function read(): Promise<TokenHashes> {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    let json: unknown;
+    try {
+      json = JSON.parse(out.SecretString ?? '');
+    } catch {
+      throw new ConfigError(`the token secret ${secretId} is not JSON`);
+    }
+    const parsed = tokenHashesSchema.safeParse(json);
+    if (!parsed.success) {
+      const where = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+      throw new ConfigError(`the token secret ${secretId} is malformed at ${where}`);
+    }
+    cached = { hashes: parsed.data, until: now() + cacheMs };
+    return parsed.data;
+  }
+
+  return {
+    async hashes() {
+      if (cached && now() < cached.until) return cached.hashes;
+      reading ??= read().finally(() => {
+        reading = undefined;
+      });
+      return reading;
+    },
+  };
+}

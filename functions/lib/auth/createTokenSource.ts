@@ -1,0 +1,24 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type Config, ConfigError, devTokens } from '../config/loadConfig.ts';
+import { createLocalTokenSource } from './createLocalTokenSource.ts';
+import { createSecretsTokenSource } from './createSecretsTokenSource.ts';
+import type { TokenSource } from './TokenSource.ts';
+
+/**
+ * The token source the configuration names: the secret at `TOKEN_SECRET_ARN` when set, else
+ * `API_TOKEN`/`ADMIN_TOKEN`. On Lambda the public dev tokens are refused at cold start.
+ */
+export function createTokenSource(config: Config): TokenSource {
+  if (config.TOKEN_SECRET_ARN) {
+    const endpoint = config.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? config.AWS_ENDPOINT_URL;
+    const client = new SecretsManagerClient({ region: config.AWS_REGION, ...(endpoint ? { endpoint } : {}) });
+    return createSecretsTokenSource(client, config.TOKEN_SECRET_ARN);
+  }
+  const usesDevToken = config.API_TOKEN === devTokens.client || config.ADMIN_TOKEN === devTokens.admin;
+  if (config.AWS_LAMBDA_FUNCTION_NAME && usesDevToken) {
+    throw new ConfigError(
+      'the public dev tokens are refused on Lambda: set TOKEN_SECRET_ARN (or API_TOKEN and ADMIN_TOKEN)',
+    );
+  }
+  return createLocalTokenSource({ client: config.API_TOKEN, admin: config.ADMIN_TOKEN });
+}
