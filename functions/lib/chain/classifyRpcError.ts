@@ -42,6 +42,8 @@ export const defaultRules: readonly RpcErrorRule[] = [
   { match: 'invalid chain id', class: 'permanent', label: 'wrong chain' },
   { match: 'execution reverted', class: 'permanent', label: 'reverted' },
   { match: 'header not found', class: 'transient', label: 'node lagging' },
+  // KMS refusing the signer for rate (the SDK's own retries already ran out): sign again later.
+  { match: 'throttlingexception', class: 'transient', label: 'KMS throttled' },
   { match: 'rate limit', class: 'transient', label: 'rate limited' },
   { match: 'too many requests', class: 'transient', label: 'rate limited' },
   { match: 'limit exceeded', class: 'transient', label: 'rate limited' },
