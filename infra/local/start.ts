@@ -30,6 +30,8 @@ async function main() {
       chainId: stack.chainId,
       rpcUrl: stack.rpcUrl,
       signer: stack.signer,
+      endpoints: stack.endpoints,
+      tableName: stack.config.TABLE_NAME,
     }),
   );
   let stopping = false;

@@ -16,6 +16,8 @@ export type LocalStack = {
   chainId: number;
   rpcUrl: string;
   signer: string;
+  /** Where the emulators listen, for tools and tests that look inside. */
+  endpoints: { dynamodb: string; sqs: string };
   config: Config;
   sweepNow(): Promise<unknown>;
   stop(): Promise<void>;
@@ -132,6 +134,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       chainId: config.CHAIN_ID,
       rpcUrl: handlerEnv.RPC_URL ?? '',
       signer: privateKeyToAccount(config.SIGNER_PRIVATE_KEY as `0x${string}`).address,
+      endpoints: { dynamodb: handlerEnv.AWS_ENDPOINT_URL_DYNAMODB, sqs: handlerEnv.AWS_ENDPOINT_URL_SQS },
       config,
       sweepNow,
       async stop() {

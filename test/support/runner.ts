@@ -7,6 +7,8 @@ export type Runner = {
   url: string;
   rpcUrl: string;
   signer: string;
+  endpoints: { dynamodb: string; sqs: string };
+  tableName: string;
   process: ChildProcess;
   output(): string;
   /** Ctrl-C: a clean stop. */
@@ -42,21 +44,23 @@ export async function startRunner(env: Record<string, string>): Promise<Runner> 
   child.stderr?.on('data', (c: Buffer) => {
     out += c.toString();
   });
-  const ready = await new Promise<{ url: string; rpcUrl: string; signer: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runner not ready in 60 s:\n${out}`)), 60_000);
-    const onData = () => {
-      const line = out.split('\n').find((l) => l.startsWith('{"message":"ready"'));
-      if (!line) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      resolve(JSON.parse(line));
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`runner exited with ${code}:\n${out}`));
-    });
-  });
+  const ready = await new Promise<Pick<Runner, 'url' | 'rpcUrl' | 'signer' | 'endpoints' | 'tableName'>>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`runner not ready in 60 s:\n${out}`)), 60_000);
+      const onData = () => {
+        const line = out.split('\n').find((l) => l.startsWith('{"message":"ready"'));
+        if (!line) return;
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve(JSON.parse(line));
+      };
+      child.stdout?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`runner exited with ${code}:\n${out}`));
+      });
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     ...ready,

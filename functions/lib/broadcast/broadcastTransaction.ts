@@ -8,7 +8,7 @@ import type { BroadcastMessage, ResponseMessage } from '../transactions/messages
 import { isTerminal, type Transaction } from '../transactions/model.ts';
 import type { BroadcastDeps, SignedTransaction } from './BroadcastDeps.ts';
 import { backoffDelay } from './backoffDelay.ts';
-import { fillNonce } from './fillNonce.ts';
+import { type FillResult, fillNonce } from './fillNonce.ts';
 
 /** Another worker holds the signing claim; the message comes back after its visibility timeout. */
 export class SigningInProgressError extends AppError {
@@ -40,8 +40,15 @@ export async function broadcastTransaction(
     return undefined;
   }
 
+  const { maxAttempts } = deps.settings;
   let outcome: Outcome;
-  if (signed.state === 'unsigned') {
+  if (attempt > maxAttempts) {
+    // Every attempt is spent: only settle what the last one left open, never send again.
+    outcome =
+      signed.state === 'signed'
+        ? await settle(deps, signed.tx, maxAttempts, lastError(signed.tx), signed.signed)
+        : failed(lastError(signed.tx), maxAttempts);
+  } else if (signed.state === 'unsigned') {
     const result = await signOnce(deps, signed.tx, signed.token);
     if ('error' in result) {
       // Nothing was signed, so no nonce is held: a permanent error ends it, a transient one is retried.
@@ -56,7 +63,13 @@ export async function broadcastTransaction(
     outcome = await send(deps, signed.tx, attempt, signed.signed);
   }
 
-  const response: ResponseMessage = { id, attempt, at: deps.now().toISOString(), ...outcome };
+  // Settling is not an attempt: the count reported never exceeds the attempts made.
+  const response: ResponseMessage = {
+    id,
+    attempt: Math.min(attempt, maxAttempts),
+    at: deps.now().toISOString(),
+    ...outcome,
+  };
   await deps.responses.send(response);
   log.info('attempt finished', { status: response.status, txHash: response.txHash, error: response.error });
   return response;
@@ -211,11 +224,57 @@ async function retryOrFail(
     };
   }
   if (!signed) return failed(c, attempt);
+  return settle(deps, tx, attempt, c, signed);
+}
+
+/** The error of the latest recorded attempt, for a transaction whose attempts are spent. */
+function lastError(tx: Transaction): ClassifiedRpcError {
+  const reason = tx.history.findLast((h) => h.error)?.error ?? 'every attempt failed';
+  return { class: 'transient', label: 'attempts spent', reason };
+}
+
+/**
+ * Decides a signed transaction whose attempts are spent, without ever calling failed what may
+ * still land: our hash known means success; otherwise the nonce is filled with a higher-priced
+ * filler, and only a node that answered (it does not know our hash, or took the filler) lets us
+ * call it failed. A node that answers nothing leaves it open, to be settled again later.
+ */
+async function settle(
+  deps: BroadcastDeps,
+  tx: Transaction,
+  attempt: number,
+  c: ClassifiedRpcError,
+  signed: SignedTransaction,
+): Promise<Outcome> {
   const client = deps.chains.client(tx.chainId);
-  if (await isOurs(client, signed.txHash)) {
+  const seen = await findTransaction(client, signed.txHash);
+  if (seen === 'mined' || seen === 'pooled') {
     return succeeded(signed.txHash, `Broadcast: after ${attempt} attempts the node reports ${signed.txHash} as known.`);
   }
-  return failAndFill(deps, client, tx, attempt, c, signed);
+  if (seen === 'unseen') return failAndFill(deps, client, tx, attempt, c, signed);
+  const fill = await fillNonce(deps, client, fillParams(tx, c, signed));
+  if (fill.outcome !== 'later') return failAndFill(deps, client, tx, attempt, c, signed, fill);
+  const delay = Math.max(
+    1,
+    backoffDelay(attempt, deps.settings.retryBaseSeconds, deps.settings.retryCapSeconds, deps.random),
+  );
+  await deps.retryQueue.send({ id: tx.id, attempt: deps.settings.maxAttempts + 1 }, delay);
+  return {
+    status: 'retrying',
+    message: `All ${attempt} attempts failed (${c.reason}) and the node cannot be reached to tell whether ${signed.txHash} landed; nonce ${signed.nonce} is being settled before this is called failed.`,
+    error: c.reason,
+    nextAttemptAt: new Date(deps.now().getTime() + delay * 1000).toISOString(),
+  };
+}
+
+function fillParams(tx: Transaction, c: ClassifiedRpcError, signed: SignedTransaction) {
+  return {
+    chainId: tx.chainId,
+    nonce: signed.nonce,
+    reason: `transaction ${tx.id} failed: ${c.reason}`,
+    forId: tx.id,
+    replacing: signed.rawTx,
+  };
 }
 
 /** Fails a signed transaction and fills its nonce, unless the filler shows our bytes got there first. */
@@ -226,14 +285,9 @@ async function failAndFill(
   attempt: number,
   c: ClassifiedRpcError,
   signed: SignedTransaction,
+  filled?: FillResult,
 ): Promise<Outcome> {
-  const fill = await fillNonce(deps, client, {
-    chainId: tx.chainId,
-    nonce: signed.nonce,
-    reason: `transaction ${tx.id} failed: ${c.reason}`,
-    forId: tx.id,
-    replacing: signed.rawTx,
-  });
+  const fill = filled ?? (await fillNonce(deps, client, fillParams(tx, c, signed)));
   if (fill.outcome === 'taken' && (await isOurs(client, signed.txHash))) {
     return succeeded(signed.txHash, `Broadcast: ${signed.txHash} reached the chain before its nonce could be filled.`);
   }

@@ -1,0 +1,75 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createPublicClient, type Hex, http } from 'viem';
+import { expect } from 'vitest';
+import { type Runner, request } from './runner.ts';
+
+export type Audit = {
+  txs: Array<{
+    id: string;
+    status: string;
+    attempts: number;
+    nonce: number | null;
+    txHash: string | null;
+    filledBy?: string;
+    rawTx: string | null;
+  }>;
+  fillers: Array<{ nonce: number; txHash: string }>;
+  chainTxs: Array<{ hash: string; nonce: number }>;
+};
+
+/** Reads every transaction we know of, every filler recorded, and every transaction of the signer on chain. */
+export async function audit(
+  runner: Pick<Runner, 'url' | 'endpoints' | 'tableName' | 'signer'>,
+  rpcUrl: string,
+  ids: string[],
+): Promise<Audit> {
+  const txs = [];
+  for (const id of ids) txs.push((await request(runner, 'GET', `/transactions/${id}`)).body);
+  const doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: runner.endpoints.dynamodb,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    }),
+  );
+  const out = await doc.send(
+    new QueryCommand({
+      TableName: runner.tableName,
+      IndexName: 'byKind',
+      KeyConditionExpression: 'kind = :k',
+      ExpressionAttributeValues: { ':k': 'filler' },
+    }),
+  );
+  const fillers = (out.Items ?? []).map((f) => ({ nonce: Number(f.nonce), txHash: String(f.txHash) }));
+  const chain = createPublicClient({ transport: http(rpcUrl) });
+  const latest = await chain.getBlockNumber();
+  const chainTxs: Audit['chainTxs'] = [];
+  for (let n = 0n; n <= latest; n++) {
+    const block = await chain.getBlock({ blockNumber: n, includeTransactions: true });
+    for (const t of block.transactions) {
+      if (t.from.toLowerCase() === runner.signer.toLowerCase()) chainTxs.push({ hash: t.hash, nonce: t.nonce });
+    }
+  }
+  return { txs, fillers, chainTxs };
+}
+
+/**
+ * The invariants: every success is mined; every transaction of ours on chain is a success or a
+ * recorded filler; no nonce is used twice; a failed transaction is not on chain.
+ */
+export function expectConsistent(a: Audit): void {
+  const onChain = new Map(a.chainTxs.map((t) => [t.hash, t]));
+  const successes = a.txs.filter((t) => t.status === 'success');
+  for (const t of successes) {
+    expect(onChain.has(t.txHash as Hex), `success ${t.id} (${t.txHash}) is mined`).toBe(true);
+  }
+  for (const t of a.txs.filter((x) => x.status === 'failed')) {
+    expect(t.txHash && onChain.has(t.txHash), `failed ${t.id} is not on chain`).toBeFalsy();
+  }
+  const known = new Set([...successes.map((t) => t.txHash), ...a.fillers.map((f) => f.txHash)]);
+  for (const t of a.chainTxs) expect(known.has(t.hash), `chain tx ${t.hash} is a success or a filler`).toBe(true);
+  const nonces = successes.map((t) => t.nonce);
+  expect(new Set(nonces).size, 'no two successes share a nonce').toBe(nonces.length);
+  expect(new Set(a.chainTxs.map((t) => t.nonce)).size).toBe(a.chainTxs.length);
+}
