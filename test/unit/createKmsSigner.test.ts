@@ -8,6 +8,7 @@ import {
   recoverTransactionAddress,
   recoverTypedDataAddress,
   type TransactionSerializable,
+  type TransactionSerialized,
   toHex,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -87,7 +88,9 @@ describe('createKmsSigner', () => {
       const signed = await signer.signTransaction(tx);
       // RFC 6979 is deterministic: after low-s normalisation KMS's signature is the key's own.
       expect(signed).toBe(await reference.signTransaction(tx));
-      expect(await recoverTransactionAddress({ serializedTransaction: signed })).toBe(reference.address);
+      expect(await recoverTransactionAddress({ serializedTransaction: signed as TransactionSerialized })).toBe(
+        reference.address,
+      );
     });
   }
 

@@ -17,8 +17,8 @@ import { parseDerSignature } from './parseDerSignature.ts';
 import { oids, publicKeyFromSpki } from './publicKeyFromSpki.ts';
 import { toEthereumSignature } from './toEthereumSignature.ts';
 
-/** A viem account whose private key never leaves KMS. */
-export type KmsAccount = LocalAccount<'kms'>;
+/** A viem account whose private key never leaves KMS; `sign` signs a bare 32-byte hash. */
+export type KmsAccount = LocalAccount<'kms'> & { sign: NonNullable<LocalAccount['sign']> };
 
 type Operation = 'GetPublicKey' | 'Sign';
 
@@ -88,11 +88,10 @@ export async function createKmsSigner(kms: KMSClient, keyId: string): Promise<Km
     }
   };
 
+  const sign = async ({ hash }: { hash: Hex }) => serializeSignature(await signHash(hash));
   const account = toAccount({
     address,
-    async sign({ hash }) {
-      return serializeSignature(await signHash(hash));
-    },
+    sign,
     async signMessage({ message }) {
       return serializeSignature(await signHash(hashMessage(message)));
     },
@@ -107,5 +106,5 @@ export async function createKmsSigner(kms: KMSClient, keyId: string): Promise<Km
       return serializer(transaction, signature);
     },
   });
-  return { ...account, publicKey, source: 'kms' };
+  return { ...account, sign, publicKey, source: 'kms' };
 }
