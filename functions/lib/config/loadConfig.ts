@@ -23,6 +23,7 @@ const schema = z
     AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
     AWS_ENDPOINT_URL_SQS: optionalUrl,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: optionalUrl,
+    AWS_ENDPOINT_URL_KMS: optionalUrl,
     AWS_REGION: z.string().min(1).default('us-east-1'),
     TABLE_NAME: z.string().min(3).default('transactions'),
     // Emulators' queue URLs are not always WHATWG URLs (fauxqs: sqs.<region>.<host>); the SDK only needs them as ids.
@@ -34,6 +35,13 @@ const schema = z
       .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key')
       .default(anvilDevKey),
     KMS_KEY_ID: z.string().min(1).optional(),
+    // Set only by the local runner and the tests: without KMS_KEY_ID the runtime refuses to start unless it is true.
+    LOCAL_SIGNER_ALLOWED: z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => v === 'true' || v === '1'),
+    // A Secrets Manager secret {"<chain id>": "<rpc url>", ...}: RPC URLs carry API keys, so never in the template.
+    CHAINS_SECRET_ARN: z.string().min(1).optional(),
     WORKERS: intFrom(1, 256).default(8),
     BATCH_SIZE: intFrom(1, 10).default(10),
     MAX_ATTEMPTS: intFrom(1, 20).default(3),
