@@ -1,22 +1,15 @@
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpRouterHandler from '@middy/http-router';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { createApiRoutes, routeMiss } from './lib/api/createApiRoutes.ts';
+import { createApiHandler } from './lib/api/createApiHandler.ts';
+import { createApiRoutes } from './lib/api/createApiRoutes.ts';
+import { createAccessCheck } from './lib/auth/createAccessCheck.ts';
+import { createTokenSource } from './lib/auth/createTokenSource.ts';
 import { loadConfig } from './lib/config/loadConfig.ts';
-import { errorResponses } from './lib/http/errorResponses.ts';
 import { createRuntime } from './lib/runtime/createRuntime.ts';
 
 const runtime = createRuntime(loadConfig(), 'api');
-const routes = createApiRoutes(runtime);
+const { config } = runtime;
+const access = createAccessCheck(
+  config.AUTH_MODE === 'local' ? { mode: 'local', tokens: createTokenSource(config) } : { mode: 'authorizer' },
+);
 
-/** The HTTP API (API Gateway HTTP API, payload v2). */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpHeaderNormalizer())
-  .use(errorResponses(runtime.logger))
-  .handler(
-    httpRouterHandler({
-      routes,
-      notFoundResponse: ({ path }: { path: string }) => routeMiss(routes, path),
-    }),
-  );
+/** The HTTP API (API Gateway HTTP API, payload v2); behind the Lambda authorizer on AWS (`AUTH_MODE=authorizer`). */
+export const handler = createApiHandler(createApiRoutes(runtime), { access, logger: runtime.logger });

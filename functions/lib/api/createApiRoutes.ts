@@ -1,37 +1,58 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { MethodNotAllowedError, NotFoundError } from '../errors/AppError.ts';
-import { checkHealth } from '../health/checkHealth.ts';
+import { z } from 'zod';
+import { NotFoundError } from '../errors/AppError.ts';
+import { checkHealth, healthSchema } from '../health/checkHealth.ts';
+import { errorBodySchema } from '../http/errorBodySchema.ts';
+import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
 import { parsePrefer } from '../http/parsePrefer.ts';
 import { readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
 import type { Runtime } from '../runtime/createRuntime.ts';
-import { type Transaction, toView } from '../transactions/model.ts';
+import { type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
+import { transactionRequestSchema } from '../transactions/requestSchema.ts';
+import { buildOpenApiDocument } from './buildOpenApiDocument.ts';
+import type { ResponseDoc, Route } from './Route.ts';
 import { submitTransaction } from './submitTransaction.ts';
 import { waitForOutcome } from './waitForOutcome.ts';
 
-export type Route = {
-  method: 'GET' | 'POST';
-  path: string;
-  handler: (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
-};
+export type { Route } from './Route.ts';
 
 /** Longest wait a client may ask for: API Gateway gives up on an integration at 30 s. */
 export const maxWaitMs = 25_000;
 
+/** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
+const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
+
 /** 200 once broadcast, 422 once failed for good, 202 while it is still on its way. */
-function answerFor(tx: Transaction): HttpResult {
-  const location = { location: `/transactions/${tx.id}` };
-  if (tx.status === 'success') return json(200, toView(tx), location);
-  if (tx.status === 'failed') return json(422, toView(tx), location);
-  return json(202, toView(tx), location);
+function answerFor(tx: Transaction, headers: Record<string, string>): HttpResult {
+  const all = { location: `/transactions/${tx.id}`, ...headers };
+  if (tx.status === 'success') return json(200, toView(tx), all);
+  if (tx.status === 'failed') return json(422, toView(tx), all);
+  return json(202, toView(tx), all);
 }
+
+const transactionHeaders = {
+  Location: 'the transaction: `/transactions/{id}`',
+  'Idempotent-Replayed': '`true` when an earlier request with the same Idempotency-Key created the transaction',
+  'Preference-Applied': 'the Prefer value honoured: `respond-async` or `wait=N`',
+};
+const transactionAnswer = (description: string): ResponseDoc => ({
+  description,
+  schema: transactionViewSchema,
+  headers: transactionHeaders,
+});
+const error = (description: string, headers?: Record<string, string>): ResponseDoc => ({
+  description,
+  schema: errorBodySchema,
+  ...(headers ? { headers } : {}),
+});
 
 /** The routes of the HTTP API, each an adapter from the event to the domain and back. */
 export function createApiRoutes(runtime: Runtime): Route[] {
   const { config, transactions, logger } = runtime;
   const submitDeps = {
     transactions,
+    idempotency: runtime.idempotency,
     requests: runtime.queues.requests,
     chainIds: runtime.chains.chainIds(),
     defaultChainId: config.CHAIN_ID,
@@ -40,22 +61,65 @@ export function createApiRoutes(runtime: Runtime): Route[] {
     now: () => new Date(),
     newId: randomUUID,
   };
+  let openApi: unknown;
   const routes: Route[] = [
     {
       method: 'POST',
       path: '/transactions',
+      access: 'client',
+      summary: 'Submit a transaction',
+      description:
+        'Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or `Prefer: wait=N`, at most 25 s) for the outcome.',
+      requestBody: transactionRequestSchema,
+      requestHeaders: [
+        {
+          name: 'Idempotency-Key',
+          description:
+            'repeats with the same key (kept 24 h) return the same transaction; the same key with another body is 409',
+          example: '6f1c0b7e-3d7a-4f5e-9a55-1b8f2d9e0c11',
+        },
+        {
+          name: 'Prefer',
+          description: 'RFC 7240: `respond-async` answers 202 at once; `wait=N` waits at most N s',
+          example: 'wait=10',
+        },
+      ],
+      responses: {
+        200: transactionAnswer('broadcast: `status` is `success`, `txHash` is set'),
+        202: transactionAnswer('accepted, not finished within the wait: `pending` or `retrying`; poll `Location`'),
+        422: transactionAnswer(
+          'the chain rejected it for good within the wait: `status` is `failed`, `message` says why',
+        ),
+        400: error('a wrong field, header or body: `details` names each one'),
+        409: error('the Idempotency-Key was used for a different request'),
+        413: error('the body is larger than 128 KiB'),
+        415: error('the body is not JSON'),
+      },
       async handler(event) {
-        const tx = await submitTransaction(submitDeps, readJsonBody(event));
-        logger.info('transaction accepted', { transactionId: tx.id });
-        const waitMs = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, maxWaitMs);
-        return answerFor(waitMs > 0 ? await waitForOutcome(transactions, tx, waitMs) : tx);
+        const idempotencyKey = parseIdempotencyKey(event.headers['idempotency-key']);
+        const body = readJsonBody(event);
+        const { tx, replayed } = await submitTransaction(submitDeps, body, idempotencyKey);
+        logger.info(replayed ? 'idempotent repeat' : 'transaction accepted', { transactionId: tx.id });
+        const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, maxWaitMs);
+        const headers: Record<string, string> = {
+          ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+          ...(prefer.applied ? { 'preference-applied': prefer.applied } : {}),
+        };
+        return answerFor(prefer.waitMs > 0 ? await waitForOutcome(transactions, tx, prefer.waitMs) : tx, headers);
       },
     },
     {
       method: 'GET',
       path: '/transactions/{id}',
+      access: 'client',
+      summary: 'Read one transaction, with its attempt history',
+      responses: {
+        200: { description: 'the transaction', schema: transactionViewSchema },
+        404: error('no transaction has this id'),
+      },
       async handler(event) {
         const id = event.pathParameters?.id ?? '';
+        if (!idPattern.test(id)) throw new NotFoundError('no transaction has that id');
         const tx = await transactions.get(id);
         if (!tx) throw new NotFoundError(`no transaction with id ${id}`, id);
         return json(200, toView(tx));
@@ -64,6 +128,12 @@ export function createApiRoutes(runtime: Runtime): Route[] {
     {
       method: 'GET',
       path: '/health',
+      access: 'none',
+      summary: 'Whether the table, each queue and each chain answer',
+      responses: {
+        200: { description: 'all of them answer', schema: healthSchema },
+        503: { description: 'one of them does not: its check says why', schema: healthSchema },
+      },
       async handler() {
         const health = await checkHealth({
           dynamo: runtime.dynamo,
@@ -75,15 +145,17 @@ export function createApiRoutes(runtime: Runtime): Route[] {
         return json(health.ok ? 200 : 503, health);
       },
     },
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      access: 'none',
+      summary: 'This API as an OpenAPI 3.1 document, generated from the schemas the API validates with',
+      responses: { 200: { description: 'the OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
+      async handler() {
+        openApi ??= buildOpenApiDocument(routes);
+        return json(200, openApi);
+      },
+    },
   ];
   return routes;
-}
-
-/** For a path no route takes with this method: 405 naming the methods it does take, else 404. */
-export function routeMiss(routes: Route[], path: string): never {
-  const allowed = routes
-    .filter((r) => new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`).test(path))
-    .map((r) => r.method);
-  if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
-  throw new NotFoundError(`no route for ${path}`);
 }

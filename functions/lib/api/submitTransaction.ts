@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ValidationError } from '../errors/AppError.ts';
+import { IdempotencyConflictError, ValidationError } from '../errors/AppError.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
-import type { TransactionStore } from '../store/TransactionStore.ts';
+import type { IdempotencyStore } from '../store/IdempotencyStore.ts';
+import type { NewTransaction, TransactionStore } from '../store/TransactionStore.ts';
 import type { Transaction } from '../transactions/model.ts';
-import { normalizeRequest, transactionRequestSchema } from '../transactions/requestSchema.ts';
+import { type NormalizedRequest, normalizeRequest, transactionRequestSchema } from '../transactions/requestSchema.ts';
 
 export type SubmitDeps = {
   transactions: TransactionStore;
+  idempotency: IdempotencyStore;
   requests: QueueSender;
   chainIds: number[];
   defaultChainId: number;
@@ -17,11 +20,11 @@ export type SubmitDeps = {
   newId: () => string;
 };
 
-/**
- * Validates a request, records it `pending` (the point from which it is never lost), and enqueues
- * it. If the enqueue fails the record stays, and the sweep enqueues it once it is stale.
- */
-export async function submitTransaction(deps: SubmitDeps, body: unknown): Promise<Transaction> {
+/** The transaction a request names, and whether an earlier request with the same key created it. */
+export type Submitted = { tx: Transaction; replayed: boolean };
+
+/** Validates a body down to the canonical request; every refusal is a ValidationError naming its fields. */
+function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
   const parsed = transactionRequestSchema.safeParse(body);
   if (!parsed.success) throw fromZodError(parsed.error, 'the transaction request');
   const request = normalizeRequest(parsed.data, deps.defaultChainId);
@@ -30,19 +33,51 @@ export async function submitTransaction(deps: SubmitDeps, body: unknown): Promis
       { path: 'chainId', message: `must be one of ${deps.chainIds.join(', ')}` },
     ]);
   }
+  return request;
+}
+
+/** Records a transaction `pending` unless its id exists already, and enqueues it if this call created it. */
+async function record(deps: SubmitDeps, tx: NewTransaction): Promise<Submitted> {
   const now = deps.now();
-  const createdAt = now.toISOString();
-  const tx = {
-    id: deps.newId(),
-    ...request,
-    message: 'Accepted; waiting to be broadcast.',
-    createdAt,
-  };
-  await deps.transactions.create(tx, now.getTime() + deps.staleAfterMs);
+  const created = await deps.transactions.createIfAbsent(tx, now.getTime() + deps.staleAfterMs);
+  if (!created) {
+    const existing = await deps.transactions.get(tx.id);
+    if (!existing) throw new Error(`transaction ${tx.id} exists and cannot be read`);
+    return { tx: existing, replayed: true };
+  }
   try {
     await deps.requests.send({ id: tx.id, attempt: 1 });
   } catch (error) {
     deps.logger.error('enqueue failed; the sweep will enqueue it', { transactionId: tx.id, error });
   }
-  return { ...tx, status: 'pending', attempts: 0, history: [], updatedAt: createdAt };
+  return {
+    tx: { ...tx, status: 'pending', attempts: 0, history: [], updatedAt: tx.createdAt },
+    replayed: false,
+  };
+}
+
+/**
+ * Validates a request, records it `pending` (the point from which it is never lost), and enqueues
+ * it. If the enqueue fails the record stays, and the sweep enqueues it once it is stale.
+ *
+ * With an `Idempotency-Key`, the key is bound first to a hash of the canonical request and to the new
+ * transaction's id; every repeat reads that id back, so concurrent repeats all name one transaction,
+ * and whichever of them first creates it enqueues it. A repeat also heals a first call that died
+ * between binding the key and recording the transaction.
+ */
+export async function submitTransaction(deps: SubmitDeps, body: unknown, idempotencyKey?: string): Promise<Submitted> {
+  const request = validate(deps, body);
+  const now = deps.now();
+  let id = deps.newId();
+  if (idempotencyKey !== undefined) {
+    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const bound = await deps.idempotency.reserve(idempotencyKey, hash, id, now.getTime());
+    if (bound.record.requestHash !== hash) throw new IdempotencyConflictError(bound.record.transactionId);
+    id = bound.record.transactionId;
+    if (!bound.created) {
+      const existing = await deps.transactions.get(id);
+      if (existing) return { tx: existing, replayed: true };
+    }
+  }
+  return record(deps, { id, ...request, message: 'Accepted; waiting to be broadcast.', createdAt: now.toISOString() });
 }

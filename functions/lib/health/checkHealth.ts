@@ -1,8 +1,13 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 
-export type Health = { ok: boolean; checks: Record<string, string> };
+/** `ok` only when every check answers `ok`; each other check says why it is unavailable. */
+export const healthSchema = z
+  .strictObject({ ok: z.boolean(), checks: z.record(z.string(), z.string()) })
+  .meta({ id: 'Health' });
+export type Health = z.infer<typeof healthSchema>;
 
 const describe = (error: unknown) => (error instanceof Error ? error.name : 'error');
 

@@ -8,6 +8,7 @@ import { type ChainRegistry, createChainRegistry } from '../chain/ChainRegistry.
 import { createLocalSigner } from '../chain/createLocalSigner.ts';
 import { type Config, required } from '../config/loadConfig.ts';
 import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
+import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
 
@@ -18,6 +19,7 @@ export type Runtime = {
   dynamo: DynamoDBClient;
   sqs: SQSClient;
   transactions: TransactionStore;
+  idempotency: IdempotencyStore;
   nonces: NonceStore;
   chains: ChainRegistry;
   queues: { requests: QueueSender; retry: QueueSender; responses: QueueSender };
@@ -49,6 +51,7 @@ export function createRuntime(config: Config, serviceName: string): Runtime {
     dynamo,
     sqs,
     transactions: createTransactionStore(doc, config.TABLE_NAME),
+    idempotency: createIdempotencyStore(doc, config.TABLE_NAME),
     nonces: createNonceStore(doc, config.TABLE_NAME),
     chains: createChainRegistry({ [config.CHAIN_ID]: required(config, 'RPC_URL') }, config.RPC_TIMEOUT_MS),
     queues: {

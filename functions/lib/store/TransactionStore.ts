@@ -13,6 +13,8 @@ import { openShardCount, senderKeyOf } from './tableDesign.ts';
 /** The fields of a transaction when it is first accepted. */
 export type NewTransaction = Pick<Transaction, 'id' | 'chainId' | 'to' | 'value' | 'data' | 'message' | 'createdAt'> & {
   gas?: string;
+  function?: string;
+  args?: unknown[];
 };
 
 /** What signing stores on a transaction, once. */
@@ -30,6 +32,8 @@ export type StaleTransaction = { id: string; attempts: number };
 /** The domain's view of the transactions table. */
 export type TransactionStore = {
   create(tx: NewTransaction, dueAt: number): Promise<void>;
+  /** Like `create`, but an id accepted already is no error: resolves false (a concurrent idempotent repeat). */
+  createIfAbsent(tx: NewTransaction, dueAt: number): Promise<boolean>;
   get(id: string): Promise<Transaction | undefined>;
   claimForSigning(id: string, lease: { token: string; until: number }, now: number): Promise<Transaction | undefined>;
   saveSignature(id: string, token: string, signature: Signature, now: Date): Promise<boolean>;
@@ -128,6 +132,16 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
           ConditionExpression: 'attribute_not_exists(pk)', // -- an id is accepted once
         }),
       );
+    },
+
+    async createIfAbsent(tx, dueAt) {
+      try {
+        await this.create(tx, dueAt);
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
 
     async get(id) {

@@ -29,6 +29,8 @@ export const transactionSchema = z.object({
   to: z.string(),
   value: z.string(),
   data: z.string(),
+  function: z.string().optional(),
+  args: z.array(z.unknown()).optional(),
   gas: z.string().optional(),
   from: z.string().optional(),
   nonce: z.number().int().optional(),
@@ -46,14 +48,18 @@ export type Transaction = z.infer<typeof transactionSchema>;
  * What a client sees of a transaction. The signed bytes are shown: they are public once broadcast,
  * and they let anyone check that the hash and the chain hold exactly what was signed.
  */
-export type TransactionView = Omit<Transaction, 'rawTx' | 'gas' | 'from' | 'nonce' | 'txHash' | 'signedAt'> & {
-  gas: string | null;
-  from: string | null;
-  nonce: number | null;
-  txHash: string | null;
-  rawTx: string | null;
-  signedAt: string | null;
-};
+export const transactionViewSchema = transactionSchema
+  .extend({
+    history: z.array(attemptSchema),
+    gas: z.string().nullable(),
+    from: z.string().nullable(),
+    nonce: z.number().int().nullable(),
+    txHash: z.string().nullable(),
+    rawTx: z.string().nullable(),
+    signedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Transaction' });
+export type TransactionView = z.infer<typeof transactionViewSchema>;
 
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {

@@ -1,5 +1,6 @@
 import { getAddress, isAddress } from 'viem';
 import { z } from 'zod';
+import { encodeCall } from './encodeCall.ts';
 
 const maxUint256 = 2n ** 256n - 1n;
 
@@ -18,33 +19,64 @@ const uint256 = z
 
 /** The body of `POST /transactions`. */
 export const transactionRequestSchema = z
-  .object({
-    to: address,
-    value: uint256.default('0'),
-    data: hexData.default('0x'),
-    chainId: z.number().int().positive().optional(),
-    gas: uint256.refine((s) => BigInt(s) > 0n, 'must be greater than 0').optional(),
+  .strictObject({
+    to: address.meta({
+      description: 'recipient; mixed case must be a valid EIP-55 checksum',
+      example: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+    }),
+    value: uint256.default('0').meta({ description: 'wei, as decimal digits or 0x hex, within uint256' }),
+    data: hexData.optional().meta({ description: 'call data; default 0x. Not together with function' }),
+    function: z.string().min(1).max(1024).optional().meta({
+      description: 'a Solidity function signature whose call is encoded with args, instead of data',
+      example: 'transfer(address to, uint256 amount)',
+    }),
+    args: z.array(z.unknown()).optional().meta({
+      description:
+        'the arguments of function, in order: integers as decimal or 0x strings (or numbers below 2^53), tuples as arrays',
+    }),
+    chainId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: 'one of the configured chains; default CHAIN_ID' }),
+    gas: uint256
+      .refine((s) => BigInt(s) > 0n, 'must be greater than 0')
+      .optional()
+      .meta({ description: 'gas limit; estimated when absent' }),
   })
-  .strict();
+  .superRefine((req, ctx) => {
+    if (req.data !== undefined && req.function !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['function'], message: 'give either data or function, not both' });
+    }
+    if (req.args !== undefined && req.function === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['args'], message: 'only with function' });
+    }
+  })
+  .meta({ id: 'TransactionRequest' });
 
 export type TransactionRequest = z.infer<typeof transactionRequestSchema>;
 
-/** The request in the canonical form we store: checksummed address, decimal value and gas. */
+/** The request in the canonical form we store: checksummed address, decimal value and gas, encoded data. */
 export type NormalizedRequest = {
   to: string;
   value: string;
   data: string;
   chainId: number;
   gas?: string;
+  function?: string;
+  args?: unknown[];
 };
 
-/** Normalizes a validated request, filling the default chain. */
+/** Normalizes a validated request, filling the default chain and encoding `function` and `args` into `data`. */
 export function normalizeRequest(req: TransactionRequest, defaultChainId: number): NormalizedRequest {
+  const call = req.function === undefined ? undefined : encodeCall(req.function, req.args ?? []);
   return {
     to: getAddress(req.to),
     value: BigInt(req.value).toString(),
-    data: req.data.toLowerCase(),
+    data: (call?.data ?? req.data ?? '0x').toLowerCase(),
     chainId: req.chainId ?? defaultChainId,
     ...(req.gas === undefined ? {} : { gas: BigInt(req.gas).toString() }),
+    ...(call ? { function: call.function, args: call.args } : {}),
   };
 }

@@ -1,0 +1,28 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Access, Role } from '../auth/hasRole.ts';
+import type { HttpResult } from '../http/respond.ts';
+
+/** One documented answer of a route: its body's schema and the headers it may carry. */
+export type ResponseDoc = { description: string; schema: z.ZodType; headers?: Record<string, string> };
+
+/** A request header a route reads. */
+export type HeaderDoc = { name: string; description: string; example?: string };
+
+/**
+ * One route of the HTTP API: who may call it, what it takes and answers (the OpenAPI document is
+ * generated from these), and the adapter from the event to the domain and back.
+ */
+export type Route = {
+  method: 'GET' | 'POST';
+  path: string;
+  /** `none`: open to anyone; else the least role a bearer token must have. */
+  access: Access;
+  summary: string;
+  description?: string;
+  requestBody?: z.ZodType;
+  requestHeaders?: HeaderDoc[];
+  /** The answers of this route itself; 401, 403 and 500 are added from `access`. */
+  responses: Record<number, ResponseDoc>;
+  handler: (event: APIGatewayProxyEventV2, role: Role | undefined) => Promise<HttpResult>;
+};
