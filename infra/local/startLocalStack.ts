@@ -56,6 +56,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
       AWS_REGION: config.AWS_REGION,
+      // Only here, in the local runner, may the handlers sign with a key held in memory.
+      LOCAL_SIGNER_ALLOWED: 'true',
     };
     Object.assign(process.env, handlerEnv);
     const dynamoClient = new DynamoDBClient({
