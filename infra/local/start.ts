@@ -1,11 +1,19 @@
-import { ConfigError } from '../../functions/lib/config/loadConfig.ts';
+import { ConfigError, devTokens } from '../../functions/lib/config/loadConfig.ts';
 import { startLocalStack } from './startLocalStack.ts';
 
 /** `npm start`: the whole system on this machine; Ctrl-C stops everything it started. */
 async function main() {
   const t0 = Date.now();
   const stack = await startLocalStack();
-  const curl = `curl -s -X POST ${stack.url}/transactions -H 'content-type: application/json' -d '{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000000000000000"}'`;
+  // Only the public dev defaults are ever printed; a token someone configured is a secret.
+  const { API_TOKEN, ADMIN_TOKEN, TOKEN_SECRET_ARN } = stack.config;
+  const devClient = !TOKEN_SECRET_ARN && API_TOKEN === devTokens.client;
+  const devAdmin = !TOKEN_SECRET_ARN && ADMIN_TOKEN === devTokens.admin;
+  const tokens = TOKEN_SECRET_ARN
+    ? `from the secret ${TOKEN_SECRET_ARN}`
+    : `client ${devClient ? devTokens.client : '(API_TOKEN)'}   admin ${devAdmin ? devTokens.admin : '(ADMIN_TOKEN)'}${devClient || devAdmin ? '   (dev defaults: set API_TOKEN, ADMIN_TOKEN)' : ''}`;
+  const auth = `-H 'authorization: Bearer ${devClient ? devTokens.client : '<client token>'}'`;
+  const curl = `curl -s -X POST ${stack.url}/transactions ${auth} -H 'content-type: application/json' -d '{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000000000000000"}'`;
   process.stdout.write(
     [
       '',
@@ -15,10 +23,12 @@ async function main() {
       `  chain id   ${stack.chainId}  (RPC ${stack.rpcUrl})`,
       `  signer     ${stack.signer}`,
       `  data       ${stack.config.DATA_DIR}/ (kept across restarts)`,
+      `  tokens     ${tokens}`,
+      `  API docs   ${stack.url}/openapi.json`,
       '',
       '  send a first transaction:',
       `    ${curl}`,
-      `  then look at it:  curl -s ${stack.url}/transactions/<id>`,
+      `  then look at it:  curl -s ${auth} ${stack.url}/transactions/<id>`,
       '',
       '',
     ].join('\n'),
