@@ -2,10 +2,9 @@ import { createApiHandler } from './lib/api/createApiHandler.ts';
 import { createApiRoutes } from './lib/api/createApiRoutes.ts';
 import { createAccessCheck } from './lib/auth/createAccessCheck.ts';
 import { createTokenSource } from './lib/auth/createTokenSource.ts';
-import { loadConfig } from './lib/config/loadConfig.ts';
-import { createRuntime } from './lib/runtime/createRuntime.ts';
+import { loadRuntime } from './lib/runtime/loadRuntime.ts';
 
-const runtime = createRuntime(loadConfig(), 'api');
+const runtime = await loadRuntime('api');
 const { config } = runtime;
 const access = createAccessCheck(
   config.AUTH_MODE === 'local' ? { mode: 'local', tokens: createTokenSource(config) } : { mode: 'authorizer' },

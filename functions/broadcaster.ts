@@ -1,14 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { broadcastTransaction } from './lib/broadcast/broadcastTransaction.ts';
-import { loadConfig } from './lib/config/loadConfig.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { broadcastDeps } from './lib/runtime/broadcastDeps.ts';
-import { createRuntime } from './lib/runtime/createRuntime.ts';
+import { loadRuntime } from './lib/runtime/loadRuntime.ts';
 import { broadcastMessageSchema } from './lib/transactions/messages.ts';
 
-const runtime = createRuntime(loadConfig(), 'broadcaster');
-const deps = broadcastDeps(runtime);
+const runtime = await loadRuntime('broadcaster');
+const deps = await broadcastDeps(runtime);
 
 const recordHandler = async (record: SQSRecord) => {
   await broadcastTransaction(deps, parseRecord(record, broadcastMessageSchema));

@@ -1,11 +1,10 @@
-import { loadConfig } from './lib/config/loadConfig.ts';
 import { broadcastDeps } from './lib/runtime/broadcastDeps.ts';
-import { createRuntime } from './lib/runtime/createRuntime.ts';
+import { loadRuntime } from './lib/runtime/loadRuntime.ts';
 import { fillNonceGaps } from './lib/sweep/fillNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
 
-const runtime = createRuntime(loadConfig(), 'sweep');
-const deps = broadcastDeps(runtime);
+const runtime = await loadRuntime('sweep');
+const deps = await broadcastDeps(runtime);
 
 /** Scheduled: re-enqueues stale open transactions and fills nonce gaps. */
 export const handler = async (): Promise<{ requeued: number; filled: number }> => {

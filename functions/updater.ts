@@ -1,12 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { loadConfig } from './lib/config/loadConfig.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
-import { createRuntime } from './lib/runtime/createRuntime.ts';
+import { loadRuntime } from './lib/runtime/loadRuntime.ts';
 import { responseMessageSchema } from './lib/transactions/messages.ts';
 import { recordOutcome } from './lib/updater/recordOutcome.ts';
 
-const runtime = createRuntime(loadConfig(), 'updater');
+const runtime = await loadRuntime('updater', { chains: false });
 const staleAfterMs = runtime.config.STALE_AFTER_SECONDS * 1000;
 
 const recordHandler = async (record: SQSRecord) => {

@@ -50,6 +50,8 @@ export async function startTestStack(options: { chainId?: number; anvil?: Anvil 
     RPC_URL: anvil.url,
     CHAIN_ID: String(chainId),
     LOG_LEVEL: 'SILENT',
+    // The handlers may sign with the in-memory dev key only where this says so: the local runner and tests.
+    LOCAL_SIGNER_ALLOWED: 'true',
   };
   return {
     env,

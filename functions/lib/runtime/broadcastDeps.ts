@@ -2,15 +2,15 @@ import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
 import type { Runtime } from './createRuntime.ts';
 
-/** The broadcaster's dependencies from the runtime's clients. */
-export function broadcastDeps(runtime: Runtime): BroadcastDeps {
+/** The broadcaster's dependencies from the runtime's clients; waits for the signer's address. */
+export async function broadcastDeps(runtime: Runtime): Promise<BroadcastDeps> {
   const { config } = runtime;
   return {
     transactions: runtime.transactions,
     nonces: runtime.nonces,
     chains: runtime.chains,
     fees: createFeeCache(config.FEE_CACHE_MS),
-    signer: runtime.signer(),
+    signer: await runtime.signer(),
     retryQueue: runtime.queues.retry,
     responses: runtime.queues.responses,
     settings: {

@@ -2,10 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Hex } from 'viem';
 import type { Signer } from '../broadcast/BroadcastDeps.ts';
 import { type ChainRegistry, createChainRegistry } from '../chain/ChainRegistry.ts';
-import { createLocalSigner } from '../chain/createLocalSigner.ts';
+import { selectSigner } from '../chain/selectSigner.ts';
 import { type Config, required } from '../config/loadConfig.ts';
 import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
@@ -24,11 +23,20 @@ export type Runtime = {
   chains: ChainRegistry;
   queues: { requests: QueueSender; retry: QueueSender; responses: QueueSender };
   queueUrls: { requests: string; retry: string; responses: string };
-  signer: () => Signer;
+  /** The signer, resolved once on first use (a KMS key's address needs one call to KMS). */
+  signer: () => Promise<Signer>;
 };
 
-/** Builds the clients once; a missing value fails here, at cold start, naming the variable. */
-export function createRuntime(config: Config, serviceName: string): Runtime {
+/**
+ * Builds the clients once; a missing value fails here, at cold start, naming the variable.
+ * `rpcUrls` (chain id -> URL) defaults to `RPC_URL` for `CHAIN_ID`; see `loadRuntime` for AWS.
+ */
+export function createRuntime(
+  config: Config,
+  serviceName: string,
+  rpcUrls: Record<number, string> = { [config.CHAIN_ID]: required(config, 'RPC_URL') },
+): Runtime {
+  const signer = selectSigner(config);
   const endpoint = (url: string | undefined) => (url ? { endpoint: url } : {});
   const dynamo = new DynamoDBClient({
     region: config.AWS_REGION,
@@ -44,7 +52,6 @@ export function createRuntime(config: Config, serviceName: string): Runtime {
     retry: required(config, 'RETRY_QUEUE_URL'),
     responses: required(config, 'RESPONSES_QUEUE_URL'),
   };
-  let signer: Signer | undefined;
   return {
     config,
     logger: new Logger({ serviceName, logLevel: config.LOG_LEVEL }),
@@ -53,16 +60,13 @@ export function createRuntime(config: Config, serviceName: string): Runtime {
     transactions: createTransactionStore(doc, config.TABLE_NAME),
     idempotency: createIdempotencyStore(doc, config.TABLE_NAME),
     nonces: createNonceStore(doc, config.TABLE_NAME),
-    chains: createChainRegistry({ [config.CHAIN_ID]: required(config, 'RPC_URL') }, config.RPC_TIMEOUT_MS),
+    chains: createChainRegistry(rpcUrls, config.RPC_TIMEOUT_MS),
     queues: {
       requests: createQueueSender(sqs, queueUrls.requests),
       retry: createQueueSender(sqs, queueUrls.retry),
       responses: createQueueSender(sqs, queueUrls.responses),
     },
     queueUrls,
-    signer() {
-      signer ??= createLocalSigner(config.SIGNER_PRIVATE_KEY as Hex);
-      return signer;
-    },
+    signer,
   };
 }

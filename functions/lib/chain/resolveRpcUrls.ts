@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { type Config, ConfigError, required } from '../config/loadConfig.ts';
+
+/** Reads a secret's string by id or ARN; undefined when it holds no string. */
+export type ReadSecret = (secretId: string) => Promise<string | undefined>;
+
+const chainsSchema = z.record(
+  z.string().regex(/^[1-9][0-9]*$/),
+  z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+);
+
+/**
+ * The RPC URL of each configured chain. On AWS they come from the secret `CHAINS_SECRET_ARN`
+ * (`{"<chain id>": "<rpc url>"}`, read once at cold start) because provider URLs carry API keys;
+ * locally `RPC_URL` serves `CHAIN_ID`. Errors name the chains and keys, never a URL.
+ */
+export async function resolveRpcUrls(config: Config, readSecret: ReadSecret): Promise<Record<number, string>> {
+  const secretId = config.CHAINS_SECRET_ARN;
+  if (!secretId) return { [config.CHAIN_ID]: required(config, 'RPC_URL') };
+  const text = await readSecret(secretId);
+  let json: unknown;
+  try {
+    json = JSON.parse(text ?? '');
+  } catch {
+    throw new ConfigError(`CHAINS_SECRET_ARN: the secret ${secretId} is not JSON like {"1": "https://..."}`);
+  }
+  const parsed = chainsSchema.safeParse(json);
+  if (!parsed.success) {
+    const where = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.code === 'invalid_key' ? 'must be a chain id' : i.message}`)
+      .join('; ');
+    throw new ConfigError(`CHAINS_SECRET_ARN: the secret ${secretId} is malformed (${where})`);
+  }
+  const urls: Record<number, string> = {};
+  for (const [chainId, url] of Object.entries(parsed.data)) urls[Number(chainId)] = url;
+  if (!(config.CHAIN_ID in urls)) {
+    throw new ConfigError(
+      `CHAINS_SECRET_ARN: the secret ${secretId} has no RPC URL for CHAIN_ID ${config.CHAIN_ID}; put one with ` +
+        `aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"${config.CHAIN_ID}":"https://..."}'`,
+    );
+  }
+  return urls;
+}
