@@ -15,8 +15,11 @@ function commonResponses(route: Route): Record<number, ResponseDoc> {
       schema: errorBodySchema,
       headers: { 'WWW-Authenticate': '`Bearer`, with `error="invalid_token"` when a token was sent' },
     };
+  }
+  // A client route takes both roles, so only an admin route can refuse a valid token.
+  if (route.access === 'admin') {
     common[403] = {
-      description: `the token's role may not use this route (it needs ${route.access})`,
+      description: 'the token is a client token; this route needs an admin token',
       schema: errorBodySchema,
       headers: { 'WWW-Authenticate': '`Bearer error="insufficient_scope"`' },
     };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { NotFoundError } from '../errors/AppError.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
@@ -10,7 +9,6 @@ import { type HttpResult, json } from '../http/respond.ts';
 import type { Runtime } from '../runtime/createRuntime.ts';
 import { type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
 import { transactionRequestSchema } from '../transactions/requestSchema.ts';
-import { buildOpenApiDocument } from './buildOpenApiDocument.ts';
 import type { ResponseDoc, Route } from './Route.ts';
 import { submitTransaction } from './submitTransaction.ts';
 import { waitForOutcome } from './waitForOutcome.ts';
@@ -61,7 +59,6 @@ export function createApiRoutes(runtime: Runtime): Route[] {
     now: () => new Date(),
     newId: randomUUID,
   };
-  let openApi: unknown;
   const routes: Route[] = [
     {
       method: 'POST',
@@ -143,17 +140,6 @@ export function createApiRoutes(runtime: Runtime): Route[] {
           chains: runtime.chains,
         });
         return json(health.ok ? 200 : 503, health);
-      },
-    },
-    {
-      method: 'GET',
-      path: '/openapi.json',
-      access: 'none',
-      summary: 'This API as an OpenAPI 3.1 document, generated from the schemas the API validates with',
-      responses: { 200: { description: 'the OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
-      async handler() {
-        openApi ??= buildOpenApiDocument(routes);
-        return json(200, openApi);
       },
     },
   ];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { IdempotencyConflictError, ValidationError } from '../errors/AppError.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
@@ -7,6 +6,7 @@ import type { IdempotencyStore } from '../store/IdempotencyStore.ts';
 import type { NewTransaction, TransactionStore } from '../store/TransactionStore.ts';
 import type { Transaction } from '../transactions/model.ts';
 import { type NormalizedRequest, normalizeRequest, transactionRequestSchema } from '../transactions/requestSchema.ts';
+import { hashRequest } from './hashRequest.ts';
 
 export type SubmitDeps = {
   transactions: TransactionStore;
@@ -29,7 +29,7 @@ function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
   if (!parsed.success) throw fromZodError(parsed.error, 'the transaction request');
   const request = normalizeRequest(parsed.data, deps.defaultChainId);
   if (!deps.chainIds.includes(request.chainId)) {
-    throw new ValidationError(`chain ${request.chainId} is not configured`, [
+    throw new ValidationError(`chainId ${request.chainId} is not a configured chain`, [
       { path: 'chainId', message: `must be one of ${deps.chainIds.join(', ')}` },
     ]);
   }
@@ -70,7 +70,7 @@ export async function submitTransaction(deps: SubmitDeps, body: unknown, idempot
   const now = deps.now();
   let id = deps.newId();
   if (idempotencyKey !== undefined) {
-    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const hash = hashRequest(request);
     const bound = await deps.idempotency.reserve(idempotencyKey, hash, id, now.getTime());
     if (bound.record.requestHash !== hash) throw new IdempotencyConflictError(bound.record.transactionId);
     id = bound.record.transactionId;

@@ -1,0 +1,368 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { hashRequest } from '../../functions/lib/api/hashRequest.ts';
+import { encodeCall } from '../../functions/lib/transactions/encodeCall.ts';
+import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
+import { apiEvent } from '../support/apiEvent.ts';
+import { deliver } from '../support/deliver.ts';
+import { openApiChecker } from '../support/openApiChecker.ts';
+import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+import { tableCounts } from '../support/tableCounts.ts';
+
+type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+// A parsed JSON body: read freely, as a client would.
+type Answer = { status: number; body: ReturnType<typeof JSON.parse>; headers: Record<string, string> };
+
+const tokens = { client: 'api-test-client-token', admin: 'api-test-admin-token' };
+const client = { authorization: `Bearer ${tokens.client}` };
+const admin = { authorization: `Bearer ${tokens.admin}` };
+const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let stack: TestStack;
+let api: Handler;
+let withAdminRoute: Handler;
+let checker: ReturnType<typeof openApiChecker>;
+let adminChecker: ReturnType<typeof openApiChecker>;
+let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
+let updater: typeof import('../../functions/updater.ts')['handler'];
+
+/** Calls a handler with a v2 event; every answer must be one its OpenAPI document describes. */
+async function callOn(
+  handler: Handler,
+  check: ReturnType<typeof openApiChecker> | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = client,
+): Promise<Answer> {
+  const event = apiEvent(method, path, body, headers);
+  if (!('authorization' in headers)) delete event.headers.authorization;
+  const res = await handler(event);
+  const answer = {
+    status: res.statusCode ?? 0,
+    body: JSON.parse(res.body ?? 'null'),
+    headers: (res.headers ?? {}) as Record<string, string>,
+  };
+  expect(answer.body, `${method} ${path}: every answer is JSON`).not.toBeNull();
+  check?.check(method, path, answer.status, answer.body);
+  return answer;
+}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = client) =>
+  callOn(api, checker, method, path, body, headers);
+
+/** Runs the broadcaster and the updater, as their event source mappings would, until `done` settles. */
+async function pumpWhile<T>(done: Promise<T>): Promise<T> {
+  let finished = false;
+  void done.finally(() => {
+    finished = true;
+  });
+  while (!finished) {
+    await deliver(stack.sqs, stack.queues.requests, broadcaster);
+    await deliver(stack.sqs, stack.queues.responses, updater);
+    await sleep(20);
+  }
+  return done;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  Object.assign(process.env, stack.env, {
+    BROADCAST_WAIT_MS: '0',
+    API_TOKEN: tokens.client,
+    ADMIN_TOKEN: tokens.admin,
+    AUTH_MODE: 'local',
+    LOCAL_SIGNER_ALLOWED: 'true',
+  });
+  const apiModule = await import('../../functions/api.ts');
+  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
+  updater = (await import('../../functions/updater.ts')).handler;
+
+  // The same wiring with one admin route more: the only way to see a 403 before the admin routes exist.
+  const { loadConfig } = await import('../../functions/lib/config/loadConfig.ts');
+  const { createRuntime } = await import('../../functions/lib/runtime/createRuntime.ts');
+  const { createApiRoutes } = await import('../../functions/lib/api/createApiRoutes.ts');
+  const { createApiHandler } = await import('../../functions/lib/api/createApiHandler.ts');
+  const { createAccessCheck } = await import('../../functions/lib/auth/createAccessCheck.ts');
+  const { createTokenSource } = await import('../../functions/lib/auth/createTokenSource.ts');
+  const config = loadConfig();
+  const runtime = createRuntime(config, 'api-test');
+  const probe = {
+    method: 'GET' as const,
+    path: '/admin/probe',
+    access: 'admin' as const,
+    summary: 'an admin-only route, for this test',
+    responses: { 200: { description: 'ok', schema: z.strictObject({ ok: z.literal(true) }) } },
+    handler: async () => ({ statusCode: 200, headers: {}, body: JSON.stringify({ ok: true }) }),
+  };
+  const adminHandler = createApiHandler([...createApiRoutes(runtime), probe], {
+    access: createAccessCheck({ mode: 'local', tokens: createTokenSource(config) }),
+    logger: runtime.logger,
+  });
+  withAdminRoute = (e) => adminHandler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+
+  checker = openApiChecker((await callOn(api, undefined, 'GET', '/openapi.json', undefined, {})).body);
+  adminChecker = openApiChecker((await callOn(withAdminRoute, undefined, 'GET', '/openapi.json', undefined, {})).body);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('open routes', () => {
+  it('GET /openapi.json: an OpenAPI 3.1 document of every route, with its role and its answers', async () => {
+    const doc = await call('GET', '/openapi.json', undefined, {});
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths).sort()).toEqual([
+      '/health',
+      '/openapi.json',
+      '/transactions',
+      '/transactions/{id}',
+    ]);
+    const post = doc.body.paths['/transactions'].post;
+    expect(post['x-required-role']).toBe('client');
+    expect(post.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '202', '400', '401', '409', '413', '415', '422', '500']);
+    expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(['Idempotency-Key', 'Prefer']);
+    // Generated from the zod schema the route validates with: its fields, defaults and strictness.
+    const request = doc.body.components.schemas.TransactionRequest;
+    expect(Object.keys(request.properties).sort()).toEqual([
+      'args',
+      'chainId',
+      'data',
+      'function',
+      'gas',
+      'to',
+      'value',
+    ]);
+    expect(request.additionalProperties).toBe(false);
+    expect(request.required).toEqual(['to']);
+    expect(doc.body.paths['/health'].get.security).toEqual([]);
+  });
+
+  it('GET /health needs no token', async () => {
+    const health = await call('GET', '/health', undefined, {});
+    expect(health.status).toBe(200);
+    expect(health.body.ok).toBe(true);
+  });
+});
+
+describe('auth', () => {
+  it('401 without a token, and with one that is not valid, with WWW-Authenticate', async () => {
+    const none = await call('POST', '/transactions', { to }, {});
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer');
+    const wrong = await call('GET', '/transactions/abc', undefined, { authorization: 'Bearer nope-nope-nope' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(JSON.stringify(wrong.body)).not.toContain('nope-nope-nope');
+  });
+
+  it('403 for a client token on an admin route; an admin token may use every route', async () => {
+    const forbidden = await callOn(withAdminRoute, adminChecker, 'GET', '/admin/probe', undefined, client);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.code).toBe('forbidden');
+    expect((await callOn(withAdminRoute, adminChecker, 'GET', '/admin/probe', undefined, admin)).status).toBe(200);
+    expect((await callOn(withAdminRoute, adminChecker, 'GET', '/admin/probe', undefined, {})).status).toBe(401);
+    expect((await call('POST', '/transactions', { to }, { ...admin, prefer: 'respond-async' })).status).toBe(202);
+  });
+});
+
+describe('POST /transactions answers', () => {
+  it('202 with Location when it has not finished (Prefer: respond-async answers at once)', async () => {
+    const res = await call('POST', '/transactions', { to, value: '1' }, { ...client, prefer: 'respond-async' });
+    expect(res.status).toBe(202);
+    expect(res.headers.location).toBe(`/transactions/${res.body.id}`);
+    expect(res.headers['preference-applied']).toBe('respond-async');
+    expect(res.body).toMatchObject({ status: 'pending', message: expect.stringMatching(/\w/) });
+    const read = await call('GET', res.headers.location ?? '');
+    expect(read.status).toBe(200);
+    expect(read.body.id).toBe(res.body.id);
+  });
+
+  it('200 with the hash once broadcast within the wait', async () => {
+    const res = await pumpWhile(call('POST', '/transactions', { to, value: '2' }, { ...client, prefer: 'wait=20' }));
+    expect(res.status).toBe(200);
+    expect(res.headers['preference-applied']).toBe('wait=20');
+    expect(res.body).toMatchObject({ status: 'success', txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(res.body.message).toMatch(/\w/);
+  });
+
+  it("422 with the node's reason when the chain refuses it for good within the wait", async () => {
+    const res = await pumpWhile(call('POST', '/transactions', { to, gas: '1000' }, { ...client, prefer: 'wait=20' }));
+    expect(res.status).toBe(422);
+    expect(res.body.status).toBe('failed');
+    expect(res.body.message).toMatch(/intrinsic gas too low/);
+  });
+
+  it('encodes function and args, and stores both forms', async () => {
+    const body = { to, function: 'transfer(address to, uint256 amount)', args: [to.toLowerCase(), 1000] };
+    const res = await call('POST', '/transactions', body, { ...client, prefer: 'respond-async' });
+    expect(res.status).toBe(202);
+    const expected = encodeCall('transfer(address,uint256)', [to, 1000]);
+    expect(res.body).toMatchObject({ data: expected.data, function: body.function, args: [to, '1000'] });
+    const item = (
+      await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: `tx#${res.body.id}` } }))
+    ).Item;
+    expect(item).toMatchObject({ data: expected.data, function: body.function, args: [to, '1000'] });
+  });
+});
+
+describe('refusals: each in the error shape, and none leaves a row or a message', () => {
+  const big = JSON.stringify({ to, data: `0x${'00'.repeat(70 * 1024)}` });
+  const cases: Array<[string, string, string, unknown, Record<string, string>, number, string[]]> = [
+    [
+      'a bad address and a negative value',
+      'POST',
+      '/transactions',
+      { to: '0x12', value: '-1' },
+      client,
+      400,
+      ['to', 'value'],
+    ],
+    [
+      'a wrong checksum',
+      'POST',
+      '/transactions',
+      { to: '0x70997970c51812dc3A010C7d01b50e0d17dc79C8' },
+      client,
+      400,
+      ['to'],
+    ],
+    ['odd-length hex', 'POST', '/transactions', { to, data: '0x123' }, client, 400, ['data']],
+    ['gas above uint256', 'POST', '/transactions', { to, gas: `0x1${'0'.repeat(64)}` }, client, 400, ['gas']],
+    ['an unknown field', 'POST', '/transactions', { to, nonce: 1 }, client, 400, ['nonce']],
+    ['an unknown chain', 'POST', '/transactions', { to, chainId: 1 }, client, 400, ['chainId']],
+    ['data and function', 'POST', '/transactions', { to, data: '0x', function: 'f()' }, client, 400, ['function']],
+    ['a wrong argument', 'POST', '/transactions', { to, function: 'f(uint8)', args: [300] }, client, 400, ['args.0']],
+    ['an array body', 'POST', '/transactions', [to], client, 400, ['body']],
+    ['a body that is not JSON', 'POST', '/transactions', '{"to":', client, 400, ['body']],
+    ['an empty body', 'POST', '/transactions', '', client, 400, ['body']],
+    [
+      'a bad Idempotency-Key',
+      'POST',
+      '/transactions',
+      { to },
+      { ...client, 'idempotency-key': 'a b' },
+      400,
+      ['Idempotency-Key'],
+    ],
+    ['a body over 128 KiB', 'POST', '/transactions', big, client, 413, []],
+    [
+      'a body that is not JSON by type',
+      'POST',
+      '/transactions',
+      'to=0x',
+      { ...client, 'content-type': 'text/plain' },
+      415,
+      [],
+    ],
+    ['a wrong method', 'DELETE', '/transactions', undefined, client, 405, []],
+    ['an unknown route', 'GET', '/nope', undefined, client, 404, []],
+    ['an unknown id', 'GET', '/transactions/0b8e3a53-6b0e-4b8e-9d0e-2b8f0e6f0d11', undefined, client, 404, []],
+    ['an id that cannot be ours', 'GET', `/transactions/${'x'.repeat(3000)}`, undefined, client, 404, []],
+    ['no token', 'POST', '/transactions', { to }, {}, 401, []],
+  ];
+
+  const names = (res: Answer, name: string) => res.body.error.details.some((d: { path: string }) => d.path === name);
+
+  it.each(cases)('%s', async (_name, method, path, body, headers, status, fields) => {
+    const before = await tableCounts(stack);
+    const res = await call(method, path, body, headers);
+    expect(res.status).toBe(status);
+    expect(res.body.error.message).toMatch(/\w/);
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(fields);
+    for (const path of fields.filter((f) => f !== 'body')) expect(res.body.error.message).toContain(path);
+    if (status === 405) expect(res.headers.allow).toBe('POST');
+    if (names(res, 'chainId')) expect(res.body.error.details[0].message).toContain('31337');
+    expect(await tableCounts(stack)).toEqual(before);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('a repeat returns the same transaction, marked as replayed; another body with the key is 409', async () => {
+    const key = { ...client, 'idempotency-key': 'order-1', prefer: 'respond-async' };
+    const first = await call('POST', '/transactions', { to, value: '0x10' }, key);
+    const again = await call('POST', '/transactions', { to, value: '16' }, key); // the same request, spelt otherwise
+    expect(first.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+
+    const before = await tableCounts(stack);
+    const conflict = await call('POST', '/transactions', { to, value: '17' }, key);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe('idempotency_key_reused');
+    expect(await tableCounts(stack)).toEqual(before);
+  });
+
+  it('20 concurrent repeats of one key make one transaction and one message, and all name it', async () => {
+    const before = await tableCounts(stack);
+    const key = { ...client, 'idempotency-key': 'burst-1', prefer: 'respond-async' };
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => call('POST', '/transactions', { to, value: '3' }, key)),
+    );
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([202]));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(await tableCounts(stack)).toEqual({ rows: before.rows + 1, messages: before.messages + 1 });
+  });
+
+  it('the key is kept 24 hours; an expired key names a new transaction', async () => {
+    const key = { ...client, 'idempotency-key': 'old-1', prefer: 'respond-async' };
+    const first = await call('POST', '/transactions', { to, value: '4' }, key);
+    const record = (await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: 'idem#old-1' } })))
+      .Item;
+    const now = Date.now() / 1000;
+    expect(record?.expiresAt).toBeGreaterThanOrEqual(now + 24 * 3600 - 5);
+    // dynalite has no TTL: an expired record stays, and must count as absent.
+    await stack.doc.send(
+      new PutCommand({ TableName: stack.tableName, Item: { ...record, expiresAt: Math.floor(now) - 1 } }),
+    );
+    const later = await call('POST', '/transactions', { to, value: '4' }, key);
+    expect(later.body.id).not.toBe(first.body.id);
+    expect(later.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('a repeat completes a first call that bound the key and died before recording the transaction', async () => {
+    const request = normalizeRequest(transactionRequestSchema.parse({ to, value: '5' }), 31337);
+    const orphan = '7d3c1a52-0a36-4c55-9d2f-3e5b8f7a9c10';
+    await stack.doc.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: {
+          pk: 'idem#died-1',
+          key: 'died-1',
+          requestHash: hashRequest(request),
+          transactionId: orphan,
+          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        },
+      }),
+    );
+    const before = await tableCounts(stack);
+    const res = await call(
+      'POST',
+      '/transactions',
+      { to, value: '5' },
+      {
+        ...client,
+        'idempotency-key': 'died-1',
+        prefer: 'respond-async',
+      },
+    );
+    expect(res.status).toBe(202);
+    expect(res.body.id).toBe(orphan);
+    expect(await tableCounts(stack)).toEqual({ rows: before.rows + 1, messages: before.messages + 1 });
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('every documented answer of every route was seen above, and each matched its schema', () => {
+    // 500 is our own fault and 503 an outage: neither can be provoked from outside.
+    expect(checker.unseen([' 500', 'GET /health 503'])).toEqual([]);
+    expect(adminChecker.unseen([' 500']).filter((k) => k.startsWith('GET /admin/probe'))).toEqual([]);
+  });
+});
