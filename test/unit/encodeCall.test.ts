@@ -21,7 +21,7 @@ describe('encodeCall', () => {
   it('encodes exactly what viem encodes, and keeps the canonical arguments', () => {
     const call = encodeCall('transfer(address to, uint256 amount)', [to.toLowerCase(), '0x3e8']);
     const abi = [parseAbiItem('function transfer(address to, uint256 amount)')];
-    expect(call.data).toBe(encodeFunctionData({ abi, args: [to, 1000n] }));
+    expect(call.data).toBe(encodeFunctionData({ abi, functionName: 'transfer', args: [to, 1000n] }));
     expect(call.args).toEqual([to, '1000']);
     expect(call.function).toBe('transfer(address to, uint256 amount)');
     expect(decodeFunctionData({ abi, data: call.data }).args).toEqual([to, 1000n]);
