@@ -4,10 +4,13 @@ import { type FieldIssue, ValidationError } from './AppError.ts';
 /** Turns zod's issues into one ValidationError that names every wrong field. */
 export function fromZodError(error: z.ZodError, what: string): ValidationError {
   const details: FieldIssue[] = [];
+  // An empty key is a field too, and must still be named: `""`.
+  const name = (key: PropertyKey) => (key === '' ? '""' : String(key));
   for (const issue of error.issues) {
-    const base = issue.path.map(String).join('.');
+    const base = issue.path.map(name).join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) details.push({ path: base ? `${base}.${key}` : key, message: 'unknown field' });
+      for (const key of issue.keys)
+        details.push({ path: base ? `${base}.${name(key)}` : name(key), message: 'unknown field' });
     } else {
       details.push({ path: base || 'body', message: issue.message });
     }
