@@ -1,0 +1,137 @@
+import { createServer, type Server } from 'node:http';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  Context,
+} from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../functions/lib/auth/hashToken.ts';
+import { apiEvent } from '../support/apiEvent.ts';
+import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+
+/**
+ * The AWS shape of auth: API Gateway calls the Lambda authorizer, which reads token hashes from a
+ * Secrets Manager secret (here a loopback server speaking its JSON protocol), and passes the role to
+ * the api running with AUTH_MODE=authorizer.
+ */
+
+const secretArn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:api-tokens-AbCdEf';
+const secret = { client: [hashToken('aws-client-token')], admin: [hashToken('aws-admin-token')] };
+
+let secrets: Server;
+const reads: Array<{ target: string; secretId: string }> = [];
+let stack: TestStack;
+let authorizer: typeof import('../../functions/authorizer.ts')['handler'];
+let api: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
+  const base = apiEvent('POST', '/transactions');
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn:aws:execute-api:us-east-1:000000000000:api/$default/POST/transactions',
+    identitySource: authorization ? [authorization] : [],
+    routeKey: 'POST /transactions',
+    rawPath: '/transactions',
+    rawQueryString: '',
+    cookies: [],
+    headers: authorization ? { authorization } : {},
+    requestContext: base.requestContext,
+  };
+}
+
+beforeAll(async () => {
+  secrets = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      const secretId = JSON.parse(body || '{}').SecretId;
+      reads.push({ target: String(req.headers['x-amz-target']), secretId });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(
+        JSON.stringify({ ARN: secretArn, Name: 'api-tokens', SecretString: JSON.stringify(secret), VersionId: 'v1' }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => secrets.listen(0, '127.0.0.1', resolve));
+  const address = secrets.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+
+  stack = await startTestStack();
+  Object.assign(process.env, stack.env, {
+    BROADCAST_WAIT_MS: '0',
+    AUTH_MODE: 'authorizer',
+    TOKEN_SECRET_ARN: secretArn,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${address.port}`,
+    LOCAL_SIGNER_ALLOWED: 'true',
+  });
+  authorizer = (await import('../../functions/authorizer.ts')).handler;
+  const apiModule = await import('../../functions/api.ts');
+  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await new Promise((resolve) => secrets?.close(resolve));
+});
+
+describe('the Lambda authorizer', () => {
+  it('allows the tokens whose hashes are in the secret, with their role', async () => {
+    expect(await authorizer(authorizerEvent('Bearer aws-client-token'))).toEqual({
+      isAuthorized: true,
+      context: { role: 'client' },
+    });
+    expect(await authorizer(authorizerEvent('Bearer aws-admin-token'))).toEqual({
+      isAuthorized: true,
+      context: { role: 'admin' },
+    });
+  });
+
+  it('denies a missing, malformed or unknown token, and the dev tokens', async () => {
+    for (const header of [undefined, 'Bearer', 'Basic x', 'Bearer aws-client-tokens', 'Bearer dev-client-token']) {
+      expect(await authorizer(authorizerEvent(header))).toEqual({ isAuthorized: false });
+    }
+  });
+
+  it('read the secret once, by its ARN, for all of the above (cached 5 minutes)', async () => {
+    await Promise.all(Array.from({ length: 10 }, () => authorizer(authorizerEvent('Bearer aws-client-token'))));
+    expect(reads).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: secretArn }]);
+  });
+});
+
+describe('the api behind the authorizer (AUTH_MODE=authorizer)', () => {
+  /** The event API Gateway passes on once the authorizer allowed it. */
+  async function through(authorization: string | undefined, body: unknown) {
+    const decision = await authorizer(authorizerEvent(authorization));
+    if (!decision.isAuthorized) return { statusCode: 403, denied: true };
+    const event = apiEvent('POST', '/transactions', body, { prefer: 'respond-async' });
+    delete event.headers.authorization;
+    Object.assign(event.requestContext, { authorizer: { lambda: 'context' in decision ? decision.context : {} } });
+    return { ...(await api(event)), denied: false };
+  }
+
+  it('takes the role from the authorizer context', async () => {
+    const res = await through('Bearer aws-client-token', { to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' });
+    expect(res).toMatchObject({ statusCode: 202, denied: false });
+  });
+
+  it('never trusts an Authorization header on its own: no authorizer context is a 401', async () => {
+    const event = apiEvent(
+      'POST',
+      '/transactions',
+      { to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' },
+      {
+        authorization: 'Bearer aws-admin-token',
+      },
+    );
+    const res = await api(event);
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('a denied request never reaches the api', async () => {
+    expect(await through('Bearer nope', { to: 'x' })).toEqual({ statusCode: 403, denied: true });
+  });
+});
