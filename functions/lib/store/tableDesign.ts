@@ -7,6 +7,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * - byStatus: transactions of one status, newest first.
  * - open: transactions not yet terminal, by the time they become due for the sweep (`dueAt`).
  * - bySender: signed transactions and fillers by (chain, sender) and nonce.
+ * `idem#<key>` records (Idempotency-Key bindings) are in no index; their `expiresAt` (epoch seconds) is the
+ * table's TTL attribute on AWS, and is also checked in code, since dynalite has no TTL.
  */
 export const indexes = {
   byKind: { partitionKey: 'kind', sortKey: 'sortKey', sortType: 'S' },
