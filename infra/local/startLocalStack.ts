@@ -3,12 +3,14 @@ import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { createPool } from './createPool.ts';
 import { ensureQueues, ensureTable } from './createResources.ts';
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
 import { QueuePoller } from './QueuePoller.ts';
+import { repairIndexes } from './repairIndexes.ts';
 import { serveHttpApi } from './serveHttpApi.ts';
 
 export type LocalStack = {
@@ -66,6 +68,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     });
     const sqsClient = new SQSClient({ region: config.AWS_REGION, endpoint: handlerEnv.AWS_ENDPOINT_URL_SQS });
     await ensureTable(dynamoClient, config.TABLE_NAME);
+    if (!dynamoUrl) {
+      const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
+      if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
+    }
     const queueUrls = await ensureQueues(sqsClient, {
       prefix: `${config.TABLE_NAME}-`,
       visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,

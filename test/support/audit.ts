@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createPublicClient, type Hex, http } from 'viem';
 import { expect } from 'vitest';
-import { type Runner, request } from './runner.ts';
+import type { Runner } from './runner.ts';
 
 export type Audit = {
   txs: Array<{
@@ -18,14 +18,15 @@ export type Audit = {
   chainTxs: Array<{ hash: string; nonce: number }>;
 };
 
-/** Reads every transaction we know of, every filler recorded, and every transaction of the signer on chain. */
+/**
+ * Reads every transaction in the table (not only those a client saw answered: a request cut off by a
+ * crash after its row was written is still ours to finish), every filler, and every transaction of
+ * the signer on chain.
+ */
 export async function audit(
-  runner: Pick<Runner, 'url' | 'endpoints' | 'tableName' | 'signer'>,
+  runner: Pick<Runner, 'endpoints' | 'tableName' | 'signer'>,
   rpcUrl: string,
-  ids: string[],
 ): Promise<Audit> {
-  const txs = [];
-  for (const id of ids) txs.push((await request(runner, 'GET', `/transactions/${id}`)).body);
   const doc = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       region: 'us-east-1',
@@ -33,15 +34,34 @@ export async function audit(
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     }),
   );
-  const out = await doc.send(
-    new QueryCommand({
-      TableName: runner.tableName,
-      IndexName: 'byKind',
-      KeyConditionExpression: 'kind = :k',
-      ExpressionAttributeValues: { ':k': 'filler' },
-    }),
-  );
-  const fillers = (out.Items ?? []).map((f) => ({ nonce: Number(f.nonce), txHash: String(f.txHash) }));
+  const ofKind = async (kind: string) => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: runner.tableName,
+          IndexName: 'byKind',
+          KeyConditionExpression: 'kind = :k',
+          ExpressionAttributeValues: { ':k': kind },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
+  const txs = (await ofKind('tx')).map((t) => ({
+    id: String(t.id),
+    status: String(t.status),
+    attempts: Number(t.attempts),
+    nonce: t.nonce === undefined ? null : Number(t.nonce),
+    txHash: t.txHash === undefined ? null : String(t.txHash),
+    rawTx: t.rawTx === undefined ? null : String(t.rawTx),
+    ...(t.filledBy ? { filledBy: String(t.filledBy) } : {}),
+  }));
+  const fillers = (await ofKind('filler')).map((f) => ({ nonce: Number(f.nonce), txHash: String(f.txHash) }));
   const chain = createPublicClient({ transport: http(rpcUrl) });
   const latest = await chain.getBlockNumber();
   const chainTxs: Audit['chainTxs'] = [];
@@ -68,7 +88,13 @@ export function expectConsistent(a: Audit): void {
     expect(t.txHash && onChain.has(t.txHash), `failed ${t.id} is not on chain`).toBeFalsy();
   }
   const known = new Set([...successes.map((t) => t.txHash), ...a.fillers.map((f) => f.txHash)]);
-  for (const t of a.chainTxs) expect(known.has(t.hash), `chain tx ${t.hash} is a success or a filler`).toBe(true);
+  for (const t of a.chainTxs) {
+    const ours = a.txs.find((x) => x.txHash === t.hash);
+    expect(
+      known.has(t.hash),
+      `chain tx ${t.hash} (nonce ${t.nonce}, ${JSON.stringify(ours)}) is a success or a filler`,
+    ).toBe(true);
+  }
   const nonces = successes.map((t) => t.nonce);
   expect(new Set(nonces).size, 'no two successes share a nonce').toBe(nonces.length);
   expect(new Set(a.chainTxs.map((t) => t.nonce)).size).toBe(a.chainTxs.length);

@@ -51,7 +51,9 @@ export async function broadcastTransaction(
   } else if (signed.state === 'unsigned') {
     const result = await signOnce(deps, signed.tx, signed.token);
     if ('error' in result) {
-      // Nothing was signed, so no nonce is held: a permanent error ends it, a transient one is retried.
+      // Nothing was signed, so no nonce is held: a permanent error ends it, a transient one is retried,
+      // and the claim is let go so that the next attempt need not wait for it to expire.
+      await deps.transactions.releaseClaim(signed.tx.id, signed.token);
       outcome =
         result.error.class === 'permanent'
           ? failed(result.error, attempt)

@@ -37,6 +37,7 @@ export type TransactionStore = {
   get(id: string): Promise<Transaction | undefined>;
   claimForSigning(id: string, lease: { token: string; until: number }, now: number): Promise<Transaction | undefined>;
   saveSignature(id: string, token: string, signature: Signature, now: Date): Promise<boolean>;
+  releaseClaim(id: string, token: string): Promise<void>;
   applyResponse(response: ResponseMessage, dueAt: number): Promise<'applied' | 'ignored'>;
   findStale(now: number, limit: number): Promise<StaleTransaction[]>;
   postpone(id: string, dueAt: number): Promise<void>;
@@ -197,6 +198,15 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
         ReturnValues: 'UPDATED_NEW',
       });
       return item !== undefined;
+    },
+
+    async releaseClaim(id, token) {
+      await update({
+        Key: txKey(id),
+        UpdateExpression: 'REMOVE leaseToken, leaseUntil',
+        ConditionExpression: 'leaseToken = :token', // -- only our own claim
+        ExpressionAttributeValues: { ':token': token },
+      });
     },
 
     async applyResponse(r, dueAt) {

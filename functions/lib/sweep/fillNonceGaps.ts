@@ -39,7 +39,14 @@ export async function fillNonceGaps(
     if (counter.from.toLowerCase() !== deps.signer.address.toLowerCase()) continue;
     if (!deps.chains.chainIds().includes(counter.chainId)) continue;
     const client = deps.chains.client(counter.chainId);
-    const mined = await client.getTransactionCount({ address: counter.from as Hex, blockTag: 'latest' });
+    let mined: number;
+    try {
+      mined = await client.getTransactionCount({ address: counter.from as Hex, blockTag: 'latest' });
+    } catch (error) {
+      // One unreachable chain must not stop the sweep for the others; the next sweep tries again.
+      deps.logger.warn('chain unreachable; nonce gaps not checked', { chainId: counter.chainId, error });
+      continue;
+    }
     const report: GapReport = {
       chainId: counter.chainId,
       from: counter.from,

@@ -1,0 +1,46 @@
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { indexes } from '../../functions/lib/store/tableDesign.ts';
+
+type Item = Record<string, unknown>;
+
+async function scanAll(doc: DynamoDBDocumentClient, TableName: string, IndexName?: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const out = await doc.send(
+      new ScanCommand({ TableName, ExclusiveStartKey: start, ...(IndexName ? { IndexName } : {}) }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+const sameKey = (a: Item, b: Item, attrs: readonly string[]) => attrs.every((k) => a[k] === b[k]);
+
+/**
+ * dynalite writes an item's index entries and the item itself in separate steps, so a process
+ * killed between them leaves an index pointing at nothing, or missing an entry (DynamoDB itself
+ * keeps its indexes). At start-up the local runner puts them right: each entry that disagrees with
+ * its item is rewritten through the item (dynalite drops an entry when its item's key attributes
+ * change or the item goes), and every item is written again so each index has its entries.
+ * Returns how many entries were repaired.
+ */
+export async function repairIndexes(doc: DynamoDBDocumentClient, tableName: string): Promise<number> {
+  const items = new Map((await scanAll(doc, tableName)).map((i) => [String(i.pk), i]));
+  let repaired = 0;
+  for (const [name, index] of Object.entries(indexes)) {
+    const attrs = [index.partitionKey, index.sortKey];
+    for (const entry of await scanAll(doc, tableName, name)) {
+      const item = items.get(String(entry.pk));
+      if (item && sameKey(item, entry, attrs)) continue;
+      repaired++;
+      // Make the stale entry an item again, then move the item to its real state (or away).
+      await doc.send(new PutCommand({ TableName: tableName, Item: entry }));
+      if (item) await doc.send(new PutCommand({ TableName: tableName, Item: item }));
+      else await doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: entry.pk } }));
+    }
+  }
+  for (const item of items.values()) await doc.send(new PutCommand({ TableName: tableName, Item: item }));
+  return repaired;
+}

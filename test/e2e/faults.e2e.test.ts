@@ -1,0 +1,196 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Anvil, startAnvil } from '../../infra/local/emulators.ts';
+import { audit, expectConsistent } from '../support/audit.ts';
+import { eventually, inFlight, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
+
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined);
+});
+
+const recipient = (i: number) => `0xbb${i.toString(16).padStart(38, '0')}`;
+
+async function terminal(runner: Runner, ids: string[], timeoutMs: number) {
+  let last: Array<{ status: string }> = [];
+  try {
+    return await eventually(
+      async () => {
+        const all = await Promise.all(ids.map((id) => request(runner, 'GET', `/transactions/${id}`)));
+        last = all.map((r) => r.body);
+        return all.every((r) => r.body.status === 'success' || r.body.status === 'failed')
+          ? last.map((t) => t as any)
+          : undefined;
+      },
+      timeoutMs,
+      `${ids.length} transactions to reach a terminal status`,
+    );
+  } catch (error) {
+    const open = last.filter((t) => t.status !== 'success' && t.status !== 'failed');
+    throw new Error(
+      `${String(error)}; ${open.length} open, e.g. ${JSON.stringify(open.slice(0, 3))}\n${runner.output().slice(-4000)}`,
+    );
+  }
+}
+
+async function warmUp(runner: Runner) {
+  const first = await request(runner, 'POST', '/transactions', { to: recipient(0), value: '1' }, { prefer: 'wait=10' });
+  expect(first.body.status).toBe('success');
+  return first.body.id as string;
+}
+
+async function withChainAndRunner(env: Record<string, string>, dataDir = tempDataDir()) {
+  const anvil = await startAnvil({ chainId: 31337, statePath: `${dataDir}/chain.json` });
+  cleanup.push(() => anvil.stop());
+  const runner = await startRunner({ DATA_DIR: dataDir, RPC_URL: anvil.url, BROADCAST_WAIT_MS: '0', ...env });
+  cleanup.push(() => runner.stop());
+  return { anvil, runner, dataDir };
+}
+
+describe('a chain outage shorter than the retry budget', () => {
+  it('pausing anvil while 100 transactions are in flight: all succeed, once each, some after retries', async () => {
+    const { anvil, runner } = await withChainAndRunner({
+      RPC_TIMEOUT_MS: '2000',
+      RETRY_BASE_SECONDS: '1',
+      RETRY_CAP_SECONDS: '4',
+      STALE_AFTER_SECONDS: '60',
+    });
+    const warm = await warmUp(runner);
+    const posting = inFlight(16, 100, (i) =>
+      request(
+        runner,
+        'POST',
+        '/transactions',
+        { to: recipient(i + 1), value: String(1000 + i) },
+        { prefer: 'respond-async' },
+      ),
+    );
+    await sleep(150);
+    anvil.process.kill('SIGSTOP');
+    await sleep(3000);
+    anvil.process.kill('SIGCONT');
+    const posted = await posting;
+    expect(posted.every((p) => p.status === 202)).toBe(true);
+    const ids = posted.map((p) => p.body.id as string);
+    const done = await terminal(runner, ids, 90_000);
+    expect(done.filter((t) => t.status !== 'success')).toEqual([]);
+    expect(done.some((t) => t.attempts > 1)).toBe(true);
+    const a = await audit(runner, anvil.url);
+    expect(a.txs.map((t) => t.id).sort()).toEqual([warm, ...ids].sort());
+    expectConsistent(a);
+    expect(a.chainTxs.length).toBe(101 + a.fillers.length);
+  });
+});
+
+describe('a chain outage longer than the retry budget', () => {
+  it('transactions fail after exactly 3 attempts, and the ones posted after the chain returns are mined', async () => {
+    const dataDir = tempDataDir();
+    const { anvil, runner } = await withChainAndRunner(
+      {
+        RPC_TIMEOUT_MS: '1000',
+        RETRY_BASE_SECONDS: '1',
+        RETRY_CAP_SECONDS: '2',
+        FEE_CACHE_MS: '60000', // fees known before the outage, so signing (and taking nonces) goes on
+        SWEEP_INTERVAL_SECONDS: '2',
+        SIGNING_LEASE_SECONDS: '2',
+      },
+      dataDir,
+    );
+    const warm = await warmUp(runner);
+    // The node goes away: its process is stopped (state kept on disk), so every call is refused.
+    await anvil.stop();
+    const during = await inFlight(8, 10, (i) =>
+      request(
+        runner,
+        'POST',
+        '/transactions',
+        { to: recipient(200 + i), value: '5', ...(i % 2 === 0 ? { gas: '21000' } : {}) },
+        { prefer: 'respond-async' },
+      ),
+    );
+    const duringIds = during.map((p) => p.body.id as string);
+    // Every attempt is spent while the node is away.
+    let seen: unknown[] = [];
+    await eventually(
+      async () => {
+        const all = await Promise.all(duringIds.map((id) => request(runner, 'GET', `/transactions/${id}`)));
+        seen = all.map((r) => ({ status: r.body.status, attempts: r.body.attempts, message: r.body.message }));
+        return all.every((r) => r.body.attempts === 3) ? true : undefined;
+      },
+      40_000,
+      'all attempts to be spent',
+    ).catch((error) => {
+      throw new Error(`${error}: ${JSON.stringify(seen)}\n${runner.output().slice(-3000)}`);
+    });
+    const back = await startAnvil({ chainId: 31337, port: anvil.port, statePath: `${dataDir}/chain.json` });
+    cleanup.push(() => back.stop());
+    const failed = await terminal(runner, duringIds, 60_000);
+    for (const t of failed) {
+      expect(t).toMatchObject({ status: 'failed', attempts: 3 });
+      const retried = t.history
+        .filter((h: { outcome: string }) => h.outcome === 'retrying')
+        .map((h: { attempt: number }) => h.attempt);
+      expect(retried.slice(0, 2)).toEqual([1, 2]);
+      expect(t.history.at(-1)).toMatchObject({ attempt: 3, outcome: 'failed' });
+    }
+    expect(failed.filter((t) => t.nonce !== null).every((t) => typeof t.filledBy === 'string')).toBe(true);
+    const after = await inFlight(5, 5, (i) =>
+      request(runner, 'POST', '/transactions', { to: recipient(300 + i), value: '7' }, { prefer: 'respond-async' }),
+    );
+    const afterIds = after.map((p) => p.body.id as string);
+    const done = await terminal(runner, afterIds, 60_000);
+    expect(done.every((t) => t.status === 'success')).toBe(true);
+    await eventually(
+      async () => {
+        const a = await audit(runner, back.url);
+        const mined = new Set(a.chainTxs.map((t) => t.hash));
+        return done.every((t) => mined.has(t.txHash)) ? a : undefined;
+      },
+      30_000,
+      'the transactions after the outage to be mined',
+    ).then(expectConsistent);
+  });
+});
+
+describe('a crash of the runner', () => {
+  it('SIGKILL with 200 transactions in flight: after a restart every accepted transaction ends, and the chain agrees', async () => {
+    const env = {
+      STALE_AFTER_SECONDS: '3',
+      SWEEP_INTERVAL_SECONDS: '2',
+      SIGNING_LEASE_SECONDS: '2',
+      WORKERS: '8',
+    };
+    const { anvil, runner, dataDir } = await withChainAndRunner(env);
+    const warm = await warmUp(runner);
+    const accepted: string[] = [];
+    const posting = inFlight(16, 200, async (i) => {
+      const res = await request(
+        runner,
+        'POST',
+        '/transactions',
+        { to: recipient(400 + i), value: String(i + 1) },
+        { prefer: 'respond-async' },
+      ).catch(() => undefined);
+      if (res && (res.status === 200 || res.status === 202)) accepted.push(res.body.id);
+    });
+    await eventually(async () => (accepted.length >= 120 ? true : undefined), 30_000, '120 accepted');
+    await runner.kill();
+    await posting;
+    expect(accepted.length).toBeGreaterThanOrEqual(120);
+    const again = await startRunner({ DATA_DIR: dataDir, RPC_URL: anvil.url, BROADCAST_WAIT_MS: '0', ...env });
+    cleanup.push(() => again.stop());
+    const done = await terminal(again, accepted, 90_000);
+    expect(done.length).toBe(accepted.length);
+    await eventually(
+      async () => {
+        const a = await audit(again, anvil.url);
+        expect(a.txs.every((t) => t.status === 'success' || t.status === 'failed')).toBe(true);
+        expect(new Set(a.txs.map((t) => t.id))).toEqual(new Set([...a.txs.map((t) => t.id), warm, ...accepted]));
+        const mined = new Set(a.chainTxs.map((t) => t.hash));
+        return a.txs.filter((t) => t.status === 'success').every((t) => mined.has(t.txHash as string)) ? a : undefined;
+      },
+      30_000,
+      'every success to be mined',
+    ).then(expectConsistent);
+  });
+});
