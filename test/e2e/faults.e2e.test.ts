@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Anvil, startAnvil } from '../../infra/local/emulators.ts';
+import { startAnvil } from '../../infra/local/emulators.ts';
 import { audit, expectConsistent } from '../support/audit.ts';
 import { eventually, inFlight, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
 
@@ -19,7 +19,7 @@ async function terminal(runner: Runner, ids: string[], timeoutMs: number) {
         const all = await Promise.all(ids.map((id) => request(runner, 'GET', `/transactions/${id}`)));
         last = all.map((r) => r.body);
         return all.every((r) => r.body.status === 'success' || r.body.status === 'failed')
-          ? last.map((t) => t as any)
+          ? all.map((r) => r.body)
           : undefined;
       },
       timeoutMs,
@@ -96,7 +96,7 @@ describe('a chain outage longer than the retry budget', () => {
       },
       dataDir,
     );
-    const warm = await warmUp(runner);
+    await warmUp(runner);
     // The node goes away: its process is stopped (state kept on disk), so every call is refused.
     await anvil.stop();
     const during = await inFlight(8, 10, (i) =>
