@@ -5,25 +5,25 @@ export type Sighting = 'mined' | 'pooled' | 'unseen' | 'unreachable';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Asks the node whether it knows our hash. Node reads are eventually consistent, so "unseen" is
- * only answered after `reads` empty answers spaced `spacingMs` apart; "unreachable" when the node
- * never answered.
+ * Asks the node whether it knows our hash. Node reads are eventually consistent, so "unseen" needs
+ * `reads` empty answers, spaced `spacingMs` apart (a failed read counts for nothing; a couple of
+ * extra tries make up for them); without them the answer is "unreachable".
  */
 export async function findTransaction(
   client: PublicClient,
   hash: Hash,
   { reads = 2, spacingMs = 300 }: { reads?: number; spacingMs?: number } = {},
 ): Promise<Sighting> {
-  let answered = false;
-  for (let read = 0; read < reads; read++) {
-    if (read > 0) await sleep(spacingMs);
+  let empty = 0;
+  for (let tried = 0; tried < reads + 2 && empty < reads; tried++) {
+    if (tried > 0) await sleep(spacingMs);
     try {
       const tx = await client.request({ method: 'eth_getTransactionByHash', params: [hash] });
-      answered = true;
       if (tx) return tx.blockHash ? 'mined' : 'pooled';
+      empty++;
     } catch {
       // An unanswered read decides nothing; try again.
     }
   }
-  return answered ? 'unseen' : 'unreachable';
+  return empty >= reads ? 'unseen' : 'unreachable';
 }
