@@ -1,0 +1,129 @@
+import { fileURLToPath } from 'node:url';
+import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnTable, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/** The repository root: entries, the lock file and tsconfig are found from here. */
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export type BroadcasterFunctionProps = {
+  /** The handler module, relative to the repository root (e.g. `functions/api.ts`); it exports `handler`. */
+  entry: string;
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  reservedConcurrentExecutions?: number;
+  environment?: Record<string, string>;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+};
+
+/** What a function may do with a queue it is bound to; the runtime needs every queue's URL either way. */
+export type QueueAccess = 'send' | 'describe' | 'url';
+
+/**
+ * A Lambda function of this service with its defaults in one place: Node.js 22 on ARM64, an ESM bundle
+ * built by the local esbuild (no Docker), minified with source maps, its own log group and a role that
+ * holds nothing until something is bound. `bind*` sets a resource's env var and its IAM grant in one call.
+ */
+export class BroadcasterFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: BroadcasterFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    // Our own role rather than the default one: the default attaches a managed policy that writes to any log group.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id}: only what its bindings grant`,
+    });
+    super(scope, id, {
+      entry: `${projectRoot}${props.entry}`,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      role,
+      logGroup,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      // Stack traces point into the sources, not the minified bundle.
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      projectRoot,
+      depsLockFilePath: `${projectRoot}package-lock.json`,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Everything is bundled, the AWS SDK included: the versions tested are the versions deployed.
+        externalModules: [],
+        forceDockerBundling: false,
+        // CommonJS dependencies inside an ESM bundle still call require().
+        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      },
+    });
+    logGroup.grantWrite(role);
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the version the project pins (package.json `node`) and tests on; the bundles target node22. It moves with the project, not ahead of it.',
+    });
+  }
+
+  /** Binds the table: its name in `TABLE_NAME`, read and write access to its items and indexes. */
+  bindTable(table: Table): this {
+    this.addEnvironment('TABLE_NAME', table.tableName);
+    table.grantReadWriteData(this);
+    const cfnTable = table.node.defaultChild;
+    if (this.role && cfnTable instanceof CfnTable) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(table).getLogicalId(cfnTable)}.Arn>/index/*]`,
+        reason:
+          'The store queries the table’s own global secondary indexes (byKind, byStatus, open, bySender); the wildcard covers only this table’s indexes.',
+      });
+    }
+    return this;
+  }
+
+  /** Binds a queue: its URL in `envName`, and `send` (SendMessage), `describe` (the health check) or `url` alone. */
+  bindQueue(
+    envName: string,
+    queue: Pick<IQueue, 'queueUrl' | 'grantSendMessages' | 'grant'>,
+    access: QueueAccess,
+  ): this {
+    this.addEnvironment(envName, queue.queueUrl);
+    if (access === 'send') queue.grantSendMessages(this);
+    if (access === 'describe') queue.grant(this, 'sqs:GetQueueAttributes');
+    return this;
+  }
+
+  /** Binds a secret: its ARN in `envName`, and permission to read its value. */
+  bindSecret(envName: string, secret: Pick<ISecret, 'secretArn' | 'grantRead'>): this {
+    this.addEnvironment(envName, secret.secretArn);
+    secret.grantRead(this);
+    return this;
+  }
+
+  /**
+   * Binds the signing key: its ARN in `KMS_KEY_ID` (so the runtime never falls back to a local key),
+   * and with `sign`, `kms:Sign` and `kms:GetPublicKey` on this key alone.
+   */
+  bindSigningKey(key: Pick<IKey, 'keyArn' | 'grant'>, access: 'sign' | 'none'): this {
+    this.addEnvironment('KMS_KEY_ID', key.keyArn);
+    if (access === 'sign') key.grant(this, 'kms:Sign', 'kms:GetPublicKey');
+    return this;
+  }
+}

@@ -1,0 +1,434 @@
+import { Aws, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AccountRootPrincipal,
+  AnyPrincipal,
+  Effect,
+  PolicyDocument,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { indexes } from '../../functions/lib/store/tableDesign.ts';
+import { apiRouteKeys } from './apiRouteKeys.ts';
+import { BroadcasterFunction } from './BroadcasterFunction.ts';
+import type { StackSettings } from './stackSettings.ts';
+
+/** SQS: a message is received this many times before it goes to the DLQ (the design asks at least 5). */
+export const maxReceiveCount = 5;
+/** SQS: a queue's visibility timeout is this many times its consumer's timeout (AWS's advice: at least 6). */
+export const visibilityFactor = 6;
+/** Idempotency records carry their expiry in this attribute (epoch seconds); DynamoDB's TTL deletes them. */
+export const ttlAttribute = 'expiresAt';
+
+export const timeouts = {
+  // API Gateway gives up on an integration at 30 s; the api waits at most 25 s for an outcome.
+  api: Duration.seconds(29),
+  broadcaster: Duration.seconds(60),
+  updater: Duration.seconds(30),
+  sweep: Duration.seconds(120),
+  authorizer: Duration.seconds(10),
+};
+
+export type BroadcasterStackProps = StackProps & { settings: StackSettings };
+
+/** Key administration without the power to sign or to create grants: signing is named separately. */
+const keyAdminActions = [
+  'kms:CreateAlias',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
+/**
+ * The transaction broadcaster on AWS: HTTP API with a Lambda authorizer, the four handlers, three
+ * queues with DLQs, the table, the KMS signing key, the sweep schedule, and alarms to an SNS topic.
+ */
+export class BroadcasterStack extends Stack {
+  readonly functions: Record<'api' | 'broadcaster' | 'updater' | 'sweep' | 'authorizer', BroadcasterFunction>;
+  readonly table: Table;
+  readonly queues: Record<'requests' | 'retry' | 'responses', Queue>;
+  readonly signingKey: Key;
+  readonly chainsSecret: Secret;
+  readonly tokensSecret: Secret;
+
+  constructor(scope: Construct, id: string, props: BroadcasterStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const removalPolicy = settings.retention === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = retentionDays(settings.logRetentionDays);
+    const retryWorkers = Math.max(2, Math.ceil(settings.workers / 4));
+
+    // --- table: mirrors functions/lib/store/tableDesign.ts, the definition the local runner creates
+    const table = new Table(this, 'Transactions', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: ttlAttribute,
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: settings.retention === 'retain',
+      removalPolicy,
+    });
+    for (const [indexName, index] of Object.entries(indexes)) {
+      table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: index.sortType === 'N' ? AttributeType.NUMBER : AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    // --- queues, each with its DLQ; visibility follows the consumer's timeout
+    const queueWithDlq = (name: string, consumerTimeout: Duration) => {
+      const common = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
+      const deadLetterQueue = new Queue(this, `${name}Dlq`, { ...common, retentionPeriod: Duration.days(14) });
+      const queue = new Queue(this, name, {
+        ...common,
+        visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * visibilityFactor),
+        retentionPeriod: Duration.days(4),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+      });
+      return { queue, deadLetterQueue };
+    };
+    const requests = queueWithDlq('Requests', timeouts.broadcaster);
+    const retry = queueWithDlq('Retry', timeouts.broadcaster);
+    const responses = queueWithDlq('Responses', timeouts.updater);
+    this.table = table;
+    this.queues = { requests: requests.queue, retry: retry.queue, responses: responses.queue };
+
+    // --- secrets: created empty; the operator puts the values (README: Deploying to AWS)
+    const secretRemoval = { removalPolicy };
+    const chainsSecret = new Secret(this, 'ChainsSecret', {
+      description: 'RPC URL per chain id, {"<chain id>": "<https url>"}: provider URLs carry API keys',
+      // A placeholder that holds nothing secret; the functions refuse to start until it names CHAIN_ID.
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+      ...secretRemoval,
+    });
+    Validations.of(chainsSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Holds RPC provider URLs: they are rotated at the provider and put here by the operator; there is no service for a rotation Lambda to call.',
+    });
+    const tokensSecret = new Secret(this, 'TokensSecret', {
+      description: 'SHA-256 hashes of the API tokens per role, {"client": [...], "admin": [...]}',
+      // Empty lists: every request is refused until the operator adds token hashes.
+      secretStringValue: SecretValue.unsafePlainText('{"client":[],"admin":[]}'),
+      ...secretRemoval,
+    });
+    Validations.of(tokensSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Holds hashes of API tokens that clients keep; rotation is adding a new hash, moving clients, removing the old one (README), which a rotation Lambda cannot do.',
+    });
+
+    // --- functions
+    const common = (entry: string, description: string, timeout: Duration) => ({
+      entry,
+      description,
+      timeout,
+      logRetention,
+      removalPolicy,
+      environment: { LOG_LEVEL: settings.logLevel, CHAIN_ID: String(settings.chainId) },
+    });
+    const api = new BroadcasterFunction(this, 'Api', {
+      ...common('functions/api.ts', 'HTTP API: validates, stores and enqueues transactions', timeouts.api),
+    });
+    const broadcaster = new BroadcasterFunction(this, 'Broadcaster', {
+      ...common(
+        'functions/broadcaster.ts',
+        'Signs with KMS and broadcasts; retries with backoff',
+        timeouts.broadcaster,
+      ),
+      // No lower than the sum of its mappings' maxConcurrency, or the mappings are throttled and messages bounce to the DLQ.
+      reservedConcurrentExecutions: settings.workers + retryWorkers,
+    });
+    const updater = new BroadcasterFunction(this, 'Updater', {
+      ...common('functions/updater.ts', 'Applies outcomes; status only moves forward', timeouts.updater),
+      memorySize: 256,
+      reservedConcurrentExecutions: settings.workers,
+    });
+    const sweep = new BroadcasterFunction(this, 'Sweep', {
+      ...common('functions/sweep.ts', 'Every minute: re-enqueues stale transactions, fills nonce gaps', timeouts.sweep),
+      // One sweep at a time: two would race to fill the same nonce gap.
+      reservedConcurrentExecutions: 1,
+    });
+    const authorizer = new BroadcasterFunction(this, 'Authorizer', {
+      ...common(
+        'functions/authorizer.ts',
+        'API Gateway Lambda authorizer: bearer tokens against hashes',
+        timeouts.authorizer,
+      ),
+      memorySize: 256,
+    });
+    this.functions = { api, broadcaster, updater, sweep, authorizer };
+    this.chainsSecret = chainsSecret;
+    this.tokensSecret = tokensSecret;
+
+    // A signer's lease on a transaction lasts as long as the broadcaster may run, so a lease never outlives its worker.
+    for (const fn of [broadcaster, sweep])
+      fn.addEnvironment('SIGNING_LEASE_SECONDS', String(timeouts.broadcaster.toSeconds()));
+    api.addEnvironment('AUTH_MODE', 'authorizer');
+
+    for (const fn of [api, broadcaster, updater, sweep]) fn.bindTable(table);
+    api
+      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'send')
+      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'describe')
+      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'describe')
+      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
+    broadcaster
+      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
+      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'send')
+      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'send')
+      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
+    updater
+      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
+      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
+      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'url');
+    sweep
+      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'send')
+      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
+      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'url')
+      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
+    authorizer.bindSecret('TOKEN_SECRET_ARN', tokensSecret);
+
+    // --- the signing key: secp256k1, and a key policy that names who may sign
+    const signers = [broadcaster.role, sweep.role].flatMap((r) => (r ? [r] : []));
+    const signerArns = signers.map((r) => r.roleArn);
+    const signingKey = new Key(this, 'SignerKey', {
+      description: 'Signs the broadcaster’s Ethereum transactions (secp256k1); the private key never leaves KMS',
+      keySpec: KeySpec.ECC_SECG_P256K1,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      // Never deleted with the stack: the funds at its address would be lost with it.
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'AccountAdministersButDoesNotSign',
+            principals: [new AccountRootPrincipal()],
+            actions: keyAdminActions,
+            resources: ['*'],
+          }),
+          // Named by ARN in a condition rather than as principals: KMS refuses a principal it cannot see yet,
+          // and a role created seconds earlier in the same deployment may not be visible to it.
+          new PolicyStatement({
+            sid: 'OnlyTheBroadcasterAndSweepSign',
+            principals: [new AccountRootPrincipal()],
+            actions: ['kms:Sign', 'kms:GetPublicKey'],
+            resources: ['*'],
+            conditions: { ArnEquals: { 'aws:PrincipalArn': signerArns } },
+          }),
+          new PolicyStatement({
+            sid: 'NobodyElseSigns',
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['kms:Sign'],
+            resources: ['*'],
+            conditions: { ArnNotEquals: { 'aws:PrincipalArn': signerArns } },
+          }),
+        ],
+      }),
+    });
+    this.signingKey = signingKey;
+    broadcaster.bindSigningKey(signingKey, 'sign');
+    sweep.bindSigningKey(signingKey, 'sign');
+    api.bindSigningKey(signingKey, 'none');
+    updater.bindSigningKey(signingKey, 'none');
+
+    // --- event source mappings: the worker pool
+    const mapping = { batchSize: settings.batchSize, reportBatchItemFailures: true } as const;
+    broadcaster.addEventSource(new SqsEventSource(requests.queue, { ...mapping, maxConcurrency: settings.workers }));
+    broadcaster.addEventSource(new SqsEventSource(retry.queue, { ...mapping, maxConcurrency: retryWorkers }));
+    updater.addEventSource(new SqsEventSource(responses.queue, { ...mapping, maxConcurrency: settings.workers }));
+
+    // --- the sweep, every minute; a late run is dropped rather than queued behind the next one
+    sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    const schedulerRole = new Role(this, 'SweepSchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'EventBridge Scheduler: may invoke the sweep, nothing else',
+    });
+    new Schedule(this, 'SweepSchedule', {
+      description: 'Runs the recovery sweep',
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      target: new LambdaInvoke(sweep, { role: schedulerRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+    });
+    const cfnSweep = sweep.node.defaultChild;
+    if (cfnSweep instanceof CfnFunction) {
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(cfnSweep)}.Arn>:*]`,
+        reason: 'lambda:InvokeFunction on the sweep function and its versions; it names no other function.',
+      });
+    }
+
+    // --- HTTP API
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
+    const httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Transaction broadcaster',
+      createDefaultStage: false,
+    });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    const tokenAuthorizer = new HttpLambdaAuthorizer('BearerToken', authorizer, {
+      identitySource: ['$request.header.Authorization'],
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      // API Gateway keeps each token's answer this long; the authorizer also caches the secret as long.
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', api);
+    for (const route of apiRouteKeys()) {
+      const httpRoute = new HttpRoute(this, `Route${route.method}${route.path.replace(/[^A-Za-z0-9]/g, '')}`, {
+        httpApi,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+        integration,
+        authorizer: route.access === 'none' ? new HttpNoneAuthorizer() : tokenAuthorizer,
+      });
+      if (route.access === 'none') {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is open by the api's own route table (access: none): it reveals no transaction and no secret.`,
+        });
+      }
+    }
+
+    // --- alarms
+    const topic = this.alarmTopic(settings.alarmEmail);
+    const alarm = (id: string, metric: IMetric, threshold: number, description: string) => {
+      const a = new Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(new SnsAction(topic));
+      a.addOkAction(new SnsAction(topic));
+      return a;
+    };
+    const period = Duration.minutes(1);
+    for (const [name, q] of Object.entries({ Requests: requests, Retry: retry, Responses: responses })) {
+      alarm(
+        `${name}DlqNotEmpty`,
+        q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+        `Messages in the ${name.toLowerCase()} DLQ: a transaction may be stuck; read them, fix the cause, redrive`,
+      );
+    }
+    alarm(
+      'RequestsWaiting',
+      requests.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      settings.oldestRequestAlarmSeconds,
+      `A request has waited ${settings.oldestRequestAlarmSeconds} s for a worker: the pool is saturated or failing`,
+    );
+    for (const [name, fn] of Object.entries(this.functions)) {
+      alarm(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1, `The ${name} function failed`);
+      alarm(
+        `${name}Throttles`,
+        fn.metricThrottles({ period, statistic: 'Sum' }),
+        1,
+        `The ${name} function was throttled`,
+      );
+    }
+
+    // --- outputs
+    new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'SignerKeyArn', {
+      value: signingKey.keyArn,
+      description: 'The signing key; its address: npm run signer-address -- <this ARN>',
+    });
+    new CfnOutput(this, 'ChainsSecretArn', {
+      value: chainsSecret.secretArn,
+      description: 'Put {"<chain id>": "<rpc url>"} here',
+    });
+    new CfnOutput(this, 'TokensSecretArn', {
+      value: tokensSecret.secretArn,
+      description: 'Put the API token hashes here',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Subscribe to receive the alarms' });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'Region', { value: Aws.REGION });
+  }
+
+  /** An SNS topic for the alarms, encrypted with a key CloudWatch may use (it cannot use the AWS-managed SNS key). */
+  private alarmTopic(email: string | undefined): Topic {
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts alarm notifications',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const topic = new Topic(this, 'AlarmTopic', {
+      masterKey: key,
+      enforceSSL: true,
+      displayName: 'Broadcaster alarms',
+    });
+    if (email) topic.addSubscription(new EmailSubscription(email));
+    return topic;
+  }
+}
+
+function retentionDays(days: StackSettings['logRetentionDays']): RetentionDays {
+  const byDays: Record<StackSettings['logRetentionDays'], RetentionDays> = {
+    7: RetentionDays.ONE_WEEK,
+    14: RetentionDays.TWO_WEEKS,
+    30: RetentionDays.ONE_MONTH,
+    90: RetentionDays.THREE_MONTHS,
+    180: RetentionDays.SIX_MONTHS,
+    365: RetentionDays.ONE_YEAR,
+  };
+  return byDays[days];
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  /** The CloudFormation stack's name: deploy one stack per environment (or per chain) with different names. */
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
+    .default('TxBroadcaster'),
+  /** The chain transactions go to unless they name one; its RPC URL must be in the chains secret. */
+  chainId: int(1, 2 ** 53 - 1).default(11_155_111),
+  /** The worker pool: the requests mapping's `maxConcurrency` (the retry queue gets a quarter, at least 2). */
+  workers: int(2, 1000).default(8),
+  /** Messages per invocation of the broadcaster and the updater. */
+  batchSize: int(1, 10).default(10),
+  /** `retain` keeps the table, secrets and logs when the stack is deleted; `destroy` removes them (test stacks). */
+  retention: z.enum(['retain', 'destroy']).default('retain'),
+  /** Where alarm notifications are mailed (confirm the subscription); without it, subscribe to the topic yourself. */
+  alarmEmail: z.email().optional(),
+  /** API Gateway stage throttling: steady requests per second, and the burst above it. */
+  apiRateLimit: int(1, 10_000).default(50),
+  apiBurstLimit: int(1, 5000).default(100),
+  /** An alarm fires when the oldest request has waited this long for a worker. */
+  oldestRequestAlarmSeconds: int(60, 86_400).default(300),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  logRetentionDays: z.coerce
+    .number()
+    .pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)]))
+    .default(30),
+});
+
+export type StackSettings = z.infer<typeof schema>;
+
+/** The context keys the stack reads. */
+export const settingKeys = Object.keys(schema.shape) as Array<keyof StackSettings>;
+
+/** A stack property that cannot be used; the message names the context key (`-c key=value`). */
+export class StackSettingsError extends Error {
+  override name = 'StackSettingsError';
+}
+
+/** Reads the stack's properties from CDK context (`npx cdk deploy -c workers=16`), with defaults. */
+export function stackSettings(context: Record<string, unknown>): StackSettings {
+  const parsed = schema.safeParse(context);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  -c ${i.path.join('.')}=...: ${i.message}`);
+  throw new StackSettingsError(`invalid stack properties:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,413 @@
+import { App, CfnElement, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import cdkNag from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
+import { apiRouteKeys } from '../../infra/stack/apiRouteKeys.ts';
+import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
+import { buildApp } from '../../infra/stack/buildApp.ts';
+import { StackSettingsError } from '../../infra/stack/stackSettings.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
+type Json = any;
+
+type Synth = { app: App; stack: BroadcasterStack; template: Template; json: Json };
+
+/** Builds the app as `cdk synth` does (stack properties from context, cdk-nag on), without bundling: bundles.test.ts builds those. */
+function synth(context: Record<string, unknown> = {}): Synth {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = buildApp(app);
+  const template = Template.fromStack(stack);
+  return { app, stack, template, json: template.toJSON() };
+}
+
+function idOf(stack: Stack, construct: IConstruct): string {
+  const cfn = construct.node.defaultChild;
+  if (!(cfn instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return stack.getLogicalId(cfn);
+}
+
+const ofType = (json: Json, type: string): Array<[string, Json]> =>
+  Object.entries(json.Resources as Record<string, Json>).filter(([, r]) => r.Type === type);
+
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+let base: Synth;
+/** The same app with every property away from its default. */
+let variant: Synth;
+let fn: Record<'api' | 'broadcaster' | 'updater' | 'sweep' | 'authorizer', { id: string; props: Json; role: string }>;
+
+beforeAll(() => {
+  base = synth();
+  variant = synth({ workers: '20', retention: 'destroy', chainId: '1', apiRateLimit: '5', apiBurstLimit: '10' });
+  const { stack, json } = base;
+  const entry = (f: BroadcasterStack['functions']['api']) => {
+    const id = idOf(stack, f);
+    const role = f.role ? idOf(stack, f.role) : '';
+    return { id, props: json.Resources[id].Properties, role };
+  };
+  fn = {
+    api: entry(stack.functions.api),
+    broadcaster: entry(stack.functions.broadcaster),
+    updater: entry(stack.functions.updater),
+    sweep: entry(stack.functions.sweep),
+    authorizer: entry(stack.functions.authorizer),
+  };
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on ARM64 from ESM bundles with source maps', () => {
+    const functions = ofType(base.json, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(5);
+    for (const [, f] of functions) {
+      expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS).toContain('--enable-source-maps');
+    }
+  });
+
+  it('each environment names what the runtime needs, and never a local key or an RPC URL', () => {
+    for (const name of ['api', 'broadcaster', 'updater', 'sweep'] as const) {
+      const env = fn[name].props.Environment.Variables;
+      expect(Object.keys(env), name).toEqual(
+        expect.arrayContaining([
+          'TABLE_NAME',
+          'REQUESTS_QUEUE_URL',
+          'RETRY_QUEUE_URL',
+          'RESPONSES_QUEUE_URL',
+          'KMS_KEY_ID',
+        ]),
+      );
+      expect(env.KMS_KEY_ID, name).toEqual({ 'Fn::GetAtt': [idOf(base.stack, base.stack.signingKey), 'Arn'] });
+      for (const forbidden of ['RPC_URL', 'SIGNER_PRIVATE_KEY', 'LOCAL_SIGNER_ALLOWED', 'API_TOKEN', 'ADMIN_TOKEN'])
+        expect(env[forbidden], `${name} ${forbidden}`).toBeUndefined();
+    }
+    expect(fn.api.props.Environment.Variables.AUTH_MODE).toBe('authorizer');
+    expect(fn.authorizer.props.Environment.Variables.TOKEN_SECRET_ARN).toEqual({
+      Ref: idOf(base.stack, base.stack.tokensSecret),
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('has exactly the api function’s routes, behind the Lambda authorizer unless the route is open', () => {
+    const routes = ofType(base.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const expected = apiRouteKeys();
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(expected.map((r) => `${r.method} ${r.path}`).sort());
+    const authorizerId = ofType(base.json, 'AWS::ApiGatewayV2::Authorizer')[0]?.[0];
+    for (const route of expected) {
+      const props = routes.find((r) => r.RouteKey === `${route.method} ${route.path}`);
+      if (route.access === 'none') expect(props.AuthorizationType).toBe('NONE');
+      else expect(props).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+    }
+    expect(expected.some((r) => r.access !== 'none')).toBe(true);
+  });
+
+  it('the authorizer answers simply from the Authorization header, cached per token', () => {
+    base.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    const [, authorizer] = ofType(base.json, 'AWS::ApiGatewayV2::Authorizer')[0] ?? [];
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(fn.authorizer.id);
+  });
+
+  it('throttles and logs on the stage', () => {
+    base.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.anyValue() },
+    });
+    variant.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
+  });
+});
+
+describe('queues', () => {
+  const queues = () => ofType(base.json, 'AWS::SQS::Queue');
+  const deadLetterIds = () =>
+    new Set(
+      queues().flatMap(([, q]) =>
+        q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]] : [],
+      ),
+    );
+
+  it('requests, retry and responses each have their own DLQ, reached after at least 5 receives', () => {
+    const main = queues().filter(([, q]) => q.Properties.RedrivePolicy);
+    expect(main.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['Requests', 'Responses', 'Retry']);
+    expect(deadLetterIds().size).toBe(3);
+    for (const [, q] of main) expect(q.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(5);
+  });
+
+  it('are encrypted at rest and refuse anything but TLS', () => {
+    const policies = ofType(base.json, 'AWS::SQS::QueuePolicy').map(([, p]) => p.Properties);
+    for (const [id, q] of queues()) {
+      expect(q.Properties.SqsManagedSseEnabled ?? q.Properties.KmsMasterKeyId, id).toBeTruthy();
+      const policy = policies.find((p) => p.Queues.some((r: Json) => r.Ref === id));
+      expect(policy?.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('each consumed queue hides a message for at least 6 times its consumer’s timeout', () => {
+    const mappings = ofType(base.json, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+    expect(mappings).toHaveLength(3);
+    for (const m of mappings) {
+      const queueId = m.EventSourceArn['Fn::GetAtt'][0];
+      const consumer = base.json.Resources[m.FunctionName.Ref].Properties;
+      expect(base.json.Resources[queueId].Properties.VisibilityTimeout, queueId).toBeGreaterThanOrEqual(
+        6 * consumer.Timeout,
+      );
+      expect(deadLetterIds().has(queueId)).toBe(false);
+    }
+  });
+});
+
+describe('worker pool', () => {
+  const mappingsOf = (json: Json, functionId: string) =>
+    ofType(json, 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => m.Properties)
+      .filter((m) => m.FunctionName.Ref === functionId);
+
+  it('maps the queues with maxConcurrency and partial batch responses', () => {
+    const queueName = (m: Json) => String(m.EventSourceArn['Fn::GetAtt'][0]).replace(/[0-9A-F]{8}$/, '');
+    const broadcaster = mappingsOf(base.json, fn.broadcaster.id);
+    expect(broadcaster.map(queueName).sort()).toEqual(['Requests', 'Retry']);
+    expect(broadcaster.find((m) => queueName(m) === 'Requests').ScalingConfig.MaximumConcurrency).toBe(8);
+    expect(mappingsOf(base.json, fn.updater.id).map(queueName)).toEqual(['Responses']);
+    for (const [, m] of ofType(base.json, 'AWS::Lambda::EventSourceMapping')) {
+      expect(m.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+      expect(m.Properties.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('reserves no less concurrency than the sum of each function’s mappings, whatever the pool size', () => {
+    const wide = variant;
+    for (const s of [base, wide]) {
+      for (const [id, f] of ofType(s.json, 'AWS::Lambda::Function')) {
+        const sum = mappingsOf(s.json, id).reduce((n, m) => n + m.ScalingConfig.MaximumConcurrency, 0);
+        if (sum > 0) expect(f.Properties.ReservedConcurrentExecutions, id).toBeGreaterThanOrEqual(sum);
+      }
+    }
+    const wideBroadcaster = mappingsOf(wide.json, idOf(wide.stack, wide.stack.functions.broadcaster));
+    expect(wideBroadcaster.map((m) => m.ScalingConfig.MaximumConcurrency).sort()).toEqual([20, 5]);
+  });
+});
+
+describe('table', () => {
+  it('mirrors the table design the code uses: key, attributes and indexes', () => {
+    const [[, table] = ['', {}]] = ofType(base.json, 'AWS::DynamoDB::Table');
+    const design = tableDefinition('x');
+    const nameOf = (x: Json) => String(x.AttributeName ?? x.IndexName);
+    const sortByName = (a: Json[]) => [...a].sort((x, y) => nameOf(x).localeCompare(nameOf(y)));
+    expect(table.Properties.KeySchema).toEqual(design.KeySchema);
+    expect(sortByName(table.Properties.AttributeDefinitions)).toEqual(sortByName(design.AttributeDefinitions ?? []));
+    expect(sortByName(table.Properties.GlobalSecondaryIndexes)).toEqual(
+      sortByName(design.GlobalSecondaryIndexes ?? []),
+    );
+  });
+
+  it('is on-demand, with point-in-time recovery and TTL on idempotency records, and kept by default', () => {
+    base.template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        DeletionProtectionEnabled: true,
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('follows the retention property: destroy for a throwaway stack', () => {
+    const throwaway = variant;
+    throwaway.template.hasResource('AWS::DynamoDB::Table', {
+      Properties: { DeletionProtectionEnabled: false },
+      DeletionPolicy: 'Delete',
+    });
+    // The signing key is never deleted with the stack: the funds at its address would go with it.
+    throwaway.template.hasResource('AWS::KMS::Key', {
+      Properties: { KeySpec: 'ECC_SECG_P256K1' },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('signing key and least privilege', () => {
+  const keyPolicy = () => {
+    const key = base.json.Resources[idOf(base.stack, base.stack.signingKey)];
+    return { key, statements: key.Properties.KeyPolicy.Statement as Json[] };
+  };
+  const signerArns = () => [fn.broadcaster.role, fn.sweep.role].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+
+  it('is a secp256k1 signing key, never deleted with the stack', () => {
+    const { key } = keyPolicy();
+    expect(key.Properties).toMatchObject({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' });
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
+  it('its key policy names who may sign, denies everyone else, and lets administrators neither sign nor grant', () => {
+    const { statements } = keyPolicy();
+    const allowsSign = statements.filter(
+      (s) => s.Effect === 'Allow' && asArray(s.Action).some((a: string) => a === 'kms:Sign' || a === 'kms:*'),
+    );
+    expect(allowsSign).toHaveLength(1);
+    expect(allowsSign[0].Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': signerArns() } });
+    const deny = statements.find((s) => s.Effect === 'Deny');
+    expect(deny).toMatchObject({ Action: 'kms:Sign', Principal: { AWS: '*' } });
+    expect(deny.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': signerArns() } });
+    const admin = statements.find((s) => s.Sid === 'AccountAdministersButDoesNotSign');
+    for (const action of asArray(admin.Action)) expect(action).not.toMatch(/^kms:(\*|Sign|Create\*|CreateGrant)$/);
+  });
+
+  it('only the broadcaster and the sweep (which signs nonce fillers) may Sign and GetPublicKey, and only on this key', () => {
+    const holders = new Map<string, Json[]>();
+    for (const [, policy] of ofType(base.json, 'AWS::IAM::Policy')) {
+      for (const s of policy.Properties.PolicyDocument.Statement) {
+        const actions = asArray(s.Action) as string[];
+        if (!actions.some((a) => /^kms:(Sign|GetPublicKey|\*)$/.test(a))) continue;
+        for (const role of policy.Properties.Roles) holders.set(role.Ref, [...(holders.get(role.Ref) ?? []), s]);
+      }
+    }
+    expect([...holders.keys()].sort()).toEqual([fn.broadcaster.role, fn.sweep.role].sort());
+    for (const statements of holders.values()) {
+      for (const s of statements) {
+        expect(s.Action).toEqual(['kms:Sign', 'kms:GetPublicKey']);
+        expect(s.Resource).toEqual({ 'Fn::GetAtt': [idOf(base.stack, base.stack.signingKey), 'Arn'] });
+      }
+    }
+  });
+
+  it('grants each function only what it uses', () => {
+    const actionsOf = (role: string) =>
+      ofType(base.json, 'AWS::IAM::Policy')
+        .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === role))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: Json) => asArray(s.Action)));
+    expect(actionsOf(fn.api.role)).not.toContain('sqs:ReceiveMessage');
+    expect(actionsOf(fn.updater.role)).not.toContain('secretsmanager:GetSecretValue');
+    expect(actionsOf(fn.updater.role)).not.toContain('sqs:SendMessage');
+    expect(new Set(actionsOf(fn.authorizer.role))).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+      ]),
+    );
+    for (const [, policy] of ofType(base.json, 'AWS::IAM::Policy'))
+      for (const s of policy.Properties.PolicyDocument.Statement) expect(asArray(s.Action)).not.toContain('*');
+  });
+});
+
+describe('chains configuration', () => {
+  it('keeps RPC URLs in Secrets Manager, read only by the functions that talk to a chain', () => {
+    const chains = idOf(base.stack, base.stack.chainsSecret);
+    for (const name of ['api', 'broadcaster', 'sweep'] as const)
+      expect(fn[name].props.Environment.Variables.CHAINS_SECRET_ARN, name).toEqual({ Ref: chains });
+    expect(fn.updater.props.Environment.Variables.CHAINS_SECRET_ARN).toBeUndefined();
+    // The template carries a placeholder, never a URL: the operator puts the URLs into the secret.
+    expect(base.json.Resources[chains].Properties.SecretString).toBe('{}');
+    expect(JSON.stringify(base.json.Resources)).not.toMatch(/https?:\/\//);
+    expect(fn.api.props.Environment.Variables.CHAIN_ID).toBe('11155111');
+    const variantApi = variant.json.Resources[idOf(variant.stack, variant.stack.functions.api)];
+    expect(variantApi.Properties.Environment.Variables.CHAIN_ID).toBe('1');
+  });
+});
+
+describe('schedule and alarms', () => {
+  it('EventBridge Scheduler runs the sweep every minute', () => {
+    base.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Target: { Arn: { 'Fn::GetAtt': [fn.sweep.id, 'Arn'] } },
+    });
+  });
+
+  it('alarm on every DLQ, on the oldest request, and on each function’s errors and throttles, to one encrypted topic', () => {
+    const [[topicId, topic] = ['', {}]] = ofType(base.json, 'AWS::SNS::Topic');
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    const alarms = ofType(base.json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+    const on = (metric: string, dimension: string, target: string) =>
+      alarms.filter(
+        (a) =>
+          a.MetricName === metric &&
+          a.Dimensions.some((d: Json) => d.Name === dimension && JSON.stringify(d.Value).includes(`"${target}"`)),
+      );
+    for (const dlq of new Set(
+      ofType(base.json, 'AWS::SQS::Queue').flatMap(([, q]) =>
+        q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string] : [],
+      ),
+    )) {
+      expect(on('ApproximateNumberOfMessagesVisible', 'QueueName', dlq), dlq).toMatchObject([{ Threshold: 1 }]);
+    }
+    const requests = idOf(base.stack, base.stack.queues.requests);
+    expect(on('ApproximateAgeOfOldestMessage', 'QueueName', requests)).toMatchObject([{ Threshold: 300 }]);
+    for (const { id } of Object.values(fn)) {
+      expect(on('Errors', 'FunctionName', id), id).toHaveLength(1);
+      expect(on('Throttles', 'FunctionName', id), id).toHaveLength(1);
+    }
+  });
+
+  it('the alarm topic’s key lets CloudWatch publish (the AWS-managed SNS key would not)', () => {
+    const [[, topic] = ['', {}]] = ofType(base.json, 'AWS::SNS::Topic');
+    const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    expect(base.json.Resources[keyId].Properties.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+  });
+
+  it('prints where to find the API, the key (for the signer address) and the secrets', () => {
+    expect(Object.keys(base.json.Outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'SignerKeyArn', 'ChainsSecretArn', 'TokensSecretArn', 'AlarmTopicArn']),
+    );
+  });
+});
+
+describe('stack properties', () => {
+  it('refuses a bad one, naming the context key', () => {
+    expect(() => synth({ workers: '1' })).toThrowError(StackSettingsError);
+    expect(() => synth({ workers: '1' })).toThrowError(/-c workers=/);
+    expect(() => synth({ retention: 'sometimes' })).toThrowError(/-c retention=/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged', () => {
+    const report = new cdkNag.AwsSolutionsChecks(base.app).validateScope(base.app);
+    expect(
+      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath)}`),
+    ).toEqual([]);
+  });
+
+  it('every acknowledgement carries its reason', () => {
+    const acknowledged: Array<[string, string]> = [];
+    for (const construct of base.app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>))
+          acknowledged.push([id, String(reason)]);
+      }
+    }
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(40);
+  });
+
+  it('would report a finding that nobody acknowledged (the check is live)', () => {
+    const app = new App();
+    const stack = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    new Secret(stack, 'Unrotated');
+    const report = new cdkNag.AwsSolutionsChecks(app).validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-SMG4');
+  });
+});
