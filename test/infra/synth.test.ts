@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { keccak256, toHex } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeKms, startFakeKms } from '../support/fakeKms.ts';
+
+/**
+ * Bundle budget, per function (minified ESM, without its source map). Measured 2026-11 (bytes):
+ * api 1,287,973; broadcaster 1,282,494; updater 1,262,785; sweep 1,270,748; authorizer 784,311.
+ * About a third of each is zod; the AWS SDK clients are bundled on purpose (the tested versions deploy).
+ */
+const budgetBytes = 1_600_000;
+
+const root = resolve(import.meta.dirname, '../..');
+let outdir: string;
+let synth: { code: number | null; output: string };
+let template: {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }>;
+};
+let kms: FakeKms;
+
+/** `npx cdk synth` as a user runs it, with no AWS credentials, no profile and no network: notices, telemetry and version checks off. */
+async function cdkSynth(out: string): Promise<{ code: number | null; output: string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AWS_')) env[k] = v;
+  Object.assign(env, {
+    PATH: [join(root, 'node_modules', '.bin'), env.PATH].join(delimiter),
+    AWS_SHARED_CREDENTIALS_FILE: join(out, 'no-credentials'),
+    AWS_CONFIG_FILE: join(out, 'no-config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_VERSION_CHECK: '1',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', out],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  return { code, output };
+}
+
+/** Imports a bundle in a fresh Node (the Lambda runtime's way: ESM, top-level await) and reports its handler's type. */
+async function importBundle(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(file)}); console.log('handler:' + typeof m.handler);`,
+    ],
+    { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  return { code, output };
+}
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
+  [synth, kms] = await Promise.all([
+    cdkSynth(outdir),
+    startFakeKms({ privateKey: keccak256(toHex('bundle smoke key')) }),
+  ]);
+  if (synth.code === 0) template = JSON.parse(readFileSync(join(outdir, 'TxBroadcaster.template.json'), 'utf8'));
+});
+
+afterAll(async () => {
+  await kms?.stop();
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+/** Each function's bundle directory in the cloud assembly, by its description's first word. */
+function bundles(): Array<{ name: string; file: string; bytes: number }> {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+    .map(([id, r]) => {
+      const asset = r.Metadata?.['aws:asset:path'];
+      if (!asset) throw new Error(`${id} has no asset metadata`);
+      const file = join(outdir, asset, 'index.mjs');
+      return { name: id.replace(/[0-9A-F]{8}$/, ''), file, bytes: statSync(file).size };
+    });
+}
+
+describe('npx cdk synth', () => {
+  it('succeeds with no AWS credentials and no cdk-nag finding left unacknowledged', () => {
+    expect(synth.output).not.toMatch(/AwsSolutions-/);
+    expect(synth.code, synth.output).toBe(0);
+  });
+
+  it('bundles each function small enough', () => {
+    const sizes = bundles();
+    expect(sizes.map((b) => b.name).sort()).toEqual(['Api', 'Authorizer', 'Broadcaster', 'Sweep', 'Updater']);
+    console.log(
+      `bundle sizes (budget ${budgetBytes} bytes each):\n${sizes.map((b) => `  ${b.name.padEnd(12)} ${b.bytes.toLocaleString('en')} bytes`).join('\n')}`,
+    );
+    for (const b of sizes) {
+      expect(b.bytes, b.name).toBeLessThan(budgetBytes);
+      // ESM with a source map beside it, as the runtime will load it
+      expect(statSync(`${b.file}.map`).size, b.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('each bundle loads as Lambda loads it and exports a handler (no require or __dirname left unresolved)', async () => {
+    const env = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      TABLE_NAME: 'transactions',
+      REQUESTS_QUEUE_URL: 'http://127.0.0.1:1/000000000000/requests',
+      RETRY_QUEUE_URL: 'http://127.0.0.1:1/000000000000/retry',
+      RESPONSES_QUEUE_URL: 'http://127.0.0.1:1/000000000000/responses',
+      RPC_URL: 'http://127.0.0.1:1',
+      // The broadcaster and the sweep ask KMS for their address at cold start.
+      KMS_KEY_ID: kms.keyId,
+      AWS_ENDPOINT_URL_KMS: kms.url,
+      TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tokens',
+      LOG_LEVEL: 'SILENT',
+    };
+    const results = await Promise.all(bundles().map(async (b) => ({ b, ...(await importBundle(b.file, env)) })));
+    for (const { b, code, output } of results) {
+      expect(output, b.name).toContain('handler:function');
+      expect(code, `${b.name}: ${output}`).toBe(0);
+    }
+  });
+});
