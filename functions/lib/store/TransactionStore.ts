@@ -6,7 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ResponseMessage } from '../transactions/messages.ts';
-import { type Transaction, transactionSchema } from '../transactions/model.ts';
+import { type Status, statuses, type Transaction, transactionSchema } from '../transactions/model.ts';
 import { isConditionFailure } from './isConditionFailure.ts';
 import { openShardCount, senderKeyOf } from './tableDesign.ts';
 
@@ -15,6 +15,7 @@ export type NewTransaction = Pick<Transaction, 'id' | 'chainId' | 'to' | 'value'
   gas?: string;
   function?: string;
   args?: unknown[];
+  rebroadcastOf?: string;
 };
 
 /** What signing stores on a transaction, once. */
@@ -29,6 +30,15 @@ export type Signature = {
 
 export type StaleTransaction = { id: string; attempts: number };
 
+/** A place in the newest-first order of transactions: the page after it starts just below it. */
+export type PageKey = { id: string; sortKey: string };
+
+/** Which transactions to list: one status or all, created in `[from, to)` (ISO 8601, UTC), newest first. */
+export type ListQuery = { status?: Status; from?: string; to?: string; limit: number; after?: PageKey };
+
+/** One page of a listing, and where the next (older) one starts when there is one. */
+export type TransactionPage = { items: Transaction[]; next?: PageKey };
+
 /** The domain's view of the transactions table. */
 export type TransactionStore = {
   create(tx: NewTransaction, dueAt: number): Promise<void>;
@@ -41,6 +51,12 @@ export type TransactionStore = {
   applyResponse(response: ResponseMessage, dueAt: number): Promise<'applied' | 'ignored'>;
   findStale(now: number, limit: number): Promise<StaleTransaction[]>;
   postpone(id: string, dueAt: number): Promise<void>;
+  /** Newest first, from an index (`byKind`, or `byStatus` for one status); never a scan. */
+  list(query: ListQuery): Promise<TransactionPage>;
+  /** How many transactions of each status were created in `[from, to)`. */
+  countByStatus(range: Pick<ListQuery, 'from' | 'to'>): Promise<Record<Status, number>>;
+  /** Marks a failed transaction as sent again as `newId`; false when it is not failed or was sent again as another. */
+  linkRebroadcast(id: string, newId: string): Promise<boolean>;
 };
 
 const txKey = (id: string) => ({ pk: `tx#${id}` });
@@ -54,6 +70,40 @@ export function openShardOf(id: string): string {
 
 function parse(item: Record<string, unknown> | undefined): Transaction | undefined {
   return item ? transactionSchema.parse(item) : undefined;
+}
+
+/**
+ * The key condition of a listing: one partition of `byKind` or `byStatus`, and `sortKey`
+ * (`createdAt#id`) in `[from, to)`. ISO timestamps of one format order as strings do, and a sort key
+ * that starts with `to` is longer than `to`, so `BETWEEN from AND to` is exactly `from <= createdAt < to`.
+ */
+function listCondition(status: Status | undefined, range: Pick<ListQuery, 'from' | 'to'>) {
+  const partition = status === undefined ? { name: 'kind', value: 'tx' } : { name: 'status', value: status };
+  const values: Record<string, unknown> = { ':p': partition.value };
+  let sortCondition = '';
+  if (range.from !== undefined && range.to !== undefined) {
+    sortCondition = ' AND sortKey BETWEEN :from AND :to';
+    values[':from'] = range.from;
+    values[':to'] = range.to;
+  } else if (range.from !== undefined) {
+    sortCondition = ' AND sortKey >= :from';
+    values[':from'] = range.from;
+  } else if (range.to !== undefined) {
+    sortCondition = ' AND sortKey < :to';
+    values[':to'] = range.to;
+  }
+  return {
+    IndexName: status === undefined ? 'byKind' : 'byStatus',
+    KeyConditionExpression: `#p = :p${sortCondition}`,
+    ExpressionAttributeNames: { '#p': partition.name },
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The index key of a page's place: a position, so the item need not still be there (it may have changed status). */
+function startKeyOf(status: Status | undefined, after: PageKey): Record<string, unknown> {
+  const partition = status === undefined ? { kind: 'tx' } : { status };
+  return { ...txKey(after.id), ...partition, sortKey: after.sortKey };
 }
 
 /** The transactions table on DynamoDB (or dynalite). */
@@ -123,6 +173,7 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
             kind: 'tx',
             sortKey: `${tx.createdAt}#${tx.id}`,
             ...tx,
+            ...(tx.gas === undefined ? {} : { requestedGas: tx.gas }),
             status: 'pending',
             attempts: 0,
             history: [],
@@ -259,6 +310,66 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
         }
       }
       return found;
+    },
+
+    async list(query) {
+      const condition = listCondition(query.status, query);
+      // One more than asked: whether it comes back says whether there is a next page.
+      const wanted = query.limit + 1;
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined = query.after ? startKeyOf(query.status, query.after) : undefined;
+      do {
+        const out = await doc.send(
+          new QueryCommand({
+            TableName,
+            ...condition,
+            ScanIndexForward: false, // -- newest first
+            Limit: wanted - items.length,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start && items.length < wanted);
+      const page = items.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((item) => transactionSchema.parse(item)),
+        ...(items.length > query.limit && last ? { next: { id: String(last.id), sortKey: String(last.sortKey) } } : {}),
+      };
+    },
+
+    async countByStatus(range) {
+      const counts: Record<Status, number> = { pending: 0, retrying: 0, success: 0, failed: 0 };
+      await Promise.all(
+        statuses.map(async (status) => {
+          const condition = listCondition(status, range);
+          let start: Record<string, unknown> | undefined;
+          do {
+            const out = await doc.send(
+              new QueryCommand({ TableName, ...condition, Select: 'COUNT', ExclusiveStartKey: start }),
+            );
+            counts[status] += out.Count ?? 0;
+            start = out.LastEvaluatedKey;
+          } while (start);
+        }),
+      );
+      return counts;
+    },
+
+    async linkRebroadcast(id, newId) {
+      const item = await update({
+        Key: txKey(id),
+        UpdateExpression: 'SET rebroadcastAs = :new',
+        ConditionExpression: [
+          '#status = :failed', // -- only a failed transaction is sent again
+          '(attribute_not_exists(rebroadcastAs) OR rebroadcastAs = :new)', // -- and only once
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':new': newId, ':failed': 'failed' },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      return item !== undefined;
     },
 
     async postpone(id, dueAt) {

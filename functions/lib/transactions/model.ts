@@ -38,6 +38,18 @@ export const transactionSchema = z.object({
   rawTx: z.string().optional(),
   signedAt: z.string().optional(),
   filledBy: z.string().optional(),
+  requestedGas: z
+    .string()
+    .optional()
+    .meta({ description: 'the gas limit the request named; `gas` is the one signed with (estimated when absent)' }),
+  rebroadcastOf: z
+    .string()
+    .optional()
+    .meta({ description: 'this transaction re-sends the failed transaction with this id' }),
+  rebroadcastAs: z
+    .string()
+    .optional()
+    .meta({ description: 'this failed transaction was sent again as the transaction with this id' }),
   history: z.array(attemptSchema).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
