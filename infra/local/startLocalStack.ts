@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { privateKeyToAccount } from 'viem/accounts';
+import { selectSigner } from '../../functions/lib/chain/selectSigner.ts';
 import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { createPool } from './createPool.ts';
 import { ensureQueues, ensureTable } from './createResources.ts';
@@ -141,7 +141,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       url: http.url,
       chainId: config.CHAIN_ID,
       rpcUrl: handlerEnv.RPC_URL ?? '',
-      signer: privateKeyToAccount(config.SIGNER_PRIVATE_KEY as `0x${string}`).address,
+      // The address the handlers sign with: the KMS key's when KMS_KEY_ID is set (e.g. LocalStack), else the dev key.
+      signer: (await selectSigner({ ...config, LOCAL_SIGNER_ALLOWED: true })()).address,
       endpoints: { dynamodb: handlerEnv.AWS_ENDPOINT_URL_DYNAMODB, sqs: handlerEnv.AWS_ENDPOINT_URL_SQS },
       config,
       sweepNow,
