@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 /** The repository root: entries, the lock file and tsconfig are found from here. */
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/** What differs between the service's functions; everything else is a default of the class. */
 export type BroadcasterFunctionProps = {
   /** The handler module, relative to the repository root (e.g. `functions/api.ts`); it exports `handler`. */
   entry: string;

@@ -46,6 +46,7 @@ export const visibilityFactor = 6;
 /** Idempotency records carry their expiry in this attribute (epoch seconds); DynamoDB's TTL deletes them. */
 export const ttlAttribute = 'expiresAt';
 
+/** Each function's timeout; the queues' visibility timeouts and the signing lease follow from them. */
 export const timeouts = {
   // API Gateway gives up on an integration at 30 s; the api waits at most 25 s for an outcome.
   api: Duration.seconds(29),
@@ -55,6 +56,7 @@ export const timeouts = {
   authorizer: Duration.seconds(10),
 };
 
+/** The stack's properties, already parsed from CDK context by `stackSettings`. */
 export type BroadcasterStackProps = StackProps & { settings: StackSettings };
 
 /** Key administration without the power to sign or to create grants: signing is named separately. */

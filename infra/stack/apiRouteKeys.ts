@@ -3,6 +3,7 @@ import type { Access } from '../../functions/lib/auth/hasRole.ts';
 import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { createRuntime } from '../../functions/lib/runtime/createRuntime.ts';
 
+/** One route of the HTTP API and the least role that may call it (`none`: open). */
 export type ApiRouteKey = { method: 'GET' | 'POST'; path: string; access: Access };
 
 /**

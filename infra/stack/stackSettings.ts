@@ -30,6 +30,7 @@ const schema = z.object({
     .default(30),
 });
 
+/** The stack's properties, defaults filled. */
 export type StackSettings = z.infer<typeof schema>;
 
 /** The context keys the stack reads. */

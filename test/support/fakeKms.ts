@@ -8,8 +8,10 @@ import { privateKeyToAccount } from 'viem/accounts';
 /** An error KMS answers with, as the AWS JSON protocol carries it. */
 export type KmsFault = { status: number; type: string; message: string };
 
+/** KMS's answer when the account's request rate is exceeded. */
 export const throttled: KmsFault = { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' };
 
+/** A running fake KMS: where it listens, its key, what it was asked, and how to make it fail. */
 export type FakeKms = {
   url: string;
   keyId: string;

@@ -7,6 +7,7 @@ export const oids = {
   prime256v1: '1.2.840.10045.3.1.7',
 } as const;
 
+/** What a SubjectPublicKeyInfo says: algorithm and curve OIDs (dotted), and the raw key bytes. */
 export type SpkiPublicKey = { algorithm: string; curve: string | undefined; publicKey: Uint8Array };
 
 /**

@@ -11,6 +11,7 @@ export class MalformedDerError extends AppError {
   }
 }
 
+/** One element: its tag, its content bytes, and where the next element starts. */
 export type DerElement = { tag: number; content: Uint8Array; end: number };
 
 /**
