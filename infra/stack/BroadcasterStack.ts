@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -133,12 +133,14 @@ export class BroadcasterStack extends Stack {
     this.table = table;
     this.queues = { requests: requests.queue, retry: retry.queue, responses: responses.queue };
 
-    // --- secrets: created empty; the operator puts the values (README: Deploying to AWS)
+    // --- secrets: the operator puts the values (README: Deploying to AWS). Their first value is generated,
+    // never written in the template: CloudFormation would write a literal value again on any later update of
+    // the secret, wiping the URLs or tokens the operator put there.
     const secretRemoval = { removalPolicy };
     const chainsSecret = new Secret(this, 'ChainsSecret', {
       description: 'RPC URL per chain id, {"<chain id>": "<https url>"}: provider URLs carry API keys',
-      // A placeholder that holds nothing secret; the functions refuse to start until it names CHAIN_ID.
-      secretStringValue: SecretValue.unsafePlainText('{}'),
+      // Random text, not JSON: the functions refuse to start, saying so, until the operator puts the URLs.
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
       ...secretRemoval,
     });
     Validations.of(chainsSecret).acknowledge({
@@ -148,8 +150,8 @@ export class BroadcasterStack extends Stack {
     });
     const tokensSecret = new Secret(this, 'TokensSecret', {
       description: 'SHA-256 hashes of the API tokens per role, {"client": [...], "admin": [...]}',
-      // Empty lists: every request is refused until the operator adds token hashes.
-      secretStringValue: SecretValue.unsafePlainText('{"client":[],"admin":[]}'),
+      // No token hashes (the generated key is ignored): every request is refused until the operator adds some.
+      generateSecretString: { secretStringTemplate: '{"client":[],"admin":[]}', generateStringKey: 'unused' },
       ...secretRemoval,
     });
     Validations.of(tokensSecret).acknowledge({

@@ -312,8 +312,11 @@ describe('chains configuration', () => {
     for (const name of ['api', 'broadcaster', 'sweep'] as const)
       expect(fn[name].props.Environment.Variables.CHAINS_SECRET_ARN, name).toEqual({ Ref: chains });
     expect(fn.updater.props.Environment.Variables.CHAINS_SECRET_ARN).toBeUndefined();
-    // The template carries a placeholder, never a URL: the operator puts the URLs into the secret.
-    expect(base.json.Resources[chains].Properties.SecretString).toBe('{}');
+    // The template never carries a value: the operator puts the URLs, and no later deploy writes over them.
+    for (const secret of [chains, idOf(base.stack, base.stack.tokensSecret)]) {
+      expect(base.json.Resources[secret].Properties.SecretString, secret).toBeUndefined();
+      expect(base.json.Resources[secret].Properties.GenerateSecretString, secret).toBeDefined();
+    }
     expect(JSON.stringify(base.json.Resources)).not.toMatch(/https?:\/\//);
     expect(fn.api.props.Environment.Variables.CHAIN_ID).toBe('11155111');
     const variantApi = variant.json.Resources[idOf(variant.stack, variant.stack.functions.api)];
@@ -371,6 +374,42 @@ describe('schedule and alarms', () => {
     expect(Object.keys(base.json.Outputs)).toEqual(
       expect.arrayContaining(['ApiUrl', 'SignerKeyArn', 'ChainsSecretArn', 'TokensSecretArn', 'AlarmTopicArn']),
     );
+  });
+});
+
+describe('template', () => {
+  it('has no dependency cycle (CloudFormation would refuse to deploy it)', () => {
+    const resources = base.json.Resources as Record<string, Json>;
+    const dependsOn = (value: Json, found: Set<string>): Set<string> => {
+      if (Array.isArray(value)) for (const v of value) dependsOn(v, found);
+      else if (value && typeof value === 'object') {
+        if (typeof value.Ref === 'string' && value.Ref in resources) found.add(value.Ref);
+        const att = value['Fn::GetAtt'];
+        if (Array.isArray(att) && att[0] in resources) found.add(att[0]);
+        const sub = value['Fn::Sub'];
+        for (const m of String(Array.isArray(sub) ? sub[0] : (sub ?? '')).matchAll(/\$\{([A-Za-z0-9]+)[.}]/g))
+          if (m[1] && m[1] in resources) found.add(m[1]);
+        for (const v of Object.values(value)) dependsOn(v, found);
+      }
+      return found;
+    };
+    const edges = new Map(
+      Object.entries(resources).map(([id, r]) => [
+        id,
+        dependsOn([r.Properties, asArray(r.DependsOn ?? []).map((d: string) => ({ Ref: d }))], new Set()),
+      ]),
+    );
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (id: string, path: string[]) => {
+      if (state.get(id) === 'done') return;
+      if (state.get(id) === 'visiting') throw new Error(`cycle: ${[...path, id].join(' -> ')}`);
+      state.set(id, 'visiting');
+      for (const next of edges.get(id) ?? []) visit(next, [...path, id]);
+      state.set(id, 'done');
+    };
+    for (const id of edges.keys()) visit(id, []);
+    // the signing key depends on the signer roles (its policy names them), their policies on the key
+    expect(edges.get(idOf(base.stack, base.stack.signingKey))).toContain(fn.broadcaster.role);
   });
 });
 
