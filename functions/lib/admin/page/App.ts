@@ -1,0 +1,266 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { Status, TransactionView } from '../../transactions/model.ts';
+import { CountsBar } from './CountsBar.ts';
+import { AdminApiError, createAdminClient } from './createAdminClient.ts';
+import { DetailPanel } from './DetailPanel.ts';
+import { type FilterState, Filters } from './Filters.ts';
+import { formatTime } from './format.ts';
+import { html } from './html.ts';
+import { RebroadcastDialog } from './RebroadcastDialog.ts';
+import { TokenForm } from './TokenForm.ts';
+import { TransactionTable } from './TransactionTable.ts';
+import { resolveRange } from './timeRanges.ts';
+
+const tokenKey = 'broadcaster.adminToken';
+/** How often the list, and an open transaction, are read again while the tab is visible. */
+const refreshMs = 2500;
+const pageSize = 50;
+const maxPage = 200;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const isTerminal = (status: Status) => status === 'success' || status === 'failed';
+
+/**
+ * The admin page: the token once per tab, then the list with counts and filters, refreshed while the
+ * tab is visible, a detail panel for one transaction, and the rebroadcast of a failed one.
+ */
+export function App() {
+  const [token, setToken] = useState<string | undefined>(() => sessionStorage.getItem(tokenKey) ?? undefined);
+  const [verified, setVerified] = useState(false);
+  const [authError, setAuthError] = useState<string>();
+  const client = useMemo(() => (token ? createAdminClient(token) : undefined), [token]);
+
+  const [filter, setFilter] = useState<FilterState>({ status: undefined, range: 'all', from: '', to: '' });
+  const [items, setItems] = useState<TransactionView[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [counts, setCounts] = useState<Record<Status, number>>();
+  const [listError, setListError] = useState<string>();
+  const [updatedAt, setUpdatedAt] = useState<Date>();
+  const [loadingMore, setLoadingMore] = useState(false);
+
+  const [selected, setSelected] = useState<string>();
+  const [detail, setDetail] = useState<TransactionView>();
+  const [detailError, setDetailError] = useState<string>();
+  const [confirming, setConfirming] = useState(false);
+  const [sending, setSending] = useState(false);
+  const [sendError, setSendError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+
+  /** How many rows are shown: a refresh reads as many again, so "load older" survives it. */
+  const shown = useRef(0);
+  /** Bumped when the filter changes, so an answer to the old filter is dropped. */
+  const generation = useRef(0);
+
+  const forget = useCallback((message?: string) => {
+    sessionStorage.removeItem(tokenKey);
+    setToken(undefined);
+    setVerified(false);
+    setAuthError(message);
+    setItems([]);
+    setCounts(undefined);
+    setSelected(undefined);
+  }, []);
+
+  const failed = useCallback(
+    (error: unknown, show: (message: string) => void) => {
+      if (error instanceof AdminApiError && error.auth) forget(error.message);
+      else show(messageOf(error));
+    },
+    [forget],
+  );
+
+  const refresh = useCallback(async () => {
+    if (!client) return;
+    const gen = generation.current;
+    try {
+      const page = await client.list(
+        { status: filter.status, ...resolveRange(filter.range, filter) },
+        { limit: Math.min(maxPage, Math.max(pageSize, shown.current)) },
+      );
+      if (gen !== generation.current) return;
+      sessionStorage.setItem(tokenKey, token ?? '');
+      setVerified(true);
+      setItems(page.items);
+      shown.current = page.items.length;
+      setCursor(page.cursor);
+      if (page.counts) setCounts(page.counts);
+      setListError(undefined);
+      setUpdatedAt(new Date());
+    } catch (error) {
+      if (gen === generation.current) failed(error, setListError);
+    }
+  }, [client, filter, token, failed]);
+
+  const loadOlder = useCallback(async () => {
+    if (!client || !cursor) return;
+    const gen = generation.current;
+    setLoadingMore(true);
+    try {
+      const page = await client.list({ status: filter.status, ...resolveRange(filter.range, filter) }, { cursor });
+      if (gen !== generation.current) return;
+      setItems((current) => {
+        const seen = new Set(current.map((t) => t.id));
+        const next = [...current, ...page.items.filter((t) => !seen.has(t.id))];
+        shown.current = next.length;
+        return next;
+      });
+      setCursor(page.cursor);
+    } catch (error) {
+      failed(error, setListError);
+    } finally {
+      setLoadingMore(false);
+    }
+  }, [client, cursor, filter, failed]);
+
+  // A new filter starts from its first page; then the list is read again while the tab is visible.
+  useEffect(() => {
+    generation.current++;
+    shown.current = 0;
+    void refresh();
+    const timer = setInterval(() => {
+      if (!document.hidden) void refresh();
+    }, refreshMs);
+    const onVisible = () => {
+      if (!document.hidden) void refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [refresh]);
+
+  // The open transaction is read at once, then again until its outcome is known.
+  useEffect(() => {
+    if (!client || !selected) return;
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const read = async () => {
+      try {
+        const tx = await client.get(selected);
+        if (stop) return;
+        setDetail(tx);
+        setDetailError(undefined);
+        if (isTerminal(tx.status) && (tx.status !== 'failed' || tx.rebroadcastAs)) return;
+      } catch (error) {
+        if (stop) return;
+        failed(error, setDetailError);
+      }
+      timer = setTimeout(read, refreshMs);
+    };
+    void read();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [client, selected, failed]);
+
+  const open = useCallback(
+    (id: string) => {
+      setSelected(id);
+      setDetail(items.find((t) => t.id === id));
+      setDetailError(undefined);
+      setNotice(undefined);
+    },
+    [items],
+  );
+
+  const close = useCallback(() => {
+    const id = selected;
+    setSelected(undefined);
+    setDetail(undefined);
+    // Back to the row the panel was opened from, for keyboard users.
+    requestAnimationFrame(() => {
+      const row = id ? document.querySelector(`tr[data-id="${CSS.escape(id)}"] button`) : null;
+      if (row instanceof HTMLElement) row.focus();
+    });
+  }, [selected]);
+
+  const rebroadcast = useCallback(async () => {
+    if (!client || !detail) return;
+    setSending(true);
+    setSendError(undefined);
+    try {
+      const { tx, created } = await client.rebroadcast(detail.id);
+      setConfirming(false);
+      setNotice(
+        created ? `Sent again as transaction ${tx.id}.` : `It had been sent again already, as transaction ${tx.id}.`,
+      );
+      setSelected(tx.id);
+      setDetail(tx);
+      void refresh();
+    } catch (error) {
+      failed(error, setSendError);
+    } finally {
+      setSending(false);
+    }
+  }, [client, detail, refresh, failed]);
+
+  if (!token || !verified) {
+    return html`<${TokenForm}
+      error=${authError}
+      checking=${Boolean(token) && !authError}
+      onSubmit=${(t: string) => {
+        setAuthError(undefined);
+        setToken(t);
+      }}
+    />`;
+  }
+
+  return html`
+    <div class=${selected ? 'app with-detail' : 'app'}>
+      <header class="top">
+        <h1>Transactions</h1>
+        <p class="live" title="The list is read again every few seconds while this tab is visible">
+          <span class="dot" aria-hidden="true"></span>
+          ${updatedAt ? `live · updated ${formatTime(updatedAt.toISOString()).slice(11)}` : 'loading…'}
+        </p>
+        <button type="button" class="link" onClick=${() => forget()}>Forget token</button>
+      </header>
+      <main>
+        <${CountsBar} counts=${counts} active=${filter.status} onPick=${(status: Status | undefined) => setFilter({ ...filter, status })} />
+        <${Filters} value=${filter} onChange=${setFilter} />
+        <div aria-live="polite">
+          ${notice ? html`<p class="notice">${notice}</p>` : null}
+          ${listError ? html`<p class="error">${listError}</p>` : null}
+        </div>
+        ${
+          items.length === 0 && updatedAt
+            ? html`<p class="empty">No transactions match these filters.</p>`
+            : html`<div class="table-wrap"><${TransactionTable} items=${items} selectedId=${selected} onOpen=${open} /></div>`
+        }
+        ${
+          cursor
+            ? html`<p class="more"><button type="button" onClick=${loadOlder} disabled=${loadingMore}>${loadingMore ? 'Loading…' : 'Load older'}</button></p>`
+            : null
+        }
+      </main>
+      ${
+        selected
+          ? html`<${DetailPanel}
+              id=${selected}
+              tx=${detail}
+              error=${detailError}
+              onClose=${close}
+              onOpen=${open}
+              onRebroadcast=${() => {
+                setSendError(undefined);
+                setConfirming(true);
+              }}
+            />`
+          : null
+      }
+      ${
+        confirming && detail
+          ? html`<${RebroadcastDialog}
+              tx=${detail}
+              sending=${sending}
+              error=${sendError}
+              onConfirm=${rebroadcast}
+              onCancel=${() => setConfirming(false)}
+            />`
+          : null
+      }
+    </div>
+  `;
+}

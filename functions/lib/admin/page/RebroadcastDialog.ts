@@ -1,0 +1,55 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { TransactionView } from '../../transactions/model.ts';
+import { formatEth } from './format.ts';
+import { html } from './html.ts';
+
+/**
+ * The confirmation before a rebroadcast, naming exactly what will be sent. A modal `<dialog>`: focus
+ * stays inside, Escape cancels, and Cancel has the focus first so Enter alone sends nothing.
+ */
+export function RebroadcastDialog(props: {
+  tx: TransactionView;
+  sending: boolean;
+  error: string | undefined;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { tx, sending, error, onConfirm, onCancel } = props;
+  const dialog = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+    cancel.current?.focus();
+    return () => d?.close();
+  }, []);
+  return html`
+    <dialog
+      ref=${dialog}
+      class="confirm"
+      aria-labelledby="confirm-title"
+      onCancel=${(e: Event) => {
+        e.preventDefault();
+        if (!sending) onCancel();
+      }}
+    >
+      <h2 id="confirm-title">Rebroadcast this transaction?</h2>
+      <p>A <strong>new</strong> transaction will be sent with the same request:</p>
+      <dl class="confirm-what">
+        <div class="field"><dt>To</dt><dd class="mono wrap">${tx.to}</dd></div>
+        <div class="field"><dt>Value</dt><dd><span class="mono">${formatEth(tx.value)}</span> ETH</dd></div>
+        <div class="field"><dt>Chain</dt><dd>${tx.chainId}</dd></div>
+        <div class="field"><dt>Data</dt><dd class="mono wrap">${tx.function ?? (tx.data === '0x' ? 'none' : `${tx.data.slice(0, 74)}${tx.data.length > 74 ? '…' : ''}`)}</dd></div>
+        <div class="field"><dt>Gas limit</dt><dd>${tx.requestedGas ?? 'estimated again'}</dd></div>
+      </dl>
+      <p>It gets a new id and a fresh nonce from the signer. Transaction <span class="mono">${tx.id.slice(0, 8)}</span> stays <strong>failed</strong> and links to it.</p>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      <div class="actions">
+        <button type="button" ref=${cancel} onClick=${onCancel} disabled=${sending}>Cancel</button>
+        <button type="button" class="primary" onClick=${onConfirm} disabled=${sending}>
+          ${sending ? 'Sending…' : 'Rebroadcast'}
+        </button>
+      </div>
+    </dialog>
+  `;
+}

@@ -1,0 +1,52 @@
+import type { TransactionView } from '../../transactions/model.ts';
+import { formatEth, formatWhen, shortHex } from './format.ts';
+import { html } from './html.ts';
+import { StatusLabel } from './StatusLabel.ts';
+
+/**
+ * The list: time, id, status, attempts, to, value in ETH, hash. Each id is a button that opens the
+ * detail panel, so the table works from the keyboard; on narrow screens each row becomes a card.
+ */
+export function TransactionTable(props: {
+  items: TransactionView[];
+  selectedId: string | undefined;
+  onOpen: (id: string) => void;
+}) {
+  const { items, selectedId, onOpen } = props;
+  return html`
+    <table class="transactions">
+      <caption class="visually-hidden">Transactions, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Id</th>
+          <th scope="col">Status</th>
+          <th scope="col" class="num">Attempts</th>
+          <th scope="col">To</th>
+          <th scope="col" class="num">Value (ETH)</th>
+          <th scope="col">Hash</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${items.map(
+          (tx) => html`
+            <tr key=${tx.id} class=${tx.id === selectedId ? 'selected' : ''} data-id=${tx.id} data-status=${tx.status}>
+              <td data-label="Time"><time datetime=${tx.createdAt} title=${tx.createdAt}>${formatWhen(tx.createdAt)}</time></td>
+              <td data-label="Id">
+                <button type="button" class="link mono" onClick=${() => onOpen(tx.id)} aria-label=${`Open transaction ${tx.id}`} title=${tx.id}>
+                  ${tx.id.slice(0, 8)}
+                </button>
+                ${tx.rebroadcastOf ? html`<span class="tag" title=${`rebroadcast of ${tx.rebroadcastOf}`}>rebroadcast</span>` : null}
+              </td>
+              <td data-label="Status"><${StatusLabel} status=${tx.status} /></td>
+              <td data-label="Attempts" class="num">${tx.attempts}</td>
+              <td data-label="To" class="mono" title=${tx.to}>${shortHex(tx.to)}</td>
+              <td data-label="Value (ETH)" class="num mono">${formatEth(tx.value)}</td>
+              <td data-label="Hash" class="mono" title=${tx.txHash ?? ''}>${tx.txHash ? shortHex(tx.txHash) : html`<span class="muted">—</span>`}</td>
+            </tr>
+          `,
+        )}
+      </tbody>
+    </table>
+  `;
+}

@@ -1,0 +1,84 @@
+import type { TransactionList } from '../../api/listTransactions.ts';
+import type { Status, TransactionView } from '../../transactions/model.ts';
+
+/** A refusal of the API, with the words it gave; `auth` when the token itself was refused. */
+export class AdminApiError extends Error {
+  override name = 'AdminApiError';
+  readonly status: number;
+  readonly auth: boolean;
+
+  constructor(status: number, message: string, auth: boolean) {
+    super(message);
+    this.status = status;
+    this.auth = auth;
+  }
+}
+
+export type ListFilter = { status?: Status | undefined; from?: string | undefined; to?: string | undefined };
+
+/** What the page asks of the API, with the admin token. */
+export type AdminClient = {
+  list(filter: ListFilter, options?: { cursor?: string; limit?: number }): Promise<TransactionList>;
+  get(id: string): Promise<TransactionView>;
+  /** The new transaction, and whether this call created it (false: an earlier rebroadcast had). */
+  rebroadcast(id: string): Promise<{ tx: TransactionView; created: boolean }>;
+};
+
+type ErrorBody = { error?: { code?: string; message?: string } };
+
+/** The reader's words for a refusal: which token problem it is, or what the API said. */
+function refusal(status: number, body: ErrorBody): AdminApiError {
+  const code = body.error?.code;
+  if (status === 401 || (status === 403 && code !== 'forbidden')) {
+    // 403 without our error shape: API Gateway's authorizer refused the token on AWS.
+    return new AdminApiError(status, 'That token is not valid. Check it and enter it again.', true);
+  }
+  if (status === 403) {
+    return new AdminApiError(status, 'That is a client token. This page needs an admin token.', true);
+  }
+  return new AdminApiError(status, body.error?.message ?? `The API answered ${status}.`, false);
+}
+
+/** The API client of the admin page: same origin, bearer token on every call, errors as `AdminApiError`. */
+export function createAdminClient(token: string, base = ''): AdminClient {
+  async function call<T>(method: string, path: string): Promise<{ status: number; body: T }> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      });
+    } catch {
+      throw new AdminApiError(0, 'The API cannot be reached. Retrying…', false);
+    }
+    const text = await res.text();
+    let body: unknown = {};
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      // not JSON: a gateway's own page
+    }
+    if (!res.ok) throw refusal(res.status, (body ?? {}) as ErrorBody);
+    return { status: res.status, body: body as T };
+  }
+
+  return {
+    async list(filter, options = {}) {
+      const query = new URLSearchParams();
+      if (filter.status) query.set('status', filter.status);
+      if (filter.from) query.set('from', filter.from);
+      if (filter.to) query.set('to', filter.to);
+      if (options.limit) query.set('limit', String(options.limit));
+      if (options.cursor) query.set('cursor', options.cursor);
+      const qs = query.toString();
+      return (await call<TransactionList>('GET', `/transactions${qs ? `?${qs}` : ''}`)).body;
+    },
+    async get(id) {
+      return (await call<TransactionView>('GET', `/transactions/${encodeURIComponent(id)}`)).body;
+    },
+    async rebroadcast(id) {
+      const res = await call<TransactionView>('POST', `/transactions/${encodeURIComponent(id)}/rebroadcast`);
+      return { tx: res.body, created: res.status === 201 };
+    },
+  };
+}
