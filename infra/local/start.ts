@@ -24,6 +24,7 @@ async function main() {
       `  signer     ${stack.signer}`,
       `  data       ${stack.config.DATA_DIR}/ (kept across restarts)`,
       `  tokens     ${tokens}`,
+      `  admin      ${stack.url}/admin  (the admin page: every transaction; sign in with the admin token)`,
       `  API docs   ${stack.url}/openapi.json`,
       '',
       '  send a first transaction:',
@@ -37,6 +38,7 @@ async function main() {
     JSON.stringify({
       message: 'ready',
       url: stack.url,
+      adminUrl: `${stack.url}/admin`,
       chainId: stack.chainId,
       rpcUrl: stack.rpcUrl,
       signer: stack.signer,

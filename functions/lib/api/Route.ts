@@ -3,8 +3,13 @@ import type { z } from 'zod';
 import type { Access, Role } from '../auth/hasRole.ts';
 import type { HttpResult } from '../http/respond.ts';
 
-/** One documented answer of a route: its body's schema and the headers it may carry. */
-export type ResponseDoc = { description: string; schema: z.ZodType; headers?: Record<string, string> };
+/** One documented answer of a route: its body's schema (JSON unless `mediaType` says otherwise) and the headers it may carry. */
+export type ResponseDoc = {
+  description: string;
+  schema: z.ZodType;
+  headers?: Record<string, string>;
+  mediaType?: string;
+};
 
 /** A request header a route reads. */
 export type HeaderDoc = { name: string; description: string; example?: string };
@@ -21,6 +26,8 @@ export type Route = {
   summary: string;
   description?: string;
   requestBody?: z.ZodType;
+  /** The query string's parameters, one per key; the route validates with the same schema. */
+  requestQuery?: z.ZodObject;
   requestHeaders?: HeaderDoc[];
   /** The answers of this route itself; 401, 403 and 500 are added from `access`. */
   responses: Record<number, ResponseDoc>;

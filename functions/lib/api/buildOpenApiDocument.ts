@@ -82,6 +82,17 @@ export function buildOpenApiDocument(
       schema: { type: 'string' },
       ...(h.example ? { example: h.example } : {}),
     }));
+    const queryParams = Object.entries(route.requestQuery?.shape ?? {}).map(([name, schema]) => {
+      const { description, ...rest } = toSchema(schema, 'input');
+      return {
+        name,
+        in: 'query',
+        required: !schema.safeParse(undefined).success,
+        ...(typeof description === 'string' ? { description } : {}),
+        schema: rest,
+      };
+    });
+    const params = [...pathParams, ...queryParams, ...headerParams];
     const all = { ...commonResponses(route), ...route.responses };
     const responses = Object.fromEntries(
       Object.entries(all).map(([status, doc]) => [
@@ -98,7 +109,7 @@ export function buildOpenApiDocument(
                 ),
               }
             : {}),
-          content: { 'application/json': { schema: toSchema(doc.schema, 'output') } },
+          content: { [doc.mediaType ?? 'application/json']: { schema: toSchema(doc.schema, 'output') } },
         },
       ]),
     );
@@ -111,7 +122,7 @@ export function buildOpenApiDocument(
         ...(route.description ? { description: route.description } : {}),
         security: route.access === 'none' ? [] : [{ bearer: [] }],
         'x-required-role': route.access,
-        ...(pathParams.length + headerParams.length > 0 ? { parameters: [...pathParams, ...headerParams] } : {}),
+        ...(params.length > 0 ? { parameters: params } : {}),
         ...(route.requestBody
           ? {
               requestBody: {

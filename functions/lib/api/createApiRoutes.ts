@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { adminPage } from '../admin/adminPage.ts';
 import { NotFoundError } from '../errors/AppError.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
@@ -9,7 +11,9 @@ import { type HttpResult, json } from '../http/respond.ts';
 import type { Runtime } from '../runtime/createRuntime.ts';
 import { type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
 import { transactionRequestSchema } from '../transactions/requestSchema.ts';
+import { listLimits, listQuerySchema, listTransactions, transactionListSchema } from './listTransactions.ts';
 import type { ResponseDoc, Route } from './Route.ts';
+import { rebroadcastTransaction } from './rebroadcastTransaction.ts';
 import { submitTransaction } from './submitTransaction.ts';
 import { waitForOutcome } from './waitForOutcome.ts';
 
@@ -20,6 +24,13 @@ export const maxWaitMs = 25_000;
 
 /** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
 const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The transaction a path names: 404 for an id that cannot be ours, before it reaches the table's key. */
+function pathId(event: { pathParameters?: Record<string, string | undefined> }): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!idPattern.test(id)) throw new NotFoundError('no transaction has that id');
+  return id;
+}
 
 /** 200 once broadcast, 422 once failed for good, 202 while it is still on its way. */
 function answerFor(tx: Transaction, headers: Record<string, string>): HttpResult {
@@ -115,11 +126,76 @@ export function createApiRoutes(runtime: Runtime): Route[] {
         404: error('no transaction has this id'),
       },
       async handler(event) {
-        const id = event.pathParameters?.id ?? '';
-        if (!idPattern.test(id)) throw new NotFoundError('no transaction has that id');
+        const id = pathId(event);
         const tx = await transactions.get(id);
         if (!tx) throw new NotFoundError(`no transaction with id ${id}`, id);
         return json(200, toView(tx));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/transactions',
+      access: 'admin',
+      summary: 'List transactions, newest first, with counts per status',
+      description: `Filtered by \`status\` and by creation time (\`from\` inclusive, \`to\` exclusive), ${listLimits.default} to a page unless \`limit\` says otherwise (at most ${listLimits.max}); \`cursor\` continues with the next, older page. Served from an index, never a scan. Transactions created while a client pages are newer than its cursor, so no page loses or repeats one.`,
+      requestQuery: listQuerySchema,
+      responses: {
+        200: { description: 'one page, and on the first page the counts per status', schema: transactionListSchema },
+        400: error('a wrong query parameter (`details` names it), or a cursor that is not one this query made'),
+      },
+      async handler(event) {
+        return json(200, await listTransactions(transactions, event.queryStringParameters ?? {}));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/transactions/{id}/rebroadcast',
+      access: 'admin',
+      summary: 'Send a failed transaction again, as a new transaction',
+      description:
+        'Creates a new transaction with the same request (new id, `rebroadcastOf` naming this one; this one gets `rebroadcastAs`), which goes through the normal flow with a fresh nonce and fresh attempts. Only for a `failed` transaction. A repeat, or a concurrent call, returns the transaction the first one created.',
+      responses: {
+        201: {
+          description: 'the new transaction, just accepted (`pending`)',
+          schema: transactionViewSchema,
+          headers: { Location: 'the new transaction: `/transactions/{id}`' },
+        },
+        200: {
+          description: 'this transaction was rebroadcast before: the transaction that did it, as it is now',
+          schema: transactionViewSchema,
+          headers: {
+            Location: 'the new transaction: `/transactions/{id}`',
+            'Idempotent-Replayed': '`true`',
+          },
+        },
+        404: error('no transaction has this id'),
+        409: error('the transaction is not `failed`: it succeeded, or its outcome is not known yet'),
+      },
+      async handler(event) {
+        const { tx, replayed } = await rebroadcastTransaction(submitDeps, pathId(event));
+        const location = { location: `/transactions/${tx.id}` };
+        return replayed
+          ? json(200, toView(tx), { ...location, 'idempotent-replayed': 'true' })
+          : json(201, toView(tx), location);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin',
+      access: 'none',
+      summary: 'The admin page (HTML): every transaction, and the rebroadcast of a failed one',
+      description:
+        'A page for a browser. It holds no data and needs no token to load; it asks for an admin token and calls the admin routes with it.',
+      responses: {
+        200: {
+          description: 'the page, with a Content-Security-Policy that allows only its own script and style',
+          schema: z.string(),
+          mediaType: 'text/html',
+          headers: { 'Content-Security-Policy': "only the page's own inline script and style, by hash" },
+        },
+      },
+      async handler() {
+        return adminPage();
       },
     },
     {

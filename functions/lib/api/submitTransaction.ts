@@ -1,27 +1,19 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { IdempotencyConflictError, ValidationError } from '../errors/AppError.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
-import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { IdempotencyStore } from '../store/IdempotencyStore.ts';
-import type { NewTransaction, TransactionStore } from '../store/TransactionStore.ts';
-import type { Transaction } from '../transactions/model.ts';
 import { type NormalizedRequest, normalizeRequest, transactionRequestSchema } from '../transactions/requestSchema.ts';
 import { hashRequest } from './hashRequest.ts';
+import { type RecordDeps, type Recorded, recordTransaction } from './recordTransaction.ts';
 
-export type SubmitDeps = {
-  transactions: TransactionStore;
+export type SubmitDeps = RecordDeps & {
   idempotency: IdempotencyStore;
-  requests: QueueSender;
   chainIds: number[];
   defaultChainId: number;
-  staleAfterMs: number;
-  logger: Logger;
-  now: () => Date;
   newId: () => string;
 };
 
 /** The transaction a request names, and whether an earlier request with the same key created it. */
-export type Submitted = { tx: Transaction; replayed: boolean };
+export type Submitted = Recorded;
 
 /** Validates a body down to the canonical request; every refusal is a ValidationError naming its fields. */
 function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
@@ -36,29 +28,9 @@ function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
   return request;
 }
 
-/** Records a transaction `pending` unless its id exists already, and enqueues it if this call created it. */
-async function record(deps: SubmitDeps, tx: NewTransaction): Promise<Submitted> {
-  const now = deps.now();
-  const created = await deps.transactions.createIfAbsent(tx, now.getTime() + deps.staleAfterMs);
-  if (!created) {
-    const existing = await deps.transactions.get(tx.id);
-    if (!existing) throw new Error(`transaction ${tx.id} exists and cannot be read`);
-    return { tx: existing, replayed: true };
-  }
-  try {
-    await deps.requests.send({ id: tx.id, attempt: 1 });
-  } catch (error) {
-    deps.logger.error('enqueue failed; the sweep will enqueue it', { transactionId: tx.id, error });
-  }
-  return {
-    tx: { ...tx, status: 'pending', attempts: 0, history: [], updatedAt: tx.createdAt },
-    replayed: false,
-  };
-}
-
 /**
  * Validates a request, records it `pending` (the point from which it is never lost), and enqueues
- * it. If the enqueue fails the record stays, and the sweep enqueues it once it is stale.
+ * it (`recordTransaction`).
  *
  * With an `Idempotency-Key`, the key is bound first to a hash of the canonical request and to the new
  * transaction's id; every repeat reads that id back, so concurrent repeats all name one transaction,
@@ -79,5 +51,10 @@ export async function submitTransaction(deps: SubmitDeps, body: unknown, idempot
       if (existing) return { tx: existing, replayed: true };
     }
   }
-  return record(deps, { id, ...request, message: 'Accepted; waiting to be broadcast.', createdAt: now.toISOString() });
+  return recordTransaction(deps, {
+    id,
+    ...request,
+    message: 'Accepted; waiting to be broadcast.',
+    createdAt: now.toISOString(),
+  });
 }

@@ -109,3 +109,19 @@ export class IdempotencyConflictError extends AppError {
     this.transactionId = transactionId;
   }
 }
+
+/** A rebroadcast of a transaction that has not failed: only a failed one may be sent again. */
+export class NotRebroadcastableError extends AppError {
+  override name = 'NotRebroadcastableError';
+  readonly id: string;
+  readonly status: string;
+
+  constructor(id: string, status: string) {
+    super(
+      'not_failed',
+      `transaction ${id} is ${status}: only a failed transaction can be rebroadcast${status === 'success' ? '' : '; wait for its outcome'}`,
+    );
+    this.id = id;
+    this.status = status;
+  }
+}

@@ -4,6 +4,7 @@ import {
   IdempotencyConflictError,
   MethodNotAllowedError,
   NotFoundError,
+  NotRebroadcastableError,
   PayloadTooLargeError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -19,6 +20,7 @@ function statusOf(error: AppError): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof MethodNotAllowedError) return 405;
   if (error instanceof IdempotencyConflictError) return 409;
+  if (error instanceof NotRebroadcastableError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   return 500;

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors/AppError.ts';
+import { fromZodError } from '../errors/fromZodError.ts';
+import type { PageKey, TransactionStore } from '../store/TransactionStore.ts';
+import { statuses, toView, transactionViewSchema } from '../transactions/model.ts';
+
+/** Most transactions one page may hold, and how many it holds unless asked. */
+export const listLimits = { default: 50, max: 200 } as const;
+
+/** An instant as an ISO 8601 date-time with an offset, or a date (midnight UTC); stored as `toISOString()`. */
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((s) => new Date(s).toISOString())
+  .meta({ examples: ['2026-11-24', '2026-11-24T09:00:00Z', '2026-11-24T10:00:00+01:00'] });
+
+/** The query string of `GET /transactions`. */
+export const listQuerySchema = z.strictObject({
+  status: z.enum(statuses).optional().meta({ description: 'only transactions in this status' }),
+  from: instant.optional().meta({ description: 'only transactions created at or after this instant' }),
+  to: instant.optional().meta({ description: 'only transactions created before this instant' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(listLimits.max)
+    .default(listLimits.default)
+    .meta({ description: `transactions on this page (at most ${listLimits.max})` }),
+  cursor: z
+    .string()
+    .max(1024)
+    .optional()
+    .meta({ description: 'the `cursor` of the previous page: this page holds the transactions just older' }),
+});
+
+const count = z.number().int().min(0);
+const countsSchema = z
+  .strictObject({ pending: count, retrying: count, success: count, failed: count })
+  .meta({ id: 'StatusCounts', description: 'transactions per status within the time range (all of them without one)' });
+
+/** The answer of `GET /transactions`. */
+export const transactionListSchema = z
+  .strictObject({
+    items: z.array(transactionViewSchema).meta({ description: 'newest first' }),
+    cursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'pass as `cursor` for the next, older page; null on the last page' }),
+    counts: countsSchema.optional().meta({ description: 'on the first page only (no `cursor` given)' }),
+  })
+  .meta({ id: 'TransactionList' });
+export type TransactionList = z.infer<typeof transactionListSchema>;
+
+const pageKeySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  sortKey: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[A-Za-z0-9_-]{1,128}$/),
+});
+
+/** A page's place as an opaque token: base64url JSON; nothing in it is secret, and nothing in it is trusted. */
+function encodeCursor(key: PageKey): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function badCursor(message: string): ValidationError {
+  return new ValidationError(`the cursor is invalid: ${message}`, [{ path: 'cursor', message }]);
+}
+
+/** The place a cursor names, checked to be one this query could have made. */
+function decodeCursor(cursor: string, query: { from?: string; to?: string }): PageKey {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor('must be the cursor of an earlier page, unchanged');
+  }
+  const parsed = pageKeySchema.safeParse(json);
+  if (!parsed.success || !parsed.data.sortKey.endsWith(`#${parsed.data.id}`)) {
+    throw badCursor('must be the cursor of an earlier page, unchanged');
+  }
+  const { sortKey } = parsed.data;
+  if ((query.from !== undefined && sortKey < query.from) || (query.to !== undefined && sortKey >= query.to)) {
+    throw badCursor('belongs to another time range: start again without it');
+  }
+  return parsed.data;
+}
+
+/**
+ * One page of transactions, newest first, with a status filter and a time range, from an index
+ * (never a scan); counts per status come with the first page. A page starts just below the last one
+ * (keyset paging), so transactions created while a client pages, all newer, neither shift nor repeat
+ * what it sees.
+ */
+export async function listTransactions(
+  transactions: TransactionStore,
+  params: Record<string, string | undefined>,
+): Promise<TransactionList> {
+  const parsed = listQuerySchema.safeParse(params);
+  if (!parsed.success) throw fromZodError(parsed.error, 'the query');
+  const { status, from, to, limit, cursor } = parsed.data;
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new ValidationError('the time range is empty: `to` must be later than `from`', [
+      { path: 'to', message: 'must be later than from' },
+    ]);
+  }
+  const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, range);
+  const [page, counts] = await Promise.all([
+    transactions.list({ ...range, limit, ...(status ? { status } : {}), ...(after ? { after } : {}) }),
+    after ? undefined : transactions.countByStatus(range),
+  ]);
+  return {
+    items: page.items.map(toView),
+    cursor: page.next ? encodeCursor(page.next) : null,
+    ...(counts ? { counts } : {}),
+  };
+}
