@@ -57,6 +57,27 @@ export function DetailPanel(props: {
             ? html`<p><button type="button" class="primary" onClick=${onRebroadcast}>Rebroadcast…</button></p>`
             : null
         }
+        <section aria-labelledby="detail-attempts">
+          <h3 id="detail-attempts">Attempts (${tx.attempts})</h3>
+          ${
+            tx.history.length === 0
+              ? html`<p class="muted">None yet.</p>`
+              : html`
+                <ol class="attempts">
+                  ${tx.history.map(
+                    (a) => html`
+                      <li>
+                        <span class="attempt-no">#${a.attempt}</span>
+                        <${StatusLabel} status=${a.outcome} />
+                        <time datetime=${a.at} title=${a.at}>${formatTime(a.at)}</time>
+                        ${a.error ? html`<p class="attempt-error">${a.error}</p>` : null}
+                      </li>
+                    `,
+                  )}
+                </ol>
+              `
+          }
+        </section>
         <section aria-labelledby="detail-request">
           <h3 id="detail-request">Request</h3>
           <dl>
@@ -81,27 +102,6 @@ export function DetailPanel(props: {
             ${tx.filledBy ? html`<${Field} term="Nonce filled by" mono><span class="wrap">${tx.filledBy}</span><//>` : null}
           </dl>
           ${tx.rawTx ? html`<details><summary>Signed bytes</summary><p class="mono wrap small">${tx.rawTx}</p></details>` : null}
-        </section>
-        <section aria-labelledby="detail-attempts">
-          <h3 id="detail-attempts">Attempts (${tx.attempts})</h3>
-          ${
-            tx.history.length === 0
-              ? html`<p class="muted">None yet.</p>`
-              : html`
-                <ol class="attempts">
-                  ${tx.history.map(
-                    (a) => html`
-                      <li>
-                        <span class="attempt-no">#${a.attempt}</span>
-                        <${StatusLabel} status=${a.outcome} />
-                        <time datetime=${a.at} title=${a.at}>${formatTime(a.at)}</time>
-                        ${a.error ? html`<p class="attempt-error">${a.error}</p>` : null}
-                      </li>
-                    `,
-                  )}
-                </ol>
-              `
-          }
         </section>
         <section aria-labelledby="detail-times">
           <h3 id="detail-times">Times</h3>

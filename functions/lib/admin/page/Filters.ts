@@ -17,9 +17,10 @@ export function Filters(props: { value: FilterState; onChange: (next: FilterStat
   const isRange = (r: string): r is TimeRange => timeRanges.some((t) => t.value === r);
   return html`
     <form class="filters" onSubmit=${(e: Event) => e.preventDefault()} aria-label="Filters">
-      <label>
-        <span>Status</span>
+      <div class="filter">
+        <label for="filter-status">Status</label>
         <select
+          id="filter-status"
           name="status"
           value=${value.status ?? ''}
           onChange=${(e: Event) => {
@@ -30,10 +31,11 @@ export function Filters(props: { value: FilterState; onChange: (next: FilterStat
           <option value="">any status</option>
           ${statusOrder.map((s) => html`<option value=${s}>${s}</option>`)}
         </select>
-      </label>
-      <label>
-        <span>Created</span>
+      </div>
+      <div class="filter">
+        <label for="filter-range">Created</label>
         <select
+          id="filter-range"
           name="range"
           value=${value.range}
           onChange=${(e: Event) => {
@@ -43,28 +45,30 @@ export function Filters(props: { value: FilterState; onChange: (next: FilterStat
         >
           ${timeRanges.map((t) => html`<option value=${t.value}>${t.label}</option>`)}
         </select>
-      </label>
+      </div>
       ${
         value.range === 'custom'
           ? html`
-            <label>
-              <span>From</span>
+            <div class="filter">
+              <label for="filter-from">From</label>
               <input
+                id="filter-from"
                 type="datetime-local"
                 name="from"
                 value=${value.from}
                 onChange=${(e: Event) => onChange({ ...value, from: inputValue(e) })}
               />
-            </label>
-            <label>
-              <span>To</span>
+            </div>
+            <div class="filter">
+              <label for="filter-to">To</label>
               <input
+                id="filter-to"
                 type="datetime-local"
                 name="to"
                 value=${value.to}
                 onChange=${(e: Event) => onChange({ ...value, to: inputValue(e) })}
               />
-            </label>
+            </div>
           `
           : null
       }
