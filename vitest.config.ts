@@ -24,6 +24,18 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          // The runner is started directly, not through npm start: build the page it serves first.
+          globalSetup: ['test/browser/buildAdminPage.setup.ts'],
+          // A whole runner, a chain and Chromium: seconds per step.
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           // Synthesis bundles every function with esbuild: seconds, not milliseconds.

@@ -1,0 +1,188 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createPublicClient, createTestClient, http, parseEther } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/launchChromium.ts';
+import { eventually, type Runner, request, startRunner, tempDataDir, testTokens } from '../support/runner.ts';
+
+/** Where the screenshots go: test artifacts, ignored by git. */
+const shots = 'test-results/admin';
+const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const laptop = { width: 1280, height: 800 };
+const phone = { width: 390, height: 844 };
+
+let runner: Runner;
+let browser: Browser;
+/** What the page said in its console, and what it threw: a CSP violation or a bug shows up here. */
+const problems: string[] = [];
+/** The transaction made to fail, and the one that sent it again. */
+let failedId = '';
+let rebroadcastId = '';
+
+async function openPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    // The browser logs every refused call; the wrong tokens this test types are refused on purpose.
+    const expected = /^Failed to load resource: the server responded with a status of 40[13]/;
+    if ((m.type() === 'error' || m.type() === 'warning') && !expected.test(m.text())) {
+      problems.push(`${m.type()}: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(`${runner.url}/admin`);
+  return page;
+}
+
+async function signIn(page: Page, token: string) {
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Open' }).click();
+}
+
+/** Submits a transaction as a client would, answered at once. */
+async function submit(body: Record<string, unknown>): Promise<string> {
+  const res = await request(runner, 'POST', '/transactions', body, { prefer: 'respond-async' });
+  expect(res.status).toBe(202);
+  return res.body.id;
+}
+
+async function statusOf(id: string): Promise<string> {
+  return (await request(runner, 'GET', `/transactions/${id}`)).body.status;
+}
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  [runner, browser] = await Promise.all([
+    startRunner({ DATA_DIR: tempDataDir(), RETRY_BASE_SECONDS: '0', BROADCAST_WAIT_MS: '0' }),
+    launchChromium(),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runner?.stop();
+});
+
+describe('the admin page', () => {
+  it('asks for the token, says when it is wrong, then shows transactions as they arrive', async () => {
+    const context = await browser.newContext({ viewport: laptop });
+    const page = await openPage(context);
+    await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+
+    await signIn(page, 'not-the-token');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+    await signIn(page, testTokens.client);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('client token');
+    await signIn(page, testTokens.admin);
+    await page.getByRole('heading', { name: 'Transactions' }).waitFor();
+
+    // Sent while the page is open: they appear, and reach success, without a reload.
+    const values = ['1000000000000000', '2500000000000000000', '250000000000000000', '42000000000000000'];
+    const ids: string[] = [];
+    for (const value of values) ids.push(await submit({ to, value }));
+    for (const id of ids) {
+      await page.locator(`tr[data-id="${id}"][data-status="success"]`).waitFor({ timeout: 30_000 });
+    }
+    await expect.poll(() => page.locator('tr[data-id]').count()).toBe(values.length);
+    const row = page.locator(`tr[data-id="${ids[1]}"]`);
+    expect(await row.locator('td[data-label="Value (ETH)"]').textContent()).toBe('2.5');
+    await expect.poll(() => page.locator('.count-success .count-value').textContent()).toBe('4');
+
+    // The token is kept for this tab: a reload does not ask again.
+    await page.reload();
+    await page.locator(`tr[data-id="${ids[0]}"]`).waitFor();
+    await context.close();
+  });
+
+  it('filters to a failed transaction, rebroadcasts it, and the new one reaches success live', async () => {
+    // A hot wallet running low: enough for the filler that frees the nonce, not for a 1 ETH transfer.
+    const chain = createPublicClient({ transport: http(runner.rpcUrl) });
+    const anvil = createTestClient({ mode: 'anvil', transport: http(runner.rpcUrl) });
+    const address = runner.signer as `0x${string}`;
+    const balance = await chain.getBalance({ address });
+    await anvil.setBalance({ address, value: parseEther('0.5') });
+    try {
+      failedId = await submit({ to, value: parseEther('1').toString() });
+      await eventually(async () => ((await statusOf(failedId)) === 'failed' ? true : undefined), 30_000, 'failed');
+    } finally {
+      await anvil.setBalance({ address, value: balance });
+    }
+
+    const context = await browser.newContext({ viewport: laptop });
+    const page = await openPage(context);
+    await signIn(page, testTokens.admin);
+    await page.getByLabel('Status', { exact: true }).selectOption('failed');
+    await page.locator(`tr[data-id="${failedId}"]`).waitFor();
+    await expect.poll(() => page.locator('tr[data-id]').count()).toBe(1);
+    expect(await page.locator('tr[data-id]').first().getAttribute('data-status')).toBe('failed');
+    expect(await page.locator('.count-failed').getAttribute('aria-pressed')).toBe('true');
+    await page.screenshot({ path: `${shots}/list-laptop.png` });
+
+    // Opened from the keyboard.
+    await page.locator(`tr[data-id="${failedId}"] button`).focus();
+    await page.keyboard.press('Enter');
+    const panel = page.locator('aside.detail');
+    await panel
+      .getByText(/insufficient funds/i)
+      .first()
+      .waitFor();
+    expect(await panel.locator('.attempts li').count()).toBe(1);
+    expect(await panel.textContent()).toContain(runner.signer);
+    await page.screenshot({ path: `${shots}/detail-laptop.png` });
+
+    await panel.getByRole('button', { name: 'Rebroadcast…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rebroadcast this transaction?' });
+    await dialog.waitFor();
+    // The confirmation names what will be sent.
+    expect(await dialog.textContent()).toContain(to);
+    expect(await dialog.locator('dd').nth(1).textContent()).toBe('1 ETH');
+    await page.screenshot({ path: `${shots}/confirm-laptop.png` });
+    await dialog.getByRole('button', { name: 'Rebroadcast', exact: true }).click();
+
+    await page.getByText(/Sent again as transaction/).waitFor();
+    rebroadcastId = (await page.locator('.notice').textContent())?.match(/transaction ([0-9a-f-]{36})/)?.[1] ?? '';
+    expect(rebroadcastId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await panel.locator('.relation', { hasText: 'Rebroadcast of' }).textContent()).toContain(failedId);
+    // The panel follows the new transaction until its outcome: success.
+    await panel.locator('.detail-head .status-success').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${shots}/rebroadcast-laptop.png` });
+
+    // In the list, both are there, linked; the old one offers no second rebroadcast.
+    await page.getByLabel('Status', { exact: true }).selectOption('');
+    await page.locator(`tr[data-id="${rebroadcastId}"][data-status="success"]`).waitFor();
+    await panel.getByRole('button', { name: failedId }).click();
+    await panel.locator('.relation', { hasText: 'Sent again as' }).waitFor();
+    expect(await panel.getByRole('button', { name: 'Rebroadcast…' }).count()).toBe(0);
+    await page.screenshot({ path: `${shots}/overview-laptop.png` });
+
+    // Escape closes the panel and gives the focus back to the row it showed.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => panel.count()).toBe(0);
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-id')))
+      .toBe(failedId);
+    await context.close();
+
+    expect(await statusOf(rebroadcastId)).toBe('success');
+    expect((await request(runner, 'GET', `/transactions/${failedId}`)).body.rebroadcastAs).toBe(rebroadcastId);
+  });
+
+  it('works at phone width: rows become cards, nothing scrolls sideways', async () => {
+    expect(rebroadcastId).not.toBe('');
+    const context = await browser.newContext({ viewport: phone, isMobile: true, hasTouch: true });
+    const page = await openPage(context);
+    await signIn(page, testTokens.admin);
+    await page.locator(`tr[data-id="${rebroadcastId}"]`).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
+    expect(await page.locator('table.transactions thead').isVisible()).toBe(false);
+    await page.screenshot({ path: `${shots}/list-phone.png` });
+    await page.locator(`tr[data-id="${rebroadcastId}"] button`).click();
+    await page.locator('aside.detail .relation', { hasText: 'Rebroadcast of' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
+    await page.screenshot({ path: `${shots}/detail-phone.png` });
+    await context.close();
+  });
+
+  it('said nothing in the console: no CSP violation, no error', () => {
+    expect(problems).toEqual([]);
+  });
+});
