@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import type { ResponseDoc, Route } from './Route.ts';
 

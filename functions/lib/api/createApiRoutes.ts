@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { adminPage } from '../admin/adminPage.ts';
 import { NotFoundError } from '../errors/AppError.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';

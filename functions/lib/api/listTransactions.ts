@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors/AppError.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
 import type { PageKey, TransactionStore } from '../store/TransactionStore.ts';

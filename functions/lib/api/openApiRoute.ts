@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { json } from '../http/respond.ts';
 import { buildOpenApiDocument } from './buildOpenApiDocument.ts';
 import type { Route } from './Route.ts';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors/AppError.ts';
 import { authenticate } from './authenticate.ts';
 import { type Access, hasRole, type Role, roles } from './hasRole.ts';

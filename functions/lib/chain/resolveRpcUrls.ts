@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Config, ConfigError, required } from '../config/loadConfig.ts';
 
 /** Reads a secret's string by id or ARN; undefined when it holds no string. */

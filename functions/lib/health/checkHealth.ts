@@ -1,6 +1,6 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 
 /** `ok` only when every check answers `ok`; each other check says why it is unavailable. */

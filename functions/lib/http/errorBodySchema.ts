@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The one shape of every error answer, whatever its status. */
 export const errorBodySchema = z

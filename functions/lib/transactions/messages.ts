@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A message on the requests or retry queue: broadcast transaction `id`, as attempt number `attempt`. */
 export const broadcastMessageSchema = z.object({

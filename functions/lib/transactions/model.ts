@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const statuses = ['pending', 'retrying', 'success', 'failed'] as const;
 export type Status = (typeof statuses)[number];

@@ -1,5 +1,5 @@
 import { getAddress, isAddress } from 'viem';
-import { z } from 'zod';
+import * as z from 'zod';
 import { encodeCall } from './encodeCall.ts';
 
 const maxUint256 = 2n ** 256n - 1n;
