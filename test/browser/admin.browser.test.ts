@@ -22,8 +22,8 @@ let rebroadcastId = '';
 async function openPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   page.on('console', (m) => {
-    // The browser logs every refused call; the wrong tokens this test types are refused on purpose.
-    const expected = /^Failed to load resource: the server responded with a status of 40[13]/;
+    // The browser logs every refused call: the wrong tokens and the unknown id this test types are refused on purpose.
+    const expected = /^Failed to load resource: the server responded with a status of 40[134]/;
     if ((m.type() === 'error' || m.type() === 'warning') && !expected.test(m.text())) {
       problems.push(`${m.type()}: ${m.text()}`);
     }
@@ -86,6 +86,16 @@ describe('the admin page', () => {
     const row = page.locator(`tr[data-id="${ids[1]}"]`);
     expect(await row.locator('td[data-label="Value (ETH)"]').textContent()).toBe('2.5');
     await expect.poll(() => page.locator('.count-success .count-value').textContent()).toBe('4');
+
+    // "What happened to transaction X": opened by its id; an id that names nothing says so.
+    const find = page.getByRole('search', { name: 'Open a transaction by id' });
+    await find.getByLabel('Transaction id').fill(ids[2] ?? '');
+    await find.getByRole('button', { name: 'Open' }).click();
+    await page.locator('aside.detail .message').waitFor();
+    expect(await page.locator('aside.detail').textContent()).toContain(ids[2]);
+    await find.getByLabel('Transaction id').fill('00000000-0000-4000-8000-000000000000');
+    await find.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => page.locator('aside.detail [role=alert]').textContent()).toContain('no transaction');
 
     // The token is kept for this tab: a reload does not ask again.
     await page.reload();

@@ -4,6 +4,7 @@ import { CountsBar } from './CountsBar.ts';
 import { AdminApiError, createAdminClient } from './createAdminClient.ts';
 import { DetailPanel } from './DetailPanel.ts';
 import { type FilterState, Filters } from './Filters.ts';
+import { FindById } from './FindById.ts';
 import { formatTime } from './format.ts';
 import { html } from './html.ts';
 import { RebroadcastDialog } from './RebroadcastDialog.ts';
@@ -145,6 +146,8 @@ export function App() {
       } catch (error) {
         if (stop) return;
         failed(error, setDetailError);
+        // An id that names nothing will not start to: stop asking.
+        if (error instanceof AdminApiError && error.status === 404) return;
       }
       timer = setTimeout(read, refreshMs);
     };
@@ -219,7 +222,10 @@ export function App() {
       </header>
       <main>
         <${CountsBar} counts=${counts} active=${filter.status} onPick=${(status: Status | undefined) => setFilter({ ...filter, status })} />
-        <${Filters} value=${filter} onChange=${setFilter} />
+        <div class="toolbar">
+          <${Filters} value=${filter} onChange=${setFilter} />
+          <${FindById} onOpen=${open} />
+        </div>
         <div aria-live="polite">
           ${notice ? html`<p class="notice">${notice}</p>` : null}
           ${listError ? html`<p class="error">${listError}</p>` : null}

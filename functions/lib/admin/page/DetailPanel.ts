@@ -47,7 +47,9 @@ export function DetailPanel(props: {
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       ${
         !tx
-          ? html`<p class="muted">Loading…</p>`
+          ? error
+            ? null
+            : html`<p class="muted">Loading…</p>`
           : html`
         <p class="message">${tx.message}</p>
         ${tx.rebroadcastOf ? html`<p class="relation">Rebroadcast of ${link(tx.rebroadcastOf)}</p>` : null}
