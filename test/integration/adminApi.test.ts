@@ -413,10 +413,10 @@ describe('POST /transactions/{id}/rebroadcast', () => {
     expect(res.status).toBe(201);
     const done = await settle(res.body.id);
     expect(done).toMatchObject({ status: 'success', rebroadcastOf: old.id, attempts: 1, value: old.value });
-    const receipt = await stack.chain.waitForTransactionReceipt({ hash: done.txHash });
+    const receipt = await stack.chain.waitForTransactionReceipt({ hash: done.txHash, timeout: 20_000 });
     expect(receipt.status).toBe('success');
     expect((await call('GET', `/transactions/${old.id}`)).body.status).toBe('failed');
-  });
+  }, 120_000);
 });
 
 describe('GET /admin', () => {
