@@ -48,6 +48,7 @@ export const transactionListSchema = z
     counts: countsSchema.optional().meta({ description: 'on the first page only (no `cursor` given)' }),
   })
   .meta({ id: 'TransactionList' });
+/** One page of `GET /transactions`. */
 export type TransactionList = z.infer<typeof transactionListSchema>;
 
 const pageKeySchema = z.strictObject({

@@ -3,6 +3,7 @@ import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { NewTransaction, TransactionStore } from '../store/TransactionStore.ts';
 import type { Transaction } from '../transactions/model.ts';
 
+/** What recording a transaction needs: the table, the requests queue, and the clock. */
 export type RecordDeps = {
   transactions: TransactionStore;
   requests: QueueSender;

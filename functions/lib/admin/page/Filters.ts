@@ -3,6 +3,7 @@ import { html } from './html.ts';
 import { statusOrder } from './statusOrder.ts';
 import { type TimeRange, timeRanges } from './timeRanges.ts';
 
+/** What the filters hold: a status or any, and a time range (`from`/`to` only for `custom`). */
 export type FilterState = { status: Status | undefined; range: TimeRange; from: string; to: string };
 
 const inputValue = (event: Event) =>

@@ -14,6 +14,7 @@ export class AdminApiError extends Error {
   }
 }
 
+/** The filters of a listing, as the API takes them. */
 export type ListFilter = { status?: Status | undefined; from?: string | undefined; to?: string | undefined };
 
 /** What the page asks of the API, with the admin token. */

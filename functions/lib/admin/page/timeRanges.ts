@@ -9,6 +9,7 @@ export const timeRanges = [
   { value: 'custom', label: 'Between…' },
 ] as const;
 
+/** One of the time filters the page offers. */
 export type TimeRange = (typeof timeRanges)[number]['value'];
 
 const minute = 60_000;
