@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Hex, keccak256, type PublicClient } from 'viem';
-import { UnknownChainError } from '../chain/ChainRegistry.ts';
+import { type Hex, keccak256 } from 'viem';
+import { type ChainClient, UnknownChainError } from '../chain/ChainRegistry.ts';
 import { type ClassifiedRpcError, classifyRpcError } from '../chain/classifyRpcError.ts';
 import { findTransaction } from '../chain/findTransaction.ts';
 import { AppError } from '../errors/AppError.ts';
@@ -109,7 +109,7 @@ type SignResult = { signed: SignedTransaction } | { error: ClassifiedRpcError };
 
 /** Prices, signs and stores the transaction once. Chain errors before the nonce is taken are returned. */
 async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Promise<SignResult> {
-  let client: PublicClient;
+  let client: ChainClient;
   try {
     client = deps.chains.client(tx.chainId);
   } catch (error) {
@@ -201,7 +201,7 @@ async function send(
   }
 }
 
-async function isOurs(client: PublicClient, hash: Hex): Promise<boolean> {
+async function isOurs(client: ChainClient, hash: Hex): Promise<boolean> {
   const seen = await findTransaction(client, hash);
   return seen === 'mined' || seen === 'pooled';
 }
@@ -282,7 +282,7 @@ function fillParams(tx: Transaction, c: ClassifiedRpcError, signed: SignedTransa
 /** Fails a signed transaction and fills its nonce, unless the filler shows our bytes got there first. */
 async function failAndFill(
   deps: BroadcastDeps,
-  client: PublicClient,
+  client: ChainClient,
   tx: Transaction,
   attempt: number,
   c: ClassifiedRpcError,

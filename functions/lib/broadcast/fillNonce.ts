@@ -1,4 +1,5 @@
-import { type Hex, keccak256, type PublicClient, parseTransaction } from 'viem';
+import { type Hex, keccak256, parseTransaction } from 'viem';
+import type { ChainClient } from '../chain/ChainRegistry.ts';
 import { classifyRpcError } from '../chain/classifyRpcError.ts';
 import type { Filler } from '../store/NonceStore.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
@@ -19,7 +20,7 @@ const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
  */
 export async function fillNonce(
   deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings'>,
-  client: PublicClient,
+  client: ChainClient,
   params: { chainId: number; nonce: number; reason: string; forId?: string; replacing?: Hex },
 ): Promise<FillResult> {
   const current = await deps.fees.get(params.chainId, client);
@@ -59,7 +60,7 @@ export async function fillNonce(
 
 /** Sends a recorded filler's bytes (again); safe to repeat. */
 export async function sendFiller(
-  client: PublicClient,
+  client: ChainClient,
   filler: Filler,
   rules?: BroadcastDeps['settings']['rpcErrorRules'],
 ): Promise<FillResult> {
@@ -69,7 +70,7 @@ export async function sendFiller(
 
 /** Sends bytes that were signed and stored before; an answer that the nonce is taken is not an error. */
 export async function resendRaw(
-  client: PublicClient,
+  client: ChainClient,
   rawTx: Hex,
   rules?: BroadcastDeps['settings']['rpcErrorRules'],
 ): Promise<Omit<FillResult, 'filler'>> {

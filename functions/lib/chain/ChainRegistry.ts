@@ -1,4 +1,14 @@
-import { createPublicClient, http, type PublicClient } from 'viem';
+import {
+  type Client,
+  createClient,
+  http,
+  type PublicActions,
+  type PublicClient,
+  type PublicRpcSchema,
+  rpcSchema,
+  type Transport,
+} from 'viem';
+import { estimateFeesPerGas, estimateGas, getChainId, getTransactionCount, sendRawTransaction } from 'viem/actions';
 import { AppError } from '../errors/AppError.ts';
 
 /** A chain id the service was not configured for. */
@@ -12,19 +22,63 @@ export class UnknownChainError extends AppError {
   }
 }
 
+type ChainActions = Pick<
+  PublicActions,
+  'estimateFeesPerGas' | 'estimateGas' | 'getChainId' | 'getTransactionCount' | 'sendRawTransaction'
+>;
+
+/**
+ * The JSON-RPC calls the service makes to a chain. A viem `PublicClient` has them all (tests may pass
+ * one); the registry builds only these, so the bundles leave out the hundred other public actions.
+ */
+export type ChainClient = Pick<PublicClient, 'request' | keyof ChainActions>;
+
 export type ChainRegistry = {
   chainIds(): number[];
-  client(chainId: number): PublicClient;
+  client(chainId: number): ChainClient;
 };
+
+function chainActions(client: Client<Transport, undefined, undefined, PublicRpcSchema>): ChainActions {
+  return {
+    estimateFeesPerGas: (args) => estimateFeesPerGas(client, args),
+    estimateGas: (args) => estimateGas(client, args),
+    getChainId: () => getChainId(client),
+    getTransactionCount: (args) => getTransactionCount(client, args),
+    sendRawTransaction: (args) => sendRawTransaction(client, args),
+  };
+}
+
+/** A transport that tells `onRequest` the method of each request before making it. */
+function observed(transport: Transport, onRequest: (method: string) => void): Transport {
+  return (params) => {
+    const inner = transport(params);
+    const request: typeof inner.request = (args, options) => {
+      onRequest(args.method);
+      return inner.request(args, options);
+    };
+    return { ...inner, request };
+  };
+}
 
 /**
  * One viem client per configured chain, created once. viem's own retries are off: every retry
- * goes through our retry queue, where it is counted and recorded.
+ * goes through our retry queue, where it is counted and recorded. `onRequest` (a benchmark's
+ * counter) hears the method of every JSON-RPC request.
  */
-export function createChainRegistry(rpcUrls: Record<number, string>, timeoutMs: number): ChainRegistry {
-  const clients = new Map<number, PublicClient>();
+export function createChainRegistry(
+  rpcUrls: Record<number, string>,
+  timeoutMs: number,
+  onRequest?: (chainId: number, method: string) => void,
+): ChainRegistry {
+  const clients = new Map<number, ChainClient>();
   for (const [id, url] of Object.entries(rpcUrls)) {
-    clients.set(Number(id), createPublicClient({ transport: http(url, { retryCount: 0, timeout: timeoutMs }) }));
+    const chainId = Number(id);
+    const transport = http(url, { retryCount: 0, timeout: timeoutMs });
+    const client = createClient({
+      transport: onRequest ? observed(transport, (method) => onRequest(chainId, method)) : transport,
+      rpcSchema: rpcSchema<PublicRpcSchema>(),
+    });
+    clients.set(chainId, { request: client.request, ...chainActions(client) });
   }
   return {
     chainIds: () => [...clients.keys()],

@@ -1,8 +1,8 @@
-import type { PublicClient } from 'viem';
+import type { ChainClient } from './ChainRegistry.ts';
 
 export type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
 
-export type FeeCache = { get(chainId: number, client: PublicClient): Promise<Fees> };
+export type FeeCache = { get(chainId: number, client: ChainClient): Promise<Fees> };
 
 /** EIP-1559 fees per chain, fetched at most once per `ttlMs` (about a block) and shared by concurrent callers. */
 export function createFeeCache(ttlMs: number, now: () => number = Date.now): FeeCache {

@@ -1,4 +1,5 @@
-import type { Hash, PublicClient } from 'viem';
+import type { Hash } from 'viem';
+import type { ChainClient } from './ChainRegistry.ts';
 
 export type Sighting = 'mined' | 'pooled' | 'unseen' | 'unreachable';
 
@@ -10,7 +11,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * extra tries make up for them); without them the answer is "unreachable".
  */
 export async function findTransaction(
-  client: PublicClient,
+  client: ChainClient,
   hash: Hash,
   { reads = 2, spacingMs = 300 }: { reads?: number; spacingMs?: number } = {},
 ): Promise<Sighting> {

@@ -10,6 +10,7 @@ import { createQueueSender, type QueueSender } from '../queue/createQueueSender.
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
+import { runtimeHooks } from './runtimeHooks.ts';
 
 /** The clients and stores of one process, built once from the configuration. */
 export type Runtime = {
@@ -36,7 +37,10 @@ export function createRuntime(
   serviceName: string,
   rpcUrls: Record<number, string> = { [config.CHAIN_ID]: required(config, 'RPC_URL') },
 ): Runtime {
-  const signer = selectSigner(config);
+  // A benchmark's observers, if any (none in production): see runtimeHooks.ts.
+  const { awsClient, rpcRequest, signer: onSigner } = runtimeHooks;
+  const selected = selectSigner(config);
+  const signer = onSigner ? async () => onSigner(await selected(), serviceName) : selected;
   const endpoint = (url: string | undefined) => (url ? { endpoint: url } : {});
   const dynamo = new DynamoDBClient({
     region: config.AWS_REGION,
@@ -47,6 +51,8 @@ export function createRuntime(
     region: config.AWS_REGION,
     ...endpoint(config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL),
   });
+  awsClient?.(dynamo, serviceName);
+  awsClient?.(sqs, serviceName);
   const queueUrls = {
     requests: required(config, 'REQUESTS_QUEUE_URL'),
     retry: required(config, 'RETRY_QUEUE_URL'),
@@ -60,7 +66,11 @@ export function createRuntime(
     transactions: createTransactionStore(doc, config.TABLE_NAME),
     idempotency: createIdempotencyStore(doc, config.TABLE_NAME),
     nonces: createNonceStore(doc, config.TABLE_NAME),
-    chains: createChainRegistry(rpcUrls, config.RPC_TIMEOUT_MS),
+    chains: createChainRegistry(
+      rpcUrls,
+      config.RPC_TIMEOUT_MS,
+      rpcRequest && ((chainId, method) => rpcRequest(chainId, method, serviceName)),
+    ),
     queues: {
       requests: createQueueSender(sqs, queueUrls.requests),
       retry: createQueueSender(sqs, queueUrls.retry),
