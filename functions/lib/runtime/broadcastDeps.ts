@@ -1,4 +1,5 @@
 import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
+import { coalesceNonceAllocations } from '../broadcast/coalesceNonceAllocations.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
 import type { Runtime } from './createRuntime.ts';
 
@@ -7,7 +8,8 @@ export async function broadcastDeps(runtime: Runtime): Promise<BroadcastDeps> {
   const { config } = runtime;
   return {
     transactions: runtime.transactions,
-    nonces: runtime.nonces,
+    // The records of a batch sign side by side: their nonces come from one counter update.
+    nonces: coalesceNonceAllocations(runtime.nonces),
     chains: runtime.chains,
     fees: createFeeCache(config.FEE_CACHE_MS),
     signer: await runtime.signer(),

@@ -29,7 +29,8 @@ export type NonceHolder =
 
 /** Nonce counters per (chain, sender), fillers, and which record holds which nonce. */
 export type NonceStore = {
-  allocate(chainId: number, from: string, seed: () => Promise<number>, now: number): Promise<number>;
+  /** Takes `count` (default 1) consecutive nonces at once and returns the first. */
+  allocate(chainId: number, from: string, seed: () => Promise<number>, now: number, count?: number): Promise<number>;
   raiseFloor(chainId: number, from: string, floor: number): Promise<void>;
   counters(): Promise<NonceCounter[]>;
   holders(chainId: number, from: string, lowest: number, highest: number): Promise<NonceHolder[]>;
@@ -45,16 +46,16 @@ const fillerKey = (chainId: number, from: string, nonce: number) => ({
 export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string): NonceStore {
   const TableName = tableName;
 
-  async function takeNext(chainId: number, from: string, now: number): Promise<number | undefined> {
+  async function takeNext(chainId: number, from: string, now: number, count: number): Promise<number | undefined> {
     try {
       const out = await doc.send(
         new UpdateCommand({
           TableName,
           Key: counterKey(chainId, from),
-          UpdateExpression: 'SET #next = #next + :one, allocatedAt = :now',
+          UpdateExpression: 'SET #next = #next + :count, allocatedAt = :now',
           ConditionExpression: 'attribute_exists(#next)', // -- seeded from the chain first
           ExpressionAttributeNames: { '#next': 'next' },
-          ExpressionAttributeValues: { ':one': 1, ':now': now },
+          ExpressionAttributeValues: { ':count': count, ':now': now },
           ReturnValues: 'UPDATED_OLD',
         }),
       );
@@ -66,8 +67,8 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
   }
 
   return {
-    async allocate(chainId, from, seed, now) {
-      const taken = await takeNext(chainId, from, now);
+    async allocate(chainId, from, seed, now, count = 1) {
+      const taken = await takeNext(chainId, from, now, count);
       if (taken !== undefined) return taken;
       const start = await seed();
       try {
@@ -89,7 +90,7 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
-      const afterSeed = await takeNext(chainId, from, now);
+      const afterSeed = await takeNext(chainId, from, now, count);
       if (afterSeed === undefined) throw new Error(`nonce counter for ${from} on ${chainId} vanished`);
       return afterSeed;
     },
