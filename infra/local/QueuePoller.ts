@@ -43,11 +43,15 @@ function toEvent(messages: Message[], queueArn: string): SQSEvent {
  * Polls one queue and invokes a handler as Lambda's event source mapping does: batches of up to
  * `batchSize`, at most the pool's size of invocations at once, deletes only the records the handler
  * did not report in `batchItemFailures`, and leaves the rest to come back after the visibility timeout.
+ * `pollers` receive loops hand their batches to the pool and poll again at once, while a slot is free:
+ * a few pollers keep many invocations busy, as Lambda's do (every waiting long poll wakes for each new
+ * message in the emulator, so one poller per worker would mostly receive nothing).
  */
 export class QueuePoller {
   readonly #options: PollerOptions;
   #running = false;
   #loops: Promise<void>[] = [];
+  #invocations = new Set<Promise<void>>();
   #abort = new AbortController();
 
   constructor(options: PollerOptions) {
@@ -64,11 +68,14 @@ export class QueuePoller {
     this.#running = false;
     this.#abort.abort();
     await Promise.all(this.#loops);
+    await Promise.all(this.#invocations);
   }
 
   async #loop(): Promise<void> {
     const o = this.#options;
     while (this.#running) {
+      await o.pool.whenFree();
+      if (!this.#running) return;
       let messages: Message[];
       try {
         const out = await o.sqs.send(
@@ -89,7 +96,9 @@ export class QueuePoller {
         continue;
       }
       if (messages.length === 0) continue;
-      await o.pool.run(() => this.#invoke(messages));
+      const invocation = o.pool.run(() => this.#invoke(messages));
+      this.#invocations.add(invocation);
+      void invocation.finally(() => this.#invocations.delete(invocation));
     }
   }
 

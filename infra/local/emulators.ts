@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
+import { Worker } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 
@@ -20,23 +19,45 @@ export async function freePort(): Promise<number> {
 
 export type Emulator = { url: string; stop(): Promise<void> };
 
-/** DynamoDB's wire protocol from dynalite; on disk under `path` when given, else in memory. */
-export async function startDynalite(path?: string): Promise<Emulator> {
-  if (path) mkdirSync(path, { recursive: true });
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('dynalite did not listen');
+/**
+ * Starts an emulator on a worker thread of its own and resolves with its URL: the emulators do most of
+ * the local stack's work, and on their own threads they use the cores the handlers leave idle. The
+ * thread is part of this process, so a crash of the process takes it down too, as before.
+ */
+async function startEmulatorThread(kind: 'dynalite' | 'sqs', path?: string): Promise<Emulator> {
+  const worker = new Worker(new URL('./emulatorThread.ts', import.meta.url), {
+    workerData: { kind, ...(path ? { path } : {}) },
+  });
+  const first = await new Promise<{ url?: string; error?: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the ${kind} thread exited with ${code}`)));
+  });
+  if (!first.url) {
+    await worker.terminate();
+    throw new Error(`${kind} did not start: ${first.error ?? 'no answer'}`);
+  }
+  let stopped: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${address.port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: first.url,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.postMessage('stop');
+      });
+      return stopped;
+    },
   };
 }
 
-/** SQS's wire protocol from fauxqs (in memory: queues are lost with the process, by design of the emulator). */
+/** DynamoDB's wire protocol from dynalite, on its own thread; on disk under `path` when given, else in memory. */
+export async function startDynalite(path?: string): Promise<Emulator> {
+  return startEmulatorThread('dynalite', path);
+}
+
+/** SQS's wire protocol from fauxqs, on its own thread (in memory: queues are lost with the process, by design of the emulator). */
 export async function startSqs(): Promise<Emulator> {
-  const server = await startFauxqs({ port: 0, host: 'localhost', logger: false });
-  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  return startEmulatorThread('sqs');
 }
 
 /** The anvil binary of this platform, from the `@foundry-rs/anvil-<os>-<arch>` package. */

@@ -6,6 +6,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { selectSigner } from '../../functions/lib/chain/selectSigner.ts';
 import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { runtimeHooks } from '../../functions/lib/runtime/runtimeHooks.ts';
 import { createPool } from './createPool.ts';
 import { ensureQueues, ensureTable } from './createResources.ts';
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
@@ -67,6 +68,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       endpoint: handlerEnv.AWS_ENDPOINT_URL_DYNAMODB,
     });
     const sqsClient = new SQSClient({ region: config.AWS_REGION, endpoint: handlerEnv.AWS_ENDPOINT_URL_SQS });
+    // The pollers' receives and deletes are SQS requests on AWS too (the event source mapping makes them).
+    runtimeHooks.awsClient?.(sqsClient, 'local-runner');
     await ensureTable(dynamoClient, config.TABLE_NAME);
     if (!dynamoUrl) {
       const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
@@ -98,6 +101,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       logger,
     };
     // The broadcaster's two mappings share one pool: the function's concurrency is the worker pool.
+    // A poller hands each batch to the pool and polls again, so a few keep every worker busy.
     const broadcasterPool = createPool(config.WORKERS);
     const updaterPool = createPool(config.WORKERS);
     const pollers = [
@@ -107,7 +111,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
         queueArn: await arnOf(queueUrls.requests),
         handler: broadcaster.handler,
         pool: broadcasterPool,
-        pollers: config.WORKERS,
+        pollers: 2,
       }),
       new QueuePoller({
         ...mapping,
@@ -115,7 +119,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
         queueArn: await arnOf(queueUrls.retry),
         handler: broadcaster.handler,
         pool: broadcasterPool,
-        pollers: Math.max(1, Math.ceil(config.WORKERS / 4)),
+        pollers: 1,
       }),
       new QueuePoller({
         ...mapping,
@@ -123,7 +127,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
         queueArn: await arnOf(queueUrls.responses),
         handler: updater.handler,
         pool: updaterPool,
-        pollers: config.WORKERS,
+        pollers: 2,
       }),
     ];
     for (const p of pollers) p.start();

@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+
+// One emulator on a thread of its own (see `startEmulatorThread` in emulators.ts): the emulators are
+// most of the local stack's work, and on their own threads they run beside the handlers, not in turn.
+
+type Started = { url: string; stop(): Promise<void> };
+
+async function start(kind: 'dynalite' | 'sqs', path: string | undefined): Promise<Started> {
+  if (kind === 'sqs') {
+    const server = await startFauxqs({ port: 0, host: 'localhost', logger: false });
+    return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  }
+  if (path) mkdirSync(path, { recursive: true });
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('dynalite did not listen');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const { kind, path } = workerData as { kind: 'dynalite' | 'sqs'; path?: string };
+try {
+  const emulator = await start(kind, path);
+  parentPort?.on('message', async (message: unknown) => {
+    if (message !== 'stop') return;
+    await emulator.stop();
+    parentPort?.postMessage({ stopped: true });
+    parentPort?.close();
+  });
+  parentPort?.postMessage({ url: emulator.url });
+} catch (error) {
+  parentPort?.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+}
