@@ -42,27 +42,27 @@ export async function broadcastTransaction(
 
   const { maxAttempts } = deps.settings;
   let outcome: Outcome;
-  if (attempt > maxAttempts) {
-    // Every attempt is spent: only settle what the last one left open, never send again.
+  if (signed.state === 'closed') {
+    // It failed before it was signed; the failed report may have been lost: send it again.
+    outcome = failed({ class: 'permanent', label: 'failed', reason: signed.reason }, Math.min(attempt, maxAttempts));
+  } else if (signed.state === 'signed') {
+    // Every attempt spent: only settle what the last one left open, never send again.
     outcome =
-      signed.state === 'signed'
+      attempt > maxAttempts
         ? await settle(deps, signed.tx, maxAttempts, lastError(signed.tx), signed.signed)
-        : failed(lastError(signed.tx), maxAttempts);
-  } else if (signed.state === 'unsigned') {
-    const result = await signOnce(deps, signed.tx, signed.token);
-    if ('error' in result) {
-      // Nothing was signed, so no nonce is held: a permanent error ends it, a transient one is retried,
-      // and the claim is let go so that the next attempt need not wait for it to expire.
-      await deps.transactions.releaseClaim(signed.tx.id, signed.token);
-      outcome =
-        result.error.class === 'permanent'
-          ? failed(result.error, attempt)
-          : await retryOrFail(deps, signed.tx, attempt, result.error, undefined);
-    } else {
-      outcome = await send(deps, signed.tx, attempt, result.signed);
-    }
+        : await send(deps, signed.tx, attempt, signed.signed);
+  } else if (attempt > maxAttempts) {
+    outcome = await failUnsigned(deps, signed.tx, signed.token, lastError(signed.tx), maxAttempts);
   } else {
-    outcome = await send(deps, signed.tx, attempt, signed.signed);
+    const result = await signOnce(deps, signed.tx, signed.token);
+    if ('signed' in result) outcome = await send(deps, signed.tx, attempt, result.signed);
+    else if (result.error.class === 'permanent' || attempt >= maxAttempts)
+      outcome = await failUnsigned(deps, signed.tx, signed.token, result.error, attempt);
+    else {
+      // Nothing was signed: let the claim go so the next attempt need not wait for it to expire.
+      await deps.transactions.releaseClaim(signed.tx.id, signed.token);
+      outcome = await retryOrFail(deps, signed.tx, attempt, result.error, undefined);
+    }
   }
 
   // Settling is not an attempt: the count reported never exceeds the attempts made.
@@ -79,6 +79,7 @@ export async function broadcastTransaction(
 
 type Claim =
   | { state: 'gone'; reason: string }
+  | { state: 'closed'; reason: string }
   | { state: 'unsigned'; tx: Transaction; token: string }
   | { state: 'signed'; tx: Transaction; signed: SignedTransaction };
 
@@ -95,6 +96,7 @@ async function claimOrLoad(deps: BroadcastDeps, id: string): Promise<Claim> {
   const tx = await deps.transactions.get(id);
   if (!tx) return { state: 'gone', reason: 'unknown id' };
   if (isTerminal(tx.status)) return { state: 'gone', reason: `already ${tx.status}` };
+  if (tx.signingClosed !== undefined && !tx.rawTx) return { state: 'closed', reason: tx.signingClosed };
   if (tx.rawTx && tx.txHash && tx.nonce !== undefined && tx.from) {
     return {
       state: 'signed',
@@ -129,35 +131,81 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
   }
   let nonce: number;
   try {
-    nonce = await deps.nonces.allocate(
-      tx.chainId,
-      from,
-      () => client.getTransactionCount({ address: from, blockTag: 'pending' }),
-      deps.now().getTime(),
-    );
+    // A nonce reserved by an earlier claim that could not sign is the one to use: never take two.
+    nonce =
+      tx.nonce ??
+      (await deps.nonces.allocate(
+        tx.chainId,
+        from,
+        () => client.getTransactionCount({ address: from, blockTag: 'pending' }),
+        deps.now().getTime(),
+      ));
   } catch (error) {
     const c = classifyRpcError(error, deps.settings.rpcErrorRules);
     if (c.class === 'unknown') throw error;
     return { error: c };
   }
-  const rawTx = await deps.signer.signTransaction({
-    chainId: tx.chainId,
-    type: 'eip1559',
-    ...request,
-    gas,
-    nonce,
-    ...fees,
-  });
-  const txHash = keccak256(rawTx);
-  const saved = await deps.transactions.saveSignature(
-    tx.id,
-    token,
-    { chainId: tx.chainId, from, nonce, rawTx, txHash, gas: gas.toString() },
-    deps.now(),
-  );
+  let rawTx: Hex;
+  let saved: boolean;
+  try {
+    rawTx = await deps.signer.signTransaction({
+      chainId: tx.chainId,
+      type: 'eip1559',
+      ...request,
+      gas,
+      nonce,
+      ...fees,
+    });
+    saved = await deps.transactions.saveSignature(
+      tx.id,
+      token,
+      { chainId: tx.chainId, from, nonce, rawTx, txHash: keccak256(rawTx), gas: gas.toString() },
+      deps.now(),
+    );
+  } catch (error) {
+    // Signing (KMS) or storing failed after the nonce was taken: keep the nonce on the transaction so
+    // the next attempt signs with it instead of burning another.
+    if (tx.nonce === undefined) {
+      await deps.transactions.reserveNonce(tx.id, token, { chainId: tx.chainId, from, nonce }).catch(() => false);
+    }
+    if (isTransient(error)) return { error: { class: 'transient', label: 'signing', reason: messageOf(error) } };
+    throw error;
+  }
   // A lost claim leaves this nonce unused; the sweep's gap filler takes care of it.
   if (!saved) throw new SigningInProgressError(tx.id);
-  return { signed: { rawTx, txHash, nonce, from } };
+  return { signed: { rawTx, txHash: keccak256(rawTx), nonce, from } };
+}
+
+/** True for errors that say "not now" (KMS throttling marks itself so). */
+function isTransient(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === true;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Ends a transaction that was never signed. The fence set with the claim still held means no
+ * duplicate delivery can sign it afterwards; a nonce reserved for it is filled.
+ */
+async function failUnsigned(
+  deps: BroadcastDeps,
+  tx: Transaction,
+  token: string,
+  c: ClassifiedRpcError,
+  attempt: number,
+): Promise<Outcome> {
+  if (!(await deps.transactions.closeUnsigned(tx.id, token, c.reason))) throw new SigningInProgressError(tx.id);
+  if (tx.nonce === undefined) return failed(c, attempt);
+  const client = deps.chains.client(tx.chainId);
+  const fill = await fillNonce(deps, client, {
+    chainId: tx.chainId,
+    nonce: tx.nonce,
+    reason: `transaction ${tx.id} failed before it was signed: ${c.reason}`,
+    forId: tx.id,
+  }).catch(() => undefined);
+  return fill ? { ...failed(c, attempt), filledBy: fill.filler.txHash } : failed(c, attempt);
 }
 
 /** Sends the stored bytes and decides what the node's answer means. */
@@ -177,8 +225,11 @@ async function send(
       case 'known':
         return succeeded(signed.txHash, `Broadcast: the node already had ${signed.txHash}.`);
       case 'nonceUsed': {
-        if (await isOurs(client, signed.txHash))
+        const seen = await findTransaction(client, signed.txHash);
+        if (seen === 'mined' || seen === 'pooled')
           return succeeded(signed.txHash, `Broadcast: ${signed.txHash} is already on chain or in the pool.`);
+        // A node that cannot tell us about our own hash decides nothing: try again, or settle later.
+        if (seen === 'unreachable') return retryOrFail(deps, tx, attempt, { ...c, class: 'transient' }, signed);
         const chainNext = await client
           .getTransactionCount({ address: signed.from as Hex, blockTag: 'pending' })
           .catch(() => undefined);
@@ -256,11 +307,20 @@ async function settle(
   if (seen === 'unseen') return failAndFill(deps, client, tx, attempt, c, signed);
   const fill = await fillNonce(deps, client, fillParams(tx, c, signed));
   if (fill.outcome !== 'later') return failAndFill(deps, client, tx, attempt, c, signed, fill);
-  const delay = Math.max(
-    1,
-    backoffDelay(attempt, deps.settings.retryBaseSeconds, deps.settings.retryCapSeconds, deps.random),
-  );
-  await deps.retryQueue.send({ id: tx.id, attempt: deps.settings.maxAttempts + 1 }, delay);
+  return settleLater(deps, tx, attempt, c, signed);
+}
+
+/** Leaves a spent transaction open and asks for another settling check after a backoff. */
+async function settleLater(
+  deps: BroadcastDeps,
+  tx: Transaction,
+  attempt: number,
+  c: ClassifiedRpcError,
+  signed: SignedTransaction,
+): Promise<Outcome> {
+  const { retryBaseSeconds, retryCapSeconds, maxAttempts } = deps.settings;
+  const delay = Math.max(1, backoffDelay(attempt, retryBaseSeconds, retryCapSeconds, deps.random));
+  await deps.retryQueue.send({ id: tx.id, attempt: maxAttempts + 1 }, delay);
   return {
     status: 'retrying',
     message: `All ${attempt} attempts failed (${c.reason}) and the node cannot be reached to tell whether ${signed.txHash} landed; nonce ${signed.nonce} is being settled before this is called failed.`,
@@ -290,8 +350,16 @@ async function failAndFill(
   filled?: FillResult,
 ): Promise<Outcome> {
   const fill = filled ?? (await fillNonce(deps, client, fillParams(tx, c, signed)));
-  if (fill.outcome === 'taken' && (await isOurs(client, signed.txHash))) {
-    return succeeded(signed.txHash, `Broadcast: ${signed.txHash} reached the chain before its nonce could be filled.`);
+  if (fill.outcome === 'taken') {
+    // Something holds the nonce: ours, or someone else's. Only the node can say which.
+    const seen = await findTransaction(client, signed.txHash);
+    if (seen === 'mined' || seen === 'pooled') {
+      return succeeded(
+        signed.txHash,
+        `Broadcast: ${signed.txHash} reached the chain before its nonce could be filled.`,
+      );
+    }
+    if (seen === 'unreachable') return settleLater(deps, tx, attempt, c, signed);
   }
   const note =
     fill.outcome === 'later'

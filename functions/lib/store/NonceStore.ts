@@ -8,7 +8,14 @@ import {
 import { isConditionFailure } from './isConditionFailure.ts';
 import { senderKeyOf } from './tableDesign.ts';
 
-export type NonceCounter = { chainId: number; from: string; next: number; allocatedAt: number };
+export type NonceCounter = {
+  chainId: number;
+  from: string;
+  next: number;
+  allocatedAt: number;
+  /** Nonces [from, to) were skipped because someone else used them (the counter was raised past them). */
+  external?: { from: number; to: number };
+};
 
 /** A zero-value self-transfer that uses up a nonce nothing else will use. Signed once per nonce. */
 export type Filler = {
@@ -101,7 +108,8 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
           new UpdateCommand({
             TableName,
             Key: counterKey(chainId, from),
-            UpdateExpression: 'SET #next = :floor',
+            // Both right-hand sides read the item as it was: the skipped range is [old next, floor).
+            UpdateExpression: 'SET #next = :floor, externalFrom = #next, externalTo = :floor',
             ConditionExpression: '#next < :floor', // -- the counter only moves up
             ExpressionAttributeNames: { '#next': 'next' },
             ExpressionAttributeValues: { ':floor': floor },
@@ -131,6 +139,9 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
             from: String(item.from),
             next: Number(item.next),
             allocatedAt: Number(item.allocatedAt ?? 0),
+            ...(item.externalTo === undefined
+              ? {}
+              : { external: { from: Number(item.externalFrom), to: Number(item.externalTo) } }),
           });
         }
         start = out.LastEvaluatedKey;
@@ -156,7 +167,12 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
           }),
         );
         for (const item of out.Items ?? []) {
-          const common = { nonce: Number(item.nonce), rawTx: String(item.rawTx), txHash: String(item.txHash) };
+          // A transaction that reserved a nonce but was never signed has no bytes yet.
+          const common = {
+            nonce: Number(item.nonce),
+            rawTx: String(item.rawTx ?? ''),
+            txHash: String(item.txHash ?? ''),
+          };
           found.push(
             item.kind === 'filler'
               ? { kind: 'filler', ...common, createdAt: String(item.createdAt) }

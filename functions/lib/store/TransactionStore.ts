@@ -48,6 +48,12 @@ export type TransactionStore = {
   claimForSigning(id: string, lease: { token: string; until: number }, now: number): Promise<Transaction | undefined>;
   saveSignature(id: string, token: string, signature: Signature, now: Date): Promise<boolean>;
   releaseClaim(id: string, token: string): Promise<void>;
+  reserveNonce(
+    id: string,
+    token: string,
+    reservation: { chainId: number; from: string; nonce: number },
+  ): Promise<boolean>;
+  closeUnsigned(id: string, token: string, reason: string): Promise<boolean>;
   applyResponse(response: ResponseMessage, dueAt: number): Promise<'applied' | 'ignored'>;
   findStale(now: number, limit: number): Promise<StaleTransaction[]>;
   postpone(id: string, dueAt: number): Promise<void>;
@@ -208,6 +214,7 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
         ConditionExpression: [
           'attribute_exists(pk)',
           'attribute_not_exists(rawTx)', // -- a transaction is signed once
+          'attribute_not_exists(signingClosed)', // -- one that failed unsigned is never signed later
           '#status IN (:pending, :retrying)', // -- terminal transactions are left alone
           '(attribute_not_exists(leaseUntil) OR leaseUntil < :now)', // -- one signer at a time
         ].join(' AND '),
@@ -233,9 +240,13 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
           'attribute_not_exists(rawTx)', // -- a transaction is signed once
           'leaseToken = :token', // -- only the worker that claimed it may sign it
           'leaseUntil > :now', // -- an expired claim's nonce is left for the gap filler
+          '#status IN (:pending, :retrying)', // -- a terminal transaction is never signed
+          '(attribute_not_exists(nonce) OR nonce = :nonce)', // -- a reserved nonce is the one signed with
         ].join(' AND '),
-        ExpressionAttributeNames: { '#from': 'from' },
+        ExpressionAttributeNames: { '#from': 'from', '#status': 'status' },
         ExpressionAttributeValues: {
+          ':pending': 'pending',
+          ':retrying': 'retrying',
           ':from': signature.from,
           ':nonce': signature.nonce,
           ':raw': signature.rawTx,
@@ -246,6 +257,40 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
           ':token': token,
           ':now': now.getTime(),
         },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      return item !== undefined;
+    },
+
+    async reserveNonce(id, token, reservation) {
+      const item = await update({
+        Key: txKey(id),
+        UpdateExpression: 'SET nonce = :nonce, #from = :from, senderKey = :sender',
+        ConditionExpression: [
+          'leaseToken = :token', // -- only the worker that took the nonce for it
+          'attribute_not_exists(nonce)', // -- a transaction holds one nonce, ever
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#from': 'from' },
+        ExpressionAttributeValues: {
+          ':nonce': reservation.nonce,
+          ':from': reservation.from,
+          ':sender': senderKeyOf(reservation.chainId, reservation.from),
+          ':token': token,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      return item !== undefined;
+    },
+
+    async closeUnsigned(id, token, reason) {
+      const item = await update({
+        Key: txKey(id),
+        UpdateExpression: 'SET signingClosed = :reason REMOVE leaseToken, leaseUntil',
+        ConditionExpression: [
+          'leaseToken = :token', // -- we hold the claim, so nobody is signing it
+          'attribute_not_exists(rawTx)', // -- nothing was signed that could still land
+        ].join(' AND '),
+        ExpressionAttributeValues: { ':reason': reason, ':token': token },
         ReturnValues: 'UPDATED_NEW',
       });
       return item !== undefined;
@@ -285,7 +330,24 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
           },
           ReturnValues: 'UPDATED_NEW',
         });
-        return item ? 'applied' : 'ignored';
+        if (item) return 'applied';
+        // The same attempt reported again (a spent transaction still being settled): history and
+        // attempts stay, but the sweep's due time moves on so it does not start another check.
+        const refreshed = await update({
+          Key: txKey(r.id),
+          UpdateExpression: 'SET #message = :message, updatedAt = :at, dueAt = :due',
+          ConditionExpression: '#status = :retrying AND attempts = :attempt', // -- same attempt, still open
+          ExpressionAttributeNames: { '#status': 'status', '#message': 'message' },
+          ExpressionAttributeValues: {
+            ':message': r.message,
+            ':attempt': r.attempt,
+            ':at': r.at,
+            ':due': dueAt,
+            ':retrying': 'retrying',
+          },
+          ReturnValues: 'UPDATED_NEW',
+        });
+        return refreshed ? 'applied' : 'ignored';
       }
       if (await applyTerminal(r, true)) return 'applied';
       // A terminal outcome from an earlier attempt than the one recorded (a duplicate delivery

@@ -73,8 +73,13 @@ export async function fillNonceGaps(
     );
     for (let nonce = mined; nonce <= highest; nonce++) {
       const held = byNonce.get(nonce) ?? [];
-      if (held.length === 0) {
+      // Held only by transactions that failed before they were signed, whose filler could not be made.
+      const orphaned = held.length > 0 && held.every((h) => h.kind === 'tx' && h.status === 'failed' && !h.rawTx);
+      if (held.length === 0 || orphaned) {
         if (nonce > settledUpTo) continue; // a worker may still be about to store it
+        if (!orphaned && counter.external && nonce >= counter.external.from && nonce < counter.external.to) {
+          continue; // someone else's nonce: never replace their transaction
+        }
         const fill = await fillNonce(deps, client, {
           chainId: counter.chainId,
           nonce,
@@ -91,7 +96,7 @@ export async function fillNonceGaps(
       }
       for (const h of held) {
         // Open transactions are sent by their own attempts; failed ones are replaced by their filler.
-        if (h.kind === 'tx' && h.status !== 'success') continue;
+        if ((h.kind === 'tx' && h.status !== 'success') || !h.rawTx) continue;
         await resendRaw(client, h.rawTx as Hex, deps.settings.rpcErrorRules);
         report.resent.push(nonce);
       }

@@ -38,6 +38,8 @@ export const transactionSchema = z.object({
   rawTx: z.string().optional(),
   signedAt: z.string().optional(),
   filledBy: z.string().optional(),
+  /** Set when the transaction failed before it was signed: no worker may sign it afterwards. */
+  signingClosed: z.string().optional(),
   requestedGas: z
     .string()
     .optional()
@@ -61,6 +63,7 @@ export type Transaction = z.infer<typeof transactionSchema>;
  * and they let anyone check that the hash and the chain hold exactly what was signed.
  */
 export const transactionViewSchema = transactionSchema
+  .omit({ signingClosed: true })
   .extend({
     history: z.array(attemptSchema),
     gas: z.string().nullable(),
@@ -75,8 +78,9 @@ export type TransactionView = z.infer<typeof transactionViewSchema>;
 
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
+  const { signingClosed: _internal, ...rest } = tx;
   return {
-    ...tx,
+    ...rest,
     gas: tx.gas ?? null,
     from: tx.from ?? null,
     nonce: tx.nonce ?? null,

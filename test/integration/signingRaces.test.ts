@@ -1,0 +1,137 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BroadcastDeps } from '../../functions/lib/broadcast/BroadcastDeps.ts';
+import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
+import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
+import { broadcastDeps } from '../../functions/lib/runtime/broadcastDeps.ts';
+import { loadRuntime } from '../../functions/lib/runtime/loadRuntime.ts';
+import { apiEvent } from '../support/apiEvent.ts';
+import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
+import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+
+let stack: TestStack;
+let api: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
+let updater: typeof import('../../functions/updater.ts')['handler'];
+let deps: BroadcastDeps;
+
+const signer = privateKeyToAccount(anvilDevKey);
+/** A contract whose every call reverts: `PUSH1 0 PUSH1 0 REVERT`. */
+const reverter = '0x00000000000000000000000000000000000dead0' as const;
+
+async function post(body: unknown) {
+  return JSON.parse((await api(apiEvent('POST', '/transactions', body))).body ?? 'null');
+}
+async function get(id: string) {
+  return JSON.parse((await api(apiEvent('GET', `/transactions/${id}`))).body ?? 'null');
+}
+const item = async (id: string) =>
+  (await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: `tx#${id}` }, ConsistentRead: true })))
+    .Item;
+const minedNonce = () => stack.chain.getTransactionCount({ address: signer.address, blockTag: 'latest' });
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  Object.assign(process.env, stack.env, {
+    BROADCAST_WAIT_MS: '0',
+    RETRY_BASE_SECONDS: '0',
+    RETRY_CAP_SECONDS: '0',
+    API_TOKEN: 'test-client-token',
+    ADMIN_TOKEN: 'test-admin-token',
+    LOCAL_SIGNER_ALLOWED: 'true',
+  });
+  const apiModule = await import('../../functions/api.ts');
+  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
+  updater = (await import('../../functions/updater.ts')).handler;
+  deps = await broadcastDeps(await loadRuntime('test'));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a transaction that failed before it was signed', () => {
+  it('is never signed by a duplicate that arrives after the failure, even when the cause has gone', async () => {
+    await stack.testClient.setCode({ address: reverter, bytecode: '0x60006000fd' });
+    const { id } = await post({ to: reverter, data: '0x12345678' });
+    const [message] = await receiveAll(stack.sqs, stack.queues.requests);
+    expect(message).toBeDefined();
+    if (!message) return;
+    const before = await minedNonce();
+    await broadcaster(sqsEvent([message])); // estimateGas reverts: failed, nothing signed
+    // The cause goes away, and a duplicate of the request arrives before the updater ran.
+    await stack.testClient.setCode({ address: reverter, bytecode: '0x' });
+    const again = await broadcaster(sqsEvent([{ ...message, MessageId: 'duplicate' }]));
+    expect(again.batchItemFailures).toEqual([]);
+    const stored = await item(id);
+    expect(stored?.rawTx).toBeUndefined();
+    expect(stored?.signingClosed).toMatch(/revert/i);
+    expect(await minedNonce()).toBe(before);
+    await deliver(stack.sqs, stack.queues.responses, updater);
+    const tx = await get(id);
+    expect(tx).toMatchObject({ status: 'failed', attempts: 1, nonce: null, txHash: null });
+    expect(tx.signingClosed).toBeUndefined();
+  });
+});
+
+describe('a signer that fails after the nonce was taken', () => {
+  it('keeps the nonce on the transaction, and the next attempt signs with that same nonce', async () => {
+    const { id } = await post({ to: signer.address, value: '1', gas: '21000' });
+    await receiveAll(stack.sqs, stack.queues.requests); // taken off the queue; driven by hand below
+    let calls = 0;
+    const flaky: BroadcastDeps = {
+      ...deps,
+      signer: {
+        address: deps.signer.address,
+        signTransaction: async (tx) => {
+          calls++;
+          if (calls === 1) throw Object.assign(new Error('ThrottlingException: rate exceeded'), { transient: true });
+          return deps.signer.signTransaction(tx);
+        },
+      },
+    };
+    const first = await broadcastTransaction(flaky, { id, attempt: 1 });
+    expect(first).toMatchObject({ status: 'retrying' });
+    const reserved = (await item(id))?.nonce;
+    expect(typeof reserved).toBe('number');
+    const second = await broadcastTransaction(flaky, { id, attempt: 2 });
+    expect(second).toMatchObject({ status: 'success' });
+    expect((await item(id))?.nonce).toBe(reserved);
+    const onChain = await stack.chain.getTransaction({ hash: second?.txHash as Hex });
+    expect(onChain.nonce).toBe(reserved);
+    await deliver(stack.sqs, stack.queues.retry, async () => ({ batchItemFailures: [] }));
+    await deliver(stack.sqs, stack.queues.responses, updater);
+  });
+});
+
+describe('settling a spent transaction', () => {
+  it('a repeated report of the spent attempt moves the sweep’s due time on, without adding history', async () => {
+    const { id } = await post({ to: signer.address, value: '2' });
+    const at = new Date().toISOString();
+    const report = (attempt: number, nextAttemptAt: string) => ({
+      id,
+      status: 'retrying',
+      attempt,
+      at,
+      message: `check ${nextAttemptAt}`,
+      error: 'timeout',
+      nextAttemptAt,
+    });
+    const send = (body: unknown) =>
+      stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.responses, MessageBody: JSON.stringify(body) }));
+    await send(report(3, new Date(Date.now() + 1000).toISOString()));
+    await deliver(stack.sqs, stack.queues.responses, updater);
+    const firstDue = (await item(id))?.dueAt;
+    await send(report(3, new Date(Date.now() + 600_000).toISOString()));
+    await deliver(stack.sqs, stack.queues.responses, updater);
+    const after = await item(id);
+    expect(after?.dueAt).toBeGreaterThan(Number(firstDue) + 500_000);
+    expect(after?.history).toHaveLength(1);
+    expect(after?.attempts).toBe(3);
+  });
+});
