@@ -11,12 +11,20 @@ export async function requeueStale(
   { now, staleAfterMs, limit = 1000 }: { now: number; staleAfterMs: number; limit?: number },
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
-  await Promise.all(
+  // One failed send must not stop the others: what is not re-enqueued stays due for the next sweep.
+  const results = await Promise.allSettled(
     stale.map(async ({ id, attempts }) => {
       await deps.requests.send({ id, attempt: attempts + 1 });
       await deps.transactions.postpone(id, now + staleAfterMs);
       deps.logger.info('re-enqueued a stale transaction', { transactionId: id, attempt: attempts + 1 });
     }),
   );
-  return stale.length;
+  const failures = results.filter((r) => r.status === 'rejected');
+  if (failures.length > 0) {
+    deps.logger.error('some stale transactions could not be re-enqueued; the next sweep tries again', {
+      failed: failures.length,
+      error: failures[0]?.reason,
+    });
+  }
+  return results.length - failures.length;
 }
