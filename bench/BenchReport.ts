@@ -1,0 +1,28 @@
+import type { CostEstimate } from './estimateCost.ts';
+import type { BundleSize } from './measureBundles.ts';
+import type { PerTransaction } from './perTransaction.ts';
+import type { Throughput } from './Throughput.ts';
+
+/** The JSON `npm run bench -- --out FILE` writes; `throughput` and `latencyMs` are stable for scripts to compare. */
+export type BenchReport = {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  options: { n: number; c: number; warmup: number; gas: 'given' | 'estimated'; quick: boolean };
+  /** Transactions per second. */
+  throughput: { ceiling: number; baseline: number; pipeline: number };
+  ratios: { pipelineToBaseline: number; pipelineToCeiling: number };
+  latencyMs: {
+    postP50: number;
+    postP95: number;
+    postP99: number;
+    successP50: number;
+    successP99: number;
+  };
+  phases: { ceiling: Throughput; baseline: Throughput; pipeline: Throughput };
+  perTransaction: PerTransaction;
+  costPerMillion: CostEstimate;
+  /** Minified bytes of each function's bundle. */
+  bundles: Record<string, BundleSize>;
+  verified: { success: number; distinctNonces: number };
+  durationSeconds: number;
+};

@@ -1,0 +1,78 @@
+import type { BenchReport } from './BenchReport.ts';
+
+const f1 = (n: number) => n.toFixed(1);
+const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
+}
+
+/** The report as the tables a person reads at the end of a run. */
+export function formatReport(r: BenchReport): string {
+  const t = r.perTransaction;
+  const ops = Object.entries(t.awsRequests.byOperation)
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, v]) => `${op} ${v.toFixed(2)}`)
+    .join(', ');
+  const rpc = Object.entries(t.rpcCalls.byMethod)
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, v]) => `${m} ${v.toFixed(3)}`)
+    .join(', ');
+  const cost = Object.entries(r.costPerMillion.byItem)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} $${v.toFixed(2)}`)
+    .join(', ');
+  const lines = [
+    '',
+    `n=${r.options.n} c=${r.options.c} warm-up=${r.options.warmup} gas ${r.options.gas}; ${r.machine.cpus} CPUs (${r.machine.cpuModel}), node ${r.machine.node}`,
+    '',
+    table([
+      ['phase', 'tx/s', 'seconds', 'errors'],
+      ...(['ceiling', 'baseline', 'pipeline'] as const).map((p) => [
+        p,
+        f1(r.phases[p].perSecond),
+        r.phases[p].seconds.toFixed(2),
+        String(r.phases[p].errors),
+      ]),
+    ]),
+    '',
+    table([
+      ['figure', 'value'],
+      ['pipeline / baseline', `${r.ratios.pipelineToBaseline.toFixed(2)}x`],
+      ['pipeline / ceiling', `${r.ratios.pipelineToCeiling.toFixed(2)}x`],
+      [
+        'POST latency p50 / p95 / p99',
+        `${f1(r.latencyMs.postP50)} / ${f1(r.latencyMs.postP95)} / ${f1(r.latencyMs.postP99)} ms`,
+      ],
+      ['POST to success p50 / p99', `${f1(r.latencyMs.successP50)} / ${f1(r.latencyMs.successP99)} ms`],
+      [
+        'AWS requests per tx',
+        `${t.awsRequests.total.toFixed(2)} here, ${t.awsRequests.awsEquivalent.toFixed(2)} as on AWS`,
+      ],
+      ['RPC calls per tx', t.rpcCalls.total.toFixed(3)],
+      ['signatures per tx', t.signatures.toFixed(3)],
+      [
+        'DynamoDB write units per tx',
+        `${f1(t.dynamo.writeUnitsWithIndexes)} (table alone ${f1(t.dynamo.tableWriteUnits)})`,
+      ],
+      ['log bytes per tx', String(Math.round(t.logBytes))],
+      ['stack CPU per tx', `${f1(t.stackCpuMs)} ms (main thread ${Math.round(t.mainThreadUtilization * 100)}% busy)`],
+      [
+        'AWS cost per million tx',
+        `$${r.costPerMillion.perMillion.toFixed(2)} (prices of ${r.costPerMillion.pricesAsOf})`,
+      ],
+      ['verified', `${r.verified.success} success, ${r.verified.distinctNonces} distinct nonces`],
+    ]),
+    '',
+    `AWS requests per tx: ${ops}`,
+    `RPC calls per tx: ${rpc}`,
+    `cost per million tx: ${cost}`,
+    `bundles (minified; SDK external / as deployed): ${Object.entries(r.bundles)
+      .map(([name, b]) => `${name} ${kb(b.sdkExternal)} / ${kb(b.asDeployed)}`)
+      .join(', ')}`,
+    '',
+    '',
+  ];
+  return lines.join('\n');
+}

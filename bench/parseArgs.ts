@@ -1,0 +1,63 @@
+import { parseArgs as parse } from 'node:util';
+
+/** What one run of the benchmark does. */
+export type BenchOptions = {
+  /** Transactions measured in each phase. */
+  n: number;
+  /** Requests in flight in each phase. */
+  c: number;
+  /** Transactions sent before each phase's clock starts (JIT, connections, the nonce counter's seed). */
+  warmup: number;
+  /** The JSON report's path, if any. */
+  out: string | undefined;
+  /** Leave `gas` out of the requests, so that the pipeline and the baseline estimate it. */
+  estimateGas: boolean;
+  quick: boolean;
+};
+
+const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json]
+
+  --n             transactions per phase (default 2000; --quick: 300)
+  --c             requests in flight (default 32)
+  --warmup        transactions sent before each phase is timed (default n/10, at most 200)
+  --quick         a small run that finishes in under a minute
+  --estimate-gas  omit gas from the requests: the pipeline and the baseline estimate it
+  --out FILE      write the report as JSON to FILE`;
+
+const positive = (name: string, value: string | undefined, fallback: number) => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not ${value}\n\n${usage}`);
+  return n;
+};
+
+/** Reads the command line; `--help` prints the usage and exits. */
+export function parseArgs(argv: string[]): BenchOptions {
+  const { values } = parse({
+    args: argv,
+    options: {
+      n: { type: 'string' },
+      c: { type: 'string' },
+      warmup: { type: 'string' },
+      out: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'estimate-gas': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const n = positive('n', values.n, quick ? 300 : 2000);
+  return {
+    n,
+    c: positive('c', values.c, 32),
+    warmup: values.warmup === '0' ? 0 : positive('warmup', values.warmup, Math.min(200, Math.ceil(n / 10))),
+    out: values.out,
+    estimateGas: values['estimate-gas'] ?? false,
+    quick,
+  };
+}

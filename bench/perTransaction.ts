@@ -1,0 +1,100 @@
+import type { Counts } from './createCounters.ts';
+
+/** What one transaction cost the pipeline, on average over a run. */
+export type PerTransaction = {
+  awsRequests: {
+    /** As counted on the local stack. */
+    total: number;
+    /**
+     * As on AWS, where each api invocation serves one request: the api's sends count one request per
+     * message (locally, concurrent requests share one `SendMessageBatch`).
+     */
+    awsEquivalent: number;
+    byOperation: Record<string, number>;
+    /** By function; `event source mappings` are the pollers' receives and deletes (on AWS, Lambda's). */
+    byFunction: Record<string, Record<string, number>>;
+  };
+  rpcCalls: { total: number; byMethod: Record<string, number> };
+  signatures: number;
+  dynamo: {
+    /** Write capacity units of the table, as the emulator computes them from item sizes. */
+    tableWriteUnits: number;
+    /** The same with each write's copies into the indexes the item is in (projection ALL), estimated. */
+    writeUnitsWithIndexes: number;
+    readUnits: number;
+  };
+  lambda: {
+    invocations: Record<string, number>;
+    /** Milliseconds of each function per transaction, as measured locally (an upper bound: one shared thread). */
+    ms: Record<string, number>;
+    /** Records per invocation of the queue consumers. */
+    recordsPerInvocation: Record<string, number>;
+  };
+  sqs: { emptyReceives: number };
+  logBytes: number;
+  /** CPU milliseconds the stack's process spent (every thread: handlers, emulators, pollers), and its main thread's load. */
+  stackCpuMs: number;
+  mainThreadUtilization: number;
+};
+
+/** Index copies per write, by key prefix: tx items are in byKind, byStatus, open (until terminal) and bySender (once signed). */
+const indexCopies: Record<string, number> = { tx: 4, nonce: 1, filler: 2, idem: 0 };
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+const scaled = (r: Record<string, number>, by: number) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v / by)]));
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+/** Divides a run's counts by its `n` transactions; `apiMs` is the mean `POST` time, standing in for the api's duration. */
+export function perTransaction(counts: Counts, n: number, logBytes: number, apiMs: number): PerTransaction {
+  const byOperation: Record<string, number> = {};
+  const byFunction: Record<string, Record<string, number>> = {};
+  for (const [owner, ops] of Object.entries(counts.aws)) {
+    const name = owner === 'local-runner' ? 'event source mappings' : owner;
+    byFunction[name] = scaled(ops, n);
+    for (const [op, count] of Object.entries(ops)) byOperation[op] = (byOperation[op] ?? 0) + count;
+  }
+  const total = sum(byOperation);
+  const apiSqs = Object.entries(counts.aws.api ?? {})
+    .filter(([op]) => op.startsWith('SQS.Send'))
+    .reduce((a, [, v]) => a + v, 0);
+  const rpcByMethod: Record<string, number> = {};
+  for (const methods of Object.values(counts.rpc)) {
+    for (const [m, v] of Object.entries(methods)) rpcByMethod[m] = (rpcByMethod[m] ?? 0) + v;
+  }
+  const reads = Object.entries(byOperation)
+    .filter(([op]) => /^DynamoDB\.(GetItem|Query|BatchGetItem)$/.test(op))
+    .reduce((a, [, v]) => a + v, 0);
+  const withIndexes = Object.entries(counts.tableWriteUnits).reduce(
+    (a, [prefix, units]) => a + units * (1 + (indexCopies[prefix] ?? 0)),
+    0,
+  );
+  const invocations: Record<string, number> = { api: 1 };
+  const ms: Record<string, number> = { api: round(apiMs) };
+  const recordsPerInvocation: Record<string, number> = {};
+  for (const [fn, inv] of Object.entries(counts.invocations)) {
+    invocations[fn] = round(inv.count / n);
+    ms[fn] = round(inv.totalMs / n);
+    recordsPerInvocation[fn] = round(inv.records / Math.max(1, inv.count));
+  }
+  return {
+    awsRequests: {
+      total: round(total / n),
+      awsEquivalent: round((total - apiSqs) / n + 1),
+      byOperation: scaled(byOperation, n),
+      byFunction,
+    },
+    rpcCalls: { total: round(sum(rpcByMethod) / n), byMethod: scaled(rpcByMethod, n) },
+    signatures: round(counts.signatures / n),
+    dynamo: {
+      tableWriteUnits: round(sum(counts.tableWriteUnits) / n),
+      writeUnitsWithIndexes: round(withIndexes / n),
+      readUnits: round(reads / n),
+    },
+    lambda: { invocations, ms, recordsPerInvocation },
+    sqs: { emptyReceives: round(counts.emptyReceives / n) },
+    logBytes: round(logBytes / n),
+    stackCpuMs: round(counts.cpuMs / n),
+    mainThreadUtilization: round(counts.mainThreadUtilization),
+  };
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { Hex } from 'viem';
+import type { BenchReport } from './BenchReport.ts';
+import { estimateCost } from './estimateCost.ts';
+import { formatReport } from './formatReport.ts';
+import { measureBundles } from './measureBundles.ts';
+import { parseArgs } from './parseArgs.ts';
+import { perTransaction } from './perTransaction.ts';
+import { runBaseline } from './runBaseline.ts';
+import { runCeiling } from './runCeiling.ts';
+import { runPipeline } from './runPipeline.ts';
+import { startBenchStack } from './startBenchStack.ts';
+
+// `npm run bench`: the ceiling, the baseline and the pipeline, side by side on one local chain.
+
+const options = parseArgs(process.argv.slice(2));
+const tokens = { client: 'bench-client-token', admin: 'bench-admin-token' };
+const to: Hex = '0x000000000000000000000000000000000000beef';
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const began = Date.now();
+
+say('bundling each function...');
+const bundles = await measureBundles();
+const dataDir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-'));
+say(`starting the local stack (data in ${dataDir})...`);
+const stack = await startBenchStack({
+  DATA_DIR: dataDir,
+  PORT: '0',
+  API_TOKEN: tokens.client,
+  ADMIN_TOKEN: tokens.admin,
+  LOG_LEVEL: 'INFO',
+});
+try {
+  const phase = { n: options.n, c: options.c, warmup: options.warmup, to, estimateGas: options.estimateGas };
+  say(`ceiling: ${options.n} pre-signed eth_sendRawTransaction, ${options.c} in flight...`);
+  const ceiling = await runCeiling(stack.rpcUrl, stack.chainId, phase);
+  say(`baseline: ${options.n} viem sendTransaction, ${options.c} in flight...`);
+  const baseline = await runBaseline(stack.rpcUrl, stack.chainId, phase);
+  say(`pipeline: ${options.n} POST /transactions, ${options.c} in flight, until every one is success...`);
+  const pipeline = await runPipeline(stack, tokens.client, phase);
+
+  // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
+  const apiMs = pipeline.post.mean;
+  const perTx = perTransaction(pipeline.counts, options.n, pipeline.logBytes, apiMs);
+  const cpus = os.cpus();
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.availableParallelism(),
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    options: {
+      n: options.n,
+      c: options.c,
+      warmup: options.warmup,
+      gas: options.estimateGas ? 'estimated' : 'given',
+      quick: options.quick,
+    },
+    throughput: {
+      ceiling: ceiling.perSecond,
+      baseline: baseline.perSecond,
+      pipeline: pipeline.throughput.perSecond,
+    },
+    ratios: {
+      pipelineToBaseline: pipeline.throughput.perSecond / baseline.perSecond,
+      pipelineToCeiling: pipeline.throughput.perSecond / ceiling.perSecond,
+    },
+    latencyMs: {
+      postP50: pipeline.post.p50,
+      postP95: pipeline.post.p95,
+      postP99: pipeline.post.p99,
+      successP50: pipeline.success.p50,
+      successP99: pipeline.success.p99,
+    },
+    phases: { ceiling, baseline, pipeline: pipeline.throughput },
+    perTransaction: perTx,
+    costPerMillion: estimateCost(perTx),
+    bundles,
+    verified: pipeline.verified,
+    durationSeconds: (Date.now() - began) / 1000,
+  };
+  process.stdout.write(formatReport(report));
+  if (options.out) {
+    writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+    say(`wrote ${options.out}`);
+  }
+} finally {
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

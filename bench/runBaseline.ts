@@ -1,0 +1,37 @@
+import { createWalletClient, defineChain, http } from 'viem';
+import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { devAccountKey } from './devAccount.ts';
+import { inFlight } from './inFlight.ts';
+import type { PhaseOptions } from './runCeiling.ts';
+import { type Throughput, throughput } from './Throughput.ts';
+
+/**
+ * The baseline a user weighs us against: a viem script that calls `walletClient.sendTransaction` with
+ * viem's nonce manager straight at the node, `c` in flight, from dev account 2. No durability, no retries.
+ */
+export async function runBaseline(rpcUrl: string, chainId: number, options: PhaseOptions): Promise<Throughput> {
+  const chain = defineChain({
+    id: chainId,
+    name: 'local',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(devAccountKey(2), { nonceManager }),
+    chain,
+    transport: http(rpcUrl),
+  });
+  let errors = 0;
+  const send = async () => {
+    try {
+      await wallet.sendTransaction({ to: options.to, value: 1n, ...(options.estimateGas ? {} : { gas: 21_000n }) });
+    } catch {
+      errors++;
+    }
+  };
+  await inFlight(options.c, options.warmup, send);
+  errors = 0;
+  const start = performance.now();
+  await inFlight(options.c, options.n, send);
+  return throughput(options.n, performance.now() - start, errors);
+}

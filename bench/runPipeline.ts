@@ -1,0 +1,128 @@
+import type { Counts } from './createCounters.ts';
+import { inFlight } from './inFlight.ts';
+import { percentile } from './percentile.ts';
+import type { PhaseOptions } from './runCeiling.ts';
+import type { BenchStack } from './startBenchStack.ts';
+import { type Throughput, throughput } from './Throughput.ts';
+
+export type PipelineResult = {
+  throughput: Throughput;
+  /** `POST /transactions` answer times, ms. */
+  post: { mean: number; p50: number; p95: number; p99: number; max: number };
+  /** From sending the `POST` to the updater recording `success`, ms. */
+  success: { p50: number; p99: number; max: number };
+  counts: Counts;
+  logBytes: number;
+  /** Each transaction read back over the API after the clock stopped: all success, each with its own nonce. */
+  verified: { success: number; distinctNonces: number };
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The pipeline: `n` `POST /transactions` with `Prefer: respond-async`, `c` in flight, timed from the first
+ * `POST` until the updater has recorded every one `success` (heard from the stack's counters, so that the
+ * clock adds no polling load). Counters are zeroed after the warm-up, and read once every message of the
+ * measured transactions has been deleted from its queue.
+ */
+export async function runPipeline(stack: BenchStack, token: string, options: PhaseOptions): Promise<PipelineResult> {
+  const successAt = new Map<string, number>();
+  let waiting: { ids: Set<string>; done: () => void } | undefined;
+  stack.onSuccess(({ id, at }) => {
+    if (successAt.has(id)) return;
+    successAt.set(id, at);
+    if (waiting?.ids.delete(id) && waiting.ids.size === 0) waiting.done();
+  });
+  const headers = {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    prefer: 'respond-async',
+  };
+  const body = JSON.stringify({ to: options.to, value: '1', ...(options.estimateGas ? {} : { gas: '21000' }) });
+
+  /** Sends `count` transactions; resolves with their ids, send times and answer times once all are `success`. */
+  async function batch(count: number) {
+    const ids: string[] = [];
+    const sentAt: number[] = [];
+    const latency: number[] = [];
+    let errors = 0;
+    const start = Date.now();
+    await inFlight(options.c, count, async (i) => {
+      sentAt[i] = Date.now();
+      const t0 = performance.now();
+      const res = await fetch(`${stack.url}/transactions`, { method: 'POST', headers, body });
+      const answer = (await res.json()) as { id?: string };
+      latency[i] = performance.now() - t0;
+      if (res.status !== 202 || !answer.id) {
+        errors++;
+        return;
+      }
+      ids[i] = answer.id;
+    });
+    const open = new Set(ids.filter((id) => id && !successAt.has(id)));
+    if (open.size > 0) {
+      const timeoutMs = 60_000 + count * 20;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting = undefined;
+          reject(new Error(`${open.size} of ${count} transactions not success after ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        waiting = {
+          ids: open,
+          done: () => {
+            clearTimeout(timer);
+            waiting = undefined;
+            resolve();
+          },
+        };
+      });
+    }
+    const end = Math.max(...ids.map((id) => successAt.get(id) ?? 0));
+    return { ids, sentAt, latency, errors, start, end };
+  }
+
+  /** Waits until every message of `count` transactions has left the requests and the responses queue. */
+  async function settled(count: number) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const snap = await stack.snapshot();
+      const m = snap.counts.messages;
+      const done = (m.requests?.deleted ?? 0) >= count && (m.responses?.deleted ?? 0) >= count;
+      if (done || Date.now() > deadline) return snap;
+      await sleep(100);
+    }
+  }
+
+  if (options.warmup > 0) {
+    stack.reset();
+    await batch(options.warmup);
+    await settled(options.warmup);
+  }
+  stack.reset();
+  const run = await batch(options.n);
+  const { counts, logBytes } = await settled(options.n);
+
+  const toSuccess = run.ids.map((id, i) => (successAt.get(id) ?? run.end) - (run.sentAt[i] ?? run.start));
+  const nonces = new Set<number>();
+  let success = 0;
+  await inFlight(options.c, run.ids.length, async (i) => {
+    const res = await fetch(`${stack.url}/transactions/${run.ids[i]}`, { headers });
+    const tx = (await res.json()) as { status?: string; nonce?: number };
+    if (tx.status === 'success') success++;
+    if (typeof tx.nonce === 'number') nonces.add(tx.nonce);
+  });
+  return {
+    throughput: throughput(options.n, run.end - run.start, run.errors),
+    post: {
+      mean: run.latency.reduce((a, b) => a + b, 0) / Math.max(1, run.latency.length),
+      p50: percentile(run.latency, 50),
+      p95: percentile(run.latency, 95),
+      p99: percentile(run.latency, 99),
+      max: percentile(run.latency, 100),
+    },
+    success: { p50: percentile(toSuccess, 50), p99: percentile(toSuccess, 99), max: percentile(toSuccess, 100) },
+    counts,
+    logBytes,
+    verified: { success, distinctNonces: nonces.size },
+  };
+}

@@ -1,0 +1,92 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Counts, Success } from './createCounters.ts';
+import type { FromStack, ToStack } from './stackMessages.ts';
+
+/** The local stack running in a child process, with its counters. */
+export type BenchStack = {
+  url: string;
+  rpcUrl: string;
+  signer: string;
+  chainId: number;
+  /** Zeroes the counters and the log byte count. */
+  reset(): void;
+  /** The counters since the last reset, and the bytes the stack logged since then. */
+  snapshot(): Promise<{ counts: Counts; logBytes: number }>;
+  /** Called for each transaction the updater moves to `success`. */
+  onSuccess(listener: (s: Success) => void): void;
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts `bench/stackProcess.ts` (the local stack of `npm start` with counters installed) in a child
+ * process with `env`, and waits until it serves. Its log lines are counted (bytes) and dropped.
+ */
+export async function startBenchStack(env: Record<string, string>): Promise<BenchStack> {
+  const child = fork(fileURLToPath(new URL('./stackProcess.ts', import.meta.url)), [], {
+    env: { ...process.env, ...env },
+    execArgv: ['--disable-warning=ExperimentalWarning'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let logBytes = 0;
+  let tail = '';
+  const count = (chunk: Buffer) => {
+    logBytes += chunk.length;
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', count);
+  child.stderr?.on('data', count);
+  const listeners: Array<(s: Success) => void> = [];
+  const waiting: Array<(m: FromStack) => void> = [];
+  child.on('message', (message: FromStack) => {
+    if (message.type === 'successes') {
+      for (const s of message.items) for (const l of listeners) l(s);
+      return;
+    }
+    waiting.shift()?.(message);
+  });
+  const next = () =>
+    new Promise<FromStack>((resolve, reject) => {
+      waiting.push(resolve);
+      child.once('exit', (code) => reject(new Error(`the stack's process exited with ${code}:\n${tail}`)));
+    });
+  const post = (message: ToStack) => child.send(message);
+
+  const ready = await next();
+  if (ready.type !== 'ready') {
+    child.kill();
+    throw new Error(`the stack did not start: ${ready.type === 'failed' ? ready.message : ready.type}\n${tail}`);
+  }
+  return {
+    url: ready.url,
+    rpcUrl: ready.rpcUrl,
+    signer: ready.signer,
+    chainId: ready.chainId,
+    reset() {
+      post({ type: 'reset' });
+      logBytes = 0;
+    },
+    async snapshot() {
+      const answer = next();
+      post({ type: 'snapshot' });
+      const message = await answer;
+      if (message.type !== 'snapshot') throw new Error(`expected a snapshot, got ${message.type}`);
+      return { counts: message.counts, logBytes };
+    },
+    onSuccess(listener) {
+      listeners.push(listener);
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      post({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await next().catch(() => undefined);
+      // Clients keep sockets alive; once the stack has stopped, nothing is left to lose.
+      const grace = setTimeout(() => child.kill('SIGTERM'), 2000);
+      await exited;
+      clearTimeout(timer);
+      clearTimeout(grace);
+    },
+  };
+}
