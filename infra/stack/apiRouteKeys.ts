@@ -1,4 +1,5 @@
 import { createApiRoutes } from '../../functions/lib/api/createApiRoutes.ts';
+import { openApiRoute } from '../../functions/lib/api/openApiRoute.ts';
 import type { Access } from '../../functions/lib/auth/hasRole.ts';
 import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { createRuntime } from '../../functions/lib/runtime/createRuntime.ts';
@@ -20,5 +21,7 @@ export function apiRouteKeys(): ApiRouteKey[] {
     LOCAL_SIGNER_ALLOWED: 'true',
     LOG_LEVEL: 'SILENT',
   });
-  return createApiRoutes(createRuntime(config, 'synth')).map(({ method, path, access }) => ({ method, path, access }));
+  // The handler adds `GET /openapi.json` to the table itself (createApiHandler); the HTTP API needs it too.
+  const routes = [...createApiRoutes(createRuntime(config, 'synth')), openApiRoute(() => [])];
+  return routes.map(({ method, path, access }) => ({ method, path, access }));
 }

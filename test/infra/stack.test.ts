@@ -102,6 +102,10 @@ describe('HTTP API', () => {
       else expect(props).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
     }
     expect(expected.some((r) => r.access !== 'none')).toBe(true);
+    // The routes the handler adds beside its table are routed too, and open.
+    for (const open of ['GET /health', 'GET /openapi.json', 'GET /admin']) {
+      expect(routes.find((r) => r.RouteKey === open)?.AuthorizationType).toBe('NONE');
+    }
   });
 
   it('the authorizer answers simply from the Authorization header, cached per token', () => {
