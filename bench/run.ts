@@ -6,6 +6,7 @@ import type { BenchReport } from './BenchReport.ts';
 import { estimateCost } from './estimateCost.ts';
 import { formatReport } from './formatReport.ts';
 import { measureBundles } from './measureBundles.ts';
+import { startAnvil } from '../infra/local/emulators.ts';
 import { parseArgs } from './parseArgs.ts';
 import { perTransaction } from './perTransaction.ts';
 import { runBaseline } from './runBaseline.ts';
@@ -24,13 +25,22 @@ const began = Date.now();
 say('bundling each function...');
 const bundles = await measureBundles();
 const dataDir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-'));
-say(`starting the local stack (data in ${dataDir})...`);
+say(`starting anvil and the local stack (data in ${dataDir})...`);
+// Our own anvil, without the runner's periodic state dumps: they grow with the chain and would slow
+// whichever phase runs last. The three phases share it, one after another.
+const chainId = 31337;
+const anvil = await startAnvil({ chainId });
 const stack = await startBenchStack({
   DATA_DIR: dataDir,
+  RPC_URL: anvil.url,
+  CHAIN_ID: String(chainId),
   PORT: '0',
   API_TOKEN: tokens.client,
   ADMIN_TOKEN: tokens.admin,
   LOG_LEVEL: 'INFO',
+}).catch(async (error: unknown) => {
+  await anvil.stop();
+  throw error;
 });
 try {
   const phase = { n: options.n, c: options.c, warmup: options.warmup, to, estimateGas: options.estimateGas };
@@ -91,5 +101,6 @@ try {
   }
 } finally {
   await stack.stop();
+  await anvil.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
