@@ -31,6 +31,7 @@ export type Counts = {
 /** A transaction the updater moved to `success`, and when (epoch ms). */
 export type Success = { id: string; at: number };
 
+/** The hooks to install, and the counts they gather. */
 export type Counters = {
   hooks: RuntimeHooks;
   snapshot(): Counts;

@@ -4,6 +4,7 @@ import { devAccountKey } from './devAccount.ts';
 import { inFlight } from './inFlight.ts';
 import { type Throughput, throughput } from './Throughput.ts';
 
+/** One phase's size and load, and what its transactions send. */
 export type PhaseOptions = { n: number; c: number; warmup: number; to: Hex; estimateGas: boolean };
 
 /**

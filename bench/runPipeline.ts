@@ -5,6 +5,7 @@ import type { PhaseOptions } from './runCeiling.ts';
 import type { BenchStack } from './startBenchStack.ts';
 import { type Throughput, throughput } from './Throughput.ts';
 
+/** What the pipeline phase measured and counted. */
 export type PipelineResult = {
   throughput: Throughput;
   /** `POST /transactions` answer times, ms. */

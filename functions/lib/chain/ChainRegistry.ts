@@ -33,6 +33,7 @@ type ChainActions = Pick<
  */
 export type ChainClient = Pick<PublicClient, 'request' | keyof ChainActions>;
 
+/** The chain clients of the configured chains, by chain id. */
 export type ChainRegistry = {
   chainIds(): number[];
   client(chainId: number): ChainClient;
