@@ -41,7 +41,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   Object.assign(process.env, stack.env, {
     BROADCAST_WAIT_MS: '0',
-    SIGNING_LEASE_SECONDS: '1',
+    // Long enough that a loaded machine does not let a claim expire mid-signing; short enough to wait out.
+    SIGNING_LEASE_SECONDS: '3',
     RETRY_BASE_SECONDS: '0',
     RETRY_CAP_SECONDS: '0',
     API_TOKEN: 'test-client-token',
@@ -178,7 +179,7 @@ describe('nonces', () => {
     const accepted = await get(behind.id);
     expect(accepted).toMatchObject({ status: 'success', nonce: burned + 1 });
     expect(await minedNonce()).toBe(burned); // accepted by the node, but stuck behind the hole
-    await sleep(2100); // two signing leases: nobody can still store the burned nonce
+    await sleep(6100); // two signing leases: nobody can still store the burned nonce
     const swept = await sweep();
     expect(swept.filled).toBe(1);
     expect(await minedNonce()).toBe(burned + 2);
