@@ -1,19 +1,22 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { broadcastTransaction } from './lib/broadcast/broadcastTransaction.ts';
+import { fillGap } from './lib/broadcast/fillGap.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { broadcastDeps } from './lib/runtime/broadcastDeps.ts';
 import { loadRuntime } from './lib/runtime/loadRuntime.ts';
-import { broadcastMessageSchema } from './lib/transactions/messages.ts';
+import { broadcasterMessageSchema } from './lib/transactions/messages.ts';
 
 const runtime = await loadRuntime('broadcaster');
 const deps = await broadcastDeps(runtime);
 
 const recordHandler = async (record: SQSRecord) => {
-  await broadcastTransaction(deps, parseRecord(record, broadcastMessageSchema));
+  const message = parseRecord(record, broadcasterMessageSchema);
+  if ('fill' in message) await fillGap(deps, message);
+  else await broadcastTransaction(deps, message);
 };
 
-/** Consumes the requests and the retry queue; a record that throws is retried by SQS alone. */
+/** Consumes the requests and the retry queue (transactions, and nonce gaps to fill); a record that throws is retried by SQS alone. */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
   // A processor per invocation: it holds the batch's state, and the local runner invokes concurrently.
   processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {

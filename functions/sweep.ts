@@ -1,20 +1,28 @@
-import { broadcastDeps } from './lib/runtime/broadcastDeps.ts';
 import { loadRuntime } from './lib/runtime/loadRuntime.ts';
 import { fillNonceGaps } from './lib/sweep/fillNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
 
+// The sweep reads the table and the chains and writes to the requests queue; it never signs.
 const runtime = await loadRuntime('sweep');
-const deps = await broadcastDeps(runtime);
+const { config, transactions, nonces, chains, logger } = runtime;
+const requests = runtime.queues.requests;
 
-/** Scheduled: re-enqueues stale open transactions and fills nonce gaps. */
+/** Scheduled: re-enqueues stale open transactions, and asks the broadcaster to fill nonce gaps. */
 export const handler = async (): Promise<{ requeued: number; filled: number }> => {
   const now = Date.now();
   const requeued = await requeueStale(
-    { transactions: runtime.transactions, requests: runtime.queues.requests, logger: runtime.logger },
-    { now, staleAfterMs: runtime.config.STALE_AFTER_SECONDS * 1000 },
+    { transactions, requests, logger },
+    { now, staleAfterMs: config.STALE_AFTER_SECONDS * 1000 },
   );
-  const gaps = await fillNonceGaps({ ...deps, logger: runtime.logger });
+  const gaps = await fillNonceGaps({
+    chains,
+    nonces,
+    requests,
+    logger,
+    now: () => new Date(),
+    settings: { leaseSeconds: config.SIGNING_LEASE_SECONDS },
+  });
   const filled = gaps.reduce((n, g) => n + g.filled.length, 0);
-  runtime.logger.info('sweep finished', { requeued, filled });
+  logger.info('sweep finished', { requeued, filled });
   return { requeued, filled };
 };

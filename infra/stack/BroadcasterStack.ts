@@ -231,7 +231,8 @@ export class BroadcasterStack extends Stack {
     authorizer.bindSecret('TOKEN_SECRET_ARN', tokensSecret);
 
     // --- the signing key: secp256k1, and a key policy that names who may sign
-    const signers = [broadcaster.role, sweep.role].flatMap((r) => (r ? [r] : []));
+    // Only the broadcaster signs: the sweep finds nonce gaps and asks the broadcaster to fill them.
+    const signers = [broadcaster.role].flatMap((r) => (r ? [r] : []));
     const signerArns = signers.map((r) => r.roleArn);
     const signingKey = new Key(this, 'SignerKey', {
       description: 'Signs the broadcaster’s Ethereum transactions (secp256k1); the private key never leaves KMS',
@@ -250,7 +251,7 @@ export class BroadcasterStack extends Stack {
           // Named by ARN in a condition rather than as principals: KMS refuses a principal it cannot see yet,
           // and a role created seconds earlier in the same deployment may not be visible to it.
           new PolicyStatement({
-            sid: 'OnlyTheBroadcasterAndSweepSign',
+            sid: 'OnlyTheBroadcasterSigns',
             principals: [new AccountRootPrincipal()],
             actions: ['kms:Sign', 'kms:GetPublicKey'],
             resources: ['*'],
@@ -269,7 +270,7 @@ export class BroadcasterStack extends Stack {
     });
     this.signingKey = signingKey;
     broadcaster.bindSigningKey(signingKey, 'sign');
-    sweep.bindSigningKey(signingKey, 'sign');
+    sweep.bindSigningKey(signingKey, 'none');
     api.bindSigningKey(signingKey, 'none');
     updater.bindSigningKey(signingKey, 'none');
 

@@ -249,7 +249,7 @@ describe('signing key and least privilege', () => {
     const key = base.json.Resources[idOf(base.stack, base.stack.signingKey)];
     return { key, statements: key.Properties.KeyPolicy.Statement as Json[] };
   };
-  const signerArns = () => [fn.broadcaster.role, fn.sweep.role].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+  const signerArns = () => [fn.broadcaster.role].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
 
   it('is a secp256k1 signing key, never deleted with the stack', () => {
     const { key } = keyPolicy();
@@ -271,7 +271,7 @@ describe('signing key and least privilege', () => {
     for (const action of asArray(admin.Action)) expect(action).not.toMatch(/^kms:(\*|Sign|Create\*|CreateGrant)$/);
   });
 
-  it('only the broadcaster and the sweep (which signs nonce fillers) may Sign and GetPublicKey, and only on this key', () => {
+  it('only the broadcaster may Sign and GetPublicKey (the sweep asks it to fill nonce gaps), and only on this key', () => {
     const holders = new Map<string, Json[]>();
     for (const [, policy] of ofType(base.json, 'AWS::IAM::Policy')) {
       for (const s of policy.Properties.PolicyDocument.Statement) {
@@ -280,7 +280,7 @@ describe('signing key and least privilege', () => {
         for (const role of policy.Properties.Roles) holders.set(role.Ref, [...(holders.get(role.Ref) ?? []), s]);
       }
     }
-    expect([...holders.keys()].sort()).toEqual([fn.broadcaster.role, fn.sweep.role].sort());
+    expect([...holders.keys()]).toEqual([fn.broadcaster.role]);
     for (const statements of holders.values()) {
       for (const s of statements) {
         expect(s.Action).toEqual(['kms:Sign', 'kms:GetPublicKey']);

@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Hex } from 'viem';
-import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
-import { fillNonce, resendRaw } from '../broadcast/fillNonce.ts';
+import { resendRaw } from '../broadcast/fillNonce.ts';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
+import type { RpcErrorRule } from '../chain/classifyRpcError.ts';
+import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { NonceHolder, NonceStore } from '../store/NonceStore.ts';
 
 export type GapReport = {
@@ -20,23 +21,24 @@ const window = 500;
 /**
  * Keeps every sender moving. For each nonce counter it compares the chain's mined nonce with the
  * nonces our records hold, from the lowest unmined one up: a nonce nothing holds, taken long enough
- * ago that no worker can still store it (before a record stored two signing leases ago), is filled;
+ * ago that no worker can still store it (before a record stored two signing leases ago), is sent to
+ * the broadcaster to be filled (the sweep itself never signs);
  * the stored bytes of fillers and of successful transactions not yet mined are sent again (the same
  * bytes, so harmless) in case the node never got or dropped them; a chain ahead of the counter
  * raises the counter.
  */
-export async function fillNonceGaps(
-  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings'> & {
-    chains: ChainRegistry;
-    nonces: NonceStore;
-    logger: Logger;
-  },
-): Promise<GapReport[]> {
+export async function fillNonceGaps(deps: {
+  chains: ChainRegistry;
+  nonces: NonceStore;
+  requests: QueueSender;
+  logger: Logger;
+  now: () => Date;
+  settings: { leaseSeconds: number; rpcErrorRules?: readonly RpcErrorRule[] };
+}): Promise<GapReport[]> {
   const reports: GapReport[] = [];
   const now = deps.now().getTime();
   const settledBefore = now - 2 * deps.settings.leaseSeconds * 1000;
   for (const counter of await deps.nonces.counters()) {
-    if (counter.from.toLowerCase() !== deps.signer.address.toLowerCase()) continue;
     if (!deps.chains.chainIds().includes(counter.chainId)) continue;
     const client = deps.chains.client(counter.chainId);
     let mined: number;
@@ -80,18 +82,12 @@ export async function fillNonceGaps(
         if (!orphaned && counter.external && nonce >= counter.external.from && nonce < counter.external.to) {
           continue; // someone else's nonce: never replace their transaction
         }
-        const fill = await fillNonce(deps, client, {
-          chainId: counter.chainId,
-          nonce,
-          reason: `nonce ${nonce} was taken but never used`,
-        });
+        const reason = orphaned
+          ? `nonce ${nonce} is held only by a transaction that failed before it was signed`
+          : `nonce ${nonce} was taken but never used`;
+        await deps.requests.send({ fill: { chainId: counter.chainId, from: counter.from, nonce, reason } });
         report.filled.push(nonce);
-        deps.logger.warn('filled a nonce gap', {
-          chainId: counter.chainId,
-          nonce,
-          filler: fill.filler.txHash,
-          outcome: fill.outcome,
-        });
+        deps.logger.warn('asked the broadcaster to fill a nonce gap', { chainId: counter.chainId, nonce, reason });
         continue;
       }
       for (const h of held) {

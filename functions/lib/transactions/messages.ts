@@ -7,6 +7,23 @@ export const broadcastMessageSchema = z.object({
 });
 export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
 
+/**
+ * A message on the requests queue from the sweep: use up nonce `nonce` of `from` on `chainId` with a
+ * filler. The sweep finds the gap; the broadcaster, the only function that may sign, fills it.
+ */
+export const fillMessageSchema = z.object({
+  fill: z.object({
+    chainId: z.number().int().positive(),
+    from: z.string().min(1),
+    nonce: z.number().int().min(0),
+    reason: z.string(),
+  }),
+});
+export type FillMessage = z.infer<typeof fillMessageSchema>;
+
+/** Everything the broadcaster consumes: a transaction to broadcast, or a nonce to fill. */
+export const broadcasterMessageSchema = z.union([fillMessageSchema, broadcastMessageSchema]);
+
 /** A message on the responses queue: the outcome of one broadcast attempt. */
 export const responseMessageSchema = z.object({
   id: z.string().min(1),
