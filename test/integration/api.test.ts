@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { hashRequest } from '../../functions/lib/api/hashRequest.ts';
+import { callerScope } from '../../functions/lib/auth/callerScope.ts';
 import { encodeCall } from '../../functions/lib/transactions/encodeCall.ts';
 import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
 import { apiEvent } from '../support/apiEvent.ts';
@@ -302,6 +303,31 @@ describe('Idempotency-Key', () => {
     expect(await tableCounts(stack)).toEqual(before);
   });
 
+  it('keys are per caller: the same key from another token is another transaction, not a 409', async () => {
+    const mine = await call(
+      'POST',
+      '/transactions',
+      { to, value: '21' },
+      { ...client, 'idempotency-key': 'shared-1', prefer: 'respond-async' },
+    );
+    const theirs = await call(
+      'POST',
+      '/transactions',
+      { to, value: '22' },
+      { ...admin, 'idempotency-key': 'shared-1', prefer: 'respond-async' },
+    );
+    expect(mine.status).toBe(202);
+    expect(theirs.status).toBe(202);
+    expect(theirs.body.id).not.toBe(mine.body.id);
+    const again = await call(
+      'POST',
+      '/transactions',
+      { to, value: '21' },
+      { ...client, 'idempotency-key': 'shared-1', prefer: 'respond-async' },
+    );
+    expect(again.body.id).toBe(mine.body.id);
+  });
+
   it('20 concurrent repeats of one key make one transaction and one message, and all name it', async () => {
     const before = await tableCounts(stack);
     const key = { ...client, 'idempotency-key': 'burst-1', prefer: 'respond-async' };
@@ -316,8 +342,11 @@ describe('Idempotency-Key', () => {
   it('the key is kept 24 hours; an expired key names a new transaction', async () => {
     const key = { ...client, 'idempotency-key': 'old-1', prefer: 'respond-async' };
     const first = await call('POST', '/transactions', { to, value: '4' }, key);
-    const record = (await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: 'idem#old-1' } })))
-      .Item;
+    const record = (
+      await stack.doc.send(
+        new GetCommand({ TableName: stack.tableName, Key: { pk: `idem#${callerScope(client.authorization)}:old-1` } }),
+      )
+    ).Item;
     const now = Date.now() / 1000;
     expect(record?.expiresAt).toBeGreaterThanOrEqual(now + 24 * 3600 - 5);
     // dynalite has no TTL: an expired record stays, and must count as absent.
@@ -336,7 +365,7 @@ describe('Idempotency-Key', () => {
       new PutCommand({
         TableName: stack.tableName,
         Item: {
-          pk: 'idem#died-1',
+          pk: `idem#${callerScope(client.authorization)}:died-1`,
           key: 'died-1',
           requestHash: hashRequest(request),
           transactionId: orphan,

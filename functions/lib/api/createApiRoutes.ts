@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { adminPage } from '../admin/adminPage.ts';
+import { callerScope } from '../auth/callerScope.ts';
 import { NotFoundError } from '../errors/AppError.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
@@ -104,8 +105,10 @@ export function createApiRoutes(runtime: Runtime): Route[] {
         415: error('the body is not JSON'),
       },
       async handler(event) {
-        const idempotencyKey = parseIdempotencyKey(event.headers['idempotency-key']);
+        const key = parseIdempotencyKey(event.headers['idempotency-key']);
         const body = readJsonBody(event);
+        // Keys are the caller's own: the same key from another token is another request.
+        const idempotencyKey = key === undefined ? undefined : `${callerScope(event.headers.authorization)}:${key}`;
         const { tx, replayed } = await submitTransaction(submitDeps, body, idempotencyKey);
         logger.info(replayed ? 'idempotent repeat' : 'transaction accepted', { transactionId: tx.id });
         const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, maxWaitMs);
