@@ -1,59 +1,39 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
+import { type Handlers, loadHandlers, pump as pumpQueues } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
 let stack: TestStack;
-let api: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
-let updater: typeof import('../../functions/updater.ts')['handler'];
-let sweep: typeof import('../../functions/sweep.ts')['handler'];
+let handlers: Handlers;
 
 const signer = privateKeyToAccount(anvilDevKey);
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function post(body: unknown) {
-  const res = await api(apiEvent('POST', '/transactions', body));
+  const res = await handlers.api(apiEvent('POST', '/transactions', body));
   return JSON.parse(res.body ?? 'null');
 }
 async function get(id: string) {
-  return JSON.parse((await api(apiEvent('GET', `/transactions/${id}`))).body ?? 'null');
+  return JSON.parse((await handlers.api(apiEvent('GET', `/transactions/${id}`))).body ?? 'null');
 }
-/** Runs the broadcaster and the updater until no queue has a visible message. */
-async function pump() {
-  for (let round = 0; round < 20; round++) {
-    const a = await deliver(stack.sqs, stack.queues.requests, broadcaster);
-    const b = await deliver(stack.sqs, stack.queues.retry, broadcaster);
-    const c = await deliver(stack.sqs, stack.queues.responses, updater);
-    if (a.bodies.length + b.bodies.length + c.bodies.length === 0) return;
-  }
-}
+const pump = () => pumpQueues(stack, handlers);
 const minedNonce = () => stack.chain.getTransactionCount({ address: signer.address, blockTag: 'latest' });
 
 beforeAll(async () => {
   stack = await startTestStack();
-  Object.assign(process.env, stack.env, {
-    BROADCAST_WAIT_MS: '0',
+  handlers = await loadHandlers(stack, {
     // Long enough that a loaded machine does not let a claim expire mid-signing; short enough to wait out.
     SIGNING_LEASE_SECONDS: '3',
     RETRY_BASE_SECONDS: '0',
     RETRY_CAP_SECONDS: '0',
-    API_TOKEN: 'test-client-token',
-    ADMIN_TOKEN: 'test-admin-token',
-    LOCAL_SIGNER_ALLOWED: 'true',
   });
-  const apiModule = await import('../../functions/api.ts');
-  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
-  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
-  updater = (await import('../../functions/updater.ts')).handler;
-  sweep = (await import('../../functions/sweep.ts')).handler;
   // Seed the nonce counter with one ordinary transaction.
   const first = await post({ to, value: '1' });
   await pump();
@@ -77,8 +57,11 @@ describe('duplicate delivery', () => {
     const messages = await receiveAll(stack.sqs, stack.queues.requests);
     expect(messages).toHaveLength(20);
     // Both copies of each message in flight at once, in two concurrent invocations.
-    await Promise.all([broadcaster(sqsEvent(messages.slice(0, 10))), broadcaster(sqsEvent(messages.slice(10)))]);
-    await broadcaster(sqsEvent(messages)); // and once more, as after a visibility timeout
+    await Promise.all([
+      handlers.broadcaster(sqsEvent(messages.slice(0, 10))),
+      handlers.broadcaster(sqsEvent(messages.slice(10))),
+    ]);
+    await handlers.broadcaster(sqsEvent(messages)); // and once more, as after a visibility timeout
     await pump();
     const txs = await Promise.all(ids.map(get));
     expect(txs.every((t) => t.status === 'success')).toBe(true);
@@ -118,7 +101,7 @@ describe('forward-only status', () => {
         new SendMessageCommand({ QueueUrl: stack.queues.responses, MessageBody: JSON.stringify(body) }),
       );
     }
-    const result = await deliver(stack.sqs, stack.queues.responses, updater);
+    const result = await deliver(stack.sqs, stack.queues.responses, handlers.updater);
     expect(result.failures).toEqual([]);
     const after = await get(id);
     expect(after).toMatchObject({ status: 'success', attempts: 1, message: done.message, updatedAt: done.updatedAt });
@@ -130,8 +113,8 @@ describe('forward-only status', () => {
     const at = new Date().toISOString();
     const second = { id, status: 'retrying', attempt: 2, at, message: 'second failed', error: 'e2' };
     const first = { id, status: 'retrying', attempt: 1, at, message: 'first failed', error: 'e1' };
-    await updater(sqsEvent([{ MessageId: 'a', Body: JSON.stringify(second) }]));
-    await updater(sqsEvent([{ MessageId: 'b', Body: JSON.stringify(first) }]));
+    await handlers.updater(sqsEvent([{ MessageId: 'a', Body: JSON.stringify(second) }]));
+    await handlers.updater(sqsEvent([{ MessageId: 'b', Body: JSON.stringify(first) }]));
     expect(await get(id)).toMatchObject({ status: 'retrying', attempts: 2, message: 'second failed' });
     await pump(); // the real request still goes through
     expect((await get(id)).status).toBe('success');
@@ -180,7 +163,7 @@ describe('nonces', () => {
     expect(accepted).toMatchObject({ status: 'success', nonce: burned + 1 });
     expect(await minedNonce()).toBe(burned); // accepted by the node, but stuck behind the hole
     await sleep(6100); // two signing leases: nobody can still store the burned nonce
-    const swept = await sweep();
+    const swept = await handlers.sweep();
     expect(swept.filled).toBe(1);
     expect(await minedNonce()).toBe(burned); // the sweep only finds the hole: the broadcaster fills it
     await pump();

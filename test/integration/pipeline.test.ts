@@ -1,17 +1,17 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiEvent } from '../support/apiEvent.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
+import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
 let stack: TestStack;
-let api: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
-let updater: typeof import('../../functions/updater.ts')['handler'];
-let sweep: typeof import('../../functions/sweep.ts')['handler'];
+let api: Handlers['api'];
+let broadcaster: Handlers['broadcaster'];
+let updater: Handlers['updater'];
+let sweep: Handlers['sweep'];
 
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
@@ -39,18 +39,7 @@ const stored = async (id: string) =>
 
 beforeAll(async () => {
   stack = await startTestStack();
-  Object.assign(process.env, stack.env, {
-    STALE_AFTER_SECONDS: '1',
-    BROADCAST_WAIT_MS: '0',
-    API_TOKEN: 'test-client-token',
-    ADMIN_TOKEN: 'test-admin-token',
-    LOCAL_SIGNER_ALLOWED: 'true',
-  });
-  const apiModule = await import('../../functions/api.ts');
-  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
-  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
-  updater = (await import('../../functions/updater.ts')).handler;
-  sweep = (await import('../../functions/sweep.ts')).handler;
+  ({ api, broadcaster, updater, sweep } = await loadHandlers(stack, { STALE_AFTER_SECONDS: '1' }));
 });
 
 afterAll(async () => {

@@ -1,6 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +10,13 @@ import { broadcastDeps } from '../../functions/lib/runtime/broadcastDeps.ts';
 import { loadRuntime } from '../../functions/lib/runtime/loadRuntime.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
+import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
 let stack: TestStack;
-let api: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
-let updater: typeof import('../../functions/updater.ts')['handler'];
+let api: Handlers['api'];
+let broadcaster: Handlers['broadcaster'];
+let updater: Handlers['updater'];
 let deps: BroadcastDeps;
 
 const signer = privateKeyToAccount(anvilDevKey);
@@ -36,18 +36,7 @@ const minedNonce = () => stack.chain.getTransactionCount({ address: signer.addre
 
 beforeAll(async () => {
   stack = await startTestStack();
-  Object.assign(process.env, stack.env, {
-    BROADCAST_WAIT_MS: '0',
-    RETRY_BASE_SECONDS: '0',
-    RETRY_CAP_SECONDS: '0',
-    API_TOKEN: 'test-client-token',
-    ADMIN_TOKEN: 'test-admin-token',
-    LOCAL_SIGNER_ALLOWED: 'true',
-  });
-  const apiModule = await import('../../functions/api.ts');
-  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
-  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
-  updater = (await import('../../functions/updater.ts')).handler;
+  ({ api, broadcaster, updater } = await loadHandlers(stack, { RETRY_BASE_SECONDS: '0', RETRY_CAP_SECONDS: '0' }));
   deps = await broadcastDeps(await loadRuntime('test'));
 });
 

@@ -1,0 +1,42 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { deliver } from './deliver.ts';
+import type { TestStack } from './startTestStack.ts';
+
+export type Handlers = {
+  api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
+  updater: typeof import('../../functions/updater.ts')['handler'];
+  sweep: typeof import('../../functions/sweep.ts')['handler'];
+};
+
+/**
+ * Gives the handler modules the environment Lambda would (the stack's endpoints, test tokens, the
+ * local signer, no wait in `POST`, then `env`), and imports them: their cold start reads it once.
+ * Call once per test file; vitest gives each file its own modules.
+ */
+export async function loadHandlers(stack: TestStack, env: Record<string, string> = {}): Promise<Handlers> {
+  Object.assign(process.env, stack.env, {
+    BROADCAST_WAIT_MS: '0',
+    API_TOKEN: 'test-client-token',
+    ADMIN_TOKEN: 'test-admin-token',
+    LOCAL_SIGNER_ALLOWED: 'true',
+    ...env,
+  });
+  const api = (await import('../../functions/api.ts')).handler;
+  return {
+    api: (event) => api(event, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>,
+    broadcaster: (await import('../../functions/broadcaster.ts')).handler,
+    updater: (await import('../../functions/updater.ts')).handler,
+    sweep: (await import('../../functions/sweep.ts')).handler,
+  };
+}
+
+/** Runs the broadcaster and the updater over their queues until none has a visible message. */
+export async function pump(stack: TestStack, handlers: Pick<Handlers, 'broadcaster' | 'updater'>): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const a = await deliver(stack.sqs, stack.queues.requests, handlers.broadcaster);
+    const b = await deliver(stack.sqs, stack.queues.retry, handlers.broadcaster);
+    const c = await deliver(stack.sqs, stack.queues.responses, handlers.updater);
+    if (a.bodies.length + b.bodies.length + c.bodies.length === 0) return;
+  }
+}
