@@ -124,3 +124,27 @@ describe('settling a spent transaction', () => {
     expect(after?.attempts).toBe(3);
   });
 });
+
+describe('a nonce gap filled twice', () => {
+  it('signs one filler and sends those same bytes again, as the sweep and a retry may both ask', async () => {
+    const { fillGap } = await import('../../functions/lib/broadcast/fillGap.ts');
+    const nonce = (await minedNonce()) + 50; // a nonce far ahead: nothing holds it
+    let signatures = 0;
+    const counting: BroadcastDeps = {
+      ...deps,
+      signer: {
+        address: deps.signer.address,
+        signTransaction: async (tx) => {
+          signatures++;
+          return deps.signer.signTransaction(tx);
+        },
+      },
+    };
+    const request = { fill: { chainId: 31337, from: signer.address, nonce, reason: 'test gap' } };
+    const first = await fillGap(counting, request);
+    const second = await fillGap(counting, request);
+    expect(signatures).toBe(1);
+    expect(second?.filler.txHash).toBe(first?.filler.txHash);
+    expect(second?.filler.rawTx).toBe(first?.filler.rawTx);
+  });
+});

@@ -20,6 +20,7 @@ function fakeStore(options: { fail?: boolean } = {}) {
     counters: async () => [],
     holders: async () => [],
     createFiller: async (f) => f,
+    findFiller: async () => undefined,
   };
   return { store, updates };
 }

@@ -46,5 +46,6 @@ export function coalesceNonceAllocations(nonces: NonceStore): NonceStore {
     counters: () => nonces.counters(),
     holders: (chainId, from, lowest, highest) => nonces.holders(chainId, from, lowest, highest),
     createFiller: (filler) => nonces.createFiller(filler),
+    findFiller: (chainId, from, nonce) => nonces.findFiller(chainId, from, nonce),
   };
 }

@@ -23,6 +23,9 @@ export async function fillNonce(
   client: ChainClient,
   params: { chainId: number; nonce: number; reason: string; forId?: string; replacing?: Hex },
 ): Promise<FillResult> {
+  // A filler already made for this nonce is the one: send it again rather than sign (KMS) anew.
+  const existing = await deps.nonces.findFiller(params.chainId, deps.signer.address, params.nonce);
+  if (existing) return sendFiller(client, existing, deps.settings.rpcErrorRules);
   const current = await deps.fees.get(params.chainId, client);
   let maxFeePerGas = current.maxFeePerGas * 2n;
   let maxPriorityFeePerGas = current.maxPriorityFeePerGas * 2n;

@@ -42,6 +42,7 @@ export type NonceStore = {
   counters(): Promise<NonceCounter[]>;
   holders(chainId: number, from: string, lowest: number, highest: number): Promise<NonceHolder[]>;
   createFiller(filler: Filler): Promise<Filler>;
+  findFiller(chainId: number, from: string, nonce: number): Promise<Filler | undefined>;
 };
 
 const counterKey = (chainId: number, from: string) => ({ pk: `nonce#${senderKeyOf(chainId, from)}` });
@@ -71,6 +72,21 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  async function readFiller(key: { pk: string }): Promise<Filler | undefined> {
+    const item = (await doc.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }))).Item;
+    if (!item) return undefined;
+    return {
+      chainId: Number(item.chainId),
+      from: String(item.from),
+      nonce: Number(item.nonce),
+      rawTx: String(item.rawTx),
+      txHash: String(item.txHash),
+      reason: String(item.reason),
+      createdAt: String(item.createdAt),
+      ...(item.forId ? { forId: String(item.forId) } : {}),
+    };
   }
 
   return {
@@ -209,19 +225,14 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
         return filler;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const out = await doc.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
-        const item = out.Item ?? {};
-        return {
-          chainId: Number(item.chainId),
-          from: String(item.from),
-          nonce: Number(item.nonce),
-          rawTx: String(item.rawTx),
-          txHash: String(item.txHash),
-          reason: String(item.reason),
-          createdAt: String(item.createdAt),
-          ...(item.forId ? { forId: String(item.forId) } : {}),
-        };
+        const existing = await readFiller(key);
+        if (!existing) throw new Error(`filler for nonce ${filler.nonce} vanished`);
+        return existing;
       }
+    },
+
+    findFiller(chainId, from, nonce) {
+      return readFiller(fillerKey(chainId, from, nonce));
     },
   };
 }
