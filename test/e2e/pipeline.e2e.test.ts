@@ -35,7 +35,12 @@ describe('the local runner, end to end', () => {
     for (const [i, tx] of done.entries()) {
       expect(tx.to.toLowerCase()).toBe(recipients[i]);
       expect(keccak256(tx.rawTx)).toBe(tx.txHash);
-      const receipt = await chain.getTransactionReceipt({ hash: tx.txHash as Hex });
+      // `success` is the node's acceptance; mining follows (anvil mines a moment later, or once a lower nonce lands).
+      const receipt = await chain.waitForTransactionReceipt({
+        hash: tx.txHash as Hex,
+        timeout: 60_000,
+        pollingInterval: 100,
+      });
       expect(receipt.status).toBe('success');
       const raw = await chain.request({
         method: 'eth_getRawTransactionByHash' as 'eth_getTransactionByHash',
