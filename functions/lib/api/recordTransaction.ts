@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueSender } from '../queue/createQueueSender.ts';
-import type { NewTransaction, TransactionStore } from '../store/TransactionStore.ts';
+import { initialState, type NewTransaction, type TransactionStore } from '../store/TransactionStore.ts';
 import type { Transaction } from '../transactions/model.ts';
 
 /** What recording a transaction needs: the table, the requests queue, and the clock. */
@@ -33,15 +33,5 @@ export async function recordTransaction(deps: RecordDeps, tx: NewTransaction): P
   } catch (error) {
     deps.logger.error('enqueue failed; the sweep will enqueue it', { transactionId: tx.id, error });
   }
-  return {
-    tx: {
-      ...tx,
-      ...(tx.gas === undefined ? {} : { requestedGas: tx.gas }),
-      status: 'pending',
-      attempts: 0,
-      history: [],
-      updatedAt: tx.createdAt,
-    },
-    replayed: false,
-  };
+  return { tx: initialState(tx), replayed: false };
 }

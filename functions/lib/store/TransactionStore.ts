@@ -67,6 +67,18 @@ export type TransactionStore = {
 
 const txKey = (id: string) => ({ pk: `tx#${id}` });
 
+/** A transaction as it is first recorded: pending, no attempt yet, the requested gas kept apart. */
+export function initialState(tx: NewTransaction): Transaction {
+  return {
+    ...tx,
+    ...(tx.gas === undefined ? {} : { requestedGas: tx.gas }),
+    status: 'pending',
+    attempts: 0,
+    history: [],
+    updatedAt: tx.createdAt,
+  };
+}
+
 /** Spreads open transactions over the shards of the `open` index, stably per id. */
 export function openShardOf(id: string): string {
   let hash = 0;
@@ -178,12 +190,7 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
             ...txKey(tx.id),
             kind: 'tx',
             sortKey: `${tx.createdAt}#${tx.id}`,
-            ...tx,
-            ...(tx.gas === undefined ? {} : { requestedGas: tx.gas }),
-            status: 'pending',
-            attempts: 0,
-            history: [],
-            updatedAt: tx.createdAt,
+            ...initialState(tx),
             openShard: openShardOf(tx.id),
             dueAt,
           },
