@@ -40,8 +40,11 @@ export async function repairIndexes(doc: DynamoDBDocumentClient, tableName: stri
         continue;
       }
       repaired++;
-      // Make the stale entry an item again, then move the item to its real state (or away).
-      await doc.send(new PutCommand({ TableName: tableName, Item: entry }));
+      // Give the item the stale entry's keys for a moment, then move it back to its real state (or away):
+      // dynalite drops an entry when the item it was written from changes those keys. An entry may copy
+      // only keys, so the rest of the item comes from the item itself.
+      const staleKeys = Object.fromEntries(attrs.map((k) => [k, entry[k]]));
+      await doc.send(new PutCommand({ TableName: tableName, Item: { ...(item ?? entry), ...staleKeys } }));
       if (item) await doc.send(new PutCommand({ TableName: tableName, Item: item }));
       else await doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: entry.pk } }));
     }

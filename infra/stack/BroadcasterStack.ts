@@ -34,7 +34,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { indexes } from '../../functions/lib/store/tableDesign.ts';
+import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
 import { apiRouteKeys } from './apiRouteKeys.ts';
 import { BroadcasterFunction } from './BroadcasterFunction.ts';
 import type { StackSettings } from './stackSettings.ts';
@@ -58,6 +58,13 @@ export const timeouts = {
 
 /** The stack's properties, already parsed from CDK context by `stackSettings`. */
 export type BroadcasterStackProps = StackProps & { settings: StackSettings };
+
+/** CDK's names for the projections of the table design. */
+const projectionTypes = {
+  ALL: ProjectionType.ALL,
+  KEYS_ONLY: ProjectionType.KEYS_ONLY,
+  INCLUDE: ProjectionType.INCLUDE,
+} as const;
 
 /** Key administration without the power to sign or to create grants: signing is named separately. */
 const keyAdminActions = [
@@ -107,11 +114,13 @@ export class BroadcasterStack extends Stack {
       removalPolicy,
     });
     for (const [indexName, index] of Object.entries(indexes)) {
+      const projection = projectionOf(index);
       table.addGlobalSecondaryIndex({
         indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: index.sortType === 'N' ? AttributeType.NUMBER : AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: projectionTypes[projection.ProjectionType ?? 'ALL'],
+        ...(projection.NonKeyAttributes ? { nonKeyAttributes: projection.NonKeyAttributes } : {}),
       });
     }
 

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createPublicClient, type Hex, http } from 'viem';
 import { expect } from 'vitest';
+import { getItems } from '../../functions/lib/store/getItems.ts';
 import type { Runner } from './runner.ts';
 
 export type Audit = {
@@ -50,7 +51,12 @@ export async function audit(
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
-    return items;
+    // byKind holds keys only: the records themselves are read from the table.
+    return getItems(
+      doc,
+      runner.tableName,
+      items.map((i) => ({ pk: String(i.pk) })),
+    );
   };
   const txs = (await ofKind('tx')).map((t) => ({
     id: String(t.id),

@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { getItems } from './getItems.ts';
 import { isConditionFailure } from './isConditionFailure.ts';
 import { senderKeyOf } from './tableDesign.ts';
 
@@ -149,7 +150,13 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
             ExclusiveStartKey: start,
           }),
         );
-        for (const item of out.Items ?? []) {
+        // The index holds keys only: the counters are read from the table.
+        const items = await getItems(
+          doc,
+          TableName,
+          (out.Items ?? []).map((entry) => ({ pk: String(entry.pk) })),
+        );
+        for (const item of items) {
           found.push({
             chainId: Number(item.chainId),
             from: String(item.from),

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ResponseMessage } from '../transactions/messages.ts';
 import { type Status, statuses, type Transaction, transactionSchema } from '../transactions/model.ts';
+import { getItems } from './getItems.ts';
 import { isConditionFailure } from './isConditionFailure.ts';
 import { openShardCount, senderKeyOf } from './tableDesign.ts';
 
@@ -66,6 +67,8 @@ export type TransactionStore = {
 };
 
 const txKey = (id: string) => ({ pk: `tx#${id}` });
+/** The id of a transaction from its table key (an index entry that holds only keys has no `id`). */
+const idOf = (entry: Record<string, unknown>) => String(entry.pk).slice('tx#'.length);
 
 /** A transaction as it is first recorded: pending, no attempt yet, the requested gas kept apart. */
 export function initialState(tx: NewTransaction): Transaction {
@@ -400,11 +403,17 @@ export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: s
         items.push(...(out.Items ?? []));
         start = out.LastEvaluatedKey;
       } while (start && items.length < wanted);
-      const page = items.slice(0, query.limit);
-      const last = page.at(-1);
+      // The index holds keys only: the page is read from the table, as each transaction is now.
+      const entries = items.slice(0, query.limit);
+      const last = entries.at(-1);
+      const page = await getItems(
+        doc,
+        TableName,
+        entries.map((entry) => ({ pk: String(entry.pk) })),
+      );
       return {
         items: page.map((item) => transactionSchema.parse(item)),
-        ...(items.length > query.limit && last ? { next: { id: String(last.id), sortKey: String(last.sortKey) } } : {}),
+        ...(items.length > query.limit && last ? { next: { id: idOf(last), sortKey: String(last.sortKey) } } : {}),
       };
     },
 

@@ -1,4 +1,15 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
+
+/**
+ * An index of the table: its key, and what it copies of each item besides the keys (`projection`):
+ * nothing (`[]`, KEYS_ONLY), the attributes listed (INCLUDE), or everything (`'all'`).
+ */
+export type IndexDesign = {
+  partitionKey: string;
+  sortKey: string;
+  sortType: 'S' | 'N';
+  projection: readonly string[] | 'all';
+};
 
 /**
  * One table holds every record; `pk` is `<kind>#<key>`. The indexes are sparse: an item is in an
@@ -7,15 +18,18 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * - byStatus: transactions of one status, newest first.
  * - open: transactions not yet terminal, by the time they become due for the sweep (`dueAt`).
  * - bySender: signed transactions and fillers by (chain, sender) and nonce.
+ * Only what a reader of the index needs is copied into it: listings read the items they page through
+ * with BatchGetItem, and on AWS an update that changes no key or copied attribute of an index does not
+ * write to that index at all (most updates of a transaction change no key of byKind).
  * `idem#<key>` records (Idempotency-Key bindings) are in no index; their `expiresAt` (epoch seconds) is the
  * table's TTL attribute on AWS, and is also checked in code, since dynalite has no TTL.
  */
 export const indexes = {
-  byKind: { partitionKey: 'kind', sortKey: 'sortKey', sortType: 'S' },
-  byStatus: { partitionKey: 'status', sortKey: 'sortKey', sortType: 'S' },
-  open: { partitionKey: 'openShard', sortKey: 'dueAt', sortType: 'N' },
-  bySender: { partitionKey: 'senderKey', sortKey: 'nonce', sortType: 'N' },
-} as const;
+  byKind: { partitionKey: 'kind', sortKey: 'sortKey', sortType: 'S', projection: [] },
+  byStatus: { partitionKey: 'status', sortKey: 'sortKey', sortType: 'S', projection: [] },
+  open: { partitionKey: 'openShard', sortKey: 'dueAt', sortType: 'N', projection: ['id', 'attempts'] },
+  bySender: { partitionKey: 'senderKey', sortKey: 'nonce', sortType: 'N', projection: 'all' },
+} as const satisfies Record<string, IndexDesign>;
 
 /** Shards of the `open` index, so no single partition takes every write on AWS. */
 export const openShardCount = 4;
@@ -41,9 +55,16 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: projectionOf(index),
     })),
   };
+}
+
+/** The DynamoDB `Projection` of an index's design. */
+export function projectionOf(index: IndexDesign): NonNullable<GlobalSecondaryIndex['Projection']> {
+  if (index.projection === 'all') return { ProjectionType: 'ALL' };
+  if (index.projection.length === 0) return { ProjectionType: 'KEYS_ONLY' };
+  return { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] };
 }
 
 /** The `bySender` partition of one sender on one chain. */

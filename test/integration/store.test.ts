@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getItems } from '../../functions/lib/store/getItems.ts';
+import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
+import type { indexes } from '../../functions/lib/store/tableDesign.ts';
+import { ensureTable } from '../../infra/local/createResources.ts';
+import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
+
+let dynalite: Emulator;
+let doc: DynamoDBDocumentClient;
+let tableName: string;
+let store: TransactionStore;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  const dynamo = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: dynalite.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  tableName = `store-${randomUUID().slice(0, 8)}`;
+  await ensureTable(dynamo, tableName);
+  store = createTransactionStore(doc, tableName);
+});
+
+afterAll(async () => {
+  await dynalite?.stop();
+});
+
+const newTransaction = (createdAt: string) => ({
+  id: randomUUID(),
+  chainId: 31337,
+  to: '0x000000000000000000000000000000000000dEaD',
+  value: '1',
+  data: '0x',
+  message: 'accepted',
+  createdAt,
+});
+
+describe('getItems', () => {
+  it('reads more keys than one BatchGetItem takes, in the order asked, leaving out keys with no item', async () => {
+    const keys = Array.from({ length: 250 }, (_, i) => ({ pk: `probe#${String(i).padStart(3, '0')}` }));
+    // Every third key has an item; the rest do not exist.
+    await Promise.all(
+      keys
+        .filter((_, i) => i % 3 === 0)
+        .map((key, i) => doc.send(new PutCommand({ TableName: tableName, Item: { ...key, n: i } }))),
+    );
+    const asked = [...keys].reverse();
+    const items = await getItems(doc, tableName, asked);
+    const expected = asked.filter((k) => Number(k.pk.slice(-3)) % 3 === 0).map((k) => k.pk);
+    expect(items.map((i) => i.pk)).toEqual(expected);
+    expect(items).toHaveLength(84);
+  });
+});
+
+describe('indexes', () => {
+  it('copy only what their design names, so that listings read each transaction from the table', async () => {
+    const tx = newTransaction('2026-01-01T00:00:00.000Z');
+    await store.create(tx, Date.now() + 60_000);
+    const entryIn = async (indexName: keyof typeof indexes, partition: string, value: string) => {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: indexName,
+          KeyConditionExpression: '#p = :p',
+          ExpressionAttributeNames: { '#p': partition },
+          ExpressionAttributeValues: { ':p': value },
+        }),
+      );
+      return out.Items?.find((i) => i.pk === `tx#${tx.id}`);
+    };
+    expect(Object.keys((await entryIn('byKind', 'kind', 'tx')) ?? {}).sort()).toEqual(['kind', 'pk', 'sortKey']);
+    expect(Object.keys((await entryIn('byStatus', 'status', 'pending')) ?? {}).sort()).toEqual([
+      'pk',
+      'sortKey',
+      'status',
+    ]);
+  });
+
+  it('a listing shows each transaction as it is now, with every field', async () => {
+    const older = newTransaction('2026-02-01T00:00:00.000Z');
+    const newer = newTransaction('2026-02-01T00:00:01.000Z');
+    for (const tx of [older, newer]) await store.create(tx, Date.now() + 60_000);
+    const applied = await store.applyResponse(
+      {
+        id: older.id,
+        status: 'success',
+        attempt: 1,
+        at: new Date().toISOString(),
+        message: 'accepted',
+        txHash: '0xab',
+      },
+      Date.now(),
+    );
+    expect(applied).toBe('applied');
+
+    const page = await store.list({ from: '2026-02-01T00:00:00.000Z', to: '2026-02-02T00:00:00.000Z', limit: 1 });
+    expect(page.items.map((t) => t.id)).toEqual([newer.id]);
+    expect(page.items[0]).toMatchObject({ status: 'pending', to: newer.to, value: '1', chainId: 31337 });
+    const next = await store.list({
+      from: '2026-02-01T00:00:00.000Z',
+      to: '2026-02-02T00:00:00.000Z',
+      limit: 1,
+      ...(page.next ? { after: page.next } : {}),
+    });
+    expect(page.next).toEqual({ id: newer.id, sortKey: `${newer.createdAt}#${newer.id}` });
+    expect(next.items.map((t) => [t.id, t.status, t.txHash])).toEqual([[older.id, 'success', '0xab']]);
+    expect(next.next).toBeUndefined();
+  });
+});
