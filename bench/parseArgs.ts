@@ -13,16 +13,19 @@ export type BenchOptions = {
   /** Leave `gas` out of the requests, so that the pipeline and the baseline estimate it. */
   estimateGas: boolean;
   quick: boolean;
+  /** A folder for V8 CPU profiles of the stack's process (one per thread), if any. */
+  cpuProf: string | undefined;
 };
 
-const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json]
+const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json] [--cpu-prof DIR]
 
   --n             transactions per phase (default 2000; --quick: 300)
   --c             requests in flight (default 32)
   --warmup        transactions sent before each phase is timed (default n/10, at most 200)
   --quick         a small run that finishes in under a minute
   --estimate-gas  omit gas from the requests: the pipeline and the baseline estimate it
-  --out FILE      write the report as JSON to FILE`;
+  --out FILE      write the report as JSON to FILE
+  --cpu-prof DIR  write V8 CPU profiles of the stack's process to DIR (open them in Chrome DevTools)`;
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
@@ -40,6 +43,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       c: { type: 'string' },
       warmup: { type: 'string' },
       out: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'estimate-gas': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -59,5 +63,6 @@ export function parseArgs(argv: string[]): BenchOptions {
     out: values.out,
     estimateGas: values['estimate-gas'] ?? false,
     quick,
+    cpuProf: values['cpu-prof'],
   };
 }

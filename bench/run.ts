@@ -30,15 +30,18 @@ say(`starting anvil and the local stack (data in ${dataDir})...`);
 // whichever phase runs last. The three phases share it, one after another.
 const chainId = 31337;
 const anvil = await startAnvil({ chainId });
-const stack = await startBenchStack({
-  DATA_DIR: dataDir,
-  RPC_URL: anvil.url,
-  CHAIN_ID: String(chainId),
-  PORT: '0',
-  API_TOKEN: tokens.client,
-  ADMIN_TOKEN: tokens.admin,
-  LOG_LEVEL: 'INFO',
-}).catch(async (error: unknown) => {
+const stack = await startBenchStack(
+  {
+    DATA_DIR: dataDir,
+    RPC_URL: anvil.url,
+    CHAIN_ID: String(chainId),
+    PORT: '0',
+    API_TOKEN: tokens.client,
+    ADMIN_TOKEN: tokens.admin,
+    LOG_LEVEL: 'INFO',
+  },
+  options.cpuProf,
+).catch(async (error: unknown) => {
   await anvil.stop();
   throw error;
 });

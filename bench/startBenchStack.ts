@@ -20,12 +20,16 @@ export type BenchStack = {
 
 /**
  * Starts `bench/stackProcess.ts` (the local stack of `npm start` with counters installed) in a child
- * process with `env`, and waits until it serves. Its log lines are counted (bytes) and dropped.
+ * process with `env`, and waits until it serves. Its log lines are counted (bytes) and dropped. With
+ * `cpuProfDir`, V8 writes a CPU profile of each of the process's threads there when it exits.
  */
-export async function startBenchStack(env: Record<string, string>): Promise<BenchStack> {
+export async function startBenchStack(env: Record<string, string>, cpuProfDir?: string): Promise<BenchStack> {
   const child = fork(fileURLToPath(new URL('./stackProcess.ts', import.meta.url)), [], {
     env: { ...process.env, ...env },
-    execArgv: ['--disable-warning=ExperimentalWarning'],
+    execArgv: [
+      '--disable-warning=ExperimentalWarning',
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+    ],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let logBytes = 0;
