@@ -16,7 +16,7 @@ export type Counts = {
   signatures: number;
   /** DynamoDB write capacity units of the table itself (as the emulator reports them), by key prefix. */
   tableWriteUnits: Record<string, number>;
-  /** DynamoDB writes (requests), by key prefix: `tx`, `nonce`, `filler`, `idem`. */
+  /** DynamoDB writes (requests), by key prefix and operation: `tx.PutItem`, `tx.UpdateItem`, `nonce.UpdateItem`… */
   writesByPrefix: Record<string, number>;
   /** queue name -> messages sent, received, deleted. */
   messages: Record<string, { sent: number; received: number; deleted: number }>;
@@ -128,7 +128,7 @@ export function createCounters(queueName: (url: string) => string, onSuccess: (s
     if (operation.startsWith('DynamoDB.') && /PutItem|UpdateItem|DeleteItem/.test(operation)) {
       const key = isRecord(input.Key) ? input.Key : isRecord(input.Item) ? input.Item : {};
       const prefix = String(plain(key.pk) ?? '').split('#')[0] ?? '';
-      bump(counts.writesByPrefix, prefix);
+      bump(counts.writesByPrefix, `${prefix}.${operation.slice('DynamoDB.'.length)}`);
       const consumed = isRecord(output?.ConsumedCapacity) ? Number(output.ConsumedCapacity.CapacityUnits ?? 0) : 0;
       bump(counts.tableWriteUnits, prefix, consumed);
     }

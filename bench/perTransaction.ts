@@ -19,7 +19,7 @@ export type PerTransaction = {
   dynamo: {
     /** Write capacity units of the table, as the emulator computes them from item sizes. */
     tableWriteUnits: number;
-    /** The same with each write's copies into the indexes the item is in (projection ALL), estimated. */
+    /** The same with the writes into the indexes as DynamoDB makes them, estimated (`indexWritesPerWrite`). */
     writeUnitsWithIndexes: number;
     readUnits: number;
   };
@@ -37,8 +37,26 @@ export type PerTransaction = {
   mainThreadUtilization: number;
 };
 
-/** Index copies per write, by key prefix: tx items are in byKind, byStatus, open (until terminal) and bySender (once signed). */
-const indexCopies: Record<string, number> = { tx: 4, nonce: 1, filler: 2, idem: 0 };
+/**
+ * Index writes on AWS per table write, by key prefix and operation, on the happy path. DynamoDB writes
+ * an index only when the write adds or removes the item's entry, changes its key (a delete and a put:
+ * two), or changes an attribute the index copies (`functions/lib/store/tableDesign.ts`). A transaction:
+ * - PutItem: enters byKind, byStatus and open (3);
+ * - claim (lease attributes): 0, no index copies them;
+ * - signature (`senderKey`, `rawTx`…): enters bySender (1);
+ * - outcome `success`: byStatus key changes (2), leaves open (1), bySender copies everything (1).
+ * So 5 index writes over its 3 updates. A nonce counter's update changes no key (byKind copies keys
+ * only); a filler enters byKind and bySender; idempotency records are in no index. Each index entry
+ * is under 1 KB: one write unit.
+ */
+const indexWritesPerWrite: Record<string, number> = {
+  'tx.PutItem': 3,
+  'tx.UpdateItem': 5 / 3,
+  'filler.PutItem': 2,
+  'nonce.PutItem': 1,
+  'nonce.UpdateItem': 0,
+  'idem.PutItem': 0,
+};
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 const scaled = (r: Record<string, number>, by: number) =>
@@ -65,10 +83,11 @@ export function perTransaction(counts: Counts, n: number, logBytes: number, apiM
   const reads = Object.entries(byOperation)
     .filter(([op]) => /^DynamoDB\.(GetItem|Query|BatchGetItem)$/.test(op))
     .reduce((a, [, v]) => a + v, 0);
-  const withIndexes = Object.entries(counts.tableWriteUnits).reduce(
-    (a, [prefix, units]) => a + units * (1 + (indexCopies[prefix] ?? 0)),
+  const indexWrites = Object.entries(counts.writesByPrefix).reduce(
+    (a, [write, count]) => a + count * (indexWritesPerWrite[write] ?? 0),
     0,
   );
+  const withIndexes = sum(counts.tableWriteUnits) + indexWrites;
   const invocations: Record<string, number> = { api: 1 };
   const ms: Record<string, number> = { api: round(apiMs) };
   const recordsPerInvocation: Record<string, number> = {};
