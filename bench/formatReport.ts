@@ -29,7 +29,7 @@ export function formatReport(r: BenchReport): string {
     '',
     table([
       ['phase', 'tx/s', 'seconds', 'errors'],
-      ...(['ceiling', 'baseline', 'pipeline'] as const).map((p) => [
+      ...(['ceiling', 'baseline', 'table', 'pipeline'] as const).map((p) => [
         p,
         f1(r.phases[p].perSecond),
         r.phases[p].seconds.toFixed(2),
@@ -41,6 +41,10 @@ export function formatReport(r: BenchReport): string {
       ['figure', 'value'],
       ['pipeline / baseline', `${r.ratios.pipelineToBaseline.toFixed(2)}x`],
       ['pipeline / ceiling', `${r.ratios.pipelineToCeiling.toFixed(2)}x`],
+      [
+        'pipeline / table',
+        `${r.ratios.pipelineToTable.toFixed(2)}x (the table alone: the most the local stack can do here)`,
+      ],
       [
         'POST latency p50 / p95 / p99',
         `${f1(r.latencyMs.postP50)} / ${f1(r.latencyMs.postP95)} / ${f1(r.latencyMs.postP99)} ms`,

@@ -12,6 +12,7 @@ import { perTransaction } from './perTransaction.ts';
 import { runBaseline } from './runBaseline.ts';
 import { runCeiling } from './runCeiling.ts';
 import { runPipeline } from './runPipeline.ts';
+import { runTable } from './runTable.ts';
 import { startBenchStack } from './startBenchStack.ts';
 
 // `npm run bench`: the ceiling, the baseline and the pipeline, side by side on one local chain.
@@ -51,6 +52,10 @@ try {
   const ceiling = await runCeiling(stack.rpcUrl, stack.chainId, phase);
   say(`baseline: ${options.n} viem sendTransaction, ${options.c} in flight...`);
   const baseline = await runBaseline(stack.rpcUrl, stack.chainId, phase);
+  say(
+    `table: ${options.n} transactions' four writes each, straight to a dynalite of its own, ${options.c} in flight...`,
+  );
+  const table = await runTable(stack.chainId, phase);
   say(`pipeline: ${options.n} POST /transactions, ${options.c} in flight, until every one is success...`);
   const pipeline = await runPipeline(stack, tokens.client, phase);
 
@@ -77,11 +82,13 @@ try {
     throughput: {
       ceiling: ceiling.perSecond,
       baseline: baseline.perSecond,
+      table: table.perSecond,
       pipeline: pipeline.throughput.perSecond,
     },
     ratios: {
       pipelineToBaseline: pipeline.throughput.perSecond / baseline.perSecond,
       pipelineToCeiling: pipeline.throughput.perSecond / ceiling.perSecond,
+      pipelineToTable: pipeline.throughput.perSecond / table.perSecond,
     },
     latencyMs: {
       postP50: pipeline.post.p50,
@@ -90,7 +97,7 @@ try {
       successP50: pipeline.success.p50,
       successP99: pipeline.success.p99,
     },
-    phases: { ceiling, baseline, pipeline: pipeline.throughput },
+    phases: { ceiling, baseline, table, pipeline: pipeline.throughput },
     perTransaction: perTx,
     costPerMillion: estimateCost(perTx),
     bundles,

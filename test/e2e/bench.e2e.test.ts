@@ -23,7 +23,7 @@ const finite = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
 
 // Completeness only: timings depend on the machine, so no figure is held to a threshold here.
 describe('npm run bench -- --quick', () => {
-  it('measures the three phases side by side and writes a complete JSON report', async () => {
+  it('measures the four phases side by side and writes a complete JSON report', async () => {
     // prepare
     const out = join(mkdtempSync(join(tmpdir(), 'bench-test-')), 'report.json');
     const n = 80;
@@ -34,7 +34,7 @@ describe('npm run bench -- --quick', () => {
     expect(run.output).toContain('pipeline / baseline');
     const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport;
     expect(report.options).toMatchObject({ n, c: 32, warmup: 10, gas: 'given', quick: true });
-    for (const phase of ['ceiling', 'baseline', 'pipeline'] as const) {
+    for (const phase of ['ceiling', 'baseline', 'table', 'pipeline'] as const) {
       expect(finite(report.throughput[phase]) && report.throughput[phase] > 0, phase).toBe(true);
       expect(report.phases[phase]).toMatchObject({ count: n, errors: 0 });
     }

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keccak256 } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { createTransactionStore } from '../functions/lib/store/TransactionStore.ts';
+import { ensureTable } from '../infra/local/createResources.ts';
+import { startDynalite } from '../infra/local/emulators.ts';
+import { devAccountKey } from './devAccount.ts';
+import { inFlight } from './inFlight.ts';
+import type { PhaseOptions } from './runCeiling.ts';
+import { type Throughput, throughput } from './Throughput.ts';
+
+/** Table writes per transaction on the happy path: accepted, claimed, signed, outcome. */
+export const writesPerTransaction = 4;
+
+/**
+ * The table's floor: each transaction's four writes on the happy path, made with the store the handlers
+ * use (accept, claim, signature, outcome), against a dynalite of its own on disk, as the local stack runs
+ * it, with `c` transactions in flight. No queue, no chain, no signing, no HTTP: the most transactions a
+ * second the local table can carry on this machine, whatever else the pipeline does.
+ */
+export async function runTable(chainId: number, options: PhaseOptions): Promise<Throughput> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-table-'));
+  const dynalite = await startDynalite(join(dir, 'dynamodb'));
+  const dynamo = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: dynalite.url,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  try {
+    const tableName = 'bench-table';
+    await ensureTable(dynamo, tableName);
+    const store = createTransactionStore(
+      DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      tableName,
+    );
+    // Real signed bytes of a transfer, so that every item is the size it is in the pipeline.
+    const account = privateKeyToAccount(devAccountKey(4));
+    const rawTx = await account.signTransaction({
+      chainId,
+      type: 'eip1559',
+      to: options.to,
+      value: 1n,
+      gas: 21_000n,
+      nonce: 0,
+      maxFeePerGas: 2_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000_000n,
+    });
+    let errors = 0;
+    const lifecycle = async (nonce: number) => {
+      const id = randomUUID();
+      const now = Date.now();
+      await store.create(
+        {
+          id,
+          chainId,
+          to: options.to,
+          value: '1',
+          data: '0x',
+          gas: '21000',
+          message: 'accepted',
+          createdAt: new Date().toISOString(),
+        },
+        now + 30_000,
+      );
+      const token = randomUUID();
+      const claimed = await store.claimForSigning(id, { token, until: now + 30_000 }, now);
+      const txHash = keccak256(`${rawTx}${nonce.toString(16).padStart(8, '0')}`);
+      const signature = { chainId, from: account.address, nonce, rawTx, txHash, gas: '21000' };
+      const saved = claimed ? await store.saveSignature(id, token, signature, new Date()) : false;
+      const at = new Date().toISOString();
+      const outcome = { id, status: 'success', attempt: 1, at, message: 'accepted by the node', txHash } as const;
+      const applied = saved ? await store.applyResponse(outcome, now + 60_000) : 'ignored';
+      if (applied !== 'applied') errors++;
+    };
+    await inFlight(options.c, options.warmup, (i) => lifecycle(i));
+    errors = 0;
+    const start = performance.now();
+    await inFlight(options.c, options.n, (i) => lifecycle(options.warmup + i));
+    return throughput(options.n, performance.now() - start, errors);
+  } finally {
+    dynamo.destroy();
+    await dynalite.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
