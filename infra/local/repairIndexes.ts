@@ -18,16 +18,36 @@ async function scanAll(doc: DynamoDBDocumentClient, TableName: string, IndexName
 
 const sameKey = (a: Item, b: Item, attrs: readonly string[]) => attrs.every((k) => a[k] === b[k]);
 
+/** The record that holds an item's true state while a repair rewrites it: in no index (no key attributes). */
+const journalPrefix = 'repair#';
+
+/** Puts back every item a repair was rewriting when the process stopped, from its journal record. */
+async function finishInterruptedRepairs(doc: DynamoDBDocumentClient, TableName: string, journal: Item[]) {
+  for (const record of journal) {
+    if (record.item) await doc.send(new PutCommand({ TableName, Item: record.item as Item }));
+    else await doc.send(new DeleteCommand({ TableName, Key: { pk: String(record.pk).slice(journalPrefix.length) } }));
+    await doc.send(new DeleteCommand({ TableName, Key: { pk: record.pk } }));
+  }
+}
+
 /**
  * dynalite writes an item's index entries and the item itself in separate steps, so a process
  * killed between them leaves an index pointing at nothing, or missing an entry (DynamoDB itself
  * keeps its indexes). At start-up the local runner puts them right: each entry that disagrees with
  * its item is rewritten through the item (dynalite drops an entry when its item's key attributes
  * change or the item goes), and an item missing from an index it belongs in is written again.
- * Returns how many entries were repaired.
+ * Rewriting through the item gives it the stale keys for a moment; the item's true state is
+ * journaled first, so a repair that is itself interrupted is finished at the next start-up and
+ * never leaves an item in an older state. Returns how many entries were repaired.
  */
 export async function repairIndexes(doc: DynamoDBDocumentClient, tableName: string): Promise<number> {
-  const items = new Map((await scanAll(doc, tableName)).map((i) => [String(i.pk), i]));
+  const scanned = await scanAll(doc, tableName);
+  const journal = scanned.filter((i) => String(i.pk).startsWith(journalPrefix));
+  if (journal.length > 0) {
+    await finishInterruptedRepairs(doc, tableName, journal);
+    return journal.length + (await repairIndexes(doc, tableName));
+  }
+  const items = new Map(scanned.map((i) => [String(i.pk), i]));
   const lackingEntry = new Set<string>();
   let repaired = 0;
   for (const [name, index] of Object.entries(indexes)) {
@@ -44,9 +64,12 @@ export async function repairIndexes(doc: DynamoDBDocumentClient, tableName: stri
       // dynalite drops an entry when the item it was written from changes those keys. An entry may copy
       // only keys, so the rest of the item comes from the item itself.
       const staleKeys = Object.fromEntries(attrs.map((k) => [k, entry[k]]));
+      const journaled = { pk: `${journalPrefix}${String(entry.pk)}`, ...(item ? { item } : {}) };
+      await doc.send(new PutCommand({ TableName: tableName, Item: journaled }));
       await doc.send(new PutCommand({ TableName: tableName, Item: { ...(item ?? entry), ...staleKeys } }));
       if (item) await doc.send(new PutCommand({ TableName: tableName, Item: item }));
       else await doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: entry.pk } }));
+      await doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: journaled.pk } }));
     }
     // An item with this index's key attributes but no entry for them is missing from the index.
     for (const [pk, item] of items) {

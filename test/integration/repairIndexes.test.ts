@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTransactionStore, type NewTransaction } from '../../functions/lib/store/TransactionStore.ts';
+import { ensureTable } from '../../infra/local/createResources.ts';
+import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
+import { repairIndexes } from '../../infra/local/repairIndexes.ts';
+
+// dynalite's own modules, reached through dynalite so that they are the versions it runs with.
+const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+const { createIndexKey } = fromDynalite('./db/index.js') as {
+  createIndexKey(item: Record<string, unknown>, table: unknown, keySchema: unknown): string;
+};
+type LevelDb = {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+  del(key: string): Promise<void>;
+};
+const { ClassicLevel } = fromDynalite('classic-level') as {
+  ClassicLevel: new (path: string, options: { valueEncoding: 'json' }) => LevelDb;
+};
+
+type TableDescription = { GlobalSecondaryIndexes: Array<{ IndexName: string; KeySchema: unknown }> };
+
+const dir = mkdtempSync(join(tmpdir(), 'repair-indexes-'));
+const path = join(dir, 'dynamodb');
+const tableName = 'repair';
+let dynalite: Emulator | undefined;
+
+afterAll(async () => {
+  await dynalite?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open() {
+  dynalite = await startDynalite(path);
+  const dynamo = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: dynalite.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return {
+    dynamo,
+    doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+  };
+}
+
+async function close() {
+  await dynalite?.stop();
+  dynalite = undefined;
+}
+
+const newTransaction = (id: string, second: number): NewTransaction => ({
+  id,
+  chainId: 31337,
+  to: '0x000000000000000000000000000000000000dEaD',
+  value: '1',
+  data: '0x',
+  message: 'accepted',
+  createdAt: `2026-03-01T00:00:0${second}.000Z`,
+});
+
+const sortKeyOf = (tx: NewTransaction) => `${tx.createdAt}#${tx.id}`;
+
+describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', () => {
+  it('drops stale and orphaned index entries, restores missing ones, and finishes an interrupted repair', async () => {
+    // prepare: A succeeded, B is pending, D succeeded but a repair of it was cut short.
+    const first = await open();
+    await ensureTable(first.dynamo, tableName);
+    let doc = first.doc;
+    const store = createTransactionStore(doc, tableName);
+    const [a, b, d] = [newTransaction('a', 1), newTransaction('b', 2), newTransaction('d', 3)];
+    for (const tx of [a, b, d]) await store.create(tx, Date.now() + 60_000);
+    for (const tx of [a, d]) {
+      const at = new Date().toISOString();
+      await store.applyResponse({ id: tx.id, status: 'success', attempt: 1, at, message: 'accepted' }, Date.now());
+    }
+    const dTrue = (await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'tx#d' } }))).Item;
+    // The interrupted repair: D's true state journaled, D itself given its old status for the moment.
+    await doc.send(new PutCommand({ TableName: tableName, Item: { pk: 'repair#tx#d', item: dTrue } }));
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...dTrue, status: 'pending' } }));
+    await close();
+
+    // Then, straight into dynalite's LevelDB, as a kill between an item's write and its index writes leaves it:
+    const level = new ClassicLevel(path, { valueEncoding: 'json' });
+    await level.open();
+    const table = (await level.get(`table~${tableName}`)) as TableDescription;
+    const entryKey = (indexName: string, item: Record<string, unknown>) => {
+      const index = table.GlobalSecondaryIndexes.find((i) => i.IndexName === indexName);
+      return `index-global~${tableName}~${indexName}~${createIndexKey(item, table, index?.KeySchema)}`;
+    };
+    // A's old `pending` entry in byStatus was never deleted;
+    const staleA = { pk: { S: 'tx#a' }, status: { S: 'pending' }, sortKey: { S: sortKeyOf(a) } };
+    await level.put(entryKey('byStatus', staleA), staleA);
+    // B's byKind entry was never written;
+    await level.del(entryKey('byKind', { pk: { S: 'tx#b' }, kind: { S: 'tx' }, sortKey: { S: sortKeyOf(b) } }));
+    // and a byKind entry points at an item that was never written.
+    const ghost = { pk: { S: 'tx#ghost' }, kind: { S: 'tx' }, sortKey: { S: '2026-03-01T00:00:09.000Z#ghost' } };
+    await level.put(entryKey('byKind', ghost), ghost);
+    await level.close();
+
+    // act
+    doc = (await open()).doc;
+    const repaired = await repairIndexes(doc, tableName);
+
+    // assess
+    const ids = async (indexName: string, partition: string, value: string) => {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: indexName,
+          KeyConditionExpression: '#p = :v',
+          ExpressionAttributeNames: { '#p': partition },
+          ExpressionAttributeValues: { ':v': value },
+        }),
+      );
+      return (out.Items ?? []).map((i) => String(i.pk).slice('tx#'.length)).sort();
+    };
+    expect(await ids('byStatus', 'status', 'pending')).toEqual(['b']);
+    expect(await ids('byStatus', 'status', 'success')).toEqual(['a', 'd']);
+    expect(await ids('byKind', 'kind', 'tx')).toEqual(['a', 'b', 'd']);
+    const get = async (pk: string) => (await doc.send(new GetCommand({ TableName: tableName, Key: { pk } }))).Item;
+    expect(await get('tx#ghost')).toBeUndefined();
+    expect(await get('repair#tx#d')).toBeUndefined();
+    expect(await get('tx#d')).toEqual(dTrue);
+    expect(repaired).toBeGreaterThanOrEqual(4);
+    // Repaired means consistent: a second pass finds nothing to do.
+    expect(await repairIndexes(doc, tableName)).toBe(0);
+  });
+});
