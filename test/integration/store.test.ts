@@ -3,7 +3,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getItems } from '../../functions/lib/store/getItems.ts';
-import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
+import {
+  createTransactionStore,
+  openShardOf,
+  type TransactionStore,
+} from '../../functions/lib/store/TransactionStore.ts';
 import type { indexes } from '../../functions/lib/store/tableDesign.ts';
 import { ensureTable } from '../../infra/local/createResources.ts';
 import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
@@ -79,6 +83,54 @@ describe('indexes', () => {
       'sortKey',
       'status',
     ]);
+  });
+
+  it('an include index copies the attributes its design names besides the keys', async () => {
+    const tx = newTransaction('2026-01-02T00:00:00.000Z');
+    await store.create(tx, 1_000);
+    const out = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'open',
+        KeyConditionExpression: 'openShard = :s AND dueAt = :d',
+        ExpressionAttributeValues: { ':s': openShardOf(tx.id), ':d': 1_000 },
+      }),
+    );
+    expect(out.Items).toEqual([
+      { pk: `tx#${tx.id}`, openShard: openShardOf(tx.id), dueAt: 1_000, id: tx.id, attempts: 0 },
+    ]);
+  });
+
+  it('a listing by status leaves out what has left that status since its index entry was read', async () => {
+    const moved = newTransaction('2026-04-01T00:00:00.000Z');
+    const stays = newTransaction('2026-04-01T00:00:01.000Z');
+    for (const tx of [moved, stays]) await store.create(tx, Date.now() + 60_000);
+    const range = { from: '2026-04-01T00:00:00.000Z', to: '2026-04-02T00:00:00.000Z' };
+    // The byStatus entries as they were while both were pending: on AWS an index can still answer this
+    // after the table has moved on.
+    const pendingEntries = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#s = :p AND sortKey BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':p': 'pending', ':from': range.from, ':to': range.to },
+        ScanIndexForward: false,
+      }),
+    );
+    expect(pendingEntries.Items).toHaveLength(2);
+    await store.applyResponse(
+      { id: moved.id, status: 'success', attempt: 1, at: new Date().toISOString(), message: 'accepted' },
+      Date.now(),
+    );
+    const laggingIndex = {
+      send: (command: { input: { IndexName?: string } }) =>
+        command instanceof QueryCommand && command.input.IndexName === 'byStatus'
+          ? Promise.resolve(pendingEntries)
+          : doc.send(command as never),
+    } as unknown as DynamoDBDocumentClient;
+    const page = await createTransactionStore(laggingIndex, tableName).list({ ...range, status: 'pending', limit: 10 });
+    expect(page.items.map((t) => [t.id, t.status])).toEqual([[stays.id, 'pending']]);
   });
 
   it('a listing shows each transaction as it is now, with every field', async () => {
