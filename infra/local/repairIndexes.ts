@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { indexes } from '../../functions/lib/store/tableDesign.ts';
+import { type IndexDesign, indexes } from '../../functions/lib/store/tableDesign.ts';
 
 type Item = Record<string, unknown>;
 
@@ -18,6 +19,13 @@ async function scanAll(doc: DynamoDBDocumentClient, TableName: string, IndexName
 
 const sameKey = (a: Item, b: Item, attrs: readonly string[]) => attrs.every((k) => a[k] === b[k]);
 
+/** What an index entry copies of an item: the keys and the projected attributes (all of them for `'all'`). */
+function copiedOf(index: IndexDesign, item: Item): Item {
+  if (index.projection === 'all') return item;
+  const names = ['pk', index.partitionKey, index.sortKey, ...index.projection];
+  return Object.fromEntries(names.filter((n) => item[n] !== undefined).map((n) => [n, item[n]]));
+}
+
 /** The record that holds an item's true state while a repair rewrites it: in no index (no key attributes). */
 const journalPrefix = 'repair#';
 
@@ -35,8 +43,8 @@ async function finishInterruptedRepairs(doc: DynamoDBDocumentClient, TableName: 
  * killed between them leaves an index pointing at nothing, or missing an entry (DynamoDB itself
  * keeps its indexes). At start-up the local runner puts them right: each entry that disagrees with
  * its item is rewritten through the item (dynalite drops an entry when its item's key attributes
- * change or the item goes), and an item missing from an index it belongs in is written again.
- * Rewriting through the item gives it the stale keys for a moment; the item's true state is
+ * change or the item goes), and an item missing from an index it belongs in, or whose entry copies
+ * an older state of it, is written again. Rewriting through the item gives it the stale keys for a moment; the item's true state is
  * journaled first, so a repair that is itself interrupted is finished at the next start-up and
  * never leaves an item in an older state. Returns how many entries were repaired.
  */
@@ -48,15 +56,17 @@ export async function repairIndexes(doc: DynamoDBDocumentClient, tableName: stri
     return journal.length + (await repairIndexes(doc, tableName));
   }
   const items = new Map(scanned.map((i) => [String(i.pk), i]));
-  const lackingEntry = new Set<string>();
+  const rewrite = new Set<string>();
   let repaired = 0;
-  for (const [name, index] of Object.entries(indexes)) {
+  for (const [name, index] of Object.entries(indexes) as Array<[string, IndexDesign]>) {
     const attrs = [index.partitionKey, index.sortKey];
     const inIndex = new Set<string>();
     for (const entry of await scanAll(doc, tableName, name)) {
       const item = items.get(String(entry.pk));
       if (item && sameKey(item, entry, attrs)) {
         inIndex.add(String(entry.pk));
+        // The right place, but an older copy of what the index copies: writing the item again rewrites it.
+        if (!isDeepStrictEqual(copiedOf(index, entry), copiedOf(index, item))) rewrite.add(String(entry.pk));
         continue;
       }
       repaired++;
@@ -73,11 +83,12 @@ export async function repairIndexes(doc: DynamoDBDocumentClient, tableName: stri
     }
     // An item with this index's key attributes but no entry for them is missing from the index.
     for (const [pk, item] of items) {
-      if (attrs.every((k) => item[k] !== undefined) && !inIndex.has(pk)) lackingEntry.add(pk);
+      if (attrs.every((k) => item[k] !== undefined) && !inIndex.has(pk)) rewrite.add(pk);
     }
   }
-  // Writing an item again writes each of its index entries: only the items that lack one need it.
-  for (const pk of lackingEntry) {
+  // Writing an item again writes each of its index entries: only the items that lack one, or whose
+  // entry copies an older state, need it.
+  for (const pk of rewrite) {
     repaired++;
     await doc.send(new PutCommand({ TableName: tableName, Item: items.get(pk) }));
   }

@@ -69,7 +69,7 @@ const newTransaction = (id: string, second: number): NewTransaction => ({
 const sortKeyOf = (tx: NewTransaction) => `${tx.createdAt}#${tx.id}`;
 
 describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', () => {
-  it('drops stale and orphaned index entries, restores missing ones, and finishes an interrupted repair', async () => {
+  it('drops stale and orphaned index entries, restores missing and outdated ones, and finishes interrupted repairs', async () => {
     // prepare: A succeeded, B is pending, D succeeded but a repair of it was cut short.
     const first = await open();
     await ensureTable(first.dynamo, tableName);
@@ -85,6 +85,14 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
     // The interrupted repair: D's true state journaled, D itself given its old status for the moment.
     await doc.send(new PutCommand({ TableName: tableName, Item: { pk: 'repair#tx#d', item: dTrue } }));
     await doc.send(new PutCommand({ TableName: tableName, Item: { ...dTrue, status: 'pending' } }));
+    // And one cut short while it put back an entry that pointed at nothing (its journal holds no item).
+    const ghost2 = { pk: 'tx#ghost2', kind: 'tx', sortKey: '2026-03-01T00:00:08.000Z#ghost2' };
+    await doc.send(new PutCommand({ TableName: tableName, Item: { pk: 'repair#tx#ghost2' } }));
+    await doc.send(new PutCommand({ TableName: tableName, Item: ghost2 }));
+    // E is signed: bySender copies all of it.
+    const e = { ...newTransaction('e', 4), pk: 'tx#e', kind: 'tx', status: 'success', attempts: 1 };
+    const eSigned = { ...e, sortKey: sortKeyOf(e), senderKey: '31337#0xabc', nonce: 7, txHash: '0xe' };
+    await doc.send(new PutCommand({ TableName: tableName, Item: eSigned }));
     await close();
 
     // Then, straight into dynalite's LevelDB, as a kill between an item's write and its index writes leaves it:
@@ -103,6 +111,11 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
     // and a byKind entry points at an item that was never written.
     const ghost = { pk: { S: 'tx#ghost' }, kind: { S: 'tx' }, sortKey: { S: '2026-03-01T00:00:09.000Z#ghost' } };
     await level.put(entryKey('byKind', ghost), ghost);
+    // E's bySender entry still copies it as it was before its outcome (right keys, older attributes).
+    const eKey = entryKey('bySender', { pk: { S: 'tx#e' }, senderKey: { S: '31337#0xabc' }, nonce: { N: '7' } });
+    const eEntry = (await level.get(eKey)) as Record<string, unknown>;
+    expect(eEntry).toMatchObject({ status: { S: 'success' } });
+    await level.put(eKey, { ...eEntry, status: { S: 'pending' } });
     await level.close();
 
     // act
@@ -123,13 +136,25 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
       return (out.Items ?? []).map((i) => String(i.pk).slice('tx#'.length)).sort();
     };
     expect(await ids('byStatus', 'status', 'pending')).toEqual(['b']);
-    expect(await ids('byStatus', 'status', 'success')).toEqual(['a', 'd']);
-    expect(await ids('byKind', 'kind', 'tx')).toEqual(['a', 'b', 'd']);
+    expect(await ids('byStatus', 'status', 'success')).toEqual(['a', 'd', 'e']);
+    expect(await ids('byKind', 'kind', 'tx')).toEqual(['a', 'b', 'd', 'e']);
+    const bySender = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'bySender',
+        KeyConditionExpression: 'senderKey = :s',
+        ExpressionAttributeValues: { ':s': '31337#0xabc' },
+      }),
+    );
+    expect(bySender.Items).toEqual([eSigned]);
     const get = async (pk: string) => (await doc.send(new GetCommand({ TableName: tableName, Key: { pk } }))).Item;
     expect(await get('tx#ghost')).toBeUndefined();
     expect(await get('repair#tx#d')).toBeUndefined();
+    expect(await get('tx#ghost2')).toBeUndefined();
+    expect(await get('repair#tx#ghost2')).toBeUndefined();
     expect(await get('tx#d')).toEqual(dTrue);
-    expect(repaired).toBeGreaterThanOrEqual(4);
+    // Two interrupted repairs finished, then: A's stale entry, B's missing one, the orphan, E's old copy.
+    expect(repaired).toBe(6);
     // Repaired means consistent: a second pass finds nothing to do.
     expect(await repairIndexes(doc, tableName)).toBe(0);
   });
