@@ -47,7 +47,8 @@ export type PerTransaction = {
  * - outcome `success`: byStatus key changes (2), leaves open (1), bySender copies everything (1).
  * So 5 index writes over its 3 updates. A nonce counter's update changes no key (byKind copies keys
  * only); a filler enters byKind and bySender; idempotency records are in no index. Each index entry
- * is under 1 KB: one write unit.
+ * is under 1 KB: one write unit. Off the happy path the model is low: a retry writes 5 index entries
+ * (byStatus 2, open 2, bySender 1) and a sweep's postponement 2 (open), priced here at 5/3.
  */
 const indexWritesPerWrite: Record<string, number> = {
   'tx.PutItem': 3,
