@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Pool } from './createPool.ts';
+import { toSqsEvent } from './toSqsEvent.ts';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -16,28 +17,6 @@ export type PollerOptions = {
   visibilityTimeoutSeconds: number;
   logger: Logger;
 };
-
-/** Builds the event Lambda's SQS event source mapping would deliver. */
-function toEvent(messages: Message[], queueArn: string): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
 
 /**
  * Polls one queue and invokes a handler as Lambda's event source mapping does: batches of up to
@@ -106,7 +85,7 @@ export class QueuePoller {
     const o = this.#options;
     let failed: Set<string>;
     try {
-      const result = await o.handler(toEvent(messages, o.queueArn));
+      const result = await o.handler(toSqsEvent(messages, o.queueArn));
       failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       o.logger.error('invocation failed; the whole batch returns after its visibility timeout', { error });

@@ -1,5 +1,6 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { toSqsEvent } from '../../infra/local/toSqsEvent.ts';
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
@@ -21,27 +22,9 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, max = 100): P
   }
 }
 
-/** Builds an SQS event from received messages. */
-export function sqsEvent(messages: Message[]): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+/** Builds an SQS event from received messages, as the local runner's event source mappings do. */
+export const sqsEvent = (messages: Message[]): SQSEvent =>
+  toSqsEvent(messages, 'arn:aws:sqs:us-east-1:000000000000:test');
 
 /**
  * Delivers every visible message of a queue to a handler in one batch, as Lambda would, and deletes
