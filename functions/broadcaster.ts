@@ -1,8 +1,8 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { broadcastTransaction } from './lib/broadcast/broadcastTransaction.ts';
 import { fillGap } from './lib/broadcast/fillGap.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
+import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { broadcastDeps } from './lib/runtime/broadcastDeps.ts';
 import { loadRuntime } from './lib/runtime/loadRuntime.ts';
 import { broadcasterMessageSchema } from './lib/transactions/messages.ts';
@@ -17,9 +17,4 @@ const recordHandler = async (record: SQSRecord) => {
 };
 
 /** Consumes the requests and the retry queue (transactions, and nonce gaps to fill); a record that throws is retried by SQS alone. */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
-  // A processor per invocation: it holds the batch's state, and the local runner invokes concurrently.
-  processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
-    processInParallel: true,
-    throwOnFullBatchFailure: false,
-  });
+export const handler = sqsBatchHandler(recordHandler);

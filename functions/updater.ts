@@ -1,6 +1,6 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { parseRecord } from './lib/queue/parseRecord.ts';
+import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadRuntime } from './lib/runtime/loadRuntime.ts';
 import { responseMessageSchema } from './lib/transactions/messages.ts';
 import { recordOutcome } from './lib/updater/recordOutcome.ts';
@@ -15,9 +15,4 @@ const recordHandler = async (record: SQSRecord) => {
 };
 
 /** Consumes the responses queue and moves each transaction's status forward. */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> =>
-  // A processor per invocation: it holds the batch's state, and the local runner invokes concurrently.
-  processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
-    processInParallel: true,
-    throwOnFullBatchFailure: false,
-  });
+export const handler = sqsBatchHandler(recordHandler);
