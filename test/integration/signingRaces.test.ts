@@ -98,6 +98,34 @@ describe('a signer that fails after the nonce was taken', () => {
   });
 });
 
+describe('a signer that fails after the nonce was taken, on the last attempt', () => {
+  it('fails the transaction and fills that nonce at once, so the transactions behind it move', async () => {
+    const { id } = await post({ to: signer.address, value: '3', gas: '21000' });
+    await receiveAll(stack.sqs, stack.queues.requests); // taken off the queue; driven by hand below
+    const before = await minedNonce();
+    let calls = 0;
+    const throttledOnce: BroadcastDeps = {
+      ...deps,
+      signer: {
+        address: deps.signer.address,
+        signTransaction: async (tx) => {
+          calls++;
+          if (calls === 1) throw Object.assign(new Error('ThrottlingException: rate exceeded'), { transient: true });
+          return deps.signer.signTransaction(tx);
+        },
+      },
+    };
+    const last = await broadcastTransaction(throttledOnce, { id, attempt: deps.settings.maxAttempts });
+    const reserved = (await item(id))?.nonce;
+    expect(reserved).toBe(before);
+    expect(last).toMatchObject({ status: 'failed' });
+    expect(last?.filledBy).toMatch(/^0x[0-9a-f]{64}$/);
+    const filler = await stack.chain.getTransaction({ hash: last?.filledBy as Hex });
+    expect(filler.nonce).toBe(reserved);
+    await deliver(stack.sqs, stack.queues.responses, updater);
+  });
+});
+
 describe('settling a spent transaction', () => {
   it('a repeated report of the spent attempt moves the sweep’s due time on, without adding history', async () => {
     const { id } = await post({ to: signer.address, value: '2' });

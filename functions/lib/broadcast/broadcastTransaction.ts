@@ -57,7 +57,14 @@ export async function broadcastTransaction(
     const result = await signOnce(deps, signed.tx, signed.token);
     if ('signed' in result) outcome = await send(deps, signed.tx, attempt, result.signed);
     else if (result.error.class === 'permanent' || attempt >= maxAttempts)
-      outcome = await failUnsigned(deps, signed.tx, signed.token, result.error, attempt);
+      // A nonce taken by this attempt is on the record now, not yet on the copy loaded before it.
+      outcome = await failUnsigned(
+        deps,
+        { ...signed.tx, nonce: result.nonce ?? signed.tx.nonce },
+        signed.token,
+        result.error,
+        attempt,
+      );
     else {
       // Nothing was signed: let the claim go so the next attempt need not wait for it to expire.
       await deps.transactions.releaseClaim(signed.tx.id, signed.token);
@@ -107,9 +114,13 @@ async function claimOrLoad(deps: BroadcastDeps, id: string): Promise<Claim> {
   throw new SigningInProgressError(id);
 }
 
-type SignResult = { signed: SignedTransaction } | { error: ClassifiedRpcError };
+/** Signed and stored, or an error to act on: with the nonce it had taken (and reserved), if any. */
+type SignResult = { signed: SignedTransaction } | { error: ClassifiedRpcError; nonce?: number };
 
-/** Prices, signs and stores the transaction once. Chain errors before the nonce is taken are returned. */
+/**
+ * Prices, signs and stores the transaction once. Chain errors before the nonce is taken, and
+ * transient signing errors after it (with that nonce), are returned.
+ */
 async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Promise<SignResult> {
   let client: ChainClient;
   try {
@@ -168,7 +179,7 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
     if (tx.nonce === undefined) {
       await deps.transactions.reserveNonce(tx.id, token, { chainId: tx.chainId, from, nonce }).catch(() => false);
     }
-    if (isTransient(error)) return { error: { class: 'transient', label: 'signing', reason: messageOf(error) } };
+    if (isTransient(error)) return { error: { class: 'transient', label: 'signing', reason: messageOf(error) }, nonce };
     throw error;
   }
   // A lost claim leaves this nonce unused; the sweep's gap filler takes care of it.
