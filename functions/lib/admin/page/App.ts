@@ -34,6 +34,7 @@ export function App() {
   const [filter, setFilter] = useState<FilterState>({ status: undefined, range: 'all', from: '', to: '' });
   const [items, setItems] = useState<TransactionView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
+  const cursorRange = useRef<ReturnType<typeof resolveRange>>({});
   const [counts, setCounts] = useState<Record<Status, number>>();
   const [listError, setListError] = useState<string>();
   const [updatedAt, setUpdatedAt] = useState<Date>();
@@ -74,11 +75,13 @@ export function App() {
     if (!client) return;
     const gen = generation.current;
     try {
+      const range = resolveRange(filter.range, filter);
       const page = await client.list(
-        { status: filter.status, ...resolveRange(filter.range, filter) },
+        { status: filter.status, ...range },
         { limit: Math.min(maxPage, Math.max(pageSize, shown.current)) },
       );
       if (gen !== generation.current) return;
+      cursorRange.current = range;
       sessionStorage.setItem(tokenKey, token ?? '');
       setVerified(true);
       setItems(page.items);
@@ -97,7 +100,8 @@ export function App() {
     const gen = generation.current;
     setLoadingMore(true);
     try {
-      const page = await client.list({ status: filter.status, ...resolveRange(filter.range, filter) }, { cursor });
+      // The range the cursor was made in: a relative range ("last 15 minutes") has moved on since.
+      const page = await client.list({ status: filter.status, ...cursorRange.current }, { cursor });
       if (gen !== generation.current) return;
       setItems((current) => {
         const seen = new Set(current.map((t) => t.id));
