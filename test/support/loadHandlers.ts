@@ -10,8 +10,8 @@ export type Handlers = {
 };
 
 /**
- * Gives the handler modules the environment Lambda would (the stack's endpoints, test tokens, the
- * local signer, no wait in `POST`, then `env`), and imports them: their cold start reads it once.
+ * Gives the handler modules the environment Lambda would (the stack's, which allows the local
+ * signer; test tokens; no wait in `POST`; then `env`), and imports them: their cold start reads it once.
  * Call once per test file; vitest gives each file its own modules.
  */
 export async function loadHandlers(stack: TestStack, env: Record<string, string> = {}): Promise<Handlers> {
@@ -19,7 +19,6 @@ export async function loadHandlers(stack: TestStack, env: Record<string, string>
     BROADCAST_WAIT_MS: '0',
     API_TOKEN: 'test-client-token',
     ADMIN_TOKEN: 'test-admin-token',
-    LOCAL_SIGNER_ALLOWED: 'true',
     ...env,
   });
   const api = (await import('../../functions/api.ts')).handler;

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ export type Runner = {
   signer: string;
   endpoints: { dynamodb: string; sqs: string };
   tableName: string;
-  process: ChildProcess;
   output(): string;
   /** Ctrl-C: a clean stop. */
   stop(): Promise<number | null>;
@@ -64,7 +63,6 @@ export async function startRunner(env: Record<string, string>): Promise<Runner> 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     ...ready,
-    process: child,
     output: () => out,
     async stop() {
       child.kill('SIGINT');

@@ -23,14 +23,10 @@ export type TestStack = {
  * Real emulators on free ports for one test file: dynalite in memory, fauxqs, and anvil; a fresh
  * table and queues; and the environment a handler module reads at import.
  */
-export async function startTestStack(options: { chainId?: number; anvil?: Anvil } = {}): Promise<TestStack> {
-  const chainId = options.chainId ?? 31337;
-  const [dynamoE, sqsE, anvil] = await Promise.all([
-    startDynalite(),
-    startSqs(),
-    options.anvil ? Promise.resolve(options.anvil) : startAnvil({ chainId }),
-  ]);
-  const owned: Emulator[] = [dynamoE, sqsE, ...(options.anvil ? [] : [anvil])];
+export async function startTestStack(): Promise<TestStack> {
+  const chainId = 31337;
+  const [dynamoE, sqsE, anvil] = await Promise.all([startDynalite(), startSqs(), startAnvil({ chainId })]);
+  const owned: Emulator[] = [dynamoE, sqsE, anvil];
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamoE.url, credentials });
   const sqs = new SQSClient({ region: 'us-east-1', endpoint: sqsE.url, credentials });
