@@ -12,8 +12,6 @@ export const awsPrices = {
   lambdaRequest: 0.2 / 1e6,
   /** Lambda on ARM64, per GB-second. */
   lambdaArmGbSecond: 0.0000133334,
-  /** Memory of each function (infra/stack/BroadcasterFunction.ts default), GB. */
-  lambdaMemoryGb: 0.5,
   /** SQS standard queue, per request (a batch of up to 10 messages and 64 KB is one request). */
   sqsRequest: 0.4 / 1e6,
   /** DynamoDB on-demand, per write request unit (1 KB) and read request unit (4 KB strongly consistent). */

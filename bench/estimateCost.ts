@@ -1,3 +1,4 @@
+import { type FunctionName, memorySizeMb } from '../infra/stack/deployedSettings.ts';
 import { awsPrices } from './awsPrices.ts';
 import type { PerTransaction } from './perTransaction.ts';
 
@@ -9,6 +10,12 @@ export type CostEstimate = {
   region: string;
 };
 
+/** The memory the stack gives the function `fn`, GB (Lambda counts 1024 MB to the GB). */
+function memoryGb(fn: string): number {
+  if (!Object.hasOwn(memorySizeMb, fn)) throw new Error(`no memory size for the function ${fn}`);
+  return memorySizeMb[fn as FunctionName] / 1024;
+}
+
 /**
  * Prices one transaction's counts with the dated list prices: API Gateway, Lambda requests and
  * duration, SQS requests (the AWS-equivalent count), DynamoDB write and read units (indexes
@@ -17,7 +24,8 @@ export type CostEstimate = {
 export function estimateCost(t: PerTransaction): CostEstimate {
   const p = awsPrices;
   const invocations = Object.values(t.lambda.invocations).reduce((a, b) => a + b, 0);
-  const lambdaSeconds = Object.values(t.lambda.ms).reduce((a, b) => a + b, 0) / 1000;
+  // Each function's seconds at its own memory (infra/stack/deployedSettings.ts), as Lambda bills them.
+  const lambdaGbSeconds = Object.entries(t.lambda.ms).reduce((a, [fn, ms]) => a + (ms / 1000) * memoryGb(fn), 0);
   const sqsRequests = Object.entries(t.awsRequests.byOperation)
     .filter(([op]) => op.startsWith('SQS.'))
     .reduce((a, [, v]) => a + v, 0);
@@ -30,7 +38,7 @@ export function estimateCost(t: PerTransaction): CostEstimate {
     'API Gateway': p.httpApiRequest * million,
     'SQS requests': sqsAws * p.sqsRequest * million,
     'Lambda requests': invocations * p.lambdaRequest * million,
-    'Lambda duration': lambdaSeconds * p.lambdaMemoryGb * p.lambdaArmGbSecond * million,
+    'Lambda duration': lambdaGbSeconds * p.lambdaArmGbSecond * million,
     'CloudWatch Logs': (t.logBytes + invocations * p.lambdaPlatformLogBytes) * p.logsIngestedByte * million,
   };
   for (const k of Object.keys(byItem)) byItem[k] = Math.round((byItem[k] ?? 0) * 100) / 100;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundling } from '../infra/stack/deployedSettings.ts';
 
 /** Minified sizes of one function's bundle, in bytes. */
 export type BundleSize = {
@@ -22,11 +23,11 @@ async function bundledBytes(entry: string, external: string[]): Promise<number> 
     bundle: true,
     write: false,
     platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    mainFields: ['module', 'main'],
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    target: bundling.target,
+    format: bundling.format,
+    minify: bundling.minify,
+    mainFields: [...bundling.mainFields],
+    banner: { js: bundling.banner },
     external,
     logLevel: 'silent',
   });
@@ -40,7 +41,7 @@ export async function measureBundles(): Promise<Record<string, BundleSize>> {
     const entry = `functions/${name}.ts`;
     sizes[name] = {
       sdkExternal: await bundledBytes(entry, ['@aws-sdk/*']),
-      asDeployed: await bundledBytes(entry, []),
+      asDeployed: await bundledBytes(entry, [...bundling.externalModules]),
     };
   }
   return sizes;

@@ -9,9 +9,13 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { bundling } from './deployedSettings.ts';
 
 /** The repository root: entries, the lock file and tsconfig are found from here. */
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** CDK's names for the esbuild output formats. */
+const outputFormats = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;
 
 /** What differs between the service's functions; everything else is a default of the class. */
 export type BroadcasterFunctionProps = {
@@ -19,7 +23,8 @@ export type BroadcasterFunctionProps = {
   entry: string;
   description: string;
   timeout: Duration;
-  memorySize?: number;
+  /** MB; each function's is in deployedSettings.ts (`memorySizeMb`), where the benchmark's cost estimate reads it. */
+  memorySize: number;
   reservedConcurrentExecutions?: number;
   environment?: Record<string, string>;
   logRetention: RetentionDays;
@@ -51,7 +56,7 @@ export class BroadcasterFunction extends NodejsFunction {
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize,
       timeout: props.timeout,
       role,
       logGroup,
@@ -63,17 +68,15 @@ export class BroadcasterFunction extends NodejsFunction {
       projectRoot,
       depsLockFilePath: `${projectRoot}package-lock.json`,
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
+        format: outputFormats[bundling.format],
+        target: bundling.target,
+        minify: bundling.minify,
         sourceMap: true,
         sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Everything is bundled, the AWS SDK included: the versions tested are the versions deployed.
-        externalModules: [],
+        mainFields: [...bundling.mainFields],
+        externalModules: [...bundling.externalModules],
         forceDockerBundling: false,
-        // CommonJS dependencies inside an ESM bundle still call require().
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+        banner: bundling.banner,
       },
     });
     logGroup.grantWrite(role);

@@ -37,6 +37,7 @@ import type { Construct } from 'constructs';
 import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
 import { apiRouteKeys } from './apiRouteKeys.ts';
 import { BroadcasterFunction } from './BroadcasterFunction.ts';
+import { type FunctionName, memorySizeMb } from './deployedSettings.ts';
 import type { StackSettings } from './stackSettings.ts';
 
 /** SQS: a message is received this many times before it goes to the DLQ (the design asks at least 5). */
@@ -89,7 +90,7 @@ const keyAdminActions = [
  * queues with DLQs, the table, the KMS signing key, the sweep schedule, and alarms to an SNS topic.
  */
 export class BroadcasterStack extends Stack {
-  readonly functions: Record<'api' | 'broadcaster' | 'updater' | 'sweep' | 'authorizer', BroadcasterFunction>;
+  readonly functions: Record<FunctionName, BroadcasterFunction>;
   readonly table: Table;
   readonly queues: Record<'requests' | 'retry' | 'responses', Queue>;
   readonly signingKey: Key;
@@ -170,19 +171,21 @@ export class BroadcasterStack extends Stack {
     });
 
     // --- functions
-    const common = (entry: string, description: string, timeout: Duration) => ({
+    const common = (name: FunctionName, entry: string, description: string, timeout: Duration) => ({
       entry,
       description,
       timeout,
+      memorySize: memorySizeMb[name],
       logRetention,
       removalPolicy,
       environment: { LOG_LEVEL: settings.logLevel, CHAIN_ID: String(settings.chainId) },
     });
     const api = new BroadcasterFunction(this, 'Api', {
-      ...common('functions/api.ts', 'HTTP API: validates, stores and enqueues transactions', timeouts.api),
+      ...common('api', 'functions/api.ts', 'HTTP API: validates, stores and enqueues transactions', timeouts.api),
     });
     const broadcaster = new BroadcasterFunction(this, 'Broadcaster', {
       ...common(
+        'broadcaster',
         'functions/broadcaster.ts',
         'Signs with KMS and broadcasts; retries with backoff',
         timeouts.broadcaster,
@@ -191,22 +194,26 @@ export class BroadcasterStack extends Stack {
       reservedConcurrentExecutions: settings.workers + retryWorkers,
     });
     const updater = new BroadcasterFunction(this, 'Updater', {
-      ...common('functions/updater.ts', 'Applies outcomes; status only moves forward', timeouts.updater),
-      memorySize: 256,
+      ...common('updater', 'functions/updater.ts', 'Applies outcomes; status only moves forward', timeouts.updater),
       reservedConcurrentExecutions: settings.workers,
     });
     const sweep = new BroadcasterFunction(this, 'Sweep', {
-      ...common('functions/sweep.ts', 'Every minute: re-enqueues stale transactions, fills nonce gaps', timeouts.sweep),
+      ...common(
+        'sweep',
+        'functions/sweep.ts',
+        'Every minute: re-enqueues stale transactions, fills nonce gaps',
+        timeouts.sweep,
+      ),
       // One sweep at a time: two would race to fill the same nonce gap.
       reservedConcurrentExecutions: 1,
     });
     const authorizer = new BroadcasterFunction(this, 'Authorizer', {
       ...common(
+        'authorizer',
         'functions/authorizer.ts',
         'API Gateway Lambda authorizer: bearer tokens against hashes',
         timeouts.authorizer,
       ),
-      memorySize: 256,
     });
     this.functions = { api, broadcaster, updater, sweep, authorizer };
     this.chainsSecret = chainsSecret;
