@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,11 +8,11 @@ import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
 import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { deliver } from '../support/deliver.ts';
+import { type Handlers, loadHandlers, pump } from '../support/loadHandlers.ts';
 import { openApiChecker } from '../support/openApiChecker.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
 
-type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 // A parsed JSON body: read freely, as a client would.
 type Answer = { status: number; body: ReturnType<typeof JSON.parse>; headers: Record<string, string> };
 
@@ -25,11 +24,11 @@ const signer = privateKeyToAccount(anvilDevKey).address;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let stack: TestStack;
-let api: Handler;
+let api: Handlers['api'];
 let checker: ReturnType<typeof openApiChecker>;
 let store: TransactionStore;
-let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
-let updater: typeof import('../../functions/updater.ts')['handler'];
+let broadcaster: Handlers['broadcaster'];
+let updater: Handlers['updater'];
 
 /** Calls the api with a v2 event; every JSON answer must be one its OpenAPI document describes. */
 async function call(method: string, path: string, headers: Record<string, string> = admin, body?: unknown) {
@@ -50,9 +49,7 @@ async function pumpUntil(done: () => Promise<boolean>, what: string) {
   const deadline = Date.now() + 30_000;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await deliver(stack.sqs, stack.queues.requests, broadcaster);
-    await deliver(stack.sqs, stack.queues.retry, broadcaster);
-    await deliver(stack.sqs, stack.queues.responses, updater);
+    await pump(stack, { broadcaster, updater });
     await sleep(20);
   }
 }
@@ -106,18 +103,12 @@ const minutes = (base: string, n: number) => new Date(Date.parse(base) + n * 60_
 
 beforeAll(async () => {
   stack = await startTestStack();
-  Object.assign(process.env, stack.env, {
-    BROADCAST_WAIT_MS: '0',
+  ({ api, broadcaster, updater } = await loadHandlers(stack, {
     API_TOKEN: tokens.client,
     ADMIN_TOKEN: tokens.admin,
     AUTH_MODE: 'local',
-    LOCAL_SIGNER_ALLOWED: 'true',
     RETRY_BASE_SECONDS: '0',
-  });
-  const apiModule = await import('../../functions/api.ts');
-  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
-  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
-  updater = (await import('../../functions/updater.ts')).handler;
+  }));
   store = createTransactionStore(stack.doc, stack.tableName);
   const doc = await api(apiEvent('GET', '/openapi.json', undefined, {}));
   checker = openApiChecker(JSON.parse(doc.body ?? '{}'));

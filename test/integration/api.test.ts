@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { hashRequest } from '../../functions/lib/api/hashRequest.ts';
@@ -8,11 +8,12 @@ import { encodeCall } from '../../functions/lib/transactions/encodeCall.ts';
 import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { deliver } from '../support/deliver.ts';
+import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { openApiChecker } from '../support/openApiChecker.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
 
-type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = Handlers['api'];
 // A parsed JSON body: read freely, as a client would.
 type Answer = { status: number; body: ReturnType<typeof JSON.parse>; headers: Record<string, string> };
 
@@ -27,8 +28,8 @@ let api: Handler;
 let withAdminRoute: Handler;
 let checker: ReturnType<typeof openApiChecker>;
 let adminChecker: ReturnType<typeof openApiChecker>;
-let broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
-let updater: typeof import('../../functions/updater.ts')['handler'];
+let broadcaster: Handlers['broadcaster'];
+let updater: Handlers['updater'];
 
 /** Calls a handler with a v2 event; every answer must be one its OpenAPI document describes. */
 async function callOn(
@@ -70,17 +71,11 @@ async function pumpWhile<T>(done: Promise<T>): Promise<T> {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  Object.assign(process.env, stack.env, {
-    BROADCAST_WAIT_MS: '0',
+  ({ api, broadcaster, updater } = await loadHandlers(stack, {
     API_TOKEN: tokens.client,
     ADMIN_TOKEN: tokens.admin,
     AUTH_MODE: 'local',
-    LOCAL_SIGNER_ALLOWED: 'true',
-  });
-  const apiModule = await import('../../functions/api.ts');
-  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
-  broadcaster = (await import('../../functions/broadcaster.ts')).handler;
-  updater = (await import('../../functions/updater.ts')).handler;
+  }));
 
   // The same wiring with one admin route more: the only way to see a 403 before the admin routes exist.
   const { loadConfig } = await import('../../functions/lib/config/loadConfig.ts');

@@ -1,7 +1,8 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiEvent } from '../support/apiEvent.ts';
+import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
 
@@ -11,14 +12,12 @@ import { tableCounts } from '../support/tableCounts.ts';
  * table and the queue hold exactly the transactions that were accepted, nothing for what was refused.
  */
 
-type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-
 const token = 'fuzz-client-token';
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const fields = ['to', 'value', 'data', 'function', 'args', 'chainId', 'gas'] as const;
 
 let stack: TestStack;
-let api: Handler;
+let api: Handlers['api'];
 const accepted = new Set<string>();
 let before: { rows: number; messages: number };
 
@@ -77,15 +76,7 @@ const validBody = fc.record(
 
 beforeAll(async () => {
   stack = await startTestStack();
-  Object.assign(process.env, stack.env, {
-    BROADCAST_WAIT_MS: '0',
-    API_TOKEN: token,
-    ADMIN_TOKEN: 'fuzz-admin-token',
-    AUTH_MODE: 'local',
-    LOCAL_SIGNER_ALLOWED: 'true',
-  });
-  const apiModule = await import('../../functions/api.ts');
-  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+  ({ api } = await loadHandlers(stack, { API_TOKEN: token, ADMIN_TOKEN: 'fuzz-admin-token', AUTH_MODE: 'local' }));
   before = await tableCounts(stack);
 });
 

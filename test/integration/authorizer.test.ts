@@ -66,7 +66,6 @@ beforeAll(async () => {
     AUTH_MODE: 'authorizer',
     TOKEN_SECRET_ARN: secretArn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${address.port}`,
-    LOCAL_SIGNER_ALLOWED: 'true',
   });
   authorizer = (await import('../../functions/authorizer.ts')).handler;
   const apiModule = await import('../../functions/api.ts');

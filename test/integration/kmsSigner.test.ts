@@ -1,6 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { secp256k1 } from '@noble/curves/secp256k1';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import {
   type Hex,
   hexToBytes,
@@ -17,6 +16,7 @@ import { secp256k1Order } from '../../functions/lib/chain/parseDerSignature.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { deliver } from '../support/deliver.ts';
 import { type FakeKms, kmsStyleSignature, startFakeKms } from '../support/fakeKms.ts';
+import { loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
 const privateKey = keccak256(toHex('kms signer integration test key'));
@@ -118,19 +118,11 @@ describe('KMS-signed transactions on a real chain', () => {
 
   it('the broadcaster signs with KMS when KMS_KEY_ID is set, and the chain reports our address as sender', async () => {
     // prepare: the handlers' environment names the KMS key, and does not allow the local key
-    Object.assign(process.env, stack.env, {
-      BROADCAST_WAIT_MS: '0',
-      API_TOKEN: 'test-client-token',
-      ADMIN_TOKEN: 'test-admin-token',
+    const { api, broadcaster, updater } = await loadHandlers(stack, {
       LOCAL_SIGNER_ALLOWED: 'false',
       KMS_KEY_ID: kms.keyId,
       AWS_ENDPOINT_URL_KMS: kms.url,
     });
-    const apiModule = await import('../../functions/api.ts');
-    const api = (e: APIGatewayProxyEventV2) =>
-      apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
-    const { handler: broadcaster } = await import('../../functions/broadcaster.ts');
-    const { handler: updater } = await import('../../functions/updater.ts');
     const signsBefore = kms.calls.filter((c) => c.operation === 'Sign').length;
 
     // act
