@@ -1,6 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
+import { maxReceiveCount } from '../stack/deployedSettings.ts';
 
 export type QueueUrls = { requests: string; retry: string; responses: string };
 
@@ -20,7 +21,7 @@ export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Pr
  */
 export async function ensureQueues(
   sqs: SQSClient,
-  options: { prefix: string; visibilityTimeoutSeconds: number; maxReceiveCount?: number },
+  options: { prefix: string; visibilityTimeoutSeconds: number },
 ): Promise<QueueUrls> {
   const create = async (name: string, attributes: Record<string, string>) =>
     (await sqs.send(new CreateQueueCommand({ QueueName: `${options.prefix}${name}`, Attributes: attributes })))
@@ -33,7 +34,7 @@ export async function ensureQueues(
       VisibilityTimeout: String(options.visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: arn,
-        maxReceiveCount: String(options.maxReceiveCount ?? 5),
+        maxReceiveCount: String(maxReceiveCount),
       }),
     });
   };

@@ -37,11 +37,9 @@ import type { Construct } from 'constructs';
 import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
 import { apiRouteKeys } from './apiRouteKeys.ts';
 import { BroadcasterFunction } from './BroadcasterFunction.ts';
-import { type FunctionName, memorySizeMb } from './deployedSettings.ts';
+import { type FunctionName, maxReceiveCount, memorySizeMb } from './deployedSettings.ts';
 import type { StackSettings } from './stackSettings.ts';
 
-/** SQS: a message is received this many times before it goes to the DLQ (the design asks at least 5). */
-export const maxReceiveCount = 5;
 /** SQS: a queue's visibility timeout is this many times its consumer's timeout (AWS's advice: at least 6). */
 export const visibilityFactor = 6;
 /** Idempotency records carry their expiry in this attribute (epoch seconds); DynamoDB's TTL deletes them. */

@@ -27,3 +27,6 @@ export const memorySizeMb: Record<FunctionName, number> = {
   sweep: 512,
   authorizer: 256,
 };
+
+/** SQS: a message is received this many times before it goes to the DLQ (the design asks at least 5). */
+export const maxReceiveCount = 5;
