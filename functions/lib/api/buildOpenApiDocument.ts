@@ -113,7 +113,6 @@ export function buildOpenApiDocument(
         },
       ]),
     );
-    paths[route.path] ??= {};
     paths[route.path] = {
       ...paths[route.path],
       [route.method.toLowerCase()]: {

@@ -7,10 +7,10 @@ import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
 import { parsePrefer } from '../http/parsePrefer.ts';
-import { readJsonBody } from '../http/readJsonBody.ts';
+import { maxBodyBytes, readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
 import type { Runtime } from '../runtime/createRuntime.ts';
-import { type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
+import { idPattern, type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
 import { transactionRequestSchema } from '../transactions/requestSchema.ts';
 import { listLimits, listQuerySchema, listTransactions, transactionListSchema } from './listTransactions.ts';
 import type { ResponseDoc, Route } from './Route.ts';
@@ -23,9 +23,6 @@ export type { Route } from './Route.ts';
 /** Longest wait a client may ask for: API Gateway gives up on an integration at 30 s. */
 export const maxWaitMs = 25_000;
 
-/** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
-const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
-
 /** The transaction a path names: 404 for an id that cannot be ours, before it reaches the table's key. */
 function pathId(event: { pathParameters?: Record<string, string | undefined> }): string {
   const id = event.pathParameters?.id ?? '';
@@ -33,9 +30,12 @@ function pathId(event: { pathParameters?: Record<string, string | undefined> }):
   return id;
 }
 
+/** The `Location` header of a transaction's own resource. */
+const locationOf = (tx: { id: string }) => ({ location: `/transactions/${tx.id}` });
+
 /** 200 once broadcast, 422 once failed for good, 202 while it is still on its way. */
 function answerFor(tx: Transaction, headers: Record<string, string>): HttpResult {
-  const all = { location: `/transactions/${tx.id}`, ...headers };
+  const all = { ...locationOf(tx), ...headers };
   if (tx.status === 'success') return json(200, toView(tx), all);
   if (tx.status === 'failed') return json(422, toView(tx), all);
   return json(202, toView(tx), all);
@@ -77,8 +77,7 @@ export function createApiRoutes(runtime: Runtime): Route[] {
       path: '/transactions',
       access: 'client',
       summary: 'Submit a transaction',
-      description:
-        'Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or `Prefer: wait=N`, at most 25 s) for the outcome.',
+      description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most ${maxWaitMs / 1000} s) for the outcome.`,
       requestBody: transactionRequestSchema,
       requestHeaders: [
         {
@@ -101,7 +100,7 @@ export function createApiRoutes(runtime: Runtime): Route[] {
         ),
         400: error('a wrong field, header or body: `details` names each one'),
         409: error('the Idempotency-Key was used for a different request'),
-        413: error('the body is larger than 128 KiB'),
+        413: error(`the body is larger than ${maxBodyBytes / 1024} KiB`),
         415: error('the body is not JSON'),
       },
       async handler(event) {
@@ -176,7 +175,7 @@ export function createApiRoutes(runtime: Runtime): Route[] {
       },
       async handler(event) {
         const { tx, replayed } = await rebroadcastTransaction(submitDeps, pathId(event));
-        const location = { location: `/transactions/${tx.id}` };
+        const location = locationOf(tx);
         return replayed
           ? json(200, toView(tx), { ...location, 'idempotent-replayed': 'true' })
           : json(201, toView(tx), location);

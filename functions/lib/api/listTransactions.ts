@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { ValidationError } from '../errors/AppError.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
 import type { PageKey, TransactionStore } from '../store/TransactionStore.ts';
-import { statuses, toView, transactionViewSchema } from '../transactions/model.ts';
+import { idPattern, statuses, toView, transactionViewSchema } from '../transactions/model.ts';
 
 /** Most transactions one page may hold, and how many it holds unless asked. */
 export const listLimits = { default: 50, max: 200 } as const;
@@ -52,8 +52,11 @@ export const transactionListSchema = z
 export type TransactionList = z.infer<typeof transactionListSchema>;
 
 const pageKeySchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
-  sortKey: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[A-Za-z0-9_-]{1,128}$/),
+  id: z.string().regex(idPattern),
+  // `createdAt#id`: an ISO timestamp, then an id.
+  sortKey: z
+    .string()
+    .regex(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z#${idPattern.source.slice(1)}`)),
 });
 
 /** A page's place as an opaque token: base64url JSON; nothing in it is secret, and nothing in it is trusted. */

@@ -6,6 +6,11 @@ import type { TokenSource } from './TokenSource.ts';
 
 const bearer = /^Bearer +(\S+) *$/i;
 
+/** The token of an `Authorization: Bearer <token>` header, if it is one. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization?.match(bearer)?.[1];
+}
+
 /** True when `digest` equals one of `hashes`; every hash is compared, in constant time, whatever matches. */
 function matchesAny(digest: Buffer, hashes: string[]): boolean {
   let found = false;
@@ -20,7 +25,7 @@ function matchesAny(digest: Buffer, hashes: string[]): boolean {
  * comparison is of two 32-byte digests; the token itself is never logged nor kept.
  */
 export async function authenticate(source: TokenSource, authorization: string | undefined): Promise<Role> {
-  const token = authorization?.match(bearer)?.[1];
+  const token = bearerToken(authorization);
   if (!token) throw new UnauthorizedError(authorization !== undefined && authorization.trim() !== '');
   const digest = Buffer.from(hashToken(token), 'hex');
   const hashes = await source.hashes();

@@ -1,6 +1,5 @@
+import { bearerToken } from './authenticate.ts';
 import { hashToken } from './hashToken.ts';
-
-const bearer = /^Bearer +(\S+) *$/i;
 
 /**
  * A stable, pseudonymous name for the caller of an authenticated request: the first 16 hex digits
@@ -9,6 +8,6 @@ const bearer = /^Bearer +(\S+) *$/i;
  * authorizer the header is the one it allowed, so the same name comes out.
  */
 export function callerScope(authorization: string | undefined): string {
-  const token = authorization?.match(bearer)?.[1];
+  const token = bearerToken(authorization);
   return token ? hashToken(token).slice(0, 16) : 'anonymous';
 }

@@ -9,6 +9,11 @@ const chainsSchema = z.record(
   z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
 );
 
+/** Without a chains secret: `RPC_URL` serves `CHAIN_ID`, as the local runner and the tests configure it. */
+export function localRpcUrls(config: Config): Record<number, string> {
+  return { [config.CHAIN_ID]: required(config, 'RPC_URL') };
+}
+
 /**
  * The RPC URL of each configured chain. On AWS they come from the secret `CHAINS_SECRET_ARN`
  * (`{"<chain id>": "<rpc url>"}`, read once at cold start) because provider URLs carry API keys;
@@ -16,7 +21,7 @@ const chainsSchema = z.record(
  */
 export async function resolveRpcUrls(config: Config, readSecret: ReadSecret): Promise<Record<number, string>> {
   const secretId = config.CHAINS_SECRET_ARN;
-  if (!secretId) return { [config.CHAIN_ID]: required(config, 'RPC_URL') };
+  if (!secretId) return localRpcUrls(config);
   const text = await readSecret(secretId);
   let json: unknown;
   try {

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Signer } from '../broadcast/BroadcastDeps.ts';
 import { type ChainRegistry, createChainRegistry } from '../chain/ChainRegistry.ts';
+import { localRpcUrls } from '../chain/resolveRpcUrls.ts';
 import { selectSigner } from '../chain/selectSigner.ts';
 import { type Config, required } from '../config/loadConfig.ts';
 import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
@@ -35,7 +36,7 @@ export type Runtime = {
 export function createRuntime(
   config: Config,
   serviceName: string,
-  rpcUrls: Record<number, string> = { [config.CHAIN_ID]: required(config, 'RPC_URL') },
+  rpcUrls: Record<number, string> = localRpcUrls(config),
 ): Runtime {
   // A benchmark's observers, if any (none in production): see runtimeHooks.ts.
   const { awsClient, rpcRequest, signer: onSigner } = runtimeHooks;

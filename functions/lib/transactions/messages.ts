@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { outcomeSchema } from './model.ts';
 
 /** A message on the requests or retry queue: broadcast transaction `id`, as attempt number `attempt`. */
 export const broadcastMessageSchema = z.object({
@@ -27,7 +28,7 @@ export const broadcasterMessageSchema = z.union([fillMessageSchema, broadcastMes
 /** A message on the responses queue: the outcome of one broadcast attempt. */
 export const responseMessageSchema = z.object({
   id: z.string().min(1),
-  status: z.enum(['retrying', 'success', 'failed']),
+  status: outcomeSchema,
   attempt: z.number().int().min(1),
   at: z.string(),
   message: z.string(),

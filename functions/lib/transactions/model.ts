@@ -3,18 +3,23 @@ import * as z from 'zod';
 export const statuses = ['pending', 'retrying', 'success', 'failed'] as const;
 export type Status = (typeof statuses)[number];
 
-export const terminalStatuses: readonly Status[] = ['success', 'failed'];
-export const openStatuses: readonly Status[] = ['pending', 'retrying'];
+const terminalStatuses: readonly Status[] = ['success', 'failed'];
 
 /** True once nothing may change the status again. */
 export function isTerminal(status: Status): boolean {
   return terminalStatuses.includes(status);
 }
 
+/** What one attempt came to: also the status a response message reports. */
+export const outcomeSchema = z.enum(['success', 'retrying', 'failed']);
+
+/** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
+export const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
+
 export const attemptSchema = z.object({
   attempt: z.number().int().min(1),
   at: z.string(),
-  outcome: z.enum(['success', 'retrying', 'failed']),
+  outcome: outcomeSchema,
   error: z.string().optional(),
 });
 export type Attempt = z.infer<typeof attemptSchema>;

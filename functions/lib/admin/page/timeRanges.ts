@@ -13,7 +13,12 @@ export const timeRanges = [
 export type TimeRange = (typeof timeRanges)[number]['value'];
 
 const minute = 60_000;
-const spans: Partial<Record<TimeRange, number>> = { '15m': 15 * minute, '1h': 60 * minute, '24h': 1440 * minute };
+const spans: Partial<Record<TimeRange, number>> = {
+  '15m': 15 * minute,
+  '1h': 60 * minute,
+  '24h': 1440 * minute,
+  '7d': 7 * 1440 * minute,
+};
 
 /**
  * The `from` and `to` query values (ISO instants) of a time filter at `now`; `custom` reads the two
@@ -26,7 +31,6 @@ export function resolveRange(
 ): { from?: string; to?: string } {
   const span = spans[range];
   if (span !== undefined) return { from: new Date(now.getTime() - span).toISOString() };
-  if (range === '7d') return { from: new Date(now.getTime() - 7 * 1440 * minute).toISOString() };
   if (range === 'today') {
     const midnight = new Date(now);
     midnight.setHours(0, 0, 0, 0);
