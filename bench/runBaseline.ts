@@ -1,9 +1,8 @@
 import { createWalletClient, defineChain, http } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { devAccountKey } from './devAccount.ts';
-import { inFlight } from './inFlight.ts';
 import type { PhaseOptions } from './runCeiling.ts';
-import { type Throughput, throughput } from './Throughput.ts';
+import { type Throughput, timePhase } from './Throughput.ts';
 
 /**
  * The baseline a user weighs us against: a viem script that calls `walletClient.sendTransaction` with
@@ -21,17 +20,13 @@ export async function runBaseline(rpcUrl: string, chainId: number, options: Phas
     chain,
     transport: http(rpcUrl),
   });
-  let errors = 0;
   const send = async () => {
     try {
       await wallet.sendTransaction({ to: options.to, value: 1n, ...(options.estimateGas ? {} : { gas: 21_000n }) });
+      return true;
     } catch {
-      errors++;
+      return false;
     }
   };
-  await inFlight(options.c, options.warmup, send);
-  errors = 0;
-  const start = performance.now();
-  await inFlight(options.c, options.n, send);
-  return throughput(options.n, performance.now() - start, errors);
+  return timePhase(options, send);
 }

@@ -1,8 +1,7 @@
 import { createPublicClient, type Hex, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devAccountKey } from './devAccount.ts';
-import { inFlight } from './inFlight.ts';
-import { type Throughput, throughput } from './Throughput.ts';
+import { type Throughput, timePhase } from './Throughput.ts';
 
 /** One phase's size and load, and what its transactions send. */
 export type PhaseOptions = { n: number; c: number; warmup: number; to: Hex; estimateGas: boolean };
@@ -32,7 +31,6 @@ export async function runCeiling(rpcUrl: string, chainId: number, options: Phase
       }),
     );
   }
-  let errors = 0;
   const sendRaw = async (raw: Hex | undefined) => {
     const res = await fetch(rpcUrl, {
       method: 'POST',
@@ -40,11 +38,7 @@ export async function runCeiling(rpcUrl: string, chainId: number, options: Phase
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendRawTransaction', params: [raw] }),
     });
     const body = (await res.json()) as { error?: unknown };
-    if (!res.ok || body.error) errors++;
+    return res.ok && !body.error;
   };
-  await inFlight(options.c, options.warmup, (i) => sendRaw(signed[i]));
-  errors = 0;
-  const start = performance.now();
-  await inFlight(options.c, options.n, (i) => sendRaw(signed[options.warmup + i]));
-  return throughput(options.n, performance.now() - start, errors);
+  return timePhase(options, (i) => sendRaw(signed[i]));
 }

@@ -10,9 +10,8 @@ import { createTransactionStore } from '../functions/lib/store/TransactionStore.
 import { ensureTable } from '../infra/local/createResources.ts';
 import { startDynalite } from '../infra/local/emulators.ts';
 import { devAccountKey } from './devAccount.ts';
-import { inFlight } from './inFlight.ts';
 import type { PhaseOptions } from './runCeiling.ts';
-import { type Throughput, throughput } from './Throughput.ts';
+import { type Throughput, timePhase } from './Throughput.ts';
 
 /** Table writes per transaction on the happy path: accepted, claimed, signed, outcome. */
 export const writesPerTransaction = 4;
@@ -50,7 +49,6 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
       maxFeePerGas: 2_000_000_000n,
       maxPriorityFeePerGas: 1_000_000_000n,
     });
-    let errors = 0;
     const lifecycle = async (nonce: number) => {
       const id = randomUUID();
       const now = Date.now();
@@ -75,13 +73,9 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
       const at = new Date().toISOString();
       const outcome = { id, status: 'success', attempt: 1, at, message: 'accepted by the node', txHash } as const;
       const applied = saved ? await store.applyResponse(outcome, now + 60_000) : 'ignored';
-      if (applied !== 'applied') errors++;
+      return applied === 'applied';
     };
-    await inFlight(options.c, options.warmup, (i) => lifecycle(i));
-    errors = 0;
-    const start = performance.now();
-    await inFlight(options.c, options.n, (i) => lifecycle(options.warmup + i));
-    return throughput(options.n, performance.now() - start, errors);
+    return await timePhase(options, lifecycle);
   } finally {
     dynamo.destroy();
     await dynalite.stop();
