@@ -41,18 +41,24 @@ export async function startBenchStack(env: Record<string, string>, cpuProfDir?: 
   child.stdout?.on('data', count);
   child.stderr?.on('data', count);
   const listeners: Array<(s: Success) => void> = [];
-  const waiting: Array<(m: FromStack) => void> = [];
+  const waiting: Array<{ resolve: (m: FromStack) => void; reject: (e: Error) => void }> = [];
+  let exited: Error | undefined;
   child.on('message', (message: FromStack) => {
     if (message.type === 'successes') {
       for (const s of message.items) for (const l of listeners) l(s);
       return;
     }
-    waiting.shift()?.(message);
+    waiting.shift()?.resolve(message);
+  });
+  // One listener for the process's life: its exit fails whatever is still waiting for a message.
+  child.once('exit', (code) => {
+    exited = new Error(`the stack's process exited with ${code}:\n${tail}`);
+    for (const w of waiting.splice(0)) w.reject(exited);
   });
   const next = () =>
     new Promise<FromStack>((resolve, reject) => {
-      waiting.push(resolve);
-      child.once('exit', (code) => reject(new Error(`the stack's process exited with ${code}:\n${tail}`)));
+      if (exited) reject(exited);
+      else waiting.push({ resolve, reject });
     });
   const post = (message: ToStack) => child.send(message);
 
