@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { apiEvent } from '../support/apiEvent.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
 import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+import { tableCounts } from '../support/tableCounts.ts';
 
 let stack: TestStack;
 let api: Handlers['api'];
@@ -20,18 +20,8 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: res.statusCode ?? 0, body: JSON.parse(res.body ?? 'null'), headers: res.headers ?? {} };
 }
 
-async function queueDepth(url: string) {
-  const out = await stack.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
+/** Messages on the requests queue, visible or in flight. */
+const queueDepth = async () => (await tableCounts(stack)).messages;
 
 const stored = async (id: string) =>
   (await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: `tx#${id}` }, ConsistentRead: true })))
@@ -126,12 +116,12 @@ describe('one transaction through every handler', () => {
 
 describe('rejections leave nothing behind', () => {
   it('a 400 names the fields and stores nothing', async () => {
-    const before = await queueDepth(stack.queues.requests);
+    const before = await queueDepth();
     const res = await call('POST', '/transactions', { to: '0x12', value: '-5', extra: true });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['extra', 'to', 'value']);
-    expect(await queueDepth(stack.queues.requests)).toBe(before);
+    expect(await queueDepth()).toBe(before);
   });
 
   it('an unknown id is a 404 in the error shape', async () => {
