@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Hex, keccak256 } from 'viem';
 import { type ChainClient, UnknownChainError } from '../chain/ChainRegistry.ts';
 import { type ClassifiedRpcError, classifyRpcError } from '../chain/classifyRpcError.ts';
-import { findTransaction } from '../chain/findTransaction.ts';
+import { findTransaction, landed, type Sighting } from '../chain/findTransaction.ts';
 import { AppError } from '../errors/AppError.ts';
 import type { BroadcastMessage, ResponseMessage } from '../transactions/messages.ts';
 import { isTerminal, type Transaction } from '../transactions/model.ts';
@@ -157,6 +157,7 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
     return { error: c };
   }
   let rawTx: Hex;
+  let txHash: Hex;
   let saved: boolean;
   try {
     rawTx = await deps.signer.signTransaction({
@@ -167,10 +168,11 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
       nonce,
       ...fees,
     });
+    txHash = keccak256(rawTx);
     saved = await deps.transactions.saveSignature(
       tx.id,
       token,
-      { chainId: tx.chainId, from, nonce, rawTx, txHash: keccak256(rawTx), gas: gas.toString() },
+      { chainId: tx.chainId, from, nonce, rawTx, txHash, gas: gas.toString() },
       deps.now(),
     );
   } catch (error) {
@@ -184,7 +186,7 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
   }
   // A lost claim leaves this nonce unused; the sweep's gap filler takes care of it.
   if (!saved) throw new SigningInProgressError(tx.id);
-  return { signed: { rawTx, txHash: keccak256(rawTx), nonce, from } };
+  return { signed: { rawTx, txHash, nonce, from } };
 }
 
 /** True for errors that say "not now" (KMS throttling marks itself so). */
@@ -237,10 +239,10 @@ async function send(
         return succeeded(signed.txHash, `Broadcast: the node already had ${signed.txHash}.`);
       case 'nonceUsed': {
         const seen = await findTransaction(client, signed.txHash);
-        if (seen === 'mined' || seen === 'pooled')
+        if (landed(seen))
           return succeeded(signed.txHash, `Broadcast: ${signed.txHash} is already on chain or in the pool.`);
         // A node that cannot tell us about our own hash decides nothing: try again, or settle later.
-        if (seen === 'unreachable') return retryOrFail(deps, tx, attempt, { ...c, class: 'transient' }, signed);
+        if (seen === 'unreachable') return retryOrFail(deps, tx, attempt, { ...c, class: 'transient' }, signed, seen);
         const chainNext = await client
           .getTransactionCount({ address: signed.from as Hex, blockTag: 'pending' })
           .catch(() => undefined);
@@ -251,10 +253,11 @@ async function send(
         );
       }
       case 'replacement':
-      case 'unknown':
-        if (await isOurs(client, signed.txHash))
-          return succeeded(signed.txHash, `Broadcast: the node knows ${signed.txHash}.`);
-        return retryOrFail(deps, tx, attempt, c, signed);
+      case 'unknown': {
+        const seen = await findTransaction(client, signed.txHash);
+        if (landed(seen)) return succeeded(signed.txHash, `Broadcast: the node knows ${signed.txHash}.`);
+        return retryOrFail(deps, tx, attempt, c, signed, seen);
+      }
       case 'transient':
         return retryOrFail(deps, tx, attempt, c, signed);
       case 'permanent':
@@ -263,18 +266,17 @@ async function send(
   }
 }
 
-async function isOurs(client: ChainClient, hash: Hex): Promise<boolean> {
-  const seen = await findTransaction(client, hash);
-  return seen === 'mined' || seen === 'pooled';
-}
-
-/** Schedules the next attempt with backoff, or after the last one decides between success and failure. */
+/**
+ * Schedules the next attempt with backoff, or after the last one decides between success and failure
+ * (with what the node was just seen to know of our hash, when it was asked already).
+ */
 async function retryOrFail(
   deps: BroadcastDeps,
   tx: Transaction,
   attempt: number,
   c: ClassifiedRpcError,
   signed: SignedTransaction | undefined,
+  seen?: Sighting,
 ): Promise<Outcome> {
   const { maxAttempts, retryBaseSeconds, retryCapSeconds } = deps.settings;
   if (attempt < maxAttempts) {
@@ -288,7 +290,7 @@ async function retryOrFail(
     };
   }
   if (!signed) return failed(c, attempt);
-  return settle(deps, tx, attempt, c, signed);
+  return settle(deps, tx, attempt, c, signed, seen);
 }
 
 /** The error of the latest recorded attempt, for a transaction whose attempts are spent. */
@@ -309,10 +311,11 @@ async function settle(
   attempt: number,
   c: ClassifiedRpcError,
   signed: SignedTransaction,
+  sighting?: Sighting,
 ): Promise<Outcome> {
   const client = deps.chains.client(tx.chainId);
-  const seen = await findTransaction(client, signed.txHash);
-  if (seen === 'mined' || seen === 'pooled') {
+  const seen = sighting ?? (await findTransaction(client, signed.txHash));
+  if (landed(seen)) {
     return succeeded(signed.txHash, `Broadcast: after ${attempt} attempts the node reports ${signed.txHash} as known.`);
   }
   if (seen === 'unseen') return failAndFill(deps, client, tx, attempt, c, signed);
@@ -364,7 +367,7 @@ async function failAndFill(
   if (fill.outcome === 'taken') {
     // Something holds the nonce: ours, or someone else's. Only the node can say which.
     const seen = await findTransaction(client, signed.txHash);
-    if (seen === 'mined' || seen === 'pooled') {
+    if (landed(seen)) {
       return succeeded(
         signed.txHash,
         `Broadcast: ${signed.txHash} reached the chain before its nonce could be filled.`,

@@ -1,4 +1,5 @@
 import type { NonceStore } from '../store/NonceStore.ts';
+import { senderKeyOf } from '../store/tableDesign.ts';
 
 type Waiter = { resolve: (nonce: number) => void; reject: (error: unknown) => void };
 type Group = { chainId: number; from: string; seed: () => Promise<number>; now: number; waiters: Waiter[] };
@@ -28,9 +29,10 @@ export function coalesceNonceAllocations(nonces: NonceStore): NonceStore {
   }
 
   return {
+    ...nonces,
     allocate(chainId, from, seed, now, count = 1) {
       if (count !== 1) return nonces.allocate(chainId, from, seed, now, count);
-      const key = `${chainId}#${from.toLowerCase()}`;
+      const key = senderKeyOf(chainId, from);
       return new Promise<number>((resolve, reject) => {
         let group = open.get(key);
         if (!group) {
@@ -42,10 +44,5 @@ export function coalesceNonceAllocations(nonces: NonceStore): NonceStore {
         group.waiters.push({ resolve, reject });
       });
     },
-    raiseFloor: (chainId, from, floor) => nonces.raiseFloor(chainId, from, floor),
-    counters: () => nonces.counters(),
-    holders: (chainId, from, lowest, highest) => nonces.holders(chainId, from, lowest, highest),
-    createFiller: (filler) => nonces.createFiller(filler),
-    findFiller: (chainId, from, nonce) => nonces.findFiller(chainId, from, nonce),
   };
 }

@@ -62,7 +62,7 @@ export async function fillNonce(
 }
 
 /** Sends a recorded filler's bytes (again); safe to repeat. */
-export async function sendFiller(
+async function sendFiller(
   client: ChainClient,
   filler: Filler,
   rules?: BroadcastDeps['settings']['rpcErrorRules'],

@@ -3,6 +3,9 @@ import type { ChainClient } from './ChainRegistry.ts';
 
 export type Sighting = 'mined' | 'pooled' | 'unseen' | 'unreachable';
 
+/** True when the node has our transaction: on chain, or in its pool. */
+export const landed = (seen: Sighting): boolean => seen === 'mined' || seen === 'pooled';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
