@@ -13,9 +13,6 @@ import { devAccountKey } from './devAccount.ts';
 import type { PhaseOptions } from './runCeiling.ts';
 import { type Throughput, timePhase } from './Throughput.ts';
 
-/** Table writes per transaction on the happy path: accepted, claimed, signed, outcome. */
-export const writesPerTransaction = 4;
-
 /**
  * The table's floor: each transaction's four writes on the happy path, made with the store the handlers
  * use (accept, claim, signature, outcome), against a dynalite of its own on disk, as the local stack runs

@@ -4,7 +4,7 @@ import { build, transform } from 'esbuild';
 
 const pageDir = fileURLToPath(new URL('../../functions/lib/admin/page/', import.meta.url));
 /** The module the api imports; generated, never committed (.gitignore). */
-export const generatedModule = fileURLToPath(
+const generatedModule = fileURLToPath(
   new URL('../../functions/lib/admin/adminPageAssets.generated.ts', import.meta.url),
 );
 

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 const require = createRequire(import.meta.url);
 
 /** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -61,7 +61,7 @@ export async function startSqs(): Promise<Emulator> {
 }
 
 /** The anvil binary of this platform, from the `@foundry-rs/anvil-<os>-<arch>` package. */
-export function anvilBinary(): string {
+function anvilBinary(): string {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   const pkg = require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/package.json`);
   return join(dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');

@@ -21,7 +21,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 }
 
 /** Builds the API Gateway HTTP API (payload 2.0) event for one request, as API Gateway does. */
-export function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {

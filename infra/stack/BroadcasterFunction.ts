@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import { bundling } from './deployedSettings.ts';
 
 /** The repository root: entries, the lock file and tsconfig are found from here. */
-export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** CDK's names for the esbuild output formats. */
 const outputFormats = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;

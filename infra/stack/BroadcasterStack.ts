@@ -41,12 +41,12 @@ import { type FunctionName, maxReceiveCount, memorySizeMb } from './deployedSett
 import type { StackSettings } from './stackSettings.ts';
 
 /** SQS: a queue's visibility timeout is this many times its consumer's timeout (AWS's advice: at least 6). */
-export const visibilityFactor = 6;
+const visibilityFactor = 6;
 /** Idempotency records carry their expiry in this attribute (epoch seconds); DynamoDB's TTL deletes them. */
-export const ttlAttribute = 'expiresAt';
+const ttlAttribute = 'expiresAt';
 
 /** Each function's timeout; the queues' visibility timeouts and the signing lease follow from them. */
-export const timeouts = {
+const timeouts = {
   // API Gateway gives up on an integration at 30 s; the api waits at most 25 s for an outcome.
   api: Duration.seconds(29),
   broadcaster: Duration.seconds(60),
