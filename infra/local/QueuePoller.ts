@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Pool } from './createPool.ts';
-import { toSqsEvent } from './toSqsEvent.ts';
+import { deleteDelivered, toSqsEvent } from './eventSourceMapping.ts';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -83,23 +83,15 @@ export class QueuePoller {
 
   async #invoke(messages: Message[]): Promise<void> {
     const o = this.#options;
-    let failed: Set<string>;
+    let result: SQSBatchResponse | undefined;
     try {
-      const result = await o.handler(toSqsEvent(messages, o.queueArn));
-      failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      result = await o.handler(toSqsEvent(messages, o.queueArn));
     } catch (error) {
       o.logger.error('invocation failed; the whole batch returns after its visibility timeout', { error });
       return;
     }
-    const done = messages.filter((m) => m.MessageId && !failed.has(m.MessageId));
-    if (done.length === 0) return;
     try {
-      await o.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: o.queueUrl,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-        }),
-      );
+      await deleteDelivered(o.sqs, o.queueUrl, messages, result);
     } catch (error) {
       o.logger.warn('delete failed; the messages will be delivered again', { error });
     }

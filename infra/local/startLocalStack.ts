@@ -1,3 +1,4 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -35,9 +36,18 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
   const config = loadConfig(env);
   const logger = new Logger({ serviceName: 'local-runner', logLevel: config.LOG_LEVEL });
   const dataDir = resolve(config.DATA_DIR);
+  // Written when the local table was closed cleanly; gone (taken away at start) after a kill.
+  const cleanStop = join(dataDir, 'dynamodb-clean-stop');
   const started: Emulator[] = [];
+  /** Stops what was started, last first; true when everything stopped without an error. */
   const stopAll = async () => {
-    for (const e of started.reverse()) await e.stop().catch(() => undefined);
+    let clean = true;
+    for (const e of started.reverse()) {
+      await e.stop().catch(() => {
+        clean = false;
+      });
+    }
+    return clean;
   };
   try {
     const dynamoUrl = config.AWS_ENDPOINT_URL_DYNAMODB ?? config.AWS_ENDPOINT_URL;
@@ -71,7 +81,9 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     // The pollers' receives and deletes are SQS requests on AWS too (the event source mapping makes them).
     runtimeHooks.awsClient?.(sqsClient, 'local-runner');
     await ensureTable(dynamoClient, config.TABLE_NAME);
-    if (!dynamoUrl) {
+    const stoppedCleanly = existsSync(cleanStop);
+    rmSync(cleanStop, { force: true });
+    if (!dynamoUrl && !stoppedCleanly) {
       const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
       if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
     }
@@ -158,7 +170,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
         });
         await Promise.all(pollers.map((p) => p.stop()));
         await sweeping;
-        await stopAll();
+        // Every write finished and the table closed: its indexes need no repair at the next start.
+        if ((await stopAll()) && !dynamoUrl) writeFileSync(cleanStop, `${new Date().toISOString()}\n`);
       },
     };
   } catch (error) {

@@ -1,6 +1,6 @@
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { toSqsEvent } from '../../infra/local/toSqsEvent.ts';
+import { deleteDelivered, toSqsEvent } from '../../infra/local/eventSourceMapping.ts';
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
@@ -35,14 +35,6 @@ export async function deliver(sqs: SQSClient, queueUrl: string, handler: SqsHand
   if (messages.length === 0) return { bodies: [] as unknown[], failures: [] as string[] };
   const response = await handler(sqsEvent(messages));
   const failures = response.batchItemFailures.map((f) => f.itemIdentifier);
-  const done = messages.filter((m) => !failures.includes(m.MessageId ?? ''));
-  for (let i = 0; i < done.length; i += 10) {
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: done.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '' })),
-      }),
-    );
-  }
+  await deleteDelivered(sqs, queueUrl, messages, response);
   return { bodies: messages.map((m) => JSON.parse(m.Body ?? 'null')), failures };
 }
