@@ -68,22 +68,27 @@ describe('a transaction that failed before it was signed', () => {
   });
 });
 
+/** The broadcaster's deps with a signer that KMS throttles once (a transient error), then signs. */
+function throttledOnce(): BroadcastDeps {
+  let calls = 0;
+  return {
+    ...deps,
+    signer: {
+      address: deps.signer.address,
+      signTransaction: async (tx) => {
+        calls++;
+        if (calls === 1) throw Object.assign(new Error('ThrottlingException: rate exceeded'), { transient: true });
+        return deps.signer.signTransaction(tx);
+      },
+    },
+  };
+}
+
 describe('a signer that fails after the nonce was taken', () => {
   it('keeps the nonce on the transaction, and the next attempt signs with that same nonce', async () => {
     const { id } = await post({ to: signer.address, value: '1', gas: '21000' });
     await receiveAll(stack.sqs, stack.queues.requests); // taken off the queue; driven by hand below
-    let calls = 0;
-    const flaky: BroadcastDeps = {
-      ...deps,
-      signer: {
-        address: deps.signer.address,
-        signTransaction: async (tx) => {
-          calls++;
-          if (calls === 1) throw Object.assign(new Error('ThrottlingException: rate exceeded'), { transient: true });
-          return deps.signer.signTransaction(tx);
-        },
-      },
-    };
+    const flaky = throttledOnce();
     const first = await broadcastTransaction(flaky, { id, attempt: 1 });
     expect(first).toMatchObject({ status: 'retrying' });
     const reserved = (await item(id))?.nonce;
@@ -103,19 +108,7 @@ describe('a signer that fails after the nonce was taken, on the last attempt', (
     const { id } = await post({ to: signer.address, value: '3', gas: '21000' });
     await receiveAll(stack.sqs, stack.queues.requests); // taken off the queue; driven by hand below
     const before = await minedNonce();
-    let calls = 0;
-    const throttledOnce: BroadcastDeps = {
-      ...deps,
-      signer: {
-        address: deps.signer.address,
-        signTransaction: async (tx) => {
-          calls++;
-          if (calls === 1) throw Object.assign(new Error('ThrottlingException: rate exceeded'), { transient: true });
-          return deps.signer.signTransaction(tx);
-        },
-      },
-    };
-    const last = await broadcastTransaction(throttledOnce, { id, attempt: deps.settings.maxAttempts });
+    const last = await broadcastTransaction(throttledOnce(), { id, attempt: deps.settings.maxAttempts });
     const reserved = (await item(id))?.nonce;
     expect(reserved).toBe(before);
     expect(last).toMatchObject({ status: 'failed' });
