@@ -18,7 +18,7 @@ export type PipelineResult = {
   verified: { success: number; distinctNonces: number };
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The pipeline: `n` `POST /transactions` with `Prefer: respond-async`, `c` in flight, timed from the first

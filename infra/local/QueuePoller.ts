@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -71,7 +72,7 @@ export class QueuePoller {
       } catch (error) {
         if (!this.#running) return;
         o.logger.warn('receive failed; polling again', { queueUrl: o.queueUrl, error });
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sleep(500);
         continue;
       }
       if (messages.length === 0) continue;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
@@ -103,7 +104,7 @@ export async function startAnvil(options: {
       // not listening yet
     }
     if (Date.now() > deadline) throw new Error(`anvil did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return {
     url,

@@ -21,7 +21,8 @@ const tokens = { client: 'api-test-client-token', admin: 'api-test-admin-token' 
 const client = { authorization: `Bearer ${tokens.client}` };
 const admin = { authorization: `Bearer ${tokens.admin}` };
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let stack: TestStack;
 let api: Handler;

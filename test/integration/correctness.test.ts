@@ -14,7 +14,8 @@ let handlers: Handlers;
 
 const signer = privateKeyToAccount(anvilDevKey);
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+import { setTimeout as sleep } from 'node:timers/promises';
 
 async function post(body: unknown) {
   const res = await handlers.api(apiEvent('POST', '/transactions', body));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,7 +138,7 @@ describe('recovery', () => {
     const id: string = posted.body.id;
     // Lose the message, as a crash of the in-memory queue would.
     await deliver(stack.sqs, stack.queues.requests, async () => ({ batchItemFailures: [] }));
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // STALE_AFTER_SECONDS=1
+    await sleep(1100); // STALE_AFTER_SECONDS=1
     const swept = await sweep();
     expect(swept.requeued).toBeGreaterThanOrEqual(1);
     const sent = await deliver(stack.sqs, stack.queues.requests, broadcaster);

@@ -13,7 +13,8 @@ import { type LocalStack, startLocalStack } from '../../infra/local/startLocalSt
 
 const tokens = { client: 'wait-client-token', admin: 'wait-admin-token' };
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let anvil: Anvil;
 let stack: LocalStack;

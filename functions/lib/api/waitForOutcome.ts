@@ -1,7 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransactionStore } from '../store/TransactionStore.ts';
 import { isTerminal, type Transaction } from '../transactions/model.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Re-reads a transaction until it is terminal or `waitMs` has passed; returns the last state seen. */
 export async function waitForOutcome(

@@ -6,7 +6,7 @@ export type Sighting = 'mined' | 'pooled' | 'unseen' | 'unreachable';
 /** True when the node has our transaction: on chain, or in its pool. */
 export const landed = (seen: Sighting): boolean => seen === 'mined' || seen === 'pooled';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Asks the node whether it knows our hash. Node reads are eventually consistent, so "unseen" needs

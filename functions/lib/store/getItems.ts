@@ -8,7 +8,7 @@ const batchLimit = 100;
 /** Rounds of re-asking for the keys DynamoDB left unprocessed (throttling) before giving up. */
 const maxRounds = 8;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Reads the items of `keys` (strongly consistent) with BatchGetItem, 100 keys a request, asking again
