@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Signer } from '../functions/lib/broadcast/BroadcastDeps.ts';
-import type { RuntimeHooks } from '../functions/lib/runtime/runtimeHooks.ts';
+import type { Signer } from '../functions/lib/chain/Signer.ts';
+import type { ServiceHooks } from '../functions/lib/services/serviceHooks.ts';
 
 /** Invocations of one function by the local event source mappings, and how long they took. */
 export type Invocations = { count: number; records: number; totalMs: number };
@@ -33,7 +33,7 @@ export type Success = { id: string; at: number };
 
 /** The hooks to install, and the counts they gather. */
 export type Counters = {
-  hooks: RuntimeHooks;
+  hooks: ServiceHooks;
   snapshot(): Counts;
   reset(): void;
 };
@@ -175,7 +175,7 @@ export function createCounters(queueName: (url: string) => string, onSuccess: (s
     );
   }
 
-  const hooks: RuntimeHooks = {
+  const hooks: ServiceHooks = {
     awsClient: instrument,
     rpcRequest(_chainId, method, owner) {
       bump(ofOwner(counts.rpc, owner), method);

@@ -1,4 +1,4 @@
-import { runtimeHooks } from '../functions/lib/runtime/runtimeHooks.ts';
+import { serviceHooks } from '../functions/lib/services/serviceHooks.ts';
 import { startLocalStack } from '../infra/local/startLocalStack.ts';
 import { createCounters, type Success } from './createCounters.ts';
 import type { FromStack, ToStack } from './stackMessages.ts';
@@ -16,7 +16,7 @@ const flush = () => {
   successes = [];
 };
 const counters = createCounters(queueName, (s) => successes.push(s));
-Object.assign(runtimeHooks, counters.hooks);
+Object.assign(serviceHooks, counters.hooks);
 
 try {
   const stack = await startLocalStack();

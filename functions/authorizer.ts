@@ -8,7 +8,7 @@ import { authenticate } from './lib/auth/authenticate.ts';
 import { createTokenSource } from './lib/auth/createTokenSource.ts';
 import type { Role } from './lib/auth/hasRole.ts';
 import { loadConfig } from './lib/config/loadConfig.ts';
-import { UnauthorizedError } from './lib/errors/AppError.ts';
+import { UnauthorizedError } from './lib/errors/errors.ts';
 
 const config = loadConfig();
 const logger = new Logger({ serviceName: 'authorizer', logLevel: config.LOG_LEVEL });

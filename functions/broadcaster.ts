@@ -3,12 +3,12 @@ import { broadcastTransaction } from './lib/broadcast/broadcastTransaction.ts';
 import { fillGap } from './lib/broadcast/fillGap.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
-import { broadcastDeps } from './lib/runtime/broadcastDeps.ts';
-import { loadRuntime } from './lib/runtime/loadRuntime.ts';
+import { buildBroadcastDeps } from './lib/services/buildBroadcastDeps.ts';
+import { loadServices } from './lib/services/loadServices.ts';
 import { broadcasterMessageSchema } from './lib/transactions/messages.ts';
 
-const runtime = await loadRuntime('broadcaster');
-const deps = await broadcastDeps(runtime);
+const services = await loadServices('broadcaster');
+const deps = await buildBroadcastDeps(services);
 
 const recordHandler = async (record: SQSRecord) => {
   const message = parseRecord(record, broadcasterMessageSchema);

@@ -1,11 +1,11 @@
-import { loadRuntime } from './lib/runtime/loadRuntime.ts';
-import { fillNonceGaps } from './lib/sweep/fillNonceGaps.ts';
+import { loadServices } from './lib/services/loadServices.ts';
+import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
 
 // The sweep reads the table and the chains and writes to the requests queue; it never signs.
-const runtime = await loadRuntime('sweep');
-const { config, transactions, nonces, chains, logger } = runtime;
-const requests = runtime.queues.requests;
+const services = await loadServices('sweep');
+const { config, transactions, nonces, chains, logger } = services;
+const requests = services.queues.requests;
 
 /** Scheduled: re-enqueues stale open transactions, and asks the broadcaster to fill nonce gaps. */
 export const handler = async (): Promise<{ requeued: number; filled: number }> => {
@@ -14,7 +14,7 @@ export const handler = async (): Promise<{ requeued: number; filled: number }> =
     { transactions, requests, logger },
     { now, staleAfterMs: config.STALE_AFTER_SECONDS * 1000 },
   );
-  const gaps = await fillNonceGaps({
+  const gaps = await findNonceGaps({
     chains,
     nonces,
     requests,

@@ -1,4 +1,5 @@
-import { ConfigError, devTokens } from '../../functions/lib/config/loadConfig.ts';
+import { devTokens } from '../../functions/lib/config/loadConfig.ts';
+import { ConfigError } from '../../functions/lib/errors/errors.ts';
 import { startLocalStack } from './startLocalStack.ts';
 
 /** `npm start`: the whole system on this machine; Ctrl-C stops everything it started. */

@@ -6,8 +6,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { selectSigner } from '../../functions/lib/chain/selectSigner.ts';
+import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
 import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
-import { runtimeHooks } from '../../functions/lib/runtime/runtimeHooks.ts';
+import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
 import { createPool } from './createPool.ts';
 import { ensureQueues, ensureTable } from './createResources.ts';
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
@@ -50,8 +51,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     return clean;
   };
   try {
-    const dynamoUrl = config.AWS_ENDPOINT_URL_DYNAMODB ?? config.AWS_ENDPOINT_URL;
-    const sqsUrl = config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL;
+    const dynamoUrl = awsEndpoint(config, 'DYNAMODB');
+    const sqsUrl = awsEndpoint(config, 'SQS');
     const [dynamo, sqs, chain] = await Promise.all([
       dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb')),
       sqsUrl ? undefined : startSqs(),
@@ -79,7 +80,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     });
     const sqsClient = new SQSClient({ region: config.AWS_REGION, endpoint: handlerEnv.AWS_ENDPOINT_URL_SQS });
     // The pollers' receives and deletes are SQS requests on AWS too (the event source mapping makes them).
-    runtimeHooks.awsClient?.(sqsClient, 'local-runner');
+    serviceHooks.awsClient?.(sqsClient, 'local-runner');
     await ensureTable(dynamoClient, config.TABLE_NAME);
     const stoppedCleanly = existsSync(cleanStop);
     rmSync(cleanStop, { force: true });

@@ -2,7 +2,7 @@ import { createApiRoutes } from '../../functions/lib/api/createApiRoutes.ts';
 import { openApiRoute } from '../../functions/lib/api/openApiRoute.ts';
 import type { Access } from '../../functions/lib/auth/hasRole.ts';
 import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
-import { createRuntime } from '../../functions/lib/runtime/createRuntime.ts';
+import { createServices } from '../../functions/lib/services/createServices.ts';
 
 /** One route of the HTTP API and the least role that may call it (`none`: open). */
 export type ApiRouteKey = { method: 'GET' | 'POST'; path: string; access: Access };
@@ -22,6 +22,6 @@ export function apiRouteKeys(): ApiRouteKey[] {
     LOG_LEVEL: 'SILENT',
   });
   // The handler adds `GET /openapi.json` to the table itself (createApiHandler); the HTTP API needs it too.
-  const routes = [...createApiRoutes(createRuntime(config, 'synth')), openApiRoute(() => [])];
+  const routes = [...createApiRoutes(createServices(config, 'synth')), openApiRoute(() => [])];
   return routes.map(({ method, path, access }) => ({ method, path, access }));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../functions/lib/errors/errors.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -37,7 +38,7 @@ export type StackSettings = z.infer<typeof schema>;
 export const settingKeys = Object.keys(schema.shape) as Array<keyof StackSettings>;
 
 /** A stack property that cannot be used; the message names the context key (`-c key=value`). */
-export class StackSettingsError extends Error {
+export class StackSettingsError extends ConfigError {
   override name = 'StackSettingsError';
 }
 

@@ -62,7 +62,11 @@ describe('functions', () => {
     const functions = ofType(base.json, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(5);
     for (const [, f] of functions) {
-      expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(f.Properties).toMatchObject({
+        Services: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
       expect(f.Properties.Environment.Variables.NODE_OPTIONS).toContain('--enable-source-maps');
     }
   });

@@ -80,13 +80,13 @@ beforeAll(async () => {
 
   // The same wiring with one admin route more: the only way to see a 403 before the admin routes exist.
   const { loadConfig } = await import('../../functions/lib/config/loadConfig.ts');
-  const { createRuntime } = await import('../../functions/lib/runtime/createRuntime.ts');
+  const { createServices } = await import('../../functions/lib/services/createServices.ts');
   const { createApiRoutes } = await import('../../functions/lib/api/createApiRoutes.ts');
   const { createApiHandler } = await import('../../functions/lib/api/createApiHandler.ts');
   const { createAccessCheck } = await import('../../functions/lib/auth/createAccessCheck.ts');
   const { createTokenSource } = await import('../../functions/lib/auth/createTokenSource.ts');
   const config = loadConfig();
-  const runtime = createRuntime(config, 'api-test');
+  const services = createServices(config, 'api-test');
   const probe = {
     method: 'GET' as const,
     path: '/admin/probe',
@@ -95,9 +95,9 @@ beforeAll(async () => {
     responses: { 200: { description: 'ok', schema: z.strictObject({ ok: z.literal(true) }) } },
     handler: async () => ({ statusCode: 200, headers: {}, body: JSON.stringify({ ok: true }) }),
   };
-  const adminHandler = createApiHandler([...createApiRoutes(runtime), probe], {
+  const adminHandler = createApiHandler([...createApiRoutes(services), probe], {
     access: createAccessCheck({ mode: 'local', tokens: createTokenSource(config) }),
-    logger: runtime.logger,
+    logger: services.logger,
   });
   withAdminRoute = (e) => adminHandler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
 

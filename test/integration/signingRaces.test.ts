@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BroadcastDeps } from '../../functions/lib/broadcast/BroadcastDeps.ts';
 import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
 import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
-import { broadcastDeps } from '../../functions/lib/runtime/broadcastDeps.ts';
-import { loadRuntime } from '../../functions/lib/runtime/loadRuntime.ts';
+import { buildBroadcastDeps } from '../../functions/lib/services/buildBroadcastDeps.ts';
+import { loadServices } from '../../functions/lib/services/loadServices.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
 import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
@@ -37,7 +37,7 @@ const minedNonce = () => stack.chain.getTransactionCount({ address: signer.addre
 beforeAll(async () => {
   stack = await startTestStack();
   ({ api, broadcaster, updater } = await loadHandlers(stack, { RETRY_BASE_SECONDS: '0', RETRY_CAP_SECONDS: '0' }));
-  deps = await broadcastDeps(await loadRuntime('test'));
+  deps = await buildBroadcastDeps(await loadServices('test'));
 });
 
 afterAll(async () => {

@@ -6,8 +6,8 @@ import { createLocalTokenSource } from '../../functions/lib/auth/createLocalToke
 import { createSecretsTokenSource } from '../../functions/lib/auth/createSecretsTokenSource.ts';
 import { createTokenSource } from '../../functions/lib/auth/createTokenSource.ts';
 import { hashToken } from '../../functions/lib/auth/hashToken.ts';
-import { ConfigError, loadConfig } from '../../functions/lib/config/loadConfig.ts';
-import { ForbiddenError, UnauthorizedError } from '../../functions/lib/errors/AppError.ts';
+import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { ConfigError, ForbiddenError, UnauthorizedError } from '../../functions/lib/errors/errors.ts';
 import { toErrorResponse } from '../../functions/lib/http/toErrorResponse.ts';
 
 const local = createLocalTokenSource({ client: 'client-token-1', admin: 'admin-token-1' });

@@ -15,9 +15,8 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyRpcError } from '../../functions/lib/chain/classifyRpcError.ts';
 import { createKmsSigner, type KmsAccount } from '../../functions/lib/chain/createKmsSigner.ts';
-import { KmsSignerError } from '../../functions/lib/chain/KmsSignerError.ts';
 import { secp256k1Order } from '../../functions/lib/chain/parseDerSignature.ts';
-import { MalformedDerError } from '../../functions/lib/chain/readDerElement.ts';
+import { KmsSignerError, MalformedDerError } from '../../functions/lib/errors/errors.ts';
 import { type FakeKms, kmsStyleSignature, startFakeKms, throttled } from '../support/fakeKms.ts';
 
 // A test key of our own (not anvil's), so the fake and the reference account agree on nothing by accident.

@@ -1,6 +1,6 @@
 import { decodeFunctionData, encodeFunctionData, parseAbiItem } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../functions/lib/errors/AppError.ts';
+import { ValidationError } from '../../functions/lib/errors/errors.ts';
 import { encodeCall, maxCallDataBytes } from '../../functions/lib/transactions/encodeCall.ts';
 import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
 

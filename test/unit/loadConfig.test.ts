@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { anvilDevKey, ConfigError, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { anvilDevKey, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { ConfigError } from '../../functions/lib/errors/errors.ts';
 
 describe('loadConfig', () => {
   it('fills the defaults', () => {

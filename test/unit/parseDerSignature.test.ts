@@ -3,7 +3,7 @@ import { hexToBytes } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { parseDerSignature, secp256k1Order } from '../../functions/lib/chain/parseDerSignature.ts';
 import { oids, publicKeyFromSpki } from '../../functions/lib/chain/publicKeyFromSpki.ts';
-import { MalformedDerError } from '../../functions/lib/chain/readDerElement.ts';
+import { MalformedDerError } from '../../functions/lib/errors/errors.ts';
 
 const int = (hex: string) => `02${(hex.length / 2).toString(16).padStart(2, '0')}${hex}`;
 const seq = (body: string) => `30${(body.length / 2).toString(16).padStart(2, '0')}${body}`;

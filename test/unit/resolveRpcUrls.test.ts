@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRpcUrls } from '../../functions/lib/chain/resolveRpcUrls.ts';
-import { ConfigError, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { ConfigError } from '../../functions/lib/errors/errors.ts';
 
 const arn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:chains-AbCdEf';
 const secretUrl = 'https://mainnet.example/v3/secret-api-key';

@@ -2,7 +2,8 @@ import { keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectSigner } from '../../functions/lib/chain/selectSigner.ts';
-import { anvilDevKey, ConfigError, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { anvilDevKey, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { ConfigError } from '../../functions/lib/errors/errors.ts';
 import { type FakeKms, startFakeKms } from '../support/fakeKms.ts';
 
 let kms: FakeKms;

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { adminPage } from '../admin/adminPage.ts';
 import { callerScope } from '../auth/callerScope.ts';
-import { NotFoundError } from '../errors/AppError.ts';
+import { NotFoundError } from '../errors/errors.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
 import { parsePrefer } from '../http/parsePrefer.ts';
 import { maxBodyBytes, readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
-import type { Runtime } from '../runtime/createRuntime.ts';
+import type { Services } from '../services/createServices.ts';
 import { idPattern, type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
 import { transactionRequestSchema } from '../transactions/requestSchema.ts';
 import { listLimits, listQuerySchema, listTransactions, transactionListSchema } from './listTransactions.ts';
@@ -58,13 +58,13 @@ const error = (description: string, headers?: Record<string, string>): ResponseD
 });
 
 /** The routes of the HTTP API, each an adapter from the event to the domain and back. */
-export function createApiRoutes(runtime: Runtime): Route[] {
-  const { config, transactions, logger } = runtime;
+export function createApiRoutes(services: Services): Route[] {
+  const { config, transactions, logger } = services;
   const submitDeps = {
     transactions,
-    idempotency: runtime.idempotency,
-    requests: runtime.queues.requests,
-    chainIds: runtime.chains.chainIds(),
+    idempotency: services.idempotency,
+    requests: services.queues.requests,
+    chainIds: services.chains.chainIds(),
     defaultChainId: config.CHAIN_ID,
     staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
     logger,
@@ -211,11 +211,11 @@ export function createApiRoutes(runtime: Runtime): Route[] {
       },
       async handler() {
         const health = await checkHealth({
-          dynamo: runtime.dynamo,
-          sqs: runtime.sqs,
+          dynamo: services.dynamo,
+          sqs: services.sqs,
           tableName: config.TABLE_NAME,
-          queueUrls: runtime.queueUrls,
-          chains: runtime.chains,
+          queueUrls: services.queueUrls,
+          chains: services.chains,
         });
         return json(health.ok ? 200 : 503, health);
       },

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ValidationError } from '../errors/AppError.ts';
+import { ValidationError } from '../errors/errors.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
 import type { PageKey, TransactionStore } from '../store/TransactionStore.ts';
 import { idPattern, statuses, toView, transactionViewSchema } from '../transactions/model.ts';

@@ -1,4 +1,4 @@
-import { NotFoundError, NotRebroadcastableError } from '../errors/AppError.ts';
+import { NotFoundError, NotRebroadcastableError } from '../errors/errors.ts';
 import type { NewTransaction } from '../store/TransactionStore.ts';
 import type { Transaction } from '../transactions/model.ts';
 import { rebroadcastIdOf } from './rebroadcastIdOf.ts';

@@ -1,4 +1,4 @@
-import { MethodNotAllowedError, NotFoundError } from '../errors/AppError.ts';
+import { MethodNotAllowedError, NotFoundError } from '../errors/errors.ts';
 import type { Route } from './Route.ts';
 
 /** For a path no route takes with this method: 405 naming the methods it does take, else 404. */

@@ -1,4 +1,4 @@
-import { IdempotencyConflictError, ValidationError } from '../errors/AppError.ts';
+import { IdempotencyConflictError, ValidationError } from '../errors/errors.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
 import type { IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { type NormalizedRequest, normalizeRequest, transactionRequestSchema } from '../transactions/requestSchema.ts';

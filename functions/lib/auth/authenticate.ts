@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { UnauthorizedError } from '../errors/AppError.ts';
+import { UnauthorizedError } from '../errors/errors.ts';
 import { hashToken } from './hashToken.ts';
 import type { Role } from './hasRole.ts';
 import type { TokenSource } from './TokenSource.ts';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { ForbiddenError, UnauthorizedError } from '../errors/AppError.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors/errors.ts';
 import { authenticate } from './authenticate.ts';
 import { type Access, hasRole, type Role, roles } from './hasRole.ts';
 import type { TokenSource } from './TokenSource.ts';

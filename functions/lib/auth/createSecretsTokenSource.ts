@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../config/loadConfig.ts';
+import { ConfigError } from '../errors/errors.ts';
 import { type TokenHashes, type TokenSource, tokenHashesSchema } from './TokenSource.ts';
 
 export type SecretsTokenSourceOptions = {

@@ -1,5 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type Config, ConfigError, devTokens } from '../config/loadConfig.ts';
+import { awsClientConfig } from '../config/awsClientConfig.ts';
+import { type Config, devTokens } from '../config/loadConfig.ts';
+import { ConfigError } from '../errors/errors.ts';
 import { createLocalTokenSource } from './createLocalTokenSource.ts';
 import { createSecretsTokenSource } from './createSecretsTokenSource.ts';
 import type { TokenSource } from './TokenSource.ts';
@@ -10,8 +12,7 @@ import type { TokenSource } from './TokenSource.ts';
  */
 export function createTokenSource(config: Config): TokenSource {
   if (config.TOKEN_SECRET_ARN) {
-    const endpoint = config.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? config.AWS_ENDPOINT_URL;
-    const client = new SecretsManagerClient({ region: config.AWS_REGION, ...(endpoint ? { endpoint } : {}) });
+    const client = new SecretsManagerClient(awsClientConfig(config, 'SECRETS_MANAGER'));
     return createSecretsTokenSource(client, config.TOKEN_SECRET_ARN);
   }
   const usesDevToken = config.API_TOKEN === devTokens.client || config.ADMIN_TOKEN === devTokens.admin;

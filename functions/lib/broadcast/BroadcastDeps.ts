@@ -1,24 +1,20 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Hex, LocalAccount } from 'viem';
+import type { Hex } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
-import type { RpcErrorRule } from '../chain/classifyRpcError.ts';
 import type { FeeCache } from '../chain/createFeeCache.ts';
+import type { Signer } from '../chain/Signer.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { NonceStore } from '../store/NonceStore.ts';
 import type { TransactionStore } from '../store/TransactionStore.ts';
-
-/** Signs transactions for one address: the local key, or KMS. */
-export type Signer = Pick<LocalAccount, 'address' | 'signTransaction'>;
 
 export type BroadcastSettings = {
   maxAttempts: number;
   retryBaseSeconds: number;
   retryCapSeconds: number;
   leaseSeconds: number;
-  rpcErrorRules?: readonly RpcErrorRule[];
 };
 
-/** Everything the broadcaster's domain code talks to, created once per runtime. */
+/** Everything the broadcaster's domain code talks to, created once per process. */
 export type BroadcastDeps = {
   transactions: TransactionStore;
   nonces: NonceStore;

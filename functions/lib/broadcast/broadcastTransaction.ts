@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Hex, keccak256 } from 'viem';
-import { type ChainClient, UnknownChainError } from '../chain/ChainRegistry.ts';
+import type { ChainClient } from '../chain/ChainRegistry.ts';
 import { type ClassifiedRpcError, classifyRpcError } from '../chain/classifyRpcError.ts';
 import { findTransaction, landed, type Sighting } from '../chain/findTransaction.ts';
-import { AppError } from '../errors/AppError.ts';
+import { isTransient, SigningInProgressError, UnknownChainError } from '../errors/errors.ts';
 import type { BroadcastMessage, ResponseMessage } from '../transactions/messages.ts';
 import { isTerminal, type Transaction } from '../transactions/model.ts';
 import type { BroadcastDeps, SignedTransaction } from './BroadcastDeps.ts';
 import { backoffDelay } from './backoffDelay.ts';
 import { type FillResult, fillNonce } from './fillNonce.ts';
-
-/** Another worker holds the signing claim; the message comes back after its visibility timeout. */
-export class SigningInProgressError extends AppError {
-  override name = 'SigningInProgressError';
-  readonly id: string;
-
-  constructor(id: string) {
-    super('signing_in_progress', `transaction ${id} is being signed by another worker`);
-    this.id = id;
-  }
-}
 
 type Outcome = Omit<ResponseMessage, 'id' | 'attempt' | 'at'>;
 
@@ -138,7 +127,7 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
     fees = await deps.fees.get(tx.chainId, client);
     gas = tx.gas ? BigInt(tx.gas) : await client.estimateGas({ account: from, ...request });
   } catch (error) {
-    return { error: classifyRpcError(error, deps.settings.rpcErrorRules) };
+    return { error: classifyRpcError(error) };
   }
   let nonce: number;
   try {
@@ -152,7 +141,7 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
         deps.now().getTime(),
       ));
   } catch (error) {
-    const c = classifyRpcError(error, deps.settings.rpcErrorRules);
+    const c = classifyRpcError(error);
     if (c.class === 'unknown') throw error;
     return { error: c };
   }
@@ -187,11 +176,6 @@ async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Pr
   // A lost claim leaves this nonce unused; the sweep's gap filler takes care of it.
   if (!saved) throw new SigningInProgressError(tx.id);
   return { signed: { rawTx, txHash, nonce, from } };
-}
-
-/** True for errors that say "not now" (KMS throttling marks itself so). */
-function isTransient(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === true;
 }
 
 function messageOf(error: unknown): string {
@@ -233,7 +217,7 @@ async function send(
     await client.sendRawTransaction({ serializedTransaction: signed.rawTx });
     return succeeded(signed.txHash, `Broadcast on attempt ${attempt}: the node accepted ${signed.txHash}.`);
   } catch (error) {
-    const c = classifyRpcError(error, deps.settings.rpcErrorRules);
+    const c = classifyRpcError(error);
     switch (c.class) {
       case 'known':
         return succeeded(signed.txHash, `Broadcast: the node already had ${signed.txHash}.`);

@@ -1,15 +1,11 @@
 import { type Hex, keccak256, parseTransaction } from 'viem';
 import type { ChainClient } from '../chain/ChainRegistry.ts';
-import { classifyRpcError } from '../chain/classifyRpcError.ts';
+import { type ResendResult, resendRaw } from '../chain/resendRaw.ts';
 import type { Filler } from '../store/NonceStore.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
 
-export type FillResult = {
-  filler: Filler;
-  /** sent: the node took the filler; taken: something else already holds the nonce; later: the sweep re-sends it. */
-  outcome: 'sent' | 'taken' | 'later';
-  error?: string;
-};
+/** The filler of a nonce, and what the node made of it (`later`: the sweep re-sends it). */
+export type FillResult = { filler: Filler } & ResendResult;
 
 const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
 
@@ -19,13 +15,13 @@ const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
  * fees outbid `replacing` (the failed transaction's bytes) so it replaces them if they linger in a pool.
  */
 export async function fillNonce(
-  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings'>,
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now'>,
   client: ChainClient,
   params: { chainId: number; nonce: number; reason: string; forId?: string; replacing?: Hex },
 ): Promise<FillResult> {
   // A filler already made for this nonce is the one: send it again rather than sign (KMS) anew.
   const existing = await deps.nonces.findFiller(params.chainId, deps.signer.address, params.nonce);
-  if (existing) return sendFiller(client, existing, deps.settings.rpcErrorRules);
+  if (existing) return sendFiller(client, existing);
   const current = await deps.fees.get(params.chainId, client);
   let maxFeePerGas = current.maxFeePerGas * 2n;
   let maxPriorityFeePerGas = current.maxPriorityFeePerGas * 2n;
@@ -58,32 +54,11 @@ export async function fillNonce(
     createdAt: deps.now().toISOString(),
     ...(params.forId ? { forId: params.forId } : {}),
   });
-  return sendFiller(client, filler, deps.settings.rpcErrorRules);
+  return sendFiller(client, filler);
 }
 
 /** Sends a recorded filler's bytes (again); safe to repeat. */
-async function sendFiller(
-  client: ChainClient,
-  filler: Filler,
-  rules?: BroadcastDeps['settings']['rpcErrorRules'],
-): Promise<FillResult> {
-  const sent = await resendRaw(client, filler.rawTx as Hex, rules);
+async function sendFiller(client: ChainClient, filler: Filler): Promise<FillResult> {
+  const sent = await resendRaw(client, filler.rawTx as Hex);
   return { filler, ...sent };
-}
-
-/** Sends bytes that were signed and stored before; an answer that the nonce is taken is not an error. */
-export async function resendRaw(
-  client: ChainClient,
-  rawTx: Hex,
-  rules?: BroadcastDeps['settings']['rpcErrorRules'],
-): Promise<Omit<FillResult, 'filler'>> {
-  try {
-    await client.sendRawTransaction({ serializedTransaction: rawTx });
-    return { outcome: 'sent' };
-  } catch (error) {
-    const c = classifyRpcError(error, rules);
-    if (c.class === 'known') return { outcome: 'sent' };
-    if (c.class === 'nonceUsed' || c.class === 'replacement') return { outcome: 'taken', error: c.reason };
-    return { outcome: 'later', error: c.reason };
-  }
 }

@@ -9,18 +9,7 @@ import {
   type Transport,
 } from 'viem';
 import { estimateFeesPerGas, estimateGas, getChainId, getTransactionCount, sendRawTransaction } from 'viem/actions';
-import { AppError } from '../errors/AppError.ts';
-
-/** A chain id the service was not configured for. */
-export class UnknownChainError extends AppError {
-  override name = 'UnknownChainError';
-  readonly chainId: number;
-
-  constructor(chainId: number) {
-    super('unknown_chain', `chain ${chainId} is not configured`);
-    this.chainId = chainId;
-  }
-}
+import { UnknownChainError } from '../errors/errors.ts';
 
 type ChainActions = Pick<
   PublicActions,

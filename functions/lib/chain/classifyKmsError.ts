@@ -1,4 +1,4 @@
-import type { KmsFailure } from './KmsSignerError.ts';
+import type { KmsFailure } from '../errors/errors.ts';
 
 type SdkErrorLike = {
   name?: unknown;

@@ -11,8 +11,8 @@ import {
   toHex,
 } from 'viem';
 import { publicKeyToAddress, toAccount } from 'viem/accounts';
+import { type KmsFailure, KmsSignerError } from '../errors/errors.ts';
 import { classifyKmsError } from './classifyKmsError.ts';
-import { type KmsFailure, KmsSignerError } from './KmsSignerError.ts';
 import { parseDerSignature } from './parseDerSignature.ts';
 import { oids, publicKeyFromSpki } from './publicKeyFromSpki.ts';
 import { toEthereumSignature } from './toEthereumSignature.ts';

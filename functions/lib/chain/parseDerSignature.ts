@@ -1,4 +1,5 @@
-import { MalformedDerError, readDerElement } from './readDerElement.ts';
+import { MalformedDerError } from '../errors/errors.ts';
+import { readDerElement } from './readDerElement.ts';
 
 /** secp256k1's group order n: r and s must lie in [1, n-1]. */
 export const secp256k1Order = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

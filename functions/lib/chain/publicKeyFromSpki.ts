@@ -1,4 +1,5 @@
-import { MalformedDerError, readDerElement } from './readDerElement.ts';
+import { MalformedDerError } from '../errors/errors.ts';
+import { readDerElement } from './readDerElement.ts';
 
 /** Object identifiers KMS uses in its SubjectPublicKeyInfo, in dotted form. */
 export const oids = {

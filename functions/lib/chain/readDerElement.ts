@@ -1,15 +1,4 @@
-import { AppError } from '../errors/AppError.ts';
-
-/** Bytes that are not the DER structure we expected; `detail` says which part is wrong. */
-export class MalformedDerError extends AppError {
-  override name = 'MalformedDerError';
-  readonly detail: string;
-
-  constructor(what: string, detail: string) {
-    super('malformed_der', `malformed DER ${what}: ${detail}`);
-    this.detail = detail;
-  }
-}
+import { MalformedDerError } from '../errors/errors.ts';
 
 /** One element: its tag, its content bytes, and where the next element starts. */
 export type DerElement = { tag: number; content: Uint8Array; end: number };

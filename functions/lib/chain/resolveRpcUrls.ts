@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { type Config, ConfigError, required } from '../config/loadConfig.ts';
+import { type Config, required } from '../config/loadConfig.ts';
+import { ConfigError } from '../errors/errors.ts';
 
 /** Reads a secret's string by id or ARN; undefined when it holds no string. */
 export type ReadSecret = (secretId: string) => Promise<string | undefined>;

@@ -1,9 +1,11 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { Hex } from 'viem';
-import type { Signer } from '../broadcast/BroadcastDeps.ts';
-import { type Config, ConfigError } from '../config/loadConfig.ts';
+import { awsClientConfig } from '../config/awsClientConfig.ts';
+import type { Config } from '../config/loadConfig.ts';
+import { ConfigError } from '../errors/errors.ts';
 import { createKmsSigner } from './createKmsSigner.ts';
 import { createLocalSigner } from './createLocalSigner.ts';
+import type { Signer } from './Signer.ts';
 
 /**
  * The signer the configuration names: the KMS key when `KMS_KEY_ID` is set, else the local key, which
@@ -32,10 +34,8 @@ export function selectSigner(config: Config): () => Promise<Signer> {
 }
 
 function createKmsClient(config: Config): KMSClient {
-  const endpoint = config.AWS_ENDPOINT_URL_KMS ?? config.AWS_ENDPOINT_URL;
   return new KMSClient({
-    region: config.AWS_REGION,
-    ...(endpoint ? { endpoint } : {}),
+    ...awsClientConfig(config, 'KMS'),
     // Adaptive: after a throttle the client slows itself down instead of hammering the account's shared Sign quota.
     retryMode: 'adaptive',
     maxAttempts: 5,

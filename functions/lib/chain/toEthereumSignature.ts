@@ -1,10 +1,6 @@
 import { type Address, type Hex, isAddressEqual, numberToHex, recoverAddress, type Signature } from 'viem';
+import { UnrecoverableSignatureError } from '../errors/errors.ts';
 import { secp256k1Order } from './parseDerSignature.ts';
-
-/** The signature recovers to neither parity's address: it was not made by the key we think it was. */
-export class UnrecoverableSignatureError extends Error {
-  override name = 'UnrecoverableSignatureError';
-}
 
 /**
  * Turns a raw ECDSA (r, s) over `digest` into an Ethereum signature: s in the lower half of the

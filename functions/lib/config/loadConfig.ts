@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ConfigError } from '../errors/errors.ts';
 
 /** Anvil's first dev account: a public, well-known test key, only ever used against a local chain. */
 export const anvilDevKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
@@ -74,11 +75,6 @@ const schema = z
   });
 
 export type Config = z.infer<typeof schema>;
-
-/** A configuration value that cannot be used; the message names the variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Parses the environment once; a wrong value throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

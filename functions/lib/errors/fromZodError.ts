@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type FieldIssue, ValidationError } from './AppError.ts';
+import { type FieldIssue, ValidationError } from './errors.ts';
 
 /** Turns zod's issues into one ValidationError that names every wrong field. */
 export function fromZodError(error: z.ZodError, what: string): ValidationError {

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/AppError.ts';
+import { ValidationError } from '../errors/errors.ts';
 
 /** Longest `Idempotency-Key` accepted (a UUID is 36). */
 export const maxIdempotencyKeyLength = 255;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors/AppError.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors/errors.ts';
 
 export const maxBodyBytes = 128 * 1024;
 

@@ -9,7 +9,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
-} from '../errors/AppError.ts';
+} from '../errors/errors.ts';
 import { type HttpResult, json } from './respond.ts';
 
 /** The status of each error class: the one place where HTTP status codes for errors are chosen. */

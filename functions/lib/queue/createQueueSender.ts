@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueueSendError } from '../errors/errors.ts';
 
 export type QueueSender = {
   /** Sends one message; resolves once SQS has stored it, rejects if it did not. */
@@ -6,17 +7,6 @@ export type QueueSender = {
 };
 
 type Pending = { body: string; delaySeconds: number; resolve: () => void; reject: (e: unknown) => void };
-
-/** Sending to a queue failed for one message. */
-export class QueueSendError extends Error {
-  override name = 'QueueSendError';
-  readonly queueUrl: string;
-
-  constructor(queueUrl: string, message: string, options?: { cause?: unknown }) {
-    super(`could not send to ${queueUrl}: ${message}`, options);
-    this.queueUrl = queueUrl;
-  }
-}
 
 /**
  * Sends messages to one queue, coalescing the sends made in the same tick into

@@ -1,5 +1,5 @@
 import { type AbiFunction, type AbiParameter, encodeFunctionData, getAddress, isAddress, parseAbiItem } from 'viem';
-import { type FieldIssue, ValidationError } from '../errors/AppError.ts';
+import { type FieldIssue, ValidationError } from '../errors/errors.ts';
 
 /** Call data encoded from a signature and arguments; at most this many bytes (the stored item must stay small). */
 export const maxCallDataBytes = 32 * 1024;

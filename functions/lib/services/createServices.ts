@@ -2,19 +2,20 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Signer } from '../broadcast/BroadcastDeps.ts';
 import { type ChainRegistry, createChainRegistry } from '../chain/ChainRegistry.ts';
 import { localRpcUrls } from '../chain/resolveRpcUrls.ts';
+import type { Signer } from '../chain/Signer.ts';
 import { selectSigner } from '../chain/selectSigner.ts';
+import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, required } from '../config/loadConfig.ts';
 import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
-import { runtimeHooks } from './runtimeHooks.ts';
+import { serviceHooks } from './serviceHooks.ts';
 
 /** The clients and stores of one process, built once from the configuration. */
-export type Runtime = {
+export type Services = {
   config: Config;
   logger: Logger;
   dynamo: DynamoDBClient;
@@ -31,27 +32,20 @@ export type Runtime = {
 
 /**
  * Builds the clients once; a missing value fails here, at cold start, naming the variable.
- * `rpcUrls` (chain id -> URL) defaults to `RPC_URL` for `CHAIN_ID`; see `loadRuntime` for AWS.
+ * `rpcUrls` (chain id -> URL) defaults to `RPC_URL` for `CHAIN_ID`; see `loadServices` for AWS.
  */
-export function createRuntime(
+export function createServices(
   config: Config,
   serviceName: string,
   rpcUrls: Record<number, string> = localRpcUrls(config),
-): Runtime {
-  // A benchmark's observers, if any (none in production): see runtimeHooks.ts.
-  const { awsClient, rpcRequest, signer: onSigner } = runtimeHooks;
+): Services {
+  // A benchmark's observers, if any (none in production): see serviceHooks.ts.
+  const { awsClient, rpcRequest, signer: onSigner } = serviceHooks;
   const selected = selectSigner(config);
   const signer = onSigner ? async () => onSigner(await selected(), serviceName) : selected;
-  const endpoint = (url: string | undefined) => (url ? { endpoint: url } : {});
-  const dynamo = new DynamoDBClient({
-    region: config.AWS_REGION,
-    ...endpoint(config.AWS_ENDPOINT_URL_DYNAMODB ?? config.AWS_ENDPOINT_URL),
-  });
+  const dynamo = new DynamoDBClient(awsClientConfig(config, 'DYNAMODB'));
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const sqs = new SQSClient({
-    region: config.AWS_REGION,
-    ...endpoint(config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL),
-  });
+  const sqs = new SQSClient(awsClientConfig(config, 'SQS'));
   awsClient?.(dynamo, serviceName);
   awsClient?.(sqs, serviceName);
   const queueUrls = {

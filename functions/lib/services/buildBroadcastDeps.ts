@@ -1,27 +1,27 @@
 import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
 import { coalesceNonceAllocations } from '../broadcast/coalesceNonceAllocations.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
-import type { Runtime } from './createRuntime.ts';
+import type { Services } from './createServices.ts';
 
-/** The broadcaster's dependencies from the runtime's clients; waits for the signer's address. */
-export async function broadcastDeps(runtime: Runtime): Promise<BroadcastDeps> {
-  const { config } = runtime;
+/** The broadcaster's dependencies from the services's clients; waits for the signer's address. */
+export async function buildBroadcastDeps(services: Services): Promise<BroadcastDeps> {
+  const { config } = services;
   return {
-    transactions: runtime.transactions,
+    transactions: services.transactions,
     // The records of a batch sign side by side: their nonces come from one counter update.
-    nonces: coalesceNonceAllocations(runtime.nonces),
-    chains: runtime.chains,
+    nonces: coalesceNonceAllocations(services.nonces),
+    chains: services.chains,
     fees: createFeeCache(config.FEE_CACHE_MS),
-    signer: await runtime.signer(),
-    retryQueue: runtime.queues.retry,
-    responses: runtime.queues.responses,
+    signer: await services.signer(),
+    retryQueue: services.queues.retry,
+    responses: services.queues.responses,
     settings: {
       maxAttempts: config.MAX_ATTEMPTS,
       retryBaseSeconds: config.RETRY_BASE_SECONDS,
       retryCapSeconds: config.RETRY_CAP_SECONDS,
       leaseSeconds: config.SIGNING_LEASE_SECONDS,
     },
-    logger: runtime.logger,
+    logger: services.logger,
     now: () => new Date(),
     random: Math.random,
   };

@@ -1,8 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Hex } from 'viem';
-import { resendRaw } from '../broadcast/fillNonce.ts';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
-import type { RpcErrorRule } from '../chain/classifyRpcError.ts';
+import { resendRaw } from '../chain/resendRaw.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { NonceHolder, NonceStore } from '../store/NonceStore.ts';
 
@@ -27,13 +26,13 @@ const window = 500;
  * bytes, so harmless) in case the node never got or dropped them; a chain ahead of the counter
  * raises the counter.
  */
-export async function fillNonceGaps(deps: {
+export async function findNonceGaps(deps: {
   chains: ChainRegistry;
   nonces: NonceStore;
   requests: QueueSender;
   logger: Logger;
   now: () => Date;
-  settings: { leaseSeconds: number; rpcErrorRules?: readonly RpcErrorRule[] };
+  settings: { leaseSeconds: number };
 }): Promise<GapReport[]> {
   const reports: GapReport[] = [];
   const now = deps.now().getTime();
@@ -93,7 +92,7 @@ export async function fillNonceGaps(deps: {
       for (const h of held) {
         // Open transactions are sent by their own attempts; failed ones are replaced by their filler.
         if ((h.kind === 'tx' && h.status !== 'success') || !h.rawTx) continue;
-        await resendRaw(client, h.rawTx as Hex, deps.settings.rpcErrorRules);
+        await resendRaw(client, h.rawTx as Hex);
         report.resent.push(nonce);
       }
     }

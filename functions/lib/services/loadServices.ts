@@ -1,23 +1,23 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ReadSecret, resolveRpcUrls } from '../chain/resolveRpcUrls.ts';
+import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, loadConfig } from '../config/loadConfig.ts';
-import { createRuntime, type Runtime } from './createRuntime.ts';
+import { createServices, type Services } from './createServices.ts';
 
 /**
  * A handler's cold start: reads the environment, fetches what must not be in it in clear (the RPC
- * URLs, from `CHAINS_SECRET_ARN` on AWS), and builds the runtime. `chains: false` for a handler that
+ * URLs, from `CHAINS_SECRET_ARN` on AWS), and builds the services. `chains: false` for a handler that
  * never talks to a chain, so it needs no access to the secret.
  */
-export async function loadRuntime(serviceName: string, options: { chains?: boolean } = {}): Promise<Runtime> {
+export async function loadServices(serviceName: string, options: { chains?: boolean } = {}): Promise<Services> {
   const config = loadConfig();
   const rpcUrls = options.chains === false ? {} : await resolveRpcUrls(config, secretReader(config));
-  return createRuntime(config, serviceName, rpcUrls);
+  return createServices(config, serviceName, rpcUrls);
 }
 
 function secretReader(config: Config): ReadSecret {
   return async (secretId) => {
-    const endpoint = config.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? config.AWS_ENDPOINT_URL;
-    const client = new SecretsManagerClient({ region: config.AWS_REGION, ...(endpoint ? { endpoint } : {}) });
+    const client = new SecretsManagerClient(awsClientConfig(config, 'SECRETS_MANAGER'));
     return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   };
 }
