@@ -1,60 +1,30 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { hashRequest } from '../../functions/lib/api/hashRequest.ts';
+import { rebroadcastIdOf } from '../../functions/lib/api/rebroadcastIdOf.ts';
 import { callerScope } from '../../functions/lib/auth/callerScope.ts';
 import { encodeCall } from '../../functions/lib/transactions/encodeCall.ts';
 import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
-import { apiEvent } from '../support/apiEvent.ts';
+import { type Answer, callApi } from '../support/callApi.ts';
 import { deliver } from '../support/deliver.ts';
 import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
-import { openApiChecker } from '../support/openApiChecker.ts';
+import { type OpenApiChecker, openApiChecker } from '../support/openApiChecker.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
+import { asAdmin as admin, asClient as client, tokenEnv } from '../support/tokens.ts';
 
-type Handler = Handlers['api'];
-// A parsed JSON body: read freely, as a client would.
-type Answer = { status: number; body: ReturnType<typeof JSON.parse>; headers: Record<string, string> };
-
-const tokens = { client: 'api-test-client-token', admin: 'api-test-admin-token' };
-const client = { authorization: `Bearer ${tokens.client}` };
-const admin = { authorization: `Bearer ${tokens.admin}` };
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
-import { setTimeout as sleep } from 'node:timers/promises';
-
 let stack: TestStack;
-let api: Handler;
-let withAdminRoute: Handler;
-let checker: ReturnType<typeof openApiChecker>;
-let adminChecker: ReturnType<typeof openApiChecker>;
+let api: Handlers['api'];
+let checker: OpenApiChecker;
 let broadcaster: Handlers['broadcaster'];
 let updater: Handlers['updater'];
 
-/** Calls a handler with a v2 event; every answer must be one its OpenAPI document describes. */
-async function callOn(
-  handler: Handler,
-  check: ReturnType<typeof openApiChecker> | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = client,
-): Promise<Answer> {
-  const event = apiEvent(method, path, body, headers);
-  if (!('authorization' in headers)) delete event.headers.authorization;
-  const res = await handler(event);
-  const answer = {
-    status: res.statusCode ?? 0,
-    body: JSON.parse(res.body ?? 'null'),
-    headers: (res.headers ?? {}) as Record<string, string>,
-  };
-  expect(answer.body, `${method} ${path}: every answer is JSON`).not.toBeNull();
-  check?.check(method, path, answer.status, answer.body);
-  return answer;
-}
+/** Calls the api as `client` unless told otherwise; every answer must be one its OpenAPI document describes. */
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = client) =>
-  callOn(api, checker, method, path, body, headers);
+  callApi(api, method, path, { body, headers, checker });
 
 /** Runs the broadcaster and the updater, as their event source mappings would, until `done` settles. */
 async function pumpWhile<T>(done: Promise<T>): Promise<T> {
@@ -72,37 +42,8 @@ async function pumpWhile<T>(done: Promise<T>): Promise<T> {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  ({ api, broadcaster, updater } = await loadHandlers(stack, {
-    API_TOKEN: tokens.client,
-    ADMIN_TOKEN: tokens.admin,
-    AUTH_MODE: 'local',
-  }));
-
-  // The same wiring with one admin route more: the only way to see a 403 before the admin routes exist.
-  const { loadConfig } = await import('../../functions/lib/config/loadConfig.ts');
-  const { createServices } = await import('../../functions/lib/services/createServices.ts');
-  const { createApiRoutes } = await import('../../functions/lib/api/createApiRoutes.ts');
-  const { createApiHandler } = await import('../../functions/lib/api/createApiHandler.ts');
-  const { createAccessCheck } = await import('../../functions/lib/auth/createAccessCheck.ts');
-  const { createTokenSource } = await import('../../functions/lib/auth/createTokenSource.ts');
-  const config = loadConfig();
-  const services = createServices(config, 'api-test');
-  const probe = {
-    method: 'GET' as const,
-    path: '/admin/probe',
-    access: 'admin' as const,
-    summary: 'an admin-only route, for this test',
-    responses: { 200: { description: 'ok', schema: z.strictObject({ ok: z.literal(true) }) } },
-    handler: async () => ({ statusCode: 200, headers: {}, body: JSON.stringify({ ok: true }) }),
-  };
-  const adminHandler = createApiHandler([...createApiRoutes(services), probe], {
-    access: createAccessCheck({ mode: 'local', tokens: createTokenSource(config) }),
-    logger: services.logger,
-  });
-  withAdminRoute = (e) => adminHandler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
-
-  checker = openApiChecker((await callOn(api, undefined, 'GET', '/openapi.json', undefined, {})).body);
-  adminChecker = openApiChecker((await callOn(withAdminRoute, undefined, 'GET', '/openapi.json', undefined, {})).body);
+  ({ api, broadcaster, updater } = await loadHandlers(stack, tokenEnv));
+  checker = openApiChecker((await callApi(api, 'GET', '/openapi.json')).body);
 });
 
 afterAll(async () => {
@@ -162,11 +103,21 @@ describe('auth', () => {
   });
 
   it('403 for a client token on an admin route; an admin token may use every route', async () => {
-    const forbidden = await callOn(withAdminRoute, adminChecker, 'GET', '/admin/probe', undefined, client);
-    expect(forbidden.status).toBe(403);
-    expect(forbidden.body.error.code).toBe('forbidden');
-    expect((await callOn(withAdminRoute, adminChecker, 'GET', '/admin/probe', undefined, admin)).status).toBe(200);
-    expect((await callOn(withAdminRoute, adminChecker, 'GET', '/admin/probe', undefined, {})).status).toBe(401);
+    const before = await tableCounts(stack);
+    const rebroadcast = `/transactions/${rebroadcastIdOf('no-such-transaction')}/rebroadcast`;
+    for (const [method, path] of [
+      ['GET', '/transactions'],
+      ['POST', rebroadcast],
+    ] as const) {
+      const forbidden = await call(method, path, undefined, client);
+      expect(forbidden.status, `${method} ${path} as a client`).toBe(403);
+      expect(forbidden.body.error.code).toBe('forbidden');
+      expect((await call(method, path, undefined, {})).status, `${method} ${path} without a token`).toBe(401);
+    }
+    // Past the role check, each admin route answers for itself: the listing, and no such transaction.
+    expect((await call('GET', '/transactions', undefined, admin)).status).toBe(200);
+    expect((await call('POST', rebroadcast, undefined, admin)).status).toBe(404);
+    expect(await tableCounts(stack)).toEqual(before);
     expect((await call('POST', '/transactions', { to }, { ...admin, prefer: 'respond-async' })).status).toBe(202);
   });
 });
@@ -389,9 +340,15 @@ describe('Idempotency-Key', () => {
 describe('the OpenAPI document', () => {
   it('every documented answer of every route was seen above, and each matched its schema', () => {
     // 500 is our own fault and 503 an outage: neither can be provoked from outside.
-    // The admin routes' answers are exercised in adminApi.test.ts.
+    // The admin routes' other answers are exercised in adminApi.test.ts.
     const adminRoutes = /^(GET \/transactions|POST \/transactions\/\{id\}\/rebroadcast|GET \/admin) /;
     expect(checker.unseen([' 500', 'GET /health 503']).filter((k) => !adminRoutes.test(k))).toEqual([]);
-    expect(adminChecker.unseen([' 500']).filter((k) => k.startsWith('GET /admin/probe'))).toEqual([]);
+    const roleChecks = [
+      'GET /transactions 401',
+      'GET /transactions 403',
+      'POST /transactions/{id}/rebroadcast 401',
+      'POST /transactions/{id}/rebroadcast 403',
+    ];
+    expect(checker.unseen().filter((k) => roleChecks.includes(k))).toEqual([]);
   });
 });

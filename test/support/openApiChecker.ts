@@ -1,7 +1,10 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
 
-type Operation = { responses: Record<string, { content?: Record<string, { schema: unknown }>; headers?: object }> };
+type Operation = {
+  'x-required-role'?: string;
+  responses: Record<string, { content?: Record<string, { schema: unknown }>; headers?: object }>;
+};
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
 
 const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
@@ -28,26 +31,39 @@ export function openApiChecker(doc: unknown) {
     expect(ok, `${what}: ${ajv.errorsText(validator.errors)}\n${JSON.stringify(body).slice(0, 500)}`).toBe(true);
   }
 
+  /** The documented path that takes `path` (a query ignored), its methods, and the operation of `method` there. */
+  function route(method: string, path: string) {
+    const found = templates.find((t) => t.regex.test(path.split('?')[0] ?? ''));
+    if (!found) return undefined;
+    const operations = document.paths[found.template] ?? {};
+    return {
+      template: found.template,
+      methods: Object.keys(operations).map((m) => m.toUpperCase()),
+      operation: operations[method.toLowerCase()],
+    };
+  }
+
   return {
+    route,
     /** Asserts that this answer is one the document describes. */
     check(method: string, path: string, status: number, body: unknown) {
       const what = `${method} ${path} -> ${status}`;
-      const route = templates.find((t) => t.regex.test(path.split('?')[0] ?? ''));
-      const operation = route ? document.paths[route.template]?.[method.toLowerCase()] : undefined;
-      if (!route || !operation) {
+      const found = route(method, path);
+      const operation = found?.operation;
+      if (!found || !operation) {
         expect([404, 405], `${what}: an undocumented route or method must be 404 or 405`).toContain(status);
         validate(pointer('components', 'schemas', 'Error'), body, what);
         return;
       }
       const response = operation.responses[String(status)];
       expect(response, `${what}: status not documented`).toBeDefined();
-      seen.add(`${method.toUpperCase()} ${route.template} ${status}`);
+      seen.add(`${method.toUpperCase()} ${found.template} ${status}`);
       // Only JSON answers have a body to validate here; the admin page (text/html) is checked by its own tests.
       if (response?.content?.['application/json']) {
         validate(
           pointer(
             'paths',
-            route.template,
+            found.template,
             method.toLowerCase(),
             'responses',
             String(status),
@@ -71,3 +87,6 @@ export function openApiChecker(doc: unknown) {
     },
   };
 }
+
+/** A checker of one OpenAPI document. */
+export type OpenApiChecker = ReturnType<typeof openApiChecker>;
