@@ -16,6 +16,7 @@ import { startTestStack, type TestStack } from '../support/startTestStack.ts';
  * the api running with AUTH_MODE=authorizer.
  */
 
+const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const secretArn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:api-tokens-AbCdEf';
 const secret = { client: [hashToken('aws-client-token')], admin: [hashToken('aws-admin-token')] };
 
@@ -24,6 +25,8 @@ const reads: Array<{ target: string; secretId: string }> = [];
 let stack: TestStack;
 let authorizer: typeof import('../../functions/authorizer.ts')['handler'];
 let api: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+/** How many times the api handler ran: what API Gateway kept from it is not run. */
+let apiInvocations = 0;
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
   const base = apiEvent('POST', '/transactions');
@@ -69,7 +72,10 @@ beforeAll(async () => {
   });
   authorizer = (await import('../../functions/authorizer.ts')).handler;
   const apiModule = await import('../../functions/api.ts');
-  api = (e) => apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+  api = (e) => {
+    apiInvocations += 1;
+    return apiModule.handler(e, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>;
+  };
 });
 
 afterAll(async () => {
@@ -102,35 +108,41 @@ describe('the Lambda authorizer', () => {
 });
 
 describe('the api behind the authorizer (AUTH_MODE=authorizer)', () => {
-  /** The event API Gateway passes on once the authorizer allowed it. */
-  async function through(authorization: string | undefined, body: unknown) {
+  /**
+   * API Gateway's part: it asks the authorizer; a denial it answers itself with a 403, and an
+   * allowed request goes on to the api with the authorizer's context in place of the token.
+   */
+  async function throughGateway(authorization: string | undefined, body: unknown) {
     const decision = await authorizer(authorizerEvent(authorization));
-    if (!decision.isAuthorized) return { statusCode: 403, denied: true };
+    if (decision.isAuthorized !== true) return { decision, statusCode: 403 };
     const event = apiEvent('POST', '/transactions', body, { prefer: 'respond-async' });
     delete event.headers.authorization;
     Object.assign(event.requestContext, { authorizer: { lambda: 'context' in decision ? decision.context : {} } });
-    return { ...(await api(event)), denied: false };
+    return { decision, statusCode: (await api(event)).statusCode };
   }
 
   it('takes the role from the authorizer context', async () => {
-    const res = await through('Bearer aws-client-token', { to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' });
-    expect(res).toMatchObject({ statusCode: 202, denied: false });
+    const res = await throughGateway('Bearer aws-client-token', { to });
+    expect(res).toMatchObject({ decision: { isAuthorized: true }, statusCode: 202 });
   });
 
   it('never trusts an Authorization header on its own: no authorizer context is a 401', async () => {
-    const event = apiEvent(
-      'POST',
-      '/transactions',
-      { to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' },
-      {
-        authorization: 'Bearer aws-admin-token',
-      },
-    );
+    const event = apiEvent('POST', '/transactions', { to }, { authorization: 'Bearer aws-admin-token' });
     const res = await api(event);
     expect(res.statusCode).toBe(401);
   });
 
-  it('a denied request never reaches the api', async () => {
-    expect(await through('Bearer nope', { to: 'x' })).toEqual({ statusCode: 403, denied: true });
+  it('a denied request never reaches the api; an allowed one does, once', async () => {
+    // prepare
+    const before = apiInvocations;
+    // act
+    const denied = await throughGateway('Bearer nope', { to });
+    const ranForDenied = apiInvocations - before;
+    const allowed = await throughGateway('Bearer aws-client-token', { to });
+    // assess
+    expect(ranForDenied, 'api invocations for the denied request').toBe(0);
+    expect(denied).toEqual({ decision: { isAuthorized: false }, statusCode: 403 });
+    expect(apiInvocations - before, 'api invocations for both').toBe(1);
+    expect(allowed.statusCode).toBe(202);
   });
 });
