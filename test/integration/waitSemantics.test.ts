@@ -26,7 +26,7 @@ async function request(method: string, path: string, body?: unknown, headers: Re
     headers: { authorization: `Bearer ${tokens.client}`, 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, headers: res.headers, body: await res.json() };
+  return { status: res.status, headers: res.headers, body: JSON.parse(await res.text()) };
 }
 
 beforeAll(async () => {

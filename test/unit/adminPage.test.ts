@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatEth, formatWhen, shortHex } from '../../functions/lib/admin/page/format.ts';
-import { statusOrder } from '../../functions/lib/admin/page/statusOrder.ts';
-import { resolveRange } from '../../functions/lib/admin/page/timeRanges.ts';
 import { rebroadcastIdOf } from '../../functions/lib/api/rebroadcastIdOf.ts';
 import { statuses } from '../../functions/lib/transactions/model.ts';
+import { formatEth, formatWhen, shortHex } from '../../web/admin/format.ts';
+import { statusOrder } from '../../web/admin/statusOrder.ts';
+import { resolveRange } from '../../web/admin/timeRanges.ts';
 
 describe('formatEth', () => {
   it.each([

@@ -1,14 +1,8 @@
 import * as z from 'zod';
+import { statuses } from './status.ts';
 
-export const statuses = ['pending', 'retrying', 'success', 'failed'] as const;
-export type Status = (typeof statuses)[number];
-
-const terminalStatuses: readonly Status[] = ['success', 'failed'];
-
-/** True once nothing may change the status again. */
-export function isTerminal(status: Status): boolean {
-  return terminalStatuses.includes(status);
-}
+// The statuses live in a zod-free module the admin page can import too; the domain keeps reaching them here.
+export { isTerminal, type Status, statuses } from './status.ts';
 
 /** What one attempt came to: also the status a response message reports. */
 export const outcomeSchema = z.enum(['success', 'retrying', 'failed']);

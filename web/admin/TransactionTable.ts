@@ -1,4 +1,4 @@
-import type { TransactionView } from '../../transactions/model.ts';
+import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { formatEth, formatWhen, shortHex } from './format.ts';
 import { html } from './html.ts';
 import { StatusLabel } from './StatusLabel.ts';

@@ -1,6 +1,6 @@
-import type { Status } from '../../transactions/model.ts';
+import type { Status } from '../../functions/lib/transactions/status.ts';
 
-// The model's own list would bring zod into the page; this record must name every status, or it does not compile.
+// This record must name every status, or it does not compile: a status the model gains cannot be left off the page.
 const every: Record<Status, true> = { failed: true, retrying: true, pending: true, success: true };
 
 /** Every status, in the order an operator looks for them: what went wrong first. */

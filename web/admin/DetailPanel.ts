@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
-import type { TransactionView } from '../../transactions/model.ts';
+import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { formatEth, formatTime } from './format.ts';
 import { html } from './html.ts';
 import { StatusLabel } from './StatusLabel.ts';

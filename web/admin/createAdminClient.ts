@@ -1,5 +1,6 @@
-import type { TransactionList } from '../../api/listTransactions.ts';
-import type { Status, TransactionView } from '../../transactions/model.ts';
+import type { TransactionList } from '../../functions/lib/transactions/listing.ts';
+import type { TransactionView } from '../../functions/lib/transactions/model.ts';
+import type { Status } from '../../functions/lib/transactions/status.ts';
 
 /** A refusal of the API, with the words it gave; `auth` when the token itself was refused. */
 export class AdminApiError extends Error {

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Status, TransactionView } from '../../transactions/model.ts';
+import type { listLimits } from '../../functions/lib/transactions/listing.ts';
+import type { TransactionView } from '../../functions/lib/transactions/model.ts';
+import { isTerminal, type Status } from '../../functions/lib/transactions/status.ts';
 import { CountsBar } from './CountsBar.ts';
 import { AdminApiError, createAdminClient } from './createAdminClient.ts';
 import { DetailPanel } from './DetailPanel.ts';
@@ -15,11 +17,10 @@ import { resolveRange } from './timeRanges.ts';
 const tokenKey = 'broadcaster.adminToken';
 /** How often the list, and an open transaction, are read again while the tab is visible. */
 const refreshMs = 2500;
-const pageSize = 50;
-const maxPage = 200;
+// The API's limits, checked against its own by type: importing the value would bring zod into the page.
+const limits: typeof listLimits = { default: 50, max: 200 };
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-const isTerminal = (status: Status) => status === 'success' || status === 'failed';
 
 /**
  * The admin page: the token once per tab, then the list with counts and filters, refreshed while the
@@ -78,7 +79,7 @@ export function App() {
       const range = resolveRange(filter.range, filter);
       const page = await client.list(
         { status: filter.status, ...range },
-        { limit: Math.min(maxPage, Math.max(pageSize, shown.current)) },
+        { limit: Math.min(limits.max, Math.max(limits.default, shown.current)) },
       );
       if (gen !== generation.current) return;
       cursorRange.current = range;

@@ -1,4 +1,4 @@
-import type { Status } from '../../transactions/model.ts';
+import type { Status } from '../../functions/lib/transactions/status.ts';
 import { html } from './html.ts';
 import { statusOrder } from './statusOrder.ts';
 import { type TimeRange, timeRanges } from './timeRanges.ts';
