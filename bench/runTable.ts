@@ -69,7 +69,7 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
       const saved = claimed ? await store.saveSignature(id, token, signature, new Date()) : false;
       const at = new Date().toISOString();
       const outcome = { id, status: 'success', attempt: 1, at, message: 'accepted by the node', txHash } as const;
-      const applied = saved ? await store.applyResponse(outcome, now + 60_000) : 'ignored';
+      const applied = saved ? await store.applyOutcome(outcome, now + 60_000) : 'ignored';
       return applied === 'applied';
     };
     return await timePhase(options, lifecycle);

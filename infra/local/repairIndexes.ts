@@ -1,19 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { type IndexDesign, indexes } from '../../functions/lib/store/tableDesign.ts';
 
 type Item = Record<string, unknown>;
 
 async function scanAll(doc: DynamoDBDocumentClient, TableName: string, IndexName?: string): Promise<Item[]> {
   const items: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const out = await doc.send(
-      new ScanCommand({ TableName, ExclusiveStartKey: start, ...(IndexName ? { IndexName } : {}) }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for await (const page of paginateScan({ client: doc }, { TableName, ...(IndexName ? { IndexName } : {}) })) {
+    items.push(...(page.Items ?? []));
+  }
   return items;
 }
 

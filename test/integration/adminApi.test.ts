@@ -93,7 +93,7 @@ async function seed(createdAt: string[], statusOf: (i: number) => 'pending' | 'r
     await store.create({ id, chainId: 31337, to, value: String(i), data: '0x', message: 'seeded', createdAt: at }, 0);
     const status = statusOf(i);
     if (status !== 'pending') {
-      await store.applyResponse({ id, status, attempt: 1, at, message: `seeded ${status}`, error: 'seeded' }, 0);
+      await store.applyOutcome({ id, status, attempt: 1, at, message: `seeded ${status}`, error: 'seeded' }, 0);
     }
     ids.push(id);
   }

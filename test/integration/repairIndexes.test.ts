@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTransactionStore, type NewTransaction } from '../../functions/lib/store/TransactionStore.ts';
+import { createTransactionStore } from '../../functions/lib/store/TransactionStore.ts';
+import type { NewTransaction } from '../../functions/lib/store/transactionKeys.ts';
 import { ensureTable } from '../../infra/local/createResources.ts';
 import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
 import { repairIndexes } from '../../infra/local/repairIndexes.ts';
@@ -79,7 +80,7 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
     for (const tx of [a, b, d]) await store.create(tx, Date.now() + 60_000);
     for (const tx of [a, d]) {
       const at = new Date().toISOString();
-      await store.applyResponse({ id: tx.id, status: 'success', attempt: 1, at, message: 'accepted' }, Date.now());
+      await store.applyOutcome({ id: tx.id, status: 'success', attempt: 1, at, message: 'accepted' }, Date.now());
     }
     const dTrue = (await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'tx#d' } }))).Item;
     // The interrupted repair: D's true state journaled, D itself given its old status for the moment.

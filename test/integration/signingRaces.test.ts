@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BroadcastDeps } from '../../functions/lib/broadcast/BroadcastDeps.ts';
 import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
 import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
+import { KmsSignerError } from '../../functions/lib/errors/errors.ts';
 import { buildBroadcastDeps } from '../../functions/lib/services/buildBroadcastDeps.ts';
 import { loadServices } from '../../functions/lib/services/loadServices.ts';
 import { apiEvent } from '../support/apiEvent.ts';
@@ -77,7 +78,14 @@ function throttledOnce(): BroadcastDeps {
       address: deps.signer.address,
       signTransaction: async (tx) => {
         calls++;
-        if (calls === 1) throw Object.assign(new Error('ThrottlingException: rate exceeded'), { transient: true });
+        if (calls === 1) {
+          throw new KmsSignerError({
+            keyId: 'test-key',
+            operation: 'Sign',
+            reason: 'throttled',
+            detail: 'rate exceeded',
+          });
+        }
         return deps.signer.signTransaction(tx);
       },
     },

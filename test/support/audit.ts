@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { createPublicClient, type Hex, http } from 'viem';
 import { expect } from 'vitest';
 import { getItems } from '../../functions/lib/store/getItems.ts';
@@ -37,20 +37,16 @@ export async function audit(
   );
   const ofKind = async (kind: string) => {
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: runner.tableName,
-          IndexName: 'byKind',
-          KeyConditionExpression: 'kind = :k',
-          ExpressionAttributeValues: { ':k': kind },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: doc },
+      {
+        TableName: runner.tableName,
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kind = :k',
+        ExpressionAttributeValues: { ':k': kind },
+      },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []));
     // byKind holds keys only: the records themselves are read from the table.
     return getItems(
       doc,

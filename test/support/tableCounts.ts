@@ -1,25 +1,21 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { TestStack } from './startTestStack.ts';
 
 /** Transactions in the table (the byKind index) and messages on the requests queue, visible or in flight. */
 export async function tableCounts(stack: TestStack): Promise<{ rows: number; messages: number }> {
   let rows = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await stack.doc.send(
-      new QueryCommand({
-        TableName: stack.tableName,
-        IndexName: 'byKind',
-        KeyConditionExpression: 'kind = :kind',
-        ExpressionAttributeValues: { ':kind': 'tx' },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    rows += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: stack.doc },
+    {
+      TableName: stack.tableName,
+      IndexName: 'byKind',
+      KeyConditionExpression: 'kind = :kind',
+      ExpressionAttributeValues: { ':kind': 'tx' },
+      Select: 'COUNT',
+    },
+  );
+  for await (const page of pages) rows += page.Count ?? 0;
   const attributes = await stack.sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: stack.queues.requests,

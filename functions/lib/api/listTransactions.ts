@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors/errors.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
-import type { PageKey, TransactionStore } from '../store/TransactionStore.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
+import type { PageKey } from '../store/transactionKeys.ts';
 import { listQuerySchema, type TransactionList } from '../transactions/listing.ts';
 import { idPattern, toView } from '../transactions/model.ts';
 
@@ -48,7 +49,7 @@ function decodeCursor(cursor: string, query: { from?: string; to?: string }): Pa
  * what it sees.
  */
 export async function listTransactions(
-  transactions: TransactionStore,
+  transactions: Pick<TransactionReads, 'list' | 'countByStatus'>,
   params: Record<string, string | undefined>,
 ): Promise<TransactionList> {
   const parsed = listQuerySchema.safeParse(params);

@@ -1,5 +1,5 @@
 import { NotFoundError, NotRebroadcastableError } from '../errors/errors.ts';
-import type { NewTransaction } from '../store/TransactionStore.ts';
+import type { NewTransaction } from '../store/transactionKeys.ts';
 import type { Transaction } from '../transactions/model.ts';
 import { rebroadcastIdOf } from './rebroadcastIdOf.ts';
 import { type RecordDeps, type Recorded, recordTransaction } from './recordTransaction.ts';

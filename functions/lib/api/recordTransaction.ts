@@ -1,11 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueSender } from '../queue/createQueueSender.ts';
-import { initialState, type NewTransaction, type TransactionStore } from '../store/TransactionStore.ts';
+import type { IntakeWrites } from '../store/IntakeWrites.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
+import { initialState, type NewTransaction } from '../store/transactionKeys.ts';
+import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
 import type { Transaction } from '../transactions/model.ts';
 
 /** What recording a transaction needs: the table, the requests queue, and the clock. */
 export type RecordDeps = {
-  transactions: TransactionStore;
+  transactions: Pick<TransactionReads, 'get'> & IntakeWrites;
   requests: QueueSender;
   staleAfterMs: number;
   logger: Logger;
@@ -22,7 +25,7 @@ export type Recorded = { tx: Transaction; replayed: boolean };
  */
 export async function recordTransaction(deps: RecordDeps, tx: NewTransaction): Promise<Recorded> {
   const now = deps.now();
-  const created = await deps.transactions.createIfAbsent(tx, now.getTime() + deps.staleAfterMs);
+  const created = await deps.transactions.createIfAbsent(tx, dueForSweepAt(now.getTime(), deps.staleAfterMs));
   if (!created) {
     const existing = await deps.transactions.get(tx.id);
     if (!existing) throw new Error(`transaction ${tx.id} exists and cannot be read`);

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TransactionStore } from '../store/TransactionStore.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
 import { isTerminal, type Transaction } from '../transactions/model.ts';
 
 /** Re-reads a transaction until it is terminal or `waitMs` has passed; returns the last state seen. */
 export async function waitForOutcome(
-  transactions: TransactionStore,
+  transactions: Pick<TransactionReads, 'get'>,
   tx: Transaction,
   waitMs: number,
 ): Promise<Transaction> {

@@ -5,7 +5,8 @@ import type { FeeCache } from '../chain/createFeeCache.ts';
 import type { Signer } from '../chain/Signer.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { NonceStore } from '../store/NonceStore.ts';
-import type { TransactionStore } from '../store/TransactionStore.ts';
+import type { SigningWrites } from '../store/SigningWrites.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
 
 export type BroadcastSettings = {
   maxAttempts: number;
@@ -16,7 +17,8 @@ export type BroadcastSettings = {
 
 /** Everything the broadcaster's domain code talks to, created once per process. */
 export type BroadcastDeps = {
-  transactions: TransactionStore;
+  /** The broadcaster reads a transaction and makes the signing writes; it never moves a status. */
+  transactions: Pick<TransactionReads, 'get'> & SigningWrites;
   nonces: NonceStore;
   chains: ChainRegistry;
   fees: FeeCache;

@@ -1,5 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './isConditionFailure.ts';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalPut } from './conditionalWrite.ts';
 
 /** How long a key is kept: clients may repeat a request with the same key for at least this long. */
 export const idempotencyTtlSeconds = 24 * 60 * 60;
@@ -41,20 +41,14 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
       const now = Math.floor(nowMs / 1000);
       const record = { key, requestHash, transactionId, expiresAt: now + idempotencyTtlSeconds };
       for (let tries = 0; tries < 3; tries++) {
-        try {
-          await doc.send(
-            new PutCommand({
-              TableName,
-              Item: { ...idemKey(key), ...record },
-              // -- a key is bound once; an expired binding may be replaced
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-              ExpressionAttributeValues: { ':now': now },
-            }),
-          );
-          return { record, created: true };
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
+        const bound = await conditionalPut(doc, {
+          TableName,
+          Item: { ...idemKey(key), ...record },
+          // -- a key is bound once; an expired binding may be replaced
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': now },
+        });
+        if (bound) return { record, created: true };
         const out = await doc.send(new GetCommand({ TableName, Key: idemKey(key), ConsistentRead: true }));
         const item = out.Item;
         // Gone between the put and the read (TTL): try to bind it again.

@@ -1,12 +1,6 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { conditionalPut, conditionalUpdate } from './conditionalWrite.ts';
 import { getItems } from './getItems.ts';
-import { isConditionFailure } from './isConditionFailure.ts';
 import { senderKeyOf } from './tableDesign.ts';
 
 export type NonceCounter = {
@@ -56,23 +50,16 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
   const TableName = tableName;
 
   async function takeNext(chainId: number, from: string, now: number, count: number): Promise<number | undefined> {
-    try {
-      const out = await doc.send(
-        new UpdateCommand({
-          TableName,
-          Key: counterKey(chainId, from),
-          UpdateExpression: 'SET #next = #next + :count, allocatedAt = :now',
-          ConditionExpression: 'attribute_exists(#next)', // -- seeded from the chain first
-          ExpressionAttributeNames: { '#next': 'next' },
-          ExpressionAttributeValues: { ':count': count, ':now': now },
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      );
-      return Number(out.Attributes?.next);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const old = await conditionalUpdate(doc, {
+      TableName,
+      Key: counterKey(chainId, from),
+      UpdateExpression: 'SET #next = #next + :count, allocatedAt = :now',
+      ConditionExpression: 'attribute_exists(#next)', // -- seeded from the chain first
+      ExpressionAttributeNames: { '#next': 'next' },
+      ExpressionAttributeValues: { ':count': count, ':now': now },
+      ReturnValues: 'UPDATED_OLD',
+    });
+    return old === undefined ? undefined : Number(old.next);
   }
 
   async function readFiller(key: { pk: string }): Promise<Filler | undefined> {
@@ -95,61 +82,48 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
       const taken = await takeNext(chainId, from, now, count);
       if (taken !== undefined) return taken;
       const start = await seed();
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...counterKey(chainId, from),
-              kind: 'counter',
-              sortKey: senderKeyOf(chainId, from),
-              chainId,
-              from,
-              next: start,
-              allocatedAt: now,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)', // -- another worker may have seeded it
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      await conditionalPut(doc, {
+        TableName,
+        Item: {
+          ...counterKey(chainId, from),
+          kind: 'counter',
+          sortKey: senderKeyOf(chainId, from),
+          chainId,
+          from,
+          next: start,
+          allocatedAt: now,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)', // -- another worker may have seeded it
+      });
       const afterSeed = await takeNext(chainId, from, now, count);
       if (afterSeed === undefined) throw new Error(`nonce counter for ${from} on ${chainId} vanished`);
       return afterSeed;
     },
 
     async raiseFloor(chainId, from, floor) {
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: counterKey(chainId, from),
-            // Both right-hand sides read the item as it was: the skipped range is [old next, floor).
-            UpdateExpression: 'SET #next = :floor, externalFrom = #next, externalTo = :floor',
-            ConditionExpression: '#next < :floor', // -- the counter only moves up
-            ExpressionAttributeNames: { '#next': 'next' },
-            ExpressionAttributeValues: { ':floor': floor },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      await conditionalUpdate(doc, {
+        TableName,
+        Key: counterKey(chainId, from),
+        // Both right-hand sides read the item as it was: the skipped range is [old next, floor).
+        UpdateExpression: 'SET #next = :floor, externalFrom = #next, externalTo = :floor',
+        ConditionExpression: '#next < :floor', // -- the counter only moves up
+        ExpressionAttributeNames: { '#next': 'next' },
+        ExpressionAttributeValues: { ':floor': floor },
+      });
     },
 
     async counters() {
       const found: NonceCounter[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await doc.send(
-          new QueryCommand({
-            TableName,
-            IndexName: 'byKind',
-            KeyConditionExpression: 'kind = :kind',
-            ExpressionAttributeValues: { ':kind': 'counter' },
-            ExclusiveStartKey: start,
-          }),
-        );
+      const pages = paginateQuery(
+        { client: doc },
+        {
+          TableName,
+          IndexName: 'byKind',
+          KeyConditionExpression: 'kind = :kind',
+          ExpressionAttributeValues: { ':kind': 'counter' },
+        },
+      );
+      for await (const out of pages) {
         // The index holds keys only: the counters are read from the table.
         const items = await getItems(
           doc,
@@ -167,28 +141,22 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
               : { external: { from: Number(item.externalFrom), to: Number(item.externalTo) } }),
           });
         }
-        start = out.LastEvaluatedKey;
-      } while (start);
+      }
       return found;
     },
 
     async holders(chainId, from, lowest, highest) {
       const found: NonceHolder[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await doc.send(
-          new QueryCommand({
-            TableName,
-            IndexName: 'bySender',
-            KeyConditionExpression: 'senderKey = :sender AND nonce BETWEEN :low AND :high',
-            ExpressionAttributeValues: {
-              ':sender': senderKeyOf(chainId, from),
-              ':low': lowest,
-              ':high': highest,
-            },
-            ExclusiveStartKey: start,
-          }),
-        );
+      const pages = paginateQuery(
+        { client: doc },
+        {
+          TableName,
+          IndexName: 'bySender',
+          KeyConditionExpression: 'senderKey = :sender AND nonce BETWEEN :low AND :high',
+          ExpressionAttributeValues: { ':sender': senderKeyOf(chainId, from), ':low': lowest, ':high': highest },
+        },
+      );
+      for await (const out of pages) {
         for (const item of out.Items ?? []) {
           // A transaction that reserved a nonce but was never signed has no bytes yet.
           const common = {
@@ -208,34 +176,27 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
                 },
           );
         }
-        start = out.LastEvaluatedKey;
-      } while (start);
+      }
       return found;
     },
 
     async createFiller(filler) {
       const key = fillerKey(filler.chainId, filler.from, filler.nonce);
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...key,
-              kind: 'filler',
-              sortKey: `${filler.createdAt}#${filler.txHash}`,
-              senderKey: senderKeyOf(filler.chainId, filler.from),
-              ...filler,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)', // -- one filler per nonce, signed once
-          }),
-        );
-        return filler;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const existing = await readFiller(key);
-        if (!existing) throw new Error(`filler for nonce ${filler.nonce} vanished`);
-        return existing;
-      }
+      const created = await conditionalPut(doc, {
+        TableName,
+        Item: {
+          ...key,
+          kind: 'filler',
+          sortKey: `${filler.createdAt}#${filler.txHash}`,
+          senderKey: senderKeyOf(filler.chainId, filler.from),
+          ...filler,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)', // -- one filler per nonce, signed once
+      });
+      if (created) return filler;
+      const existing = await readFiller(key);
+      if (!existing) throw new Error(`filler for nonce ${filler.nonce} vanished`);
+      return existing;
     },
 
     findFiller(chainId, from, nonce) {

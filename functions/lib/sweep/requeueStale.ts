@@ -1,13 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueSender } from '../queue/createQueueSender.ts';
-import type { TransactionStore } from '../store/TransactionStore.ts';
+import type { SweepWrites } from '../store/SweepWrites.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
+import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
 
 /**
  * Enqueues again every open transaction that has not moved for the stale period (found through the
  * sparse `open` index, never a scan), then moves its due time on so the next sweep leaves it be.
  */
 export async function requeueStale(
-  deps: { transactions: TransactionStore; requests: QueueSender; logger: Logger },
+  deps: { transactions: Pick<TransactionReads, 'findStale'> & SweepWrites; requests: QueueSender; logger: Logger },
   { now, staleAfterMs, limit = 1000 }: { now: number; staleAfterMs: number; limit?: number },
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
@@ -15,7 +17,7 @@ export async function requeueStale(
   const results = await Promise.allSettled(
     stale.map(async ({ id, attempts }) => {
       await deps.requests.send({ id, attempt: attempts + 1 });
-      await deps.transactions.postpone(id, now + staleAfterMs);
+      await deps.transactions.postpone(id, dueForSweepAt(now, staleAfterMs));
       deps.logger.info('re-enqueued a stale transaction', { transactionId: id, attempt: attempts + 1 });
     }),
   );

@@ -7,6 +7,21 @@ export { isTerminal, type Status, statuses } from './status.ts';
 /** What one attempt came to: also the status a response message reports. */
 export const outcomeSchema = z.enum(['success', 'retrying', 'failed']);
 
+/**
+ * What one attempt of a transaction came to, as the updater applies it: the status it reports, the
+ * attempt that made it, and what it learned (the hash the node took, the filler that freed its nonce).
+ */
+export type TransactionOutcome = {
+  id: string;
+  status: z.infer<typeof outcomeSchema>;
+  attempt: number;
+  at: string;
+  message: string;
+  error?: string | undefined;
+  txHash?: string | undefined;
+  filledBy?: string | undefined;
+};
+
 /** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
 export const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
 

@@ -1,0 +1,51 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conditionalPut, conditionalUpdate } from './conditionalWrite.ts';
+import { initialState, type NewTransaction, openShardOf, sortKeyOf, txKey } from './transactionKeys.ts';
+
+/** The api's writes: a transaction accepted, and a failed one linked to the one that sends it again. */
+export type IntakeWrites = {
+  /** Records a new transaction `pending`, due for the sweep at `dueAt`; throws when its id was accepted already. */
+  create(tx: NewTransaction, dueAt: number): Promise<void>;
+  /** Records a new transaction `pending`, due for the sweep at `dueAt`; false when its id was accepted already. */
+  createIfAbsent(tx: NewTransaction, dueAt: number): Promise<boolean>;
+  /** Marks a failed transaction as sent again as `newId`; false when it is not failed or was sent again as another. */
+  linkRebroadcast(id: string, newId: string): Promise<boolean>;
+};
+
+/** The api's writes of transactions, each one conditional write. */
+export function createIntakeWrites(doc: DynamoDBDocumentClient, TableName: string): IntakeWrites {
+  const createIfAbsent: IntakeWrites['createIfAbsent'] = (tx, dueAt) =>
+    conditionalPut(doc, {
+      TableName,
+      Item: {
+        ...txKey(tx.id),
+        kind: 'tx',
+        sortKey: sortKeyOf(tx),
+        ...initialState(tx),
+        openShard: openShardOf(tx.id),
+        dueAt,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)', // -- an id is accepted once
+    });
+  return {
+    createIfAbsent,
+    async create(tx, dueAt) {
+      if (!(await createIfAbsent(tx, dueAt))) throw new Error(`transaction ${tx.id} exists already`);
+    },
+
+    async linkRebroadcast(id, newId) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET rebroadcastAs = :new',
+        ConditionExpression: [
+          '#status = :failed', // -- only a failed transaction is sent again
+          '(attribute_not_exists(rebroadcastAs) OR rebroadcastAs = :new)', // -- and only once
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':new': newId, ':failed': 'failed' },
+      });
+      return item !== undefined;
+    },
+  };
+}

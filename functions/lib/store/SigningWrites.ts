@@ -1,0 +1,131 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Transaction, transactionSchema } from '../transactions/model.ts';
+import { conditionalUpdate } from './conditionalWrite.ts';
+import { senderKeyOf } from './tableDesign.ts';
+import { isOpen, openStatusValues, txKey } from './transactionKeys.ts';
+
+/** What signing stores on a transaction, once: the sender, its nonce, the signed bytes and their hash. */
+export type SignedRecord = {
+  chainId: number;
+  from: string;
+  nonce: number;
+  rawTx: string;
+  txHash: string;
+  gas: string;
+};
+
+/** The broadcaster's writes: the claim to sign a transaction, the nonce it takes, and the bytes it signs. */
+export type SigningWrites = {
+  /** Takes the claim to sign an open, never signed transaction; undefined when another worker holds it, or it is signed or closed. */
+  claimForSigning(id: string, lease: { token: string; until: number }, now: number): Promise<Transaction | undefined>;
+  /** Stores the signature under the claim `token`; false when the claim was lost or the transaction was signed already. */
+  saveSignature(id: string, token: string, signed: SignedRecord, now: Date): Promise<boolean>;
+  /** Lets a claim go, so the next attempt need not wait for its lease to run out. */
+  releaseClaim(id: string, token: string): Promise<void>;
+  /** Keeps a nonce taken for a transaction whose signing failed, so the next attempt signs with it. */
+  reserveNonce(
+    id: string,
+    token: string,
+    reservation: { chainId: number; from: string; nonce: number },
+  ): Promise<boolean>;
+  /** Fences a transaction that failed before it was signed: no worker may sign it afterwards. */
+  closeUnsigned(id: string, token: string, reason: string): Promise<boolean>;
+};
+
+/** The broadcaster's writes of transactions, each one conditional update fenced by the signing claim. */
+export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: string): SigningWrites {
+  return {
+    async claimForSigning(id, lease, now) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET leaseToken = :token, leaseUntil = :until',
+        ConditionExpression: [
+          'attribute_exists(pk)',
+          'attribute_not_exists(rawTx)', // -- a transaction is signed once
+          'attribute_not_exists(signingClosed)', // -- one that failed unsigned is never signed later
+          isOpen, // -- terminal transactions are left alone
+          '(attribute_not_exists(leaseUntil) OR leaseUntil < :now)', // -- one signer at a time
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':token': lease.token, ':until': lease.until, ':now': now, ...openStatusValues },
+        ReturnValues: 'ALL_NEW',
+      });
+      return item ? transactionSchema.parse(item) : undefined;
+    },
+
+    async saveSignature(id, token, signed, now) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression:
+          'SET #from = :from, nonce = :nonce, rawTx = :raw, txHash = :hash, gas = :gas, signedAt = :at, senderKey = :sender',
+        ConditionExpression: [
+          'attribute_not_exists(rawTx)', // -- a transaction is signed once
+          'leaseToken = :token', // -- only the worker that claimed it may sign it
+          'leaseUntil > :now', // -- an expired claim's nonce is left for the gap filler
+          isOpen, // -- a terminal transaction is never signed
+          '(attribute_not_exists(nonce) OR nonce = :nonce)', // -- a reserved nonce is the one signed with
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#from': 'from', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ...openStatusValues,
+          ':from': signed.from,
+          ':nonce': signed.nonce,
+          ':raw': signed.rawTx,
+          ':hash': signed.txHash,
+          ':gas': signed.gas,
+          ':at': now.toISOString(),
+          ':sender': senderKeyOf(signed.chainId, signed.from),
+          ':token': token,
+          ':now': now.getTime(),
+        },
+      });
+      return item !== undefined;
+    },
+
+    async reserveNonce(id, token, reservation) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET nonce = :nonce, #from = :from, senderKey = :sender',
+        ConditionExpression: [
+          'leaseToken = :token', // -- only the worker that took the nonce for it
+          'attribute_not_exists(nonce)', // -- a transaction holds one nonce, ever
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#from': 'from' },
+        ExpressionAttributeValues: {
+          ':nonce': reservation.nonce,
+          ':from': reservation.from,
+          ':sender': senderKeyOf(reservation.chainId, reservation.from),
+          ':token': token,
+        },
+      });
+      return item !== undefined;
+    },
+
+    async closeUnsigned(id, token, reason) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET signingClosed = :reason REMOVE leaseToken, leaseUntil',
+        ConditionExpression: [
+          'leaseToken = :token', // -- we hold the claim, so nobody is signing it
+          'attribute_not_exists(rawTx)', // -- nothing was signed that could still land
+        ].join(' AND '),
+        ExpressionAttributeValues: { ':reason': reason, ':token': token },
+      });
+      return item !== undefined;
+    },
+
+    async releaseClaim(id, token) {
+      await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'REMOVE leaseToken, leaseUntil',
+        ConditionExpression: 'leaseToken = :token', // -- only our own claim
+        ExpressionAttributeValues: { ':token': token },
+      });
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type Status, statuses, type Transaction, transactionSchema } from '../transactions/model.ts';
+import { getItems } from './getItems.ts';
+import { openShardCount } from './tableDesign.ts';
+import { idOf, type PageKey, startKeyOf, txKey } from './transactionKeys.ts';
+
+/** An open transaction the sweep found due, with the attempts it has made. */
+export type StaleTransaction = { id: string; attempts: number };
+
+/** Which transactions to list: one status or all, created in `[from, to)` (ISO 8601, UTC), newest first. */
+export type ListQuery = { status?: Status; from?: string; to?: string; limit: number; after?: PageKey };
+
+/** One page of a listing, and where the next (older) one starts when there is one. */
+export type TransactionPage = { items: Transaction[]; next?: PageKey };
+
+/** Every read of transactions: one by id, listings and counts for the admin, and what the sweep finds due. */
+export type TransactionReads = {
+  /** One transaction, strongly consistent. */
+  get(id: string): Promise<Transaction | undefined>;
+  /** Newest first, from an index (`byKind`, or `byStatus` for one status); never a scan. */
+  list(query: ListQuery): Promise<TransactionPage>;
+  /** How many transactions of each status were created in `[from, to)`. */
+  countByStatus(range: Pick<ListQuery, 'from' | 'to'>): Promise<Record<Status, number>>;
+  /** Up to `limit` open transactions due for the sweep at `now`, from the sparse `open` index. */
+  findStale(now: number, limit: number): Promise<StaleTransaction[]>;
+};
+
+/**
+ * The key condition of a listing: one partition of `byKind` or `byStatus`, and `sortKey`
+ * (`createdAt#id`) in `[from, to)`. ISO timestamps of one format order as strings do, and a sort key
+ * that starts with `to` is longer than `to`, so `BETWEEN from AND to` is exactly `from <= createdAt < to`.
+ */
+function listCondition(status: Status | undefined, range: Pick<ListQuery, 'from' | 'to'>) {
+  const partition = status === undefined ? { name: 'kind', value: 'tx' } : { name: 'status', value: status };
+  const values: Record<string, unknown> = { ':p': partition.value };
+  let sortCondition = '';
+  if (range.from !== undefined && range.to !== undefined) {
+    sortCondition = ' AND sortKey BETWEEN :from AND :to';
+    values[':from'] = range.from;
+    values[':to'] = range.to;
+  } else if (range.from !== undefined) {
+    sortCondition = ' AND sortKey >= :from';
+    values[':from'] = range.from;
+  } else if (range.to !== undefined) {
+    sortCondition = ' AND sortKey < :to';
+    values[':to'] = range.to;
+  }
+  return {
+    IndexName: status === undefined ? 'byKind' : 'byStatus',
+    KeyConditionExpression: `#p = :p${sortCondition}`,
+    ExpressionAttributeNames: { '#p': partition.name },
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The reads of transactions; listings page through an index and read the items themselves. */
+export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: string): TransactionReads {
+  return {
+    async get(id) {
+      const out = await doc.send(new GetCommand({ TableName, Key: txKey(id), ConsistentRead: true }));
+      return out.Item ? transactionSchema.parse(out.Item) : undefined;
+    },
+
+    async findStale(now, limit) {
+      const found: StaleTransaction[] = [];
+      for (let shard = 0; shard < openShardCount && found.length < limit; shard++) {
+        const out = await doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'open',
+            KeyConditionExpression: 'openShard = :shard AND dueAt <= :now',
+            ExpressionAttributeValues: { ':shard': `open#${shard}`, ':now': now },
+            Limit: limit - found.length,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          found.push({ id: String(item.id), attempts: Number(item.attempts ?? 0) });
+        }
+      }
+      return found;
+    },
+
+    async list(query) {
+      // One more than asked: whether it comes back says whether there is a next page.
+      const wanted = query.limit + 1;
+      const items: Record<string, unknown>[] = [];
+      const pages = paginateQuery(
+        {
+          client: doc,
+          pageSize: wanted,
+          ...(query.after ? { startingToken: startKeyOf(query.status, query.after) } : {}),
+        },
+        { TableName, ...listCondition(query.status, query), ScanIndexForward: false }, // -- newest first
+      );
+      for await (const page of pages) {
+        items.push(...(page.Items ?? []));
+        if (items.length >= wanted) break;
+      }
+      // The index holds keys only: the page is read from the table, as each transaction is now. An index
+      // lags its table on AWS, so a transaction that has left the status asked for since is left out (the
+      // page may come out short; the next one still starts after the last entry read).
+      const entries = items.slice(0, query.limit);
+      const last = entries.at(-1);
+      const page = (
+        await getItems(
+          doc,
+          TableName,
+          entries.map((entry) => ({ pk: String(entry.pk) })),
+        )
+      ).filter((item) => query.status === undefined || item.status === query.status);
+      return {
+        items: page.map((item) => transactionSchema.parse(item)),
+        ...(items.length > query.limit && last ? { next: { id: idOf(last), sortKey: String(last.sortKey) } } : {}),
+      };
+    },
+
+    async countByStatus(range) {
+      const counts: Record<Status, number> = { pending: 0, retrying: 0, success: 0, failed: 0 };
+      await Promise.all(
+        statuses.map(async (status) => {
+          const pages = paginateQuery({ client: doc }, { TableName, ...listCondition(status, range), Select: 'COUNT' });
+          for await (const page of pages) counts[status] += page.Count ?? 0;
+        }),
+      );
+      return counts;
+    },
+  };
+}
