@@ -1,0 +1,283 @@
+import { type Hex, keccak256, parseTransaction, recoverTransactionAddress } from 'viem';
+import { describe, expect, it } from 'vitest';
+import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
+import { KmsSignerError, SigningInProgressError } from '../../functions/lib/errors/errors.ts';
+import {
+  account,
+  chainId,
+  createBroadcastWorld,
+  createFakeChain,
+  fees,
+  pendingTransaction,
+  rpcError,
+  settings,
+  signedBytes,
+} from './fakes/broadcastFakes.ts';
+
+const id = 'tx-1';
+const hashPattern = /^0x[0-9a-f]{64}$/;
+
+/** A transaction signed by an earlier attempt: nonce 7 taken, bytes stored, the last attempt's error recorded. */
+async function signedEarlier(attempts: number) {
+  const { rawTx, txHash } = await signedBytes({ nonce: 7 });
+  return pendingTransaction({
+    status: 'retrying',
+    attempts,
+    from: account.address,
+    nonce: 7,
+    gas: '21000',
+    rawTx,
+    txHash,
+    signedAt: '2025-01-01T00:00:00.000Z',
+    history: [{ attempt: attempts, at: '2025-01-01T00:00:00.000Z', outcome: 'retrying', error: 'txpool is full' }],
+  });
+}
+
+describe('broadcastTransaction: a fresh transaction', () => {
+  it('is claimed, takes a nonce, is signed, stored and sent, and reports success with the stored hash', async () => {
+    // prepare
+    const world = createBroadcastWorld([pendingTransaction()]);
+    // act
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    // assess
+    const stored = world.store.record(id);
+    expect(stored).toMatchObject({ nonce: 7, from: account.address, gas: '21000' });
+    const rawTx = stored?.rawTx as Hex;
+    expect(stored?.txHash).toBe(keccak256(rawTx));
+    expect(await recoverTransactionAddress({ serializedTransaction: rawTx as `0x02${string}` })).toBe(account.address);
+    expect(parseTransaction(rawTx)).toMatchObject({ chainId, nonce: 7, to: expect.any(String), value: 1n });
+    expect(world.chain.sent).toEqual([rawTx]);
+    expect(response).toMatchObject({ id, attempt: 1, status: 'success', txHash: stored?.txHash });
+    expect(world.responses.sent.map((s) => s.body)).toEqual([response]);
+    expect(world.retries.sent).toEqual([]);
+  });
+
+  it('on a second delivery sends the very same bytes: no second signature, no second nonce', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    const first = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    const second = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(world.signer.requests).toHaveLength(1);
+    expect(world.nonces.calls.allocate).toHaveLength(1);
+    expect(world.chain.sent).toHaveLength(2);
+    expect(world.chain.sent[1]).toBe(world.chain.sent[0]);
+    // The node took them the first time and answers `already known` now: that is success too.
+    expect(second).toMatchObject({ status: 'success', txHash: first?.txHash });
+  });
+
+  it('is a success when the node answers that it already knows the bytes', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('already known'));
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(response).toMatchObject({ status: 'success', txHash: world.store.record(id)?.txHash });
+    expect(world.retries.sent).toEqual([]);
+  });
+});
+
+describe('broadcastTransaction: nonce too low', () => {
+  it('is a success when the node knows our hash', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('nonce too low'));
+    world.chain.lookup = (hash) => ({ hash, blockHash: `0x${'01'.repeat(32)}` });
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(response).toMatchObject({ status: 'success', txHash: world.store.record(id)?.txHash });
+    expect(world.chain.lookups).toBeGreaterThan(0);
+    expect(world.nonces.calls.raiseFloor).toEqual([]);
+  });
+
+  it('fails when two reads do not find our hash, and raises the counter past the nonce someone else used', async () => {
+    // The counter lags the chain: someone else sent nonces 7 and 8 from our address.
+    const counter = { chainId, from: account.address, next: 7, allocatedAt: 0 };
+    const world = createBroadcastWorld([pendingTransaction()], {
+      chain: createFakeChain({ latest: 9, pending: 9 }),
+      counters: [counter],
+    });
+    world.chain.refuse(rpcError('nonce too low'));
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(world.chain.lookups).toBe(2);
+    expect(response).toMatchObject({ status: 'failed', error: expect.stringMatching(/nonce 7 was already used/) });
+    expect(world.nonces.calls.raiseFloor).toEqual([{ chainId, from: account.address, floor: 9 }]);
+    expect(world.nonces.counter(chainId, account.address)).toMatchObject({ next: 9, external: { from: 8, to: 9 } });
+    expect(world.retries.sent).toEqual([]);
+  });
+
+  it('retries, and fails nothing, when the node cannot be asked about our hash', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('nonce too low'));
+    world.chain.lookup = () => {
+      throw rpcError('ECONNREFUSED');
+    };
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(response).toMatchObject({ status: 'retrying' });
+    expect(world.retries.sent).toEqual([{ body: { id, attempt: 2 }, delaySeconds: 5 }]);
+    expect(world.nonces.calls.raiseFloor).toEqual([]);
+  });
+});
+
+describe('broadcastTransaction: answers that need the node asked first', () => {
+  it('replacement underpriced is a success when the node holds our hash', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('replacement transaction underpriced'));
+    world.chain.lookup = (hash) => ({ hash, blockHash: null });
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(world.chain.lookups).toBe(1);
+    expect(response).toMatchObject({ status: 'success', txHash: world.store.record(id)?.txHash });
+  });
+
+  it('an unknown error with our hash unseen is retried, not failed, after asking', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('something no table names'));
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(world.chain.lookups).toBe(2);
+    expect(response).toMatchObject({ status: 'retrying', error: 'something no table names' });
+  });
+});
+
+describe('broadcastTransaction: transient errors', () => {
+  it('with attempts left, schedule the next attempt with backoff and report when it is due', async () => {
+    // prepare
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('txpool is full'));
+    // act
+    const response = await broadcastTransaction(world.deps, { id, attempt: 2 });
+    // assess: attempt 2 of base 10 s has a ceiling of 20 s; a draw of 0.5 gives floor(0.5 * 21) = 10 s.
+    expect(world.retries.sent).toEqual([{ body: { id, attempt: 3 }, delaySeconds: 10 }]);
+    expect(response).toMatchObject({
+      id,
+      attempt: 2,
+      status: 'retrying',
+      error: 'txpool is full',
+      nextAttemptAt: new Date(world.clock.now().getTime() + 10_000).toISOString(),
+    });
+    expect(world.chain.lookups).toBe(0);
+  });
+
+  it('on the last attempt settle: our hash unseen, it fails and its nonce is filled', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('txpool is full'));
+    const response = await broadcastTransaction(world.deps, { id, attempt: settings.maxAttempts });
+    expect(world.retries.sent).toEqual([]);
+    expect(world.chain.lookups).toBe(2);
+    expect(world.nonces.calls.createFiller).toEqual([
+      expect.objectContaining({ chainId, from: account.address, nonce: 7, forId: id }),
+    ]);
+    const filler = world.nonces.calls.createFiller[0];
+    expect(response).toMatchObject({ status: 'failed', attempt: settings.maxAttempts, filledBy: filler?.txHash });
+    expect(world.chain.sent).toEqual([world.store.record(id)?.rawTx, filler?.rawTx]);
+  });
+});
+
+describe('broadcastTransaction: permanent errors', () => {
+  it('insufficient funds fails the transaction and fills its nonce with an outbidding self-transfer', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.chain.refuse(rpcError('insufficient funds for gas * price + value'));
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    const filler = world.nonces.calls.createFiller[0];
+    expect(filler).toMatchObject({ nonce: 7, forId: id });
+    const fill = parseTransaction(filler?.rawTx as Hex);
+    expect(fill).toMatchObject({ to: account.address.toLowerCase(), nonce: 7, gas: 21_000n });
+    expect(fill.value ?? 0n).toBe(0n);
+    expect(fill.maxFeePerGas).toBeGreaterThanOrEqual((fees.maxFeePerGas * 125n) / 100n);
+    expect(response).toMatchObject({
+      status: 'failed',
+      error: 'insufficient funds for gas * price + value',
+      filledBy: filler?.txHash,
+    });
+    expect(world.retries.sent).toEqual([]);
+  });
+
+  it('an unconfigured chain fails unsigned, and a duplicate delivery reports it failed again without signing', async () => {
+    const world = createBroadcastWorld([pendingTransaction({ chainId: 999 })]);
+    const first = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    const again = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(first).toMatchObject({ status: 'failed', error: 'chain 999 is not configured' });
+    expect(again).toMatchObject({ status: 'failed', error: 'chain 999 is not configured' });
+    expect(world.store.record(id)).toMatchObject({ signingClosed: 'chain 999 is not configured' });
+    expect(world.store.record(id)?.rawTx).toBeUndefined();
+    expect(world.signer.requests).toEqual([]);
+  });
+});
+
+describe('broadcastTransaction: signing fails after the nonce was taken', () => {
+  it('keeps the nonce on the record, and the next attempt signs with that same nonce', async () => {
+    // prepare
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.signer.fail(
+      new KmsSignerError({ keyId: 'key-1', operation: 'Sign', reason: 'throttled', detail: 'rate exceeded' }),
+    );
+    // act
+    const first = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    const reserved = structuredClone(world.store.record(id));
+    const second = await broadcastTransaction(world.deps, { id, attempt: 2 });
+    // assess
+    expect(first).toMatchObject({ status: 'retrying' });
+    expect(reserved).toMatchObject({ nonce: 7, from: account.address });
+    expect(reserved?.rawTx).toBeUndefined();
+    expect(reserved?.leaseToken).toBeUndefined(); // the claim was let go for the next attempt
+    expect(second).toMatchObject({ status: 'success' });
+    expect(world.nonces.calls.allocate).toHaveLength(1);
+    expect(world.signer.requests.map((r) => r.nonce)).toEqual([7, 7]);
+    expect(parseTransaction(world.store.record(id)?.rawTx as Hex).nonce).toBe(7);
+  });
+
+  it('a worker whose claim ran out while it signed stores nothing and says another worker has it', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    world.signer.hooks.beforeSign = () => world.clock.advance((settings.leaseSeconds + 1) * 1000); // a slow KMS
+    await expect(broadcastTransaction(world.deps, { id, attempt: 1 })).rejects.toBeInstanceOf(SigningInProgressError);
+    expect(world.store.record(id)?.rawTx).toBeUndefined();
+    expect(world.chain.sent).toEqual([]);
+    expect(world.responses.sent).toEqual([]);
+  });
+});
+
+describe('broadcastTransaction: messages with nothing to do', () => {
+  it('an unknown id gets no response', async () => {
+    const world = createBroadcastWorld([]);
+    expect(await broadcastTransaction(world.deps, { id: 'nobody', attempt: 1 })).toBeUndefined();
+    expect(world.responses.sent).toEqual([]);
+  });
+
+  it('a terminal transaction gets no response and is not sent again', async () => {
+    const world = createBroadcastWorld([{ ...(await signedEarlier(1)), status: 'success' }]);
+    expect(await broadcastTransaction(world.deps, { id, attempt: 2 })).toBeUndefined();
+    expect(world.responses.sent).toEqual([]);
+    expect(world.chain.sent).toEqual([]);
+  });
+
+  it('a transaction another worker is signing (a live lease) is left to it', async () => {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    const otherWorker = await world.deps.transactions.claimForSigning(
+      id,
+      { token: 'other-worker', until: world.clock.now().getTime() + 30_000 },
+      world.clock.now().getTime(),
+    );
+    expect(otherWorker).toBeDefined();
+    await expect(broadcastTransaction(world.deps, { id, attempt: 1 })).rejects.toBeInstanceOf(SigningInProgressError);
+    expect(world.signer.requests).toEqual([]);
+    expect(world.nonces.calls.allocate).toEqual([]);
+  });
+});
+
+describe('broadcastTransaction: attempts spent', () => {
+  it('a signed transaction past its last attempt is settled from what the node knows, never sent again', async () => {
+    // prepare
+    const world = createBroadcastWorld([await signedEarlier(settings.maxAttempts)]);
+    world.chain.lookup = (hash) => ({ hash, blockHash: `0x${'01'.repeat(32)}` });
+    // act
+    const response = await broadcastTransaction(world.deps, { id, attempt: settings.maxAttempts + 1 });
+    // assess
+    expect(response).toMatchObject({ status: 'success', attempt: settings.maxAttempts, txHash: expect.any(String) });
+    expect(response?.txHash).toMatch(hashPattern);
+    expect(world.chain.sent).toEqual([]);
+    expect(world.signer.requests).toEqual([]);
+  });
+
+  it('unseen past its last attempt, it fails with its nonce filled, and its own bytes are not sent', async () => {
+    const earlier = await signedEarlier(settings.maxAttempts);
+    const world = createBroadcastWorld([earlier], { chain: createFakeChain({ latest: 7, pending: 8 }) });
+    const response = await broadcastTransaction(world.deps, { id, attempt: settings.maxAttempts + 1 });
+    const filler = world.nonces.calls.createFiller[0];
+    expect(response).toMatchObject({ status: 'failed', error: 'txpool is full', filledBy: filler?.txHash });
+    expect(world.chain.sent).toEqual([filler?.rawTx]);
+    expect(world.chain.sent).not.toContain(earlier.rawTx);
+  });
+});
