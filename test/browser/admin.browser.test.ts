@@ -3,7 +3,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createPublicClient, createTestClient, http, parseEther } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/launchChromium.ts';
-import { eventually, type Runner, request, startRunner, tempDataDir, testTokens } from '../support/runner.ts';
+import { eventually, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
+import { testTokens } from '../support/tokens.ts';
 
 /** Where the screenshots go: test artifacts, ignored by git. */
 const shots = 'test-results/admin';
@@ -15,20 +16,30 @@ let runner: Runner;
 let browser: Browser;
 /** What the page said in its console, and what it threw: a CSP violation or a bug shows up here. */
 const problems: string[] = [];
+/**
+ * The pages opened with the listeners on, those whose load they saw, and whether they heard a CSP
+ * violation made on purpose: an empty console means something only if all three are so.
+ */
+const watched = { opened: 0, loaded: 0, heardViolation: false };
 /** The transaction made to fail, and the one that sent it again. */
 let failedId = '';
 let rebroadcastId = '';
 
-async function openPage(context: BrowserContext): Promise<Page> {
+/** Opens the admin page with listeners that put every console error or warning, and every uncaught error, in `heard`. */
+async function openPage(context: BrowserContext, heard: string[] = problems): Promise<Page> {
   const page = await context.newPage();
   page.on('console', (m) => {
     // The browser logs every refused call: the wrong tokens and the unknown id this test types are refused on purpose.
     const expected = /^Failed to load resource: the server responded with a status of 40[134]/;
     if ((m.type() === 'error' || m.type() === 'warning') && !expected.test(m.text())) {
-      problems.push(`${m.type()}: ${m.text()}`);
+      heard.push(`${m.type()}: ${m.text()}`);
     }
   });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('pageerror', (e) => heard.push(`pageerror: ${e.message}`));
+  page.once('load', () => {
+    watched.loaded += 1;
+  });
+  watched.opened += 1;
   await page.goto(`${runner.url}/admin`);
   return page;
 }
@@ -192,7 +203,23 @@ describe('the admin page', () => {
     await context.close();
   });
 
+  it('the console listeners hear a CSP violation', async () => {
+    const context = await browser.newContext({ viewport: laptop });
+    const heard: string[] = [];
+    const page = await openPage(context, heard);
+    // connect-src 'self': a call to another origin is refused by the page's policy before it leaves.
+    await page.evaluate(() => fetch('http://127.0.0.2:9/').catch(() => undefined));
+    const violation = /violates the following Content Security Policy directive/;
+    await expect.poll(() => heard.join('\n')).toMatch(violation);
+    watched.heardViolation = true;
+    await context.close();
+  });
+
   it('said nothing in the console: no CSP violation, no error', () => {
+    // The listeners ran: pages were opened with them on, each one's load was seen, and they can hear a violation.
+    expect(watched.opened).toBeGreaterThan(0);
+    expect(watched.loaded).toBe(watched.opened);
+    expect(watched.heardViolation).toBe(true);
     expect(problems).toEqual([]);
   });
 });

@@ -1,37 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createPublicClient, type Hex, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Anvil, startAnvil } from '../../infra/local/emulators.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/startLocalStack.ts';
+import { eventually, request, tempDataDir } from '../support/runner.ts';
+import { tokenEnv } from '../support/tokens.ts';
 
 /**
  * The wait of `POST /transactions` against the whole system over HTTP (the local runner in this
  * process, its own dynalite and fauxqs, and an anvil we can pause with SIGSTOP).
  */
 
-const tokens = { client: 'wait-client-token', admin: 'wait-admin-token' };
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
-
-import { setTimeout as sleep } from 'node:timers/promises';
 
 let anvil: Anvil;
 let stack: LocalStack;
 let dataDir: string;
 
-async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tokens.client}`, 'content-type': 'application/json', ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, headers: res.headers, body: JSON.parse(await res.text()) };
-}
-
 beforeAll(async () => {
   anvil = await startAnvil({ chainId: 31337 });
-  dataDir = mkdtempSync(join(tmpdir(), 'wait-semantics-'));
+  dataDir = tempDataDir();
   for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS'])
     delete process.env[name];
   Object.assign(process.env, {
@@ -48,9 +36,7 @@ beforeAll(async () => {
     SIGNING_LEASE_SECONDS: '2',
     VISIBILITY_TIMEOUT_SECONDS: '3',
     LOG_LEVEL: 'SILENT',
-    API_TOKEN: tokens.client,
-    ADMIN_TOKEN: tokens.admin,
-    AUTH_MODE: 'local',
+    ...tokenEnv,
   });
   stack = await startLocalStack(process.env);
 });
@@ -63,7 +49,7 @@ afterAll(async () => {
 
 describe('POST /transactions waits a bounded time for the outcome', () => {
   it('200 with the hash when the broadcast succeeds within the wait', async () => {
-    const res = await request('POST', '/transactions', { to, value: '1' });
+    const res = await request(stack, 'POST', '/transactions', { to, value: '1' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('success');
     expect(res.headers.get('location')).toBe(`/transactions/${res.body.id}`);
@@ -78,7 +64,7 @@ describe('POST /transactions waits a bounded time for the outcome', () => {
     let resumed = false;
     try {
       const started = Date.now();
-      const res = await request('POST', '/transactions', { to, value: '2' }, { prefer: 'wait=2' });
+      const res = await request(stack, 'POST', '/transactions', { to, value: '2' }, { prefer: 'wait=2' });
       const waited = Date.now() - started;
       expect(res.status).toBe(202);
       expect(['pending', 'retrying']).toContain(res.body.status);
@@ -90,13 +76,15 @@ describe('POST /transactions waits a bounded time for the outcome', () => {
 
       anvil.process.kill('SIGCONT');
       resumed = true;
-      let current = res.body;
-      for (let i = 0; i < 120 && current.status !== 'success' && current.status !== 'failed'; i++) {
-        await sleep(250);
-        const read = await request('GET', location);
-        expect(read.status).toBe(200);
-        current = read.body;
-      }
+      const current = await eventually(
+        async () => {
+          const read = await request(stack, 'GET', location);
+          expect(read.status).toBe(200);
+          return read.body.status === 'success' || read.body.status === 'failed' ? read.body : undefined;
+        },
+        30_000,
+        'the outcome after the chain resumed',
+      );
       expect(current.status).toBe('success');
       expect(current.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     } finally {
@@ -106,13 +94,13 @@ describe('POST /transactions waits a bounded time for the outcome', () => {
 
   it('Prefer: respond-async answers 202 at once, even on a live chain', async () => {
     const started = Date.now();
-    const res = await request('POST', '/transactions', { to, value: '3' }, { prefer: 'respond-async' });
+    const res = await request(stack, 'POST', '/transactions', { to, value: '3' }, { prefer: 'respond-async' });
     expect(res.status).toBe(202);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("422 with the node's reason when the chain rejects it for good within the wait", async () => {
-    const res = await request('POST', '/transactions', { to, gas: '1000' });
+    const res = await request(stack, 'POST', '/transactions', { to, gas: '1000' });
     expect(res.status).toBe(422);
     expect(res.body.status).toBe('failed');
     expect(res.body.message).toMatch(/intrinsic gas too low/i);

@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { captureOutput } from './spawnCapture.ts';
+import { testTokens } from './tokens.ts';
 
 export type Runner = {
   url: string;
@@ -16,8 +18,6 @@ export type Runner = {
   /** A crash: no clean-up of any kind. */
   kill(): Promise<void>;
 };
-
-export const testTokens = { client: 'e2e-client-token', admin: 'e2e-admin-token' };
 
 /** A fresh data directory for one runner (or for several runs of it, to test restarts). */
 export function tempDataDir(): string {
@@ -37,18 +37,14 @@ export async function startRunner(env: Record<string, string>): Promise<Runner> 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
+  const { output } = captureOutput(child);
   const ready = await new Promise<Pick<Runner, 'url' | 'rpcUrl' | 'signer' | 'endpoints' | 'tableName'>>(
     (resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`runner not ready in 60 s:\n${out}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`runner not ready in 60 s:\n${output()}`)), 60_000);
       const onData = () => {
-        const line = out.split('\n').find((l) => l.startsWith('{"message":"ready"'));
+        const line = output()
+          .split('\n')
+          .find((l) => l.startsWith('{"message":"ready"'));
         if (!line) return;
         clearTimeout(timer);
         child.stdout?.off('data', onData);
@@ -57,14 +53,14 @@ export async function startRunner(env: Record<string, string>): Promise<Runner> 
       child.stdout?.on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`runner exited with ${code}:\n${out}`));
+        reject(new Error(`runner exited with ${code}:\n${output()}`));
       });
     },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     ...ready,
-    output: () => out,
+    output,
     async stop() {
       child.kill('SIGINT');
       return exited;
