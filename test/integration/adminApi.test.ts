@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -7,43 +8,27 @@ import { rebroadcastIdOf } from '../../functions/lib/api/rebroadcastIdOf.ts';
 import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
 import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import { apiEvent } from '../support/apiEvent.ts';
+import { type Answer, callApi } from '../support/callApi.ts';
 import { deliver } from '../support/deliver.ts';
 import { type Handlers, loadHandlers, pump } from '../support/loadHandlers.ts';
-import { openApiChecker } from '../support/openApiChecker.ts';
+import { type OpenApiChecker, openApiChecker } from '../support/openApiChecker.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
+import { asAdmin as admin, asClient as client, tokenEnv } from '../support/tokens.ts';
 
-// A parsed JSON body: read freely, as a client would.
-type Answer = { status: number; body: ReturnType<typeof JSON.parse>; headers: Record<string, string> };
-
-const tokens = { client: 'admin-test-client-token', admin: 'admin-test-admin-token' };
-const client = { authorization: `Bearer ${tokens.client}` };
-const admin = { authorization: `Bearer ${tokens.admin}` };
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const signer = privateKeyToAccount(anvilDevKey).address;
 
-import { setTimeout as sleep } from 'node:timers/promises';
-
 let stack: TestStack;
 let api: Handlers['api'];
-let checker: ReturnType<typeof openApiChecker>;
+let checker: OpenApiChecker;
 let store: TransactionStore;
 let broadcaster: Handlers['broadcaster'];
 let updater: Handlers['updater'];
 
-/** Calls the api with a v2 event; every JSON answer must be one its OpenAPI document describes. */
-async function call(method: string, path: string, headers: Record<string, string> = admin, body?: unknown) {
-  const event = apiEvent(method, path, body, headers);
-  if (!('authorization' in headers)) delete event.headers.authorization;
-  const res = await api(event);
-  const answer: Answer = {
-    status: res.statusCode ?? 0,
-    body: JSON.parse(res.body ?? 'null'),
-    headers: (res.headers ?? {}) as Record<string, string>,
-  };
-  checker.check(method, path, answer.status, answer.body);
-  return answer;
-}
+/** Calls the api as `admin` unless told otherwise; every answer must be one its OpenAPI document describes. */
+const call = (method: string, path: string, headers: Record<string, string> = admin, body?: unknown) =>
+  callApi(api, method, path, { body, headers, checker });
 
 /** Runs the broadcaster and the updater, as their event source mappings would, until `done()` holds. */
 async function pumpUntil(done: () => Promise<boolean>, what: string) {
@@ -104,15 +89,9 @@ const minutes = (base: string, n: number) => new Date(Date.parse(base) + n * 60_
 
 beforeAll(async () => {
   stack = await startTestStack();
-  ({ api, broadcaster, updater } = await loadHandlers(stack, {
-    API_TOKEN: tokens.client,
-    ADMIN_TOKEN: tokens.admin,
-    AUTH_MODE: 'local',
-    RETRY_BASE_SECONDS: '0',
-  }));
+  ({ api, broadcaster, updater } = await loadHandlers(stack, { ...tokenEnv, RETRY_BASE_SECONDS: '0' }));
   store = createTransactionStore(stack.doc, stack.tableName);
-  const doc = await api(apiEvent('GET', '/openapi.json', undefined, {}));
-  checker = openApiChecker(JSON.parse(doc.body ?? '{}'));
+  checker = openApiChecker((await callApi(api, 'GET', '/openapi.json')).body);
 });
 
 afterAll(async () => {
@@ -434,7 +413,7 @@ describe('GET /admin', () => {
   });
 
   it('is documented as an open route that answers HTML', async () => {
-    const doc = JSON.parse((await api(apiEvent('GET', '/openapi.json', undefined, {}))).body ?? '{}');
+    const doc = (await callApi(api, 'GET', '/openapi.json')).body;
     const page = doc.paths['/admin'].get;
     expect(page.security).toEqual([]);
     expect(Object.keys(page.responses['200'].content)).toEqual(['text/html']);
