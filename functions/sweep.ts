@@ -12,7 +12,7 @@ export const handler = async (): Promise<{ requeued: number; filled: number }> =
   const now = Date.now();
   const requeued = await requeueStale(
     { transactions, requests, logger },
-    { now, staleAfterMs: config.STALE_AFTER_SECONDS * 1000 },
+    { now, staleAfterMs: config.STALE_AFTER_SECONDS * 1000, maxAttempts: config.MAX_ATTEMPTS },
   );
   const gaps = await findNonceGaps({
     chains,

@@ -56,7 +56,7 @@ describe('one transaction through every handler', () => {
 
     // act: the broadcaster takes the request
     const sent = await deliver(stack.sqs, stack.queues.requests, broadcaster);
-    expect(sent.bodies).toEqual([{ id, attempt: 1 }]);
+    expect(sent.bodies).toEqual([{ id, attempt: 1, phase: 'broadcast' }]);
     expect(sent.failures).toEqual([]);
 
     // assess: signed bytes stored before broadcast, and exactly those bytes are on chain
@@ -142,7 +142,7 @@ describe('recovery', () => {
     const swept = await sweep();
     expect(swept.requeued).toBeGreaterThanOrEqual(1);
     const sent = await deliver(stack.sqs, stack.queues.requests, broadcaster);
-    expect(sent.bodies).toContainEqual({ id, attempt: 1 });
+    expect(sent.bodies).toContainEqual({ id, attempt: 1, phase: 'broadcast' });
     await deliver(stack.sqs, stack.queues.responses, updater);
     expect((await call('GET', `/transactions/${id}`)).body.status).toBe('success');
   });

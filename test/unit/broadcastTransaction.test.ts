@@ -108,7 +108,7 @@ describe('broadcastTransaction: nonce too low', () => {
     };
     const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
     expect(response).toMatchObject({ status: 'retrying' });
-    expect(world.retries.sent).toEqual([{ body: { id, attempt: 2 }, delaySeconds: 5 }]);
+    expect(world.retries.sent).toEqual([{ body: { id, attempt: 2, phase: 'broadcast' }, delaySeconds: 5 }]);
     expect(world.nonces.calls.raiseFloor).toEqual([]);
   });
 });
@@ -140,7 +140,7 @@ describe('broadcastTransaction: transient errors', () => {
     // act
     const response = await broadcastTransaction(world.deps, { id, attempt: 2 });
     // assess: attempt 2 of base 10 s has a ceiling of 20 s; a draw of 0.5 gives floor(0.5 * 21) = 10 s.
-    expect(world.retries.sent).toEqual([{ body: { id, attempt: 3 }, delaySeconds: 10 }]);
+    expect(world.retries.sent).toEqual([{ body: { id, attempt: 3, phase: 'broadcast' }, delaySeconds: 10 }]);
     expect(response).toMatchObject({
       id,
       attempt: 2,
@@ -258,17 +258,36 @@ describe('broadcastTransaction: messages with nothing to do', () => {
 });
 
 describe('broadcastTransaction: attempts spent', () => {
-  it('a signed transaction past its last attempt is settled from what the node knows, never sent again', async () => {
+  it('a signed transaction in the settle phase is settled from what the node knows, never sent again', async () => {
     // prepare
     const world = createBroadcastWorld([await signedEarlier(settings.maxAttempts)]);
     world.chain.lookup = (hash) => ({ hash, blockHash: `0x${'01'.repeat(32)}` });
     // act
-    const response = await broadcastTransaction(world.deps, { id, attempt: settings.maxAttempts + 1 });
+    const response = await broadcastTransaction(world.deps, { id, attempt: settings.maxAttempts, phase: 'settle' });
     // assess
     expect(response).toMatchObject({ status: 'success', attempt: settings.maxAttempts, txHash: expect.any(String) });
     expect(response?.txHash).toMatch(hashPattern);
     expect(world.chain.sent).toEqual([]);
     expect(world.signer.requests).toEqual([]);
+  });
+
+  it('a message from before phases were explicit (an attempt past the last) settles too, and never sends', async () => {
+    const world = createBroadcastWorld([await signedEarlier(settings.maxAttempts)]);
+    world.chain.lookup = (hash) => ({ hash, blockHash: `0x${'01'.repeat(32)}` });
+    const response = await broadcastTransaction(world.deps, { id, attempt: settings.maxAttempts + 1 });
+    expect(response).toMatchObject({ status: 'success', attempt: settings.maxAttempts });
+    expect(world.chain.sent).toEqual([]);
+  });
+
+  it('a node that cannot be asked leaves it open, and the next check is asked for in the settle phase', async () => {
+    const world = createBroadcastWorld([await signedEarlier(settings.maxAttempts)]);
+    world.chain.lookup = () => {
+      throw rpcError('ECONNREFUSED');
+    };
+    world.chain.refuse(rpcError('ECONNREFUSED')); // the filler cannot be sent either
+    const response = await broadcastTransaction(world.deps, { id, attempt: settings.maxAttempts, phase: 'settle' });
+    expect(response).toMatchObject({ status: 'retrying', attempt: settings.maxAttempts });
+    expect(world.retries.sent.map((m) => m.body)).toEqual([{ id, attempt: settings.maxAttempts, phase: 'settle' }]);
   });
 
   it('unseen past its last attempt, it fails with its nonce filled, and its own bytes are not sent', async () => {

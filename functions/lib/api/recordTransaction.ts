@@ -32,7 +32,7 @@ export async function recordTransaction(deps: RecordDeps, tx: NewTransaction): P
     return { tx: existing, replayed: true };
   }
   try {
-    await deps.requests.send({ id: tx.id, attempt: 1 });
+    await deps.requests.send({ id: tx.id, attempt: 1, phase: 'broadcast' });
   } catch (error) {
     deps.logger.error('enqueue failed; the sweep will enqueue it', { transactionId: tx.id, error });
   }

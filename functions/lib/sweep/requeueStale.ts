@@ -10,15 +10,25 @@ import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
  */
 export async function requeueStale(
   deps: { transactions: Pick<TransactionReads, 'findStale'> & SweepWrites; requests: QueueSender; logger: Logger },
-  { now, staleAfterMs, limit = 1000 }: { now: number; staleAfterMs: number; limit?: number },
+  {
+    now,
+    staleAfterMs,
+    maxAttempts,
+    limit = 1000,
+  }: { now: number; staleAfterMs: number; maxAttempts: number; limit?: number },
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
   // One failed send must not stop the others: what is not re-enqueued stays due for the next sweep.
   const results = await Promise.allSettled(
     stale.map(async ({ id, attempts }) => {
-      await deps.requests.send({ id, attempt: attempts + 1 });
+      // Attempts left: the next one; every attempt spent: settle what the last one left open.
+      const message =
+        attempts < maxAttempts
+          ? { id, attempt: attempts + 1, phase: 'broadcast' }
+          : { id, attempt: maxAttempts, phase: 'settle' };
+      await deps.requests.send(message);
       await deps.transactions.postpone(id, dueForSweepAt(now, staleAfterMs));
-      deps.logger.info('re-enqueued a stale transaction', { transactionId: id, attempt: attempts + 1 });
+      deps.logger.info('re-enqueued a stale transaction', { transactionId: id, ...message });
     }),
   );
   const failures = results.filter((r) => r.status === 'rejected');

@@ -1,12 +1,22 @@
 import * as z from 'zod';
 import { outcomeSchema } from './model.ts';
 
-/** A message on the requests or retry queue: broadcast transaction `id`, as attempt number `attempt`. */
+/**
+ * The broadcaster's phases a message may ask for:
+ * - broadcast: sign the transaction if it never was, then send its bytes, as attempt `attempt`;
+ * - settle: every attempt is spent; decide what the last one left open, never send the transaction again.
+ */
+export const broadcastPhases = ['broadcast', 'settle'] as const;
+export type BroadcastPhase = (typeof broadcastPhases)[number];
+
+/** A message on the requests or retry queue: run phase `phase` for transaction `id`, as attempt number `attempt`. */
 export const broadcastMessageSchema = z.object({
   id: z.string().min(1),
   attempt: z.number().int().min(1).default(1),
+  phase: z.enum(broadcastPhases).default('broadcast'),
 });
-export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
+/** What the broadcaster is asked to do: a parsed queue message, or one built in code (no phase: broadcast). */
+export type BroadcastMessage = { id: string; attempt: number; phase?: BroadcastPhase };
 
 /**
  * A message on the requests queue from the sweep: use up nonce `nonce` of `from` on `chainId` with a

@@ -1,0 +1,35 @@
+import type { ClassifiedRpcError } from '../../chain/classifyRpcError.ts';
+import type { Sighting } from '../../chain/findTransaction.ts';
+import type { Transaction } from '../../transactions/model.ts';
+import type { BroadcastDeps, SignedTransaction } from '../BroadcastDeps.ts';
+import { backoffDelay } from '../backoffDelay.ts';
+import { failed, type Outcome } from '../outcome.ts';
+import { settleSpent } from './settleSpent.ts';
+
+/**
+ * After a failed attempt: schedules the next one on the retry queue with backoff while attempts are
+ * left; after the last one, settles a signed transaction (with what the node was just seen to know of
+ * our hash, when it was asked already) and fails an unsigned one.
+ */
+export async function scheduleNext(
+  deps: BroadcastDeps,
+  tx: Transaction,
+  attempt: number,
+  c: ClassifiedRpcError,
+  signed: SignedTransaction | undefined,
+  seen?: Sighting,
+): Promise<Outcome> {
+  const { maxAttempts, retryBaseSeconds, retryCapSeconds } = deps.settings;
+  if (attempt < maxAttempts) {
+    const delay = backoffDelay(attempt, retryBaseSeconds, retryCapSeconds, deps.random);
+    await deps.retryQueue.send({ id: tx.id, attempt: attempt + 1, phase: 'broadcast' }, delay);
+    return {
+      status: 'retrying',
+      message: `Attempt ${attempt} of ${maxAttempts} failed (${c.label}: ${c.reason}); retrying in about ${delay} s.`,
+      error: c.reason,
+      nextAttemptAt: new Date(deps.now().getTime() + delay * 1000).toISOString(),
+    };
+  }
+  if (!signed) return failed(c, attempt);
+  return settleSpent(deps, tx, attempt, c, signed, seen);
+}
