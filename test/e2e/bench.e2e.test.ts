@@ -1,23 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/BenchReport.ts';
 import { handlerNames } from '../../bench/measureBundles.ts';
+import { spawnCapture } from '../support/spawnCapture.ts';
 
 /** Runs `npm run bench`'s entry point and resolves with its exit code and output. */
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['bench/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
-}
+const runBench = (args: string[]) => spawnCapture(process.execPath, ['bench/run.ts', ...args]);
 
 const finite = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
 

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { keccak256, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeKms, startFakeKms } from '../support/fakeKms.ts';
+import { spawnCapture } from '../support/spawnCapture.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 let kms: FakeKms;
@@ -15,8 +15,9 @@ afterAll(async () => {
   await kms?.stop();
 });
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['infra/signerAddress.ts', ...args], {
+/** Runs `npm run signer-address`'s entry point with only the environment a user would give it. */
+const run = (args: string[]) =>
+  spawnCapture(process.execPath, ['infra/signerAddress.ts', ...args], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -25,19 +26,7 @@ async function run(args: string[]): Promise<{ code: number | null; stdout: strin
       AWS_ENDPOINT_URL_KMS: kms.url,
       AWS_EC2_METADATA_DISABLED: 'true',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  return { code, stdout, stderr };
-}
 
 describe('npm run signer-address', () => {
   it('prints the address of the stack’s KMS key, the one to fund', async () => {

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { keccak256, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeKms, startFakeKms } from '../support/fakeKms.ts';
+import { type Captured, spawnCapture } from '../support/spawnCapture.ts';
 
 /**
  * Bundle budget, per function (minified ESM, without its source map). Measured 2026-11 (bytes):
@@ -15,14 +15,14 @@ const budgetBytes = 1_600_000;
 
 const root = resolve(import.meta.dirname, '../..');
 let outdir: string;
-let synth: { code: number | null; output: string };
+let synth: Captured;
 let template: {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }>;
 };
 let kms: FakeKms;
 
 /** `npx cdk synth` as a user runs it, with no AWS credentials, no profile and no network: notices, telemetry and version checks off. */
-async function cdkSynth(out: string): Promise<{ code: number | null; output: string }> {
+function cdkSynth(out: string): Promise<Captured> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AWS_')) env[k] = v;
   Object.assign(env, {
@@ -33,28 +33,16 @@ async function cdkSynth(out: string): Promise<{ code: number | null; output: str
     CDK_DISABLE_VERSION_CHECK: '1',
     CDK_DISABLE_CLI_TELEMETRY: 'true',
   });
-  const child = spawn(
+  return spawnCapture(
     process.execPath,
     [join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', out],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, env },
   );
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  return { code, output };
 }
 
 /** Imports a bundle in a fresh Node (the Lambda runtime's way: ESM, top-level await) and reports its handler's type. */
-async function importBundle(
-  file: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(
+function importBundle(file: string, env: Record<string, string>): Promise<Captured> {
+  return spawnCapture(
     process.execPath,
     [
       '--enable-source-maps',
@@ -62,17 +50,8 @@ async function importBundle(
       '-e',
       `const m = await import(${JSON.stringify(file)}); console.log('handler:' + typeof m.handler);`,
     ],
-    { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { PATH: process.env.PATH ?? '', ...env } },
   );
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  return { code, output };
 }
 
 beforeAll(async () => {

@@ -13,11 +13,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKmsSigner, type KmsAccount } from '../../functions/lib/chain/createKmsSigner.ts';
 import { secp256k1Order } from '../../functions/lib/chain/parseDerSignature.ts';
-import { apiEvent } from '../support/apiEvent.ts';
+import { callApi } from '../support/callApi.ts';
 import { deliver } from '../support/deliver.ts';
 import { type FakeKms, kmsStyleSignature, startFakeKms } from '../support/fakeKms.ts';
 import { loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+import { asClient, tokenEnv } from '../support/tokens.ts';
 
 const privateKey = keccak256(toHex('kms signer integration test key'));
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -119,6 +120,7 @@ describe('KMS-signed transactions on a real chain', () => {
   it('the broadcaster signs with KMS when KMS_KEY_ID is set, and the chain reports our address as sender', async () => {
     // prepare: the handlers' environment names the KMS key, and does not allow the local key
     const { api, broadcaster, updater } = await loadHandlers(stack, {
+      ...tokenEnv,
       LOCAL_SIGNER_ALLOWED: 'false',
       KMS_KEY_ID: kms.keyId,
       AWS_ENDPOINT_URL_KMS: kms.url,
@@ -126,8 +128,8 @@ describe('KMS-signed transactions on a real chain', () => {
     const signsBefore = kms.calls.filter((c) => c.operation === 'Sign').length;
 
     // act
-    const posted = await api(apiEvent('POST', '/transactions', { to, value: '12345' }));
-    const id: string = JSON.parse(posted.body ?? '{}').id;
+    const posted = await callApi(api, 'POST', '/transactions', { body: { to, value: '12345' }, headers: asClient });
+    const id: string = posted.body.id;
     const sent = await deliver(stack.sqs, stack.queues.requests, broadcaster);
     expect(sent.failures).toEqual([]);
     await deliver(stack.sqs, stack.queues.responses, updater);
