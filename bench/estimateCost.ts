@@ -1,4 +1,4 @@
-import { type FunctionName, memorySizeMb } from '../infra/stack/deployedSettings.ts';
+import { type FunctionName, functions } from '../infra/topology.ts';
 import { awsPrices } from './awsPrices.ts';
 import type { PerTransaction } from './perTransaction.ts';
 
@@ -12,8 +12,8 @@ export type CostEstimate = {
 
 /** The memory the stack gives the function `fn`, GB (Lambda counts 1024 MB to the GB). */
 function memoryGb(fn: string): number {
-  if (!Object.hasOwn(memorySizeMb, fn)) throw new Error(`no memory size for the function ${fn}`);
-  return memorySizeMb[fn as FunctionName] / 1024;
+  if (!Object.hasOwn(functions, fn)) throw new Error(`no memory size for the function ${fn}`);
+  return functions[fn as FunctionName].memoryMb / 1024;
 }
 
 /**
@@ -24,7 +24,7 @@ function memoryGb(fn: string): number {
 export function estimateCost(t: PerTransaction): CostEstimate {
   const p = awsPrices;
   const invocations = Object.values(t.lambda.invocations).reduce((a, b) => a + b, 0);
-  // Each function's seconds at its own memory (infra/stack/deployedSettings.ts), as Lambda bills them.
+  // Each function's seconds at its own memory (infra/topology.ts), as Lambda bills them.
   const lambdaGbSeconds = Object.entries(t.lambda.ms).reduce((a, [fn, ms]) => a + (ms / 1000) * memoryGb(fn), 0);
   const sqsRequests = Object.entries(t.awsRequests.byOperation)
     .filter(([op]) => op.startsWith('SQS.'))

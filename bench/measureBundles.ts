@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { bundling } from '../infra/stack/deployedSettings.ts';
+import { bundling, handlers } from '../infra/handlers.ts';
 
 /** Minified sizes of one function's bundle, in bytes. */
 export type BundleSize = {
@@ -11,7 +11,7 @@ export type BundleSize = {
 };
 
 /** The Lambda handlers, each deployed as its own function. */
-export const handlerNames = ['api', 'authorizer', 'broadcaster', 'sweep', 'updater'] as const;
+export const handlerNames = Object.keys(handlers);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -37,8 +37,7 @@ async function bundledBytes(entry: string, external: string[]): Promise<number> 
 /** Bundles each handler twice with esbuild (minified ESM for Node 22) and returns the sizes. */
 export async function measureBundles(): Promise<Record<string, BundleSize>> {
   const sizes: Record<string, BundleSize> = {};
-  for (const name of handlerNames) {
-    const entry = `functions/${name}.ts`;
+  for (const [name, { entry }] of Object.entries(handlers)) {
     sizes[name] = {
       sdkExternal: await bundledBytes(entry, ['@aws-sdk/*']),
       asDeployed: await bundledBytes(entry, [...bundling.externalModules]),

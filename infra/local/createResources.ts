@@ -1,9 +1,9 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
-import { maxReceiveCount } from '../stack/deployedSettings.ts';
+import { type QueueName, retention } from '../topology.ts';
 
-export type QueueUrls = { requests: string; retry: string; responses: string };
+export type QueueUrls = Record<QueueName, string>;
 
 /** Creates the table if it is missing (dynalite keeps it on disk across restarts). */
 export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
@@ -16,8 +16,8 @@ export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Pr
 }
 
 /**
- * Creates the three queues, each with a dead-letter queue after `maxReceiveCount` deliveries,
- * as the CDK stack does on AWS.
+ * Creates the three queues, each with a dead-letter queue after `maxReceiveCount` deliveries and the
+ * retention of the topology, as the CDK stack does on AWS.
  */
 export async function ensureQueues(
   sqs: SQSClient,
@@ -27,14 +27,15 @@ export async function ensureQueues(
     (await sqs.send(new CreateQueueCommand({ QueueName: `${options.prefix}${name}`, Attributes: attributes })))
       .QueueUrl ?? '';
   const withDlq = async (name: string) => {
-    const dlqUrl = await create(`${name}-dlq`, { MessageRetentionPeriod: '1209600' });
+    const dlqUrl = await create(`${name}-dlq`, { MessageRetentionPeriod: String(retention.deadLetterSeconds) });
     const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] })))
       .Attributes?.QueueArn;
     return create(name, {
       VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(retention.queueSeconds),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: arn,
-        maxReceiveCount: String(maxReceiveCount),
+        maxReceiveCount: String(retention.maxReceiveCount),
       }),
     });
   };

@@ -23,7 +23,7 @@ async function main() {
       `  API        ${stack.url}`,
       `  chain id   ${stack.chainId}  (RPC ${stack.rpcUrl})`,
       `  signer     ${stack.signer}`,
-      `  data       ${stack.config.DATA_DIR}/ (kept across restarts)`,
+      `  data       ${stack.settings.DATA_DIR}/ (kept across restarts)`,
       `  tokens     ${tokens}`,
       `  admin      ${stack.url}/admin  (the admin page: every transaction; sign in with the admin token)`,
       `  API docs   ${stack.url}/openapi.json`,

@@ -9,11 +9,15 @@ import { selectSigner } from '../../functions/lib/chain/selectSigner.ts';
 import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
 import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
-import { createPool } from './createPool.ts';
+import { loadHandler } from '../handlers.ts';
+import type { FunctionName } from '../topology.ts';
+import { createPool, type Pool } from './createPool.ts';
 import { ensureQueues, ensureTable } from './createResources.ts';
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
-import { QueuePoller } from './QueuePoller.ts';
+import { planPollers } from './planPollers.ts';
+import { QueuePoller, type SqsHandler } from './QueuePoller.ts';
 import { repairIndexes } from './repairIndexes.ts';
+import { type RunnerSettings, runnerSettings } from './runnerSettings.ts';
 import { serveHttpApi } from './serveHttpApi.ts';
 
 export type LocalStack = {
@@ -23,7 +27,10 @@ export type LocalStack = {
   signer: string;
   /** Where the emulators listen, for tools and tests that look inside. */
   endpoints: { dynamodb: string; sqs: string };
+  /** The handlers' configuration, as they read it. */
   config: Config;
+  /** The runner's own settings (port, data directory, pool, batch size, sweep interval, visibility). */
+  settings: RunnerSettings;
   sweepNow(): Promise<unknown>;
   stop(): Promise<void>;
 };
@@ -31,12 +38,14 @@ export type LocalStack = {
 /**
  * Runs the whole system in this process: dynalite, fauxqs and anvil (each unless an endpoint is
  * configured), the table and queues, the HTTP API, a poller per queue standing in for Lambda's event
- * source mappings, and the sweep at start-up and on a timer. The handlers are the Lambda modules.
+ * source mappings, and the sweep at start-up and on a timer. The handlers are the Lambda modules
+ * (infra/handlers.ts), wired as infra/topology.ts says, with its `local` values.
  */
 export async function startLocalStack(env: Record<string, string | undefined> = process.env): Promise<LocalStack> {
+  const settings = runnerSettings(env);
   const config = loadConfig(env);
   const logger = new Logger({ serviceName: 'local-runner', logLevel: config.LOG_LEVEL });
-  const dataDir = resolve(config.DATA_DIR);
+  const dataDir = resolve(settings.DATA_DIR);
   // Written when the local table was closed cleanly; gone (taken away at start) after a kill.
   const cleanStop = join(dataDir, 'dynamodb-clean-stop');
   const started: Emulator[] = [];
@@ -90,7 +99,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     }
     const queueUrls = await ensureQueues(sqsClient, {
       prefix: `${config.TABLE_NAME}-`,
-      visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
+      visibilityTimeoutSeconds: settings.VISIBILITY_TIMEOUT_SECONDS,
     });
     Object.assign(process.env, {
       REQUESTS_QUEUE_URL: queueUrls.requests,
@@ -99,61 +108,48 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     });
 
     const [api, broadcaster, updater, sweep] = await Promise.all([
-      import('../../functions/api.ts'),
-      import('../../functions/broadcaster.ts'),
-      import('../../functions/updater.ts'),
-      import('../../functions/sweep.ts'),
+      loadHandler('api'),
+      loadHandler('broadcaster'),
+      loadHandler('updater'),
+      loadHandler('sweep'),
     ]);
+    const consumers: Partial<Record<FunctionName, SqsHandler>> = { broadcaster, updater };
     const arnOf = async (url: string) =>
       (await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
         ?.QueueArn ?? url;
-    const mapping = {
-      sqs: sqsClient,
-      batchSize: config.BATCH_SIZE,
-      visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
-      logger,
-    };
-    // The broadcaster's two mappings share one pool: the function's concurrency is the worker pool.
-    // A poller hands each batch to the pool and polls again, so a few keep every worker busy.
-    const broadcasterPool = createPool(config.WORKERS);
-    const updaterPool = createPool(config.WORKERS);
-    const pollers = [
-      new QueuePoller({
-        ...mapping,
-        queueUrl: queueUrls.requests,
-        queueArn: await arnOf(queueUrls.requests),
-        handler: broadcaster.handler,
-        pool: broadcasterPool,
-        pollers: 2,
+    // A consumer's queues share its one pool, the function's concurrency. A poller hands each batch to
+    // the pool and polls again, so a few keep every worker busy.
+    const wiring = planPollers(settings);
+    const pools = new Map<FunctionName, Pool>([...wiring.pools].map(([fn, size]) => [fn, createPool(size)]));
+    const pollers = await Promise.all(
+      wiring.pollers.map(async (plan) => {
+        const handler = consumers[plan.consumer];
+        const pool = pools.get(plan.consumer);
+        if (!handler || !pool) throw new Error(`the topology has ${plan.consumer} consume ${plan.queue}: no handler`);
+        return new QueuePoller({
+          sqs: sqsClient,
+          queueUrl: queueUrls[plan.queue],
+          queueArn: await arnOf(queueUrls[plan.queue]),
+          handler,
+          pool,
+          pollers: plan.pollers,
+          batchSize: plan.batchSize,
+          visibilityTimeoutSeconds: plan.visibilityTimeoutSeconds,
+          logger,
+        });
       }),
-      new QueuePoller({
-        ...mapping,
-        queueUrl: queueUrls.retry,
-        queueArn: await arnOf(queueUrls.retry),
-        handler: broadcaster.handler,
-        pool: broadcasterPool,
-        pollers: 1,
-      }),
-      new QueuePoller({
-        ...mapping,
-        queueUrl: queueUrls.responses,
-        queueArn: await arnOf(queueUrls.responses),
-        handler: updater.handler,
-        pool: updaterPool,
-        pollers: 2,
-      }),
-    ];
+    );
     for (const p of pollers) p.start();
 
     let sweeping: Promise<unknown> = Promise.resolve();
     const sweepNow = () => {
-      sweeping = sweeping.then(() => sweep.handler()).catch((error) => logger.error('sweep failed', { error }));
+      sweeping = sweeping.then(() => sweep()).catch((error) => logger.error('sweep failed', { error }));
       return sweeping;
     };
     await sweepNow();
-    const timer = setInterval(() => void sweepNow(), config.SWEEP_INTERVAL_SECONDS * 1000);
+    const timer = setInterval(() => void sweepNow(), settings.SWEEP_INTERVAL_SECONDS * 1000);
 
-    const http: { server: Server; url: string } = await serveHttpApi(api.handler, config.HOST, config.PORT);
+    const http: { server: Server; url: string } = await serveHttpApi(api, settings.HOST, settings.PORT);
     return {
       url: http.url,
       chainId: config.CHAIN_ID,
@@ -162,6 +158,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       signer: (await selectSigner({ ...config, LOCAL_SIGNER_ALLOWED: true })()).address,
       endpoints: { dynamodb: handlerEnv.AWS_ENDPOINT_URL_DYNAMODB, sqs: handlerEnv.AWS_ENDPOINT_URL_SQS },
       config,
+      settings,
       sweepNow,
       async stop() {
         clearInterval(timer);

@@ -9,7 +9,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { bundling } from './deployedSettings.ts';
+import { bundling } from '../handlers.ts';
 
 /** The repository root: entries, the lock file and tsconfig are found from here. */
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +23,7 @@ export type BroadcasterFunctionProps = {
   entry: string;
   description: string;
   timeout: Duration;
-  /** MB; each function's is in deployedSettings.ts (`memorySizeMb`), where the benchmark's cost estimate reads it. */
+  /** MB; each function's is in infra/topology.ts (`memoryMb`), where the benchmark's cost estimate reads it. */
   memorySize: number;
   reservedConcurrentExecutions?: number;
   environment?: Record<string, string>;

@@ -34,26 +34,24 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
 import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
-import { apiRouteKeys } from './apiRouteKeys.ts';
+import { handlers } from '../handlers.ts';
+import {
+  type FunctionName,
+  functions,
+  type QueueName,
+  queueNames,
+  queues,
+  reservedConcurrency,
+  retention,
+  signingLease,
+  sweepSchedule,
+  table as tableTopology,
+  visibilityTimeoutSeconds,
+} from '../topology.ts';
 import { BroadcasterFunction } from './BroadcasterFunction.ts';
-import { type FunctionName, maxReceiveCount, memorySizeMb } from './deployedSettings.ts';
 import type { StackSettings } from './stackSettings.ts';
-
-/** SQS: a queue's visibility timeout is this many times its consumer's timeout (AWS's advice: at least 6). */
-const visibilityFactor = 6;
-/** Idempotency records carry their expiry in this attribute (epoch seconds); DynamoDB's TTL deletes them. */
-const ttlAttribute = 'expiresAt';
-
-/** Each function's timeout; the queues' visibility timeouts and the signing lease follow from them. */
-const timeouts = {
-  // API Gateway gives up on an integration at 30 s; the api waits at most 25 s for an outcome.
-  api: Duration.seconds(29),
-  broadcaster: Duration.seconds(60),
-  updater: Duration.seconds(30),
-  sweep: Duration.seconds(120),
-  authorizer: Duration.seconds(10),
-};
 
 /** The stack's properties, already parsed from CDK context by `stackSettings`. */
 export type BroadcasterStackProps = StackProps & { settings: StackSettings };
@@ -90,7 +88,7 @@ const keyAdminActions = [
 export class BroadcasterStack extends Stack {
   readonly functions: Record<FunctionName, BroadcasterFunction>;
   readonly table: Table;
-  readonly queues: Record<'requests' | 'retry' | 'responses', Queue>;
+  readonly queues: Record<QueueName, Queue>;
   readonly signingKey: Key;
   readonly chainsSecret: Secret;
   readonly tokensSecret: Secret;
@@ -100,14 +98,14 @@ export class BroadcasterStack extends Stack {
     const { settings } = props;
     const removalPolicy = settings.retention === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = retentionDays(settings.logRetentionDays);
-    const retryWorkers = Math.max(2, Math.ceil(settings.workers / 4));
 
     // --- table: mirrors functions/lib/store/tableDesign.ts, the definition the local runner creates
     const table = new Table(this, 'Transactions', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: ttlAttribute,
+      // DynamoDB deletes expired idempotency records; the store also checks the expiry itself.
+      timeToLiveAttribute: tableTopology.ttlAttribute,
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: settings.retention === 'retain',
       removalPolicy,
@@ -123,21 +121,25 @@ export class BroadcasterStack extends Stack {
       });
     }
 
-    // --- queues, each with its DLQ; visibility follows the consumer's timeout
-    const queueWithDlq = (name: string, consumerTimeout: Duration) => {
+    // --- queues, each with its DLQ; visibility follows the consumer's timeout (infra/topology.ts)
+    const queueWithDlq = (name: QueueName) => {
+      const id = pascalCase(name);
       const common = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
-      const deadLetterQueue = new Queue(this, `${name}Dlq`, { ...common, retentionPeriod: Duration.days(14) });
-      const queue = new Queue(this, name, {
+      const deadLetterQueue = new Queue(this, `${id}Dlq`, {
         ...common,
-        visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * visibilityFactor),
-        retentionPeriod: Duration.days(4),
-        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+        retentionPeriod: Duration.seconds(retention.deadLetterSeconds),
+      });
+      const queue = new Queue(this, id, {
+        ...common,
+        visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(name)),
+        retentionPeriod: Duration.seconds(retention.queueSeconds),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: retention.maxReceiveCount },
       });
       return { queue, deadLetterQueue };
     };
-    const requests = queueWithDlq('Requests', timeouts.broadcaster);
-    const retry = queueWithDlq('Retry', timeouts.broadcaster);
-    const responses = queueWithDlq('Responses', timeouts.updater);
+    const requests = queueWithDlq('requests');
+    const retry = queueWithDlq('retry');
+    const responses = queueWithDlq('responses');
     this.table = table;
     this.queues = { requests: requests.queue, retry: retry.queue, responses: responses.queue };
 
@@ -168,58 +170,31 @@ export class BroadcasterStack extends Stack {
         'Holds hashes of API tokens that clients keep; rotation is adding a new hash, moving clients, removing the old one (README), which a rotation Lambda cannot do.',
     });
 
-    // --- functions
-    const common = (name: FunctionName, entry: string, description: string, timeout: Duration) => ({
-      entry,
-      description,
-      timeout,
-      memorySize: memorySizeMb[name],
-      logRetention,
-      removalPolicy,
-      environment: { LOG_LEVEL: settings.logLevel, CHAIN_ID: String(settings.chainId) },
-    });
-    const api = new BroadcasterFunction(this, 'Api', {
-      ...common('api', 'functions/api.ts', 'HTTP API: validates, stores and enqueues transactions', timeouts.api),
-    });
-    const broadcaster = new BroadcasterFunction(this, 'Broadcaster', {
-      ...common(
-        'broadcaster',
-        'functions/broadcaster.ts',
-        'Signs with KMS and broadcasts; retries with backoff',
-        timeouts.broadcaster,
-      ),
-      // No lower than the sum of its mappings' maxConcurrency, or the mappings are throttled and messages bounce to the DLQ.
-      reservedConcurrentExecutions: settings.workers + retryWorkers,
-    });
-    const updater = new BroadcasterFunction(this, 'Updater', {
-      ...common('updater', 'functions/updater.ts', 'Applies outcomes; status only moves forward', timeouts.updater),
-      reservedConcurrentExecutions: settings.workers,
-    });
-    const sweep = new BroadcasterFunction(this, 'Sweep', {
-      ...common(
-        'sweep',
-        'functions/sweep.ts',
-        'Every minute: re-enqueues stale transactions, fills nonce gaps',
-        timeouts.sweep,
-      ),
-      // One sweep at a time: two would race to fill the same nonce gap.
-      reservedConcurrentExecutions: 1,
-    });
-    const authorizer = new BroadcasterFunction(this, 'Authorizer', {
-      ...common(
-        'authorizer',
-        'functions/authorizer.ts',
-        'API Gateway Lambda authorizer: bearer tokens against hashes',
-        timeouts.authorizer,
-      ),
-    });
+    // --- functions: each handler module of infra/handlers.ts, deployed as infra/topology.ts says
+    const deploy = (name: FunctionName) => {
+      const reserved = reservedConcurrency(name, settings.workers);
+      return new BroadcasterFunction(this, pascalCase(name), {
+        entry: handlers[name].entry,
+        description: functions[name].description,
+        timeout: Duration.seconds(functions[name].timeoutSeconds),
+        memorySize: functions[name].memoryMb,
+        logRetention,
+        removalPolicy,
+        environment: { LOG_LEVEL: settings.logLevel, CHAIN_ID: String(settings.chainId) },
+        ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
+      });
+    };
+    const api = deploy('api');
+    const broadcaster = deploy('broadcaster');
+    const updater = deploy('updater');
+    const sweep = deploy('sweep');
+    const authorizer = deploy('authorizer');
     this.functions = { api, broadcaster, updater, sweep, authorizer };
     this.chainsSecret = chainsSecret;
     this.tokensSecret = tokensSecret;
 
     // A signer's lease on a transaction lasts as long as the broadcaster may run, so a lease never outlives its worker.
-    for (const fn of [broadcaster, sweep])
-      fn.addEnvironment('SIGNING_LEASE_SECONDS', String(timeouts.broadcaster.toSeconds()));
+    for (const fn of [broadcaster, sweep]) fn.addEnvironment('SIGNING_LEASE_SECONDS', String(signingLease.seconds));
     api.addEnvironment('AUTH_MODE', 'authorizer');
 
     for (const fn of [api, broadcaster, updater, sweep]) fn.bindTable(table);
@@ -288,22 +263,29 @@ export class BroadcasterStack extends Stack {
     api.bindSigningKey(signingKey, 'none');
     updater.bindSigningKey(signingKey, 'none');
 
-    // --- event source mappings: the worker pool
-    const mapping = { batchSize: settings.batchSize, reportBatchItemFailures: true } as const;
-    broadcaster.addEventSource(new SqsEventSource(requests.queue, { ...mapping, maxConcurrency: settings.workers }));
-    broadcaster.addEventSource(new SqsEventSource(retry.queue, { ...mapping, maxConcurrency: retryWorkers }));
-    updater.addEventSource(new SqsEventSource(responses.queue, { ...mapping, maxConcurrency: settings.workers }));
+    // --- event source mappings: the worker pool, each queue to its consumer (infra/topology.ts)
+    for (const name of queueNames) {
+      const { consumer, maxConcurrency } = queues[name];
+      this.functions[consumer].addEventSource(
+        new SqsEventSource(this.queues[name], {
+          batchSize: settings.batchSize,
+          reportBatchItemFailures: true,
+          maxConcurrency: maxConcurrency(settings.workers),
+        }),
+      );
+    }
 
-    // --- the sweep, every minute; a late run is dropped rather than queued behind the next one
-    sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    // --- the sweep, on its schedule; a late run is dropped rather than queued behind the next one
+    const sweepPeriod = Duration.seconds(sweepSchedule.everySeconds);
+    sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: sweepPeriod });
     const schedulerRole = new Role(this, 'SweepSchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
       description: 'EventBridge Scheduler: may invoke the sweep, nothing else',
     });
     new Schedule(this, 'SweepSchedule', {
       description: 'Runs the recovery sweep',
-      schedule: ScheduleExpression.rate(Duration.minutes(1)),
-      target: new LambdaInvoke(sweep, { role: schedulerRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      schedule: ScheduleExpression.rate(sweepPeriod),
+      target: new LambdaInvoke(sweep, { role: schedulerRole, retryAttempts: 0, maxEventAge: sweepPeriod }),
     });
     const cfnSweep = sweep.node.defaultChild;
     if (cfnSweep instanceof CfnFunction) {
@@ -347,7 +329,7 @@ export class BroadcasterStack extends Stack {
       resultsCacheTtl: Duration.minutes(5),
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', api);
-    for (const route of apiRouteKeys()) {
+    for (const route of httpApiRoutes) {
       const httpRoute = new HttpRoute(this, `Route${route.method}${route.path.replace(/[^A-Za-z0-9]/g, '')}`, {
         httpApi,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
@@ -438,6 +420,11 @@ export class BroadcasterStack extends Stack {
     if (email) topic.addSubscription(new EmailSubscription(email));
     return topic;
   }
+}
+
+/** `requests` -> `Requests`: the construct id of a function or queue. */
+function pascalCase(name: string): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }
 
 function retentionDays(days: StackSettings['logRetentionDays']): RetentionDays {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../../functions/lib/errors/errors.ts';
+import { batchSize, workers } from '../topology.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -12,9 +13,9 @@ const schema = z.object({
   /** The chain transactions go to unless they name one; its RPC URL must be in the chains secret. */
   chainId: int(1, 2 ** 53 - 1).default(11_155_111),
   /** The worker pool: the requests mapping's `maxConcurrency` (the retry queue gets a quarter, at least 2). */
-  workers: int(2, 1000).default(8),
+  workers: int(workers.min, workers.max).default(workers.default),
   /** Messages per invocation of the broadcaster and the updater. */
-  batchSize: int(1, 10).default(10),
+  batchSize: int(batchSize.min, batchSize.max).default(batchSize.default),
   /** `retain` keeps the table, secrets and logs when the stack is deleted; `destroy` removes them (test stacks). */
   retention: z.enum(['retain', 'destroy']).default('retain'),
   /** Where alarm notifications are mailed (confirm the subscription); without it, subscribe to the topic yourself. */

@@ -4,8 +4,8 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import cdkNag from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
-import { apiRouteKeys } from '../../infra/stack/apiRouteKeys.ts';
 import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
 import { buildApp } from '../../infra/stack/buildApp.ts';
 import { StackSettingsError } from '../../infra/stack/stackSettings.ts';
@@ -63,7 +63,7 @@ describe('functions', () => {
     expect(functions).toHaveLength(5);
     for (const [, f] of functions) {
       expect(f.Properties).toMatchObject({
-        Services: 'nodejs22.x',
+        Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
       });
@@ -95,9 +95,9 @@ describe('functions', () => {
 });
 
 describe('HTTP API', () => {
-  it('has exactly the api function’s routes, behind the Lambda authorizer unless the route is open', () => {
+  it('has exactly the route table’s routes, behind the Lambda authorizer unless the route is open', () => {
     const routes = ofType(base.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-    const expected = apiRouteKeys();
+    const expected = httpApiRoutes;
     expect(routes.map((r) => r.RouteKey).sort()).toEqual(expected.map((r) => `${r.method} ${r.path}`).sort());
     const authorizerId = ofType(base.json, 'AWS::ApiGatewayV2::Authorizer')[0]?.[0];
     for (const route of expected) {

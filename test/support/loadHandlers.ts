@@ -1,17 +1,19 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type HandlerOf, loadHandler } from '../../infra/handlers.ts';
 import { deliver } from './deliver.ts';
 import type { TestStack } from './startTestStack.ts';
 
 export type Handlers = {
   api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-  broadcaster: typeof import('../../functions/broadcaster.ts')['handler'];
-  updater: typeof import('../../functions/updater.ts')['handler'];
-  sweep: typeof import('../../functions/sweep.ts')['handler'];
+  broadcaster: HandlerOf<'broadcaster'>;
+  updater: HandlerOf<'updater'>;
+  sweep: HandlerOf<'sweep'>;
 };
 
 /**
  * Gives the handler modules the environment Lambda would (the stack's, which allows the local
- * signer; test tokens; no wait in `POST`; then `env`), and imports them: their cold start reads it once.
+ * signer; test tokens; no wait in `POST`; then `env`), and imports them through the handler registry
+ * (infra/handlers.ts): their cold start reads it once.
  * Call once per test file; vitest gives each file its own modules.
  */
 export async function loadHandlers(stack: TestStack, env: Record<string, string> = {}): Promise<Handlers> {
@@ -21,12 +23,12 @@ export async function loadHandlers(stack: TestStack, env: Record<string, string>
     ADMIN_TOKEN: 'test-admin-token',
     ...env,
   });
-  const api = (await import('../../functions/api.ts')).handler;
+  const api = await loadHandler('api');
   return {
     api: (event) => api(event, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>,
-    broadcaster: (await import('../../functions/broadcaster.ts')).handler,
-    updater: (await import('../../functions/updater.ts')).handler,
-    sweep: (await import('../../functions/sweep.ts')).handler,
+    broadcaster: await loadHandler('broadcaster'),
+    updater: await loadHandler('updater'),
+    sweep: await loadHandler('sweep'),
   };
 }
 

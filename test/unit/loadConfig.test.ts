@@ -6,23 +6,35 @@ describe('loadConfig', () => {
   it('fills the defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      PORT: 3000,
       CHAIN_ID: 31337,
       MAX_ATTEMPTS: 3,
-      WORKERS: 8,
+      SIGNING_LEASE_SECONDS: 30,
       SIGNER_PRIVATE_KEY: anvilDevKey,
     });
   });
 
   it('names every wrong variable', () => {
-    expect(() => loadConfig({ PORT: 'eighty', WORKERS: '0', RPC_URL: 'not a url' })).toThrowError(ConfigError);
+    expect(() => loadConfig({ CHAIN_ID: 'one', MAX_ATTEMPTS: '0', RPC_URL: 'not a url' })).toThrowError(ConfigError);
     try {
-      loadConfig({ PORT: 'eighty', WORKERS: '0', RPC_URL: 'not a url' });
+      loadConfig({ CHAIN_ID: 'one', MAX_ATTEMPTS: '0', RPC_URL: 'not a url' });
     } catch (error) {
-      expect(String(error)).toMatch(/PORT/);
-      expect(String(error)).toMatch(/WORKERS/);
+      expect(String(error)).toMatch(/CHAIN_ID/);
+      expect(String(error)).toMatch(/MAX_ATTEMPTS/);
       expect(String(error)).toMatch(/RPC_URL/);
     }
+  });
+
+  it('holds none of the local runner’s settings (infra/local/runnerSettings.ts reads those)', () => {
+    const config = loadConfig({ PORT: 'eighty', WORKERS: '0', DATA_DIR: '' });
+    const runnerOnly = [
+      'PORT',
+      'HOST',
+      'WORKERS',
+      'BATCH_SIZE',
+      'SWEEP_INTERVAL_SECONDS',
+      'VISIBILITY_TIMEOUT_SECONDS',
+    ];
+    for (const key of [...runnerOnly, 'DATA_DIR']) expect(config, key).not.toHaveProperty(key);
   });
 
   it('keeps the backoff cap within SQS’s 900 s and above the base', () => {

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Access, Role } from '../auth/hasRole.ts';
+import type { Role } from '../auth/hasRole.ts';
 import type { HttpResult } from '../http/respond.ts';
+import type { RouteKey } from './routeTable.ts';
 
 /** One documented answer of a route: its body's schema (JSON unless `mediaType` says otherwise) and the headers it may carry. */
 export type ResponseDoc = {
@@ -15,15 +16,10 @@ export type ResponseDoc = {
 export type HeaderDoc = { name: string; description: string; example?: string };
 
 /**
- * One route of the HTTP API: who may call it, what it takes and answers (the OpenAPI document is
- * generated from these), and the adapter from the event to the domain and back.
+ * What a route adds to its key in the route table (routeTable.ts): what it takes and answers (the
+ * OpenAPI document is generated from these), and the adapter from the event to the domain and back.
  */
-export type Route = {
-  method: 'GET' | 'POST';
-  path: string;
-  /** `none`: open to anyone; else the least role a bearer token must have. */
-  access: Access;
-  summary: string;
+export type RouteDetails = {
   description?: string;
   requestBody?: z.ZodType;
   /** The query string's parameters, one per key; the route validates with the same schema. */
@@ -33,3 +29,6 @@ export type Route = {
   responses: Record<number, ResponseDoc>;
   handler: (event: APIGatewayProxyEventV2, role: Role | undefined) => Promise<HttpResult>;
 };
+
+/** One route of the HTTP API: its key (method, path, who may call it, summary) and its details. */
+export type Route = RouteKey & RouteDetails;

@@ -14,8 +14,9 @@ import { listLimits, listQuerySchema, transactionListSchema } from '../transacti
 import { idPattern, type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
 import { transactionRequestSchema } from '../transactions/requestSchema.ts';
 import { listTransactions } from './listTransactions.ts';
-import type { ResponseDoc, Route } from './Route.ts';
+import type { ResponseDoc, Route, RouteDetails } from './Route.ts';
 import { rebroadcastTransaction } from './rebroadcastTransaction.ts';
+import { type RouteName, routeTable } from './routeTable.ts';
 import { submitTransaction } from './submitTransaction.ts';
 import { waitForOutcome } from './waitForOutcome.ts';
 
@@ -58,7 +59,7 @@ const error = (description: string, headers?: Record<string, string>): ResponseD
   ...(headers ? { headers } : {}),
 });
 
-/** The routes of the HTTP API, each an adapter from the event to the domain and back. */
+/** The routes of the HTTP API, in the order of the route table, each an adapter from the event to the domain and back. */
 export function createApiRoutes(services: Services): Route[] {
   const { config, transactions, logger } = services;
   const submitDeps = {
@@ -72,12 +73,8 @@ export function createApiRoutes(services: Services): Route[] {
     now: () => new Date(),
     newId: randomUUID,
   };
-  const routes: Route[] = [
-    {
-      method: 'POST',
-      path: '/transactions',
-      access: 'client',
-      summary: 'Submit a transaction',
+  const details: Record<RouteName, RouteDetails> = {
+    submitTransaction: {
       description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most ${maxWaitMs / 1000} s) for the outcome.`,
       requestBody: transactionRequestSchema,
       requestHeaders: [
@@ -119,11 +116,7 @@ export function createApiRoutes(services: Services): Route[] {
         return answerFor(prefer.waitMs > 0 ? await waitForOutcome(transactions, tx, prefer.waitMs) : tx, headers);
       },
     },
-    {
-      method: 'GET',
-      path: '/transactions/{id}',
-      access: 'client',
-      summary: 'Read one transaction, with its attempt history',
+    getTransaction: {
       responses: {
         200: { description: 'the transaction', schema: transactionViewSchema },
         404: error('no transaction has this id'),
@@ -135,11 +128,7 @@ export function createApiRoutes(services: Services): Route[] {
         return json(200, toView(tx));
       },
     },
-    {
-      method: 'GET',
-      path: '/transactions',
-      access: 'admin',
-      summary: 'List transactions, newest first, with counts per status',
+    listTransactions: {
       description: `Filtered by \`status\` and by creation time (\`from\` inclusive, \`to\` exclusive), ${listLimits.default} to a page unless \`limit\` says otherwise (at most ${listLimits.max}); \`cursor\` continues with the next, older page. Served from an index, never a scan. Transactions created while a client pages are newer than its cursor, so no page loses or repeats one.`,
       requestQuery: listQuerySchema,
       responses: {
@@ -150,11 +139,7 @@ export function createApiRoutes(services: Services): Route[] {
         return json(200, await listTransactions(transactions, event.queryStringParameters ?? {}));
       },
     },
-    {
-      method: 'POST',
-      path: '/transactions/{id}/rebroadcast',
-      access: 'admin',
-      summary: 'Send a failed transaction again, as a new transaction',
+    rebroadcastTransaction: {
       description:
         'Creates a new transaction with the same request (new id, `rebroadcastOf` naming this one; this one gets `rebroadcastAs`), which goes through the normal flow with a fresh nonce and fresh attempts. Only for a `failed` transaction. A repeat, or a concurrent call, returns the transaction the first one created.',
       responses: {
@@ -182,11 +167,7 @@ export function createApiRoutes(services: Services): Route[] {
           : json(201, toView(tx), location);
       },
     },
-    {
-      method: 'GET',
-      path: '/admin',
-      access: 'none',
-      summary: 'The admin page (HTML): every transaction, and the rebroadcast of a failed one',
+    adminPage: {
       description:
         'A page for a browser. It holds no data and needs no token to load; it asks for an admin token and calls the admin routes with it.',
       responses: {
@@ -201,11 +182,7 @@ export function createApiRoutes(services: Services): Route[] {
         return adminPage();
       },
     },
-    {
-      method: 'GET',
-      path: '/health',
-      access: 'none',
-      summary: 'Whether the table, each queue and each chain answer',
+    health: {
       responses: {
         200: { description: 'all of them answer', schema: healthSchema },
         503: { description: 'one of them does not: its check says why', schema: healthSchema },
@@ -221,6 +198,6 @@ export function createApiRoutes(services: Services): Route[] {
         return json(health.ok ? 200 : 503, health);
       },
     },
-  ];
-  return routes;
+  };
+  return routeTable.map(({ name, ...key }) => ({ ...key, ...details[name] }));
 }

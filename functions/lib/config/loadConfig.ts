@@ -4,6 +4,12 @@ import { ConfigError } from '../errors/errors.ts';
 /** Anvil's first dev account: a public, well-known test key, only ever used against a local chain. */
 export const anvilDevKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
+/**
+ * A signing lease where nothing sets SIGNING_LEASE_SECONDS: the local runner and the tests. The stack
+ * sets the broadcaster's timeout; infra/topology.ts (`signingLease`) says why the two differ.
+ */
+export const localSigningLeaseSeconds = 30;
+
 /** The local API tokens when none are configured: printed in the ready banner, refused on Lambda. */
 export const devTokens = { client: 'dev-client-token', admin: 'dev-admin-token' } as const;
 
@@ -16,8 +22,6 @@ const optionalUrl = z
 
 const schema = z
   .object({
-    PORT: intFrom(0, 65535).default(3000),
-    HOST: z.string().min(1).default('127.0.0.1'),
     CHAIN_ID: intFrom(1, 2 ** 53 - 1).default(31337),
     RPC_URL: optionalUrl,
     AWS_ENDPOINT_URL: optionalUrl,
@@ -43,19 +47,14 @@ const schema = z
       .transform((v) => v === 'true' || v === '1'),
     // A Secrets Manager secret {"<chain id>": "<rpc url>", ...}: RPC URLs carry API keys, so never in the template.
     CHAINS_SECRET_ARN: z.string().min(1).optional(),
-    WORKERS: intFrom(1, 256).default(8),
-    BATCH_SIZE: intFrom(1, 10).default(10),
     MAX_ATTEMPTS: intFrom(1, 20).default(3),
     RETRY_BASE_SECONDS: intFrom(0, 900).default(2),
     RETRY_CAP_SECONDS: intFrom(0, 900).default(60),
     STALE_AFTER_SECONDS: intFrom(1, 86_400).default(60),
-    SWEEP_INTERVAL_SECONDS: intFrom(1, 3600).default(30),
-    SIGNING_LEASE_SECONDS: intFrom(1, 900).default(30),
-    VISIBILITY_TIMEOUT_SECONDS: intFrom(1, 43_200).default(30),
+    SIGNING_LEASE_SECONDS: intFrom(1, 900).default(localSigningLeaseSeconds),
     BROADCAST_WAIT_MS: intFrom(0, 25_000).default(5000),
     RPC_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
     FEE_CACHE_MS: intFrom(0, 60_000).default(1000),
-    DATA_DIR: z.string().min(1).default('.data'),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
     // local: the api checks bearer tokens itself; authorizer: API Gateway's Lambda authorizer did, and passes the role.
     AUTH_MODE: z.enum(['local', 'authorizer']).default('local'),
@@ -76,7 +75,10 @@ const schema = z
 
 export type Config = z.infer<typeof schema>;
 
-/** Parses the environment once; a wrong value throws a ConfigError naming every bad variable. */
+/**
+ * Parses the handlers' configuration from the environment once; a wrong value throws a ConfigError
+ * naming every bad variable. The local runner's own settings are in infra/local/runnerSettings.ts.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const levelFromEnv = env.LOG_LEVEL?.toUpperCase();
   const parsed = schema.safeParse({ ...env, LOG_LEVEL: levelFromEnv });

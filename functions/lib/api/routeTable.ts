@@ -1,0 +1,68 @@
+import type { Access } from '../auth/hasRole.ts';
+
+/** A route of the HTTP API as plain data: method, path, the least role that may call it (`none`: open), summary. */
+export type RouteKey = { method: 'GET' | 'POST'; path: string; access: Access; summary: string };
+
+/**
+ * The api's routes, as data: createApiRoutes.ts gives each its handler and documentation by `name`, and
+ * the CDK stack declares each on API Gateway (with `openApiRouteKey`), with no runtime or SDK loaded.
+ */
+export const routeTable = [
+  {
+    name: 'submitTransaction',
+    method: 'POST',
+    path: '/transactions',
+    access: 'client',
+    summary: 'Submit a transaction',
+  },
+  {
+    name: 'getTransaction',
+    method: 'GET',
+    path: '/transactions/{id}',
+    access: 'client',
+    summary: 'Read one transaction, with its attempt history',
+  },
+  {
+    name: 'listTransactions',
+    method: 'GET',
+    path: '/transactions',
+    access: 'admin',
+    summary: 'List transactions, newest first, with counts per status',
+  },
+  {
+    name: 'rebroadcastTransaction',
+    method: 'POST',
+    path: '/transactions/{id}/rebroadcast',
+    access: 'admin',
+    summary: 'Send a failed transaction again, as a new transaction',
+  },
+  {
+    name: 'adminPage',
+    method: 'GET',
+    path: '/admin',
+    access: 'none',
+    summary: 'The admin page (HTML): every transaction, and the rebroadcast of a failed one',
+  },
+  {
+    name: 'health',
+    method: 'GET',
+    path: '/health',
+    access: 'none',
+    summary: 'Whether the table, each queue and each chain answer',
+  },
+] as const satisfies ReadonlyArray<RouteKey & { name: string }>;
+
+/** The name by which createApiRoutes.ts gives a route of the table its handler. */
+export type RouteName = (typeof routeTable)[number]['name'];
+
+/**
+ * `GET /openapi.json`, which the api handler adds beside the table itself (createApiHandler.ts,
+ * openApiRoute.ts); test/infra/routes.test.ts checks the api serves it with this key.
+ */
+export const openApiRouteKey = { method: 'GET', path: '/openapi.json', access: 'none' } as const;
+
+/** Every route the HTTP API has: the table's, and `GET /openapi.json`. */
+export const httpApiRoutes: ReadonlyArray<Omit<RouteKey, 'summary'>> = [
+  ...routeTable.map(({ method, path, access }) => ({ method, path, access })),
+  openApiRouteKey,
+];
