@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
 
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -30,10 +31,30 @@ describe('transactionRequestSchema', () => {
     [{ to, data: '0x123' }, 'data'],
     [{ to, data: 'abcd' }, 'data'],
     [{ to, gas: '0' }, 'gas'],
+    [{ to, gas: '1' }, 'gas'], // below the 21000 of the plainest transfer: it would only burn a nonce
+    [{ to, gas: '20999' }, 'gas'],
+    [{ to, gas: `0x1${'0'.repeat(16)}` }, 'gas'], // 2^64: a node cannot decode it
+    [{ to, gas: `0x${'f'.repeat(64)}` }, 'gas'], // 2^256-1
     [{ to, chainId: 1.5 }, 'chainId'],
     [{ to, nonce: 1 }, 'nonce'],
   ])('rejects %j naming %s', (body, path) => {
     expect(paths(body)).toContain(path);
+  });
+
+  it('accepts gas from 21000 to 2^64-1, and names both bounds when it refuses', () => {
+    expect(paths({ to, gas: '21000' })).toEqual([]);
+    expect(paths({ to, gas: `0x${'f'.repeat(16)}` })).toEqual([]);
+    const r = transactionRequestSchema.safeParse({ to, gas: '1' });
+    expect(r.error?.issues.map((i) => i.message)).toEqual([
+      'must be at least 21000 and at most 18446744073709551615 (2^64-1)',
+    ]);
+  });
+
+  it('says in the OpenAPI document what gas may be', () => {
+    const { $defs } = z.toJSONSchema(transactionRequestSchema, { io: 'input' });
+    expect($defs?.TransactionRequest?.properties?.gas).toMatchObject({
+      description: expect.stringMatching(/21000.*2\^64-1/),
+    });
   });
 
   it('accepts the largest uint256', () => {

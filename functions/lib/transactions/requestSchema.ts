@@ -17,6 +17,19 @@ const uint256 = z
   .regex(integerText, { message: 'must be a non-negative integer: decimal digits or 0x hex', abort: true })
   .refine((s) => BigInt(s) <= maxUint256, 'must fit in uint256');
 
+// Below 21000, the intrinsic gas of a plain transfer, no node accepts a transaction: it would only
+// take a nonce and cost a filler. Above 2^64-1 a node cannot even decode it (the gas limit is a uint64).
+const minGas = 21_000n;
+const maxGas = 2n ** 64n - 1n;
+
+const gasLimit = z
+  .string()
+  .regex(integerText, { message: 'must be a non-negative integer: decimal digits or 0x hex', abort: true })
+  .refine(
+    (s) => BigInt(s) >= minGas && BigInt(s) <= maxGas,
+    `must be at least ${minGas} and at most ${maxGas} (2^64-1)`,
+  );
+
 /** The body of `POST /transactions`. */
 export const transactionRequestSchema = z
   .strictObject({
@@ -40,10 +53,9 @@ export const transactionRequestSchema = z
       .positive()
       .optional()
       .meta({ description: 'one of the configured chains; default CHAIN_ID' }),
-    gas: uint256
-      .refine((s) => BigInt(s) > 0n, 'must be greater than 0')
-      .optional()
-      .meta({ description: 'gas limit; estimated when absent' }),
+    gas: gasLimit.optional().meta({
+      description: 'gas limit, as decimal digits or 0x hex, at least 21000 and at most 2^64-1; estimated when absent',
+    }),
   })
   .superRefine((req, ctx) => {
     if (req.data !== undefined && req.function !== undefined) {

@@ -1,0 +1,73 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiEvent } from '../support/apiEvent.ts';
+import { type Answer, callApi, sendEvent } from '../support/callApi.ts';
+import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
+import { type OpenApiChecker, openApiChecker } from '../support/openApiChecker.ts';
+import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+import { tableCounts } from '../support/tableCounts.ts';
+import { asClient, tokenEnv } from '../support/tokens.ts';
+
+/**
+ * Requests the chain would refuse anyway, or that mean something other than what the client sent,
+ * through the real api handler against the emulators: each is a 4xx that names what is wrong, and
+ * leaves no row in the table and no message in the queue.
+ */
+
+const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+
+let stack: TestStack;
+let api: Handlers['api'];
+let checker: OpenApiChecker;
+
+/** A `POST /transactions` of `body` (sent as is when a string) with the client's token, answered at once. */
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  apiEvent('POST', '/transactions', body, { ...asClient, prefer: 'respond-async', ...headers });
+
+/** Sends `event`, which must be answered with `status`; the table and the queue must not have moved. */
+async function refused(event: APIGatewayProxyEventV2, status: number): Promise<Answer> {
+  // prepare
+  const before = await tableCounts(stack);
+  // act
+  const res = await sendEvent(api, event, checker);
+  // assess
+  expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(status);
+  expect(await tableCounts(stack)).toEqual(before);
+  return res;
+}
+
+/** The paths a 400 names. */
+const pathsOf = (res: Answer): string[] => res.body.error.details.map((d: { path: string }) => d.path);
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  ({ api } = await loadHandlers(stack, tokenEnv));
+  checker = openApiChecker((await callApi(api, 'GET', '/openapi.json')).body);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('gas a transaction cannot carry', () => {
+  it.each([
+    ['1', 'below the 21000 of a plain transfer: it would take a nonce and cost a filler'],
+    ['20999', 'one below'],
+    [`0x1${'0'.repeat(16)}`, '2^64: no node decodes it'],
+    [(2n ** 256n - 1n).toString(), '2^256-1: signed, undecodable, three attempts and a filler'],
+  ])('gas %s (%s) is a 400 naming gas, with the bounds', async (gas) => {
+    const res = await refused(post({ to, gas }), 400);
+    expect(res.body.error.details).toEqual([
+      { path: 'gas', message: 'must be at least 21000 and at most 18446744073709551615 (2^64-1)' },
+    ]);
+  });
+
+  it('the bounds themselves are accepted (and counted: the check above would see a row)', async () => {
+    for (const gas of ['21000', `0x${'f'.repeat(16)}`]) {
+      const before = await tableCounts(stack);
+      const res = await sendEvent(api, post({ to, gas }), checker);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(await tableCounts(stack)).toEqual({ rows: before.rows + 1, messages: before.messages + 1 });
+    }
+  });
+});
