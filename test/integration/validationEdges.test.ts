@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiEvent } from '../support/apiEvent.ts';
@@ -69,5 +70,40 @@ describe('gas a transaction cannot carry', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       expect(await tableCounts(stack)).toEqual({ rows: before.rows + 1, messages: before.messages + 1 });
     }
+  });
+});
+
+describe('a body that is not plainly JSON', () => {
+  it('a body without Content-Type is 415, however well it parses', async () => {
+    const event = post({ to });
+    delete event.headers['content-type'];
+    const res = await refused(event, 415);
+    expect(res.body.error.code).toBe('unsupported_media_type');
+  });
+
+  it('a gzip body is 415 saying the encoding is not accepted, with Accept-Encoding: identity', async () => {
+    const event = post({ to }, { 'content-encoding': 'gzip' });
+    Object.assign(event, { body: gzipSync(JSON.stringify({ to })).toString('base64'), isBase64Encoded: true });
+    const res = await refused(event, 415);
+    expect(res.body.error.code).toBe('unsupported_content_encoding');
+    expect(res.body.error.message).toMatch(/^Content-Encoding gzip is not accepted/);
+    expect(res.headers['accept-encoding']).toBe('identity');
+  });
+
+  it('a key given twice is a 400 naming it, not the last one silently', async () => {
+    const res = await refused(post(`{"to":"${to}","value":"1","value":"2"}`), 400);
+    expect(res.body.error.details).toEqual([{ path: 'value', message: 'is given more than once: give each key once' }]);
+  });
+
+  it('a key given twice in a nested object is named by its dotted path', async () => {
+    const body = `{"to":"${to}","function":"f((uint256 x))","args":[{"x":"1","x":"2"}]}`;
+    expect(pathsOf(await refused(post(body), 400))).toEqual(['args.0.x']);
+  });
+
+  it('a key given twice far down is not named by a path as long as the body: the body nests too deep', async () => {
+    const depth = 20_000;
+    const body = `${'{"a":'.repeat(depth)}{"x":1,"x":2}${'}'.repeat(depth)}`;
+    const res = await refused(post(body), 400);
+    expect(res.body.error.details).toEqual([{ path: 'body', message: 'must nest at most 32 levels deep' }]);
   });
 });

@@ -76,6 +76,20 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/** A body sent compressed or otherwise encoded (`Content-Encoding` other than identity): we read it only as sent. */
+export class UnsupportedContentEncodingError extends AppError {
+  override name = 'UnsupportedContentEncodingError';
+  readonly encoding: string;
+
+  constructor(encoding: string) {
+    super(
+      'unsupported_content_encoding',
+      `Content-Encoding ${encoding} is not accepted: send the JSON body as is, without Content-Encoding (or with identity)`,
+    );
+    this.encoding = encoding;
+  }
+}
+
 /** A body larger than the API accepts. */
 export class PayloadTooLargeError extends AppError {
   override name = 'PayloadTooLargeError';

@@ -7,6 +7,7 @@ import {
   NotRebroadcastableError,
   PayloadTooLargeError,
   UnauthorizedError,
+  UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors/errors.ts';
@@ -23,16 +24,18 @@ function statusOf(error: AppError): number {
   if (error instanceof NotRebroadcastableError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
+  if (error instanceof UnsupportedContentEncodingError) return 415;
   return 500;
 }
 
-/** Headers an error answer must carry (RFC 9110 `Allow`, RFC 6750 `WWW-Authenticate`). */
+/** Headers an error answer must carry (RFC 9110 `Allow`, RFC 6750 `WWW-Authenticate`, RFC 7694 `Accept-Encoding`). */
 function headersOf(error: AppError): Record<string, string> {
   if (error instanceof MethodNotAllowedError) return { allow: error.allowed.join(', ') };
   if (error instanceof UnauthorizedError) {
     return { 'www-authenticate': error.given ? 'Bearer error="invalid_token"' : 'Bearer' };
   }
   if (error instanceof ForbiddenError) return { 'www-authenticate': 'Bearer error="insufficient_scope"' };
+  if (error instanceof UnsupportedContentEncodingError) return { 'accept-encoding': 'identity' };
   return {};
 }
 
