@@ -107,3 +107,18 @@ describe('a body that is not plainly JSON', () => {
     expect(res.body.error.details).toEqual([{ path: 'body', message: 'must nest at most 32 levels deep' }]);
   });
 });
+
+describe('text that is not well-formed Unicode', () => {
+  it('a string argument with a lone surrogate is a 400 naming it, not stored as given while U+FFFD is signed', async () => {
+    // The escape is JSON's: the body is ASCII, JSON.parse makes the lone surrogate.
+    const body = `{"to":"${to}","function":"setName(uint256 id, string name)","args":["1","a\\ud800"]}`;
+    const res = await refused(post(body), 400);
+    expect(pathsOf(res)).toEqual(['args.1']);
+    expect(res.body.error.details[0].message).toMatch(/well-formed Unicode/);
+  });
+
+  it('a function signature with a lone surrogate is a 400 naming function', async () => {
+    const res = await refused(post(`{"to":"${to}","function":"f(string)\\udc00","args":["a"]}`), 400);
+    expect(res.body.error.details).toEqual([{ path: 'function', message: expect.stringMatching(/well-formed/) }]);
+  });
+});

@@ -72,6 +72,30 @@ describe('encodeCall', () => {
     expect(pathsOf(() => encodeCall(sig, args))).toContain(path);
   });
 
+  it.each([
+    ['f(uint256,string)', ['1', 'a\ud800'], 'args.1'], // a lone high surrogate
+    ['f(string)', ['\udc00b'], 'args.0'], // a lone low surrogate
+    ['f(string)', ['\udc00\ud800'], 'args.0'], // the pair the wrong way round
+    ['f(string[])', [['ok', 'x\ud83d']], 'args.0.1'],
+    ['f((uint8,string))', [['1', '\ud800']], 'args.0.1'],
+  ])('refuses %s with a string that is not well-formed Unicode, %j, naming %s', (sig, args, path) => {
+    // act: viem would encode U+FFFD in its place, while the request would be stored as given
+    const paths = pathsOf(() => encodeCall(sig, args));
+    // assess
+    expect(paths).toEqual([path]);
+  });
+
+  it('says what is wrong with such a string, and takes a well-formed one with astral characters', () => {
+    expect(() => encodeCall('f(string)', ['\ud800'])).toThrow(
+      expect.objectContaining({
+        details: [
+          { path: 'args.0', message: 'must be well-formed Unicode: a lone surrogate (\\ud800-\\udfff) is not text' },
+        ],
+      }),
+    );
+    expect(encodeCall('f(string)', ['\ud83d\ude00 é']).args).toEqual(['\ud83d\ude00 é']);
+  });
+
   it('refuses arguments nested deeper than 8 levels (DynamoDB keeps at most 32)', () => {
     const nest = (levels: number): unknown => (levels === 0 ? '1' : [nest(levels - 1)]);
     expect(encodeCall(`f(uint256${'[]'.repeat(7)})`, [nest(7)]).args).toEqual([nest(7)]);

@@ -57,6 +57,13 @@ describe('transactionRequestSchema', () => {
     });
   });
 
+  it('refuses a function signature that is not well-formed Unicode, saying so', () => {
+    const r = transactionRequestSchema.safeParse({ to, function: 'f(string)\ud800' });
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['function', 'must be well-formed Unicode: a lone surrogate (\\ud800-\\udfff) is not text'],
+    ]);
+  });
+
   it('accepts the largest uint256', () => {
     expect(paths({ to, value: `0x${'f'.repeat(64)}` })).toEqual([]);
   });

@@ -1,8 +1,13 @@
+/// <reference lib="es2024.string" />
+// String.prototype.isWellFormed is ES2024 (Node 20+); the project's lib is ES2023.
 import { type AbiFunction, type AbiParameter, encodeFunctionData, getAddress, isAddress, parseAbiItem } from 'viem';
 import { type FieldIssue, ValidationError } from '../errors/errors.ts';
 
 /** Call data encoded from a signature and arguments; at most this many bytes (the stored item must stay small). */
 export const maxCallDataBytes = 32 * 1024;
+
+/** What a string with a lone surrogate is told: viem would encode U+FFFD in its place, the store keep it as given. */
+export const notWellFormed = 'must be well-formed Unicode: a lone surrogate (\\ud800-\\udfff) is not text';
 
 /** How deep arrays and tuples may nest in one argument. */
 const maxDepth = 8;
@@ -102,7 +107,8 @@ function coerce(
     return typeof input === 'boolean' ? { value: input, normal: input } : fail('must be true or false');
   }
   if (param.type === 'string') {
-    return typeof input === 'string' ? { value: input, normal: input } : fail('must be a string');
+    if (typeof input !== 'string') return fail('must be a string');
+    return input.isWellFormed() ? { value: input, normal: input } : fail(notWellFormed);
   }
   const bytes = param.type.match(/^bytes(\d*)$/);
   if (bytes) {

@@ -1,6 +1,6 @@
 import { getAddress, isAddress } from 'viem';
 import * as z from 'zod';
-import { encodeCall } from './encodeCall.ts';
+import { encodeCall, notWellFormed } from './encodeCall.ts';
 
 const maxUint256 = 2n ** 256n - 1n;
 
@@ -39,10 +39,16 @@ export const transactionRequestSchema = z
     }),
     value: uint256.default('0').meta({ description: 'wei, as decimal digits or 0x hex, within uint256' }),
     data: hexData.optional().meta({ description: 'call data; default 0x. Not together with function' }),
-    function: z.string().min(1).max(1024).optional().meta({
-      description: 'a Solidity function signature whose call is encoded with args, instead of data',
-      example: 'transfer(address to, uint256 amount)',
-    }),
+    function: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine((s) => s.isWellFormed(), notWellFormed)
+      .optional()
+      .meta({
+        description: 'a Solidity function signature whose call is encoded with args, instead of data',
+        example: 'transfer(address to, uint256 amount)',
+      }),
     args: z.array(z.unknown()).optional().meta({
       description:
         'the arguments of function, in order: integers as decimal or 0x strings (or numbers below 2^53), tuples as arrays',
