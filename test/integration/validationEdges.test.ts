@@ -122,3 +122,18 @@ describe('text that is not well-formed Unicode', () => {
     expect(res.body.error.details).toEqual([{ path: 'function', message: expect.stringMatching(/well-formed/) }]);
   });
 });
+
+describe('a 400 of many issues', () => {
+  it('a body of 10 000 unknown keys gets a short answer: 20 of them, and how many more', async () => {
+    // prepare: within 128 KiB
+    const keys = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, 0]));
+    const body = JSON.stringify({ to, ...keys });
+    expect(Buffer.byteLength(body)).toBeLessThan(128 * 1024);
+    // act
+    const res = await refused(post(body), 400);
+    // assess: it was 498 KB
+    expect(res.body.error.details).toHaveLength(20);
+    expect(res.body.error.message).toMatch(/\(and 9980 more issues, not listed: at most 20 are\)$/);
+    expect(JSON.stringify(res.body).length).toBeLessThan(4096);
+  });
+});

@@ -1,6 +1,6 @@
 import { decodeFunctionData, encodeFunctionData, parseAbiItem } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../functions/lib/errors/errors.ts';
+import { maxListedIssues, ValidationError } from '../../functions/lib/errors/errors.ts';
 import { encodeCall, maxCallDataBytes } from '../../functions/lib/transactions/encodeCall.ts';
 import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
 
@@ -108,6 +108,22 @@ describe('encodeCall', () => {
       'args.1',
       'args.2',
     ]);
+  });
+
+  it('lists at most the first issues of many wrong arguments, and counts the rest', () => {
+    // act
+    let error: unknown;
+    try {
+      encodeCall('f(uint256[])', [Array.from({ length: 5000 }, () => 'x')]);
+    } catch (e) {
+      error = e;
+    }
+    // assess
+    expect(error).toBeInstanceOf(ValidationError);
+    if (!(error instanceof ValidationError)) return;
+    expect(error.details.map((d) => d.path)).toEqual(Array.from({ length: maxListedIssues }, (_, i) => `args.0.${i}`));
+    expect(error.message).toMatch(/check args\.0\.0, .*args\.0\.19 \(and 4980 more issues, not listed/);
+    expect(error.message.length).toBeLessThan(1000);
   });
 
   it('refuses call data larger than the limit', () => {

@@ -31,14 +31,31 @@ export class ConfigError extends AppError {
 
 export type FieldIssue = { path: string; message: string };
 
-/** The client sent something we cannot accept; `details` names each wrong field. */
+/**
+ * At most this many issues are listed in one ValidationError: a 128 KiB body of 10 000 unknown keys
+ * was answered with half a megabyte. The message says how many more there were.
+ */
+export const maxListedIssues = 20;
+
+/** The client sent something we cannot accept; `details` names each wrong field, up to `maxListedIssues`. */
 export class ValidationError extends AppError {
   override name = 'ValidationError';
   readonly details: FieldIssue[];
+  /** How many issues there were beyond those in `details`. */
+  readonly unlisted: number;
 
   constructor(message: string, details: FieldIssue[]) {
-    super('validation_failed', message);
-    this.details = details;
+    const unlisted = Math.max(0, details.length - maxListedIssues);
+    const more = `and ${unlisted} more ${unlisted === 1 ? 'issue' : 'issues'}, not listed: at most ${maxListedIssues} are`;
+    super('validation_failed', unlisted === 0 ? message : `${message} (${more})`);
+    this.details = details.slice(0, maxListedIssues);
+    this.unlisted = unlisted;
+  }
+
+  /** A ValidationError whose message names the fields it lists, each once: `${what}: check to, value`. */
+  static naming(what: string, details: FieldIssue[]): ValidationError {
+    const fields = new Set(details.slice(0, maxListedIssues).map((d) => d.path));
+    return new ValidationError(`${what}: check ${[...fields].join(', ')}`, details);
   }
 }
 

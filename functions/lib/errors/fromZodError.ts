@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { type FieldIssue, ValidationError } from './errors.ts';
 
-/** Turns zod's issues into one ValidationError that names every wrong field. */
+/** Turns zod's issues into one ValidationError that names the wrong fields (as many as it lists). */
 export function fromZodError(error: z.ZodError, what: string): ValidationError {
   const details: FieldIssue[] = [];
   // An empty key is a field too, and must still be named: `""`.
@@ -15,6 +15,5 @@ export function fromZodError(error: z.ZodError, what: string): ValidationError {
       details.push({ path: base || 'body', message: issue.message });
     }
   }
-  const fields = [...new Set(details.map((d) => d.path))].join(', ');
-  return new ValidationError(`${what} is invalid: check ${fields}`, details);
+  return ValidationError.naming(`${what} is invalid`, details);
 }

@@ -120,10 +120,7 @@ export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBas
   }
   const duplicates = duplicateKeys(text);
   if (duplicates.length > 0) {
-    throw new ValidationError(
-      `the body gives a key more than once: check ${duplicates.map((d) => d.path).join(', ')}`,
-      duplicates,
-    );
+    throw ValidationError.naming('the body gives a key more than once', duplicates);
   }
   return body;
 }

@@ -153,10 +153,7 @@ export function encodeCall(signature: string, args: unknown[]): EncodedCall {
     issues,
   );
   if (!coerced || !Array.isArray(coerced.value) || !Array.isArray(coerced.normal)) {
-    throw new ValidationError(
-      `the arguments do not fit ${fn.name}: check ${issues.map((i) => i.path).join(', ')}`,
-      issues,
-    );
+    throw ValidationError.naming(`the arguments do not fit ${fn.name}`, issues);
   }
   let data: `0x${string}`;
   try {
