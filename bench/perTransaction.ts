@@ -41,18 +41,19 @@ export type PerTransaction = {
  * Index writes on AWS per table write, by key prefix and operation, on the happy path. DynamoDB writes
  * an index only when the write adds or removes the item's entry, changes its key (a delete and a put:
  * two), or changes an attribute the index copies (`functions/lib/store/tableDesign.ts`). A transaction:
- * - PutItem: enters byKind, byStatus and open (3);
+ * - PutItem: enters byKind, byStatus, open and byClient (4);
  * - claim (lease attributes): 0, no index copies them;
  * - signature (`senderKey`, `rawTx`…): enters bySender (1);
- * - outcome `success`: byStatus key changes (2), leaves open (1), bySender copies everything (1).
- * So 5 index writes over its 3 updates. A nonce counter's update changes no key (byKind copies keys
+ * - outcome `success`: byStatus key changes (2), leaves open (1), bySender copies everything (1), byClient
+ *   copies the status (1).
+ * So 6 index writes over its 3 updates. A nonce counter's update changes no key (byKind copies keys
  * only); a filler enters byKind and bySender; idempotency records are in no index. Each index entry
  * is under 1 KB: one write unit. Off the happy path the model is low: a retry writes 5 index entries
  * (byStatus 2, open 2, bySender 1) and a sweep's postponement 2 (open), priced here at 5/3.
  */
 const indexWritesPerWrite: Record<string, number> = {
-  'tx.PutItem': 3,
-  'tx.UpdateItem': 5 / 3,
+  'tx.PutItem': 4,
+  'tx.UpdateItem': 6 / 3,
   'filler.PutItem': 2,
   'nonce.PutItem': 1,
   'nonce.UpdateItem': 0,

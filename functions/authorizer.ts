@@ -5,8 +5,8 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import { authenticate } from './lib/auth/authenticate.ts';
+import type { Caller } from './lib/auth/Caller.ts';
 import { createTokenSource } from './lib/auth/createTokenSource.ts';
-import type { Role } from './lib/auth/hasRole.ts';
 import { loadConfig } from './lib/config/loadConfig.ts';
 import { UnauthorizedError } from './lib/errors/errors.ts';
 
@@ -14,19 +14,17 @@ const config = loadConfig();
 const logger = new Logger({ serviceName: 'authorizer', logLevel: config.LOG_LEVEL });
 const tokens = createTokenSource(config);
 
-export type AuthorizerResult =
-  | APIGatewaySimpleAuthorizerResult
-  | APIGatewaySimpleAuthorizerWithContextResult<{ role: Role }>;
+export type AuthorizerResult = APIGatewaySimpleAuthorizerResult | APIGatewaySimpleAuthorizerWithContextResult<Caller>;
 
 /**
  * API Gateway HTTP API Lambda authorizer (payload 2.0, simple responses): allows a request with a
- * known bearer token and passes its role to the api as `requestContext.authorizer.lambda.role`.
+ * known bearer token and passes its caller to the api as `requestContext.authorizer.lambda` (`client`, `role`).
  * An unreadable token secret throws, so API Gateway fails closed.
  */
 export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
   try {
-    const role = await authenticate(tokens, event.headers?.authorization);
-    return { isAuthorized: true, context: { role } };
+    const caller = await authenticate(tokens, event.headers?.authorization);
+    return { isAuthorized: true, context: caller };
   } catch (error) {
     if (!(error instanceof UnauthorizedError)) throw error;
     logger.info('request denied', { reason: error.message, routeArn: event.routeArn });

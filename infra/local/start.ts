@@ -7,12 +7,13 @@ async function main() {
   const t0 = Date.now();
   const stack = await startLocalStack();
   // Only the public dev defaults are ever printed; a token someone configured is a secret.
-  const { API_TOKEN, ADMIN_TOKEN, TOKEN_SECRET_ARN } = stack.config;
+  const { API_TOKEN, API_TOKENS, ADMIN_TOKEN, TOKEN_SECRET_ARN } = stack.config;
+  const named = [...new Set(API_TOKENS.map((t) => t.client))];
   const devClient = !TOKEN_SECRET_ARN && API_TOKEN === devTokens.client;
   const devAdmin = !TOKEN_SECRET_ARN && ADMIN_TOKEN === devTokens.admin;
   const tokens = TOKEN_SECRET_ARN
     ? `from the secret ${TOKEN_SECRET_ARN}`
-    : `client ${devClient ? devTokens.client : '(API_TOKEN)'}   admin ${devAdmin ? devTokens.admin : '(ADMIN_TOKEN)'}${devClient || devAdmin ? '   (dev defaults: set API_TOKEN, ADMIN_TOKEN)' : ''}`;
+    : `client default ${devClient ? devTokens.client : '(API_TOKEN)'}   admin ${devAdmin ? devTokens.admin : '(ADMIN_TOKEN)'}${named.length > 0 ? `   clients ${named.join(', ')} (API_TOKENS)` : ''}${devClient || devAdmin ? '   (dev defaults: set API_TOKEN, ADMIN_TOKEN)' : ''}`;
   const auth = `-H 'authorization: Bearer ${devClient ? devTokens.client : '<client token>'}'`;
   const curl = `curl -s -X POST ${stack.url}/transactions ${auth} -H 'content-type: application/json' -d '{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000000000000000"}'`;
   process.stdout.write(

@@ -159,15 +159,21 @@ export class BroadcasterStack extends Stack {
         'Holds RPC provider URLs: they are rotated at the provider and put here by the operator; there is no service for a rotation Lambda to call.',
     });
     const tokensSecret = new Secret(this, 'TokensSecret', {
-      description: 'SHA-256 hashes of the API tokens per role, {"client": [...], "admin": [...]}',
-      // No token hashes (the generated key is ignored): every request is refused until the operator adds some.
-      generateSecretString: { secretStringTemplate: '{"client":[],"admin":[]}', generateStringKey: 'unused' },
+      description:
+        'API tokens as HMAC-SHA256 under hashKey, each naming its client and role: {"hashKey": "...", "tokens": [{"hash", "client", "role"}]}',
+      // A random key to hash tokens with, and no token: every request is refused until the operator adds one.
+      generateSecretString: {
+        secretStringTemplate: '{"tokens":[]}',
+        generateStringKey: 'hashKey',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
       ...secretRemoval,
     });
     Validations.of(tokensSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Holds hashes of API tokens that clients keep; rotation is adding a new hash, moving clients, removing the old one (README), which a rotation Lambda cannot do.',
+        'Holds keyed hashes of API tokens that clients keep; rotation is adding a new token for the same client, moving it over, removing the old one (README), which a rotation Lambda cannot do.',
     });
 
     // --- functions: each handler module of infra/handlers.ts, deployed as infra/topology.ts says

@@ -5,6 +5,7 @@ import cdkNag from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
+import { tokenSecretSchema } from '../../functions/lib/auth/TokenSource.ts';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
 import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
 import { buildApp } from '../../infra/stack/buildApp.ts';
@@ -329,6 +330,15 @@ describe('chains configuration', () => {
     expect(fn.api.props.Environment.Variables.CHAIN_ID).toBe('11155111');
     const variantApi = variant.json.Resources[idOf(variant.stack, variant.stack.functions.api)];
     expect(variantApi.Properties.Environment.Variables.CHAIN_ID).toBe('1');
+  });
+});
+
+describe('tokens secret', () => {
+  it('starts with a generated hash key and no token, in the shape the authorizer reads', () => {
+    const generated = base.json.Resources[idOf(base.stack, base.stack.tokensSecret)].Properties.GenerateSecretString;
+    expect(generated).toMatchObject({ GenerateStringKey: 'hashKey', PasswordLength: 48, ExcludePunctuation: true });
+    const initial = { ...JSON.parse(generated.SecretStringTemplate), hashKey: 'x'.repeat(48) };
+    expect(tokenSecretSchema.parse(initial)).toEqual({ hashKey: 'x'.repeat(48), tokens: [] });
   });
 });
 

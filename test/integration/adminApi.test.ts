@@ -16,6 +16,8 @@ import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
 import { asAdmin as admin, asClient as client, tokenEnv } from '../support/tokens.ts';
 
+/** A value the signer cannot pay (a failure the node decides, not a 400); `n` tells the requests apart. */
+const unpayable = (n: number) => (10n ** 30n + BigInt(n)).toString();
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const signer = privateKeyToAccount(anvilDevKey).address;
 
@@ -288,7 +290,7 @@ describe('POST /transactions/{id}/rebroadcast', () => {
   });
 
   it('creates a new transaction from the same request, linked both ways; a repeat returns it', async () => {
-    const old = await submitAndSettle({ to, value: '3', gas: '1000' });
+    const old = await submitAndSettle({ to, value: unpayable(3), gas: '21000' });
     expect(old.status).toBe('failed');
     expect(old.nonce).toEqual(expect.any(Number));
     const before = await tableCounts(stack);
@@ -307,7 +309,7 @@ describe('POST /transactions/{id}/rebroadcast', () => {
       to: old.to,
       value: old.value,
       data: old.data,
-      requestedGas: '1000',
+      requestedGas: '21000',
     });
     expect((await call('GET', `/transactions/${old.id}`)).body).toMatchObject({
       status: 'failed',
@@ -320,16 +322,16 @@ describe('POST /transactions/{id}/rebroadcast', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await tableCounts(stack)).toEqual({ rows: before.rows + 1, messages: before.messages + 1 });
 
-    // It goes through the normal flow: a fresh nonce and fresh attempts; the same gas limit fails it the same way.
+    // It goes through the normal flow: a fresh nonce and fresh attempts; the same value, still more than the signer holds, fails it the same way.
     const outcome = await settle(fresh.id);
     expect(outcome.status).toBe('failed');
     expect(outcome.attempts).toBe(1);
     expect(outcome.nonce).not.toBe(old.nonce);
-    expect(outcome.message).toMatch(/intrinsic gas too low/);
+    expect(outcome.message).toMatch(/insufficient funds/i);
   });
 
   it('ten concurrent rebroadcasts of one failed transaction create one transaction', async () => {
-    const old = await submitAndSettle({ to, value: '4', gas: '1000' });
+    const old = await submitAndSettle({ to, value: unpayable(4), gas: '21000' });
     expect(old.status).toBe('failed');
     const before = await tableCounts(stack);
     const answers = await Promise.all(
@@ -342,7 +344,7 @@ describe('POST /transactions/{id}/rebroadcast', () => {
   });
 
   it('a rebroadcast that died between creating the new transaction and linking the old one is completed', async () => {
-    const old = await submitAndSettle({ to, value: '5', gas: '1000' });
+    const old = await submitAndSettle({ to, value: unpayable(5), gas: '21000' });
     // The first write of a rebroadcast, and no second: the process died in between.
     const newId = rebroadcastIdOf(old.id);
     await store.create(
@@ -352,7 +354,7 @@ describe('POST /transactions/{id}/rebroadcast', () => {
         to: old.to,
         value: old.value,
         data: old.data,
-        gas: '1000',
+        gas: '21000',
         rebroadcastOf: old.id,
         message: 'accepted',
         createdAt: new Date().toISOString(),
@@ -421,6 +423,7 @@ describe('GET /admin', () => {
     expect(list['x-required-role']).toBe('admin');
     expect(list.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
       'query:status',
+      'query:client',
       'query:from',
       'query:to',
       'query:limit',

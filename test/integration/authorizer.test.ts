@@ -12,13 +12,20 @@ import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
 /**
  * The AWS shape of auth: API Gateway calls the Lambda authorizer, which reads token hashes from a
- * Secrets Manager secret (here a loopback server speaking its JSON protocol), and passes the role to
+ * Secrets Manager secret (here a loopback server speaking its JSON protocol), and passes the caller to
  * the api running with AUTH_MODE=authorizer.
  */
 
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const secretArn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:api-tokens-AbCdEf';
-const secret = { client: [hashToken('aws-client-token')], admin: [hashToken('aws-admin-token')] };
+const hashKey = 'the-stack-generated-hash-key';
+const secret = {
+  hashKey,
+  tokens: [
+    { hash: hashToken(hashKey, 'aws-client-token'), client: 'team-a', role: 'client' },
+    { hash: hashToken(hashKey, 'aws-admin-token'), client: 'ops', role: 'admin' },
+  ],
+};
 
 let secrets: Server;
 const reads: Array<{ target: string; secretId: string }> = [];
@@ -84,14 +91,14 @@ afterAll(async () => {
 });
 
 describe('the Lambda authorizer', () => {
-  it('allows the tokens whose hashes are in the secret, with their role', async () => {
+  it('allows the tokens whose hashes are in the secret, with their client and role', async () => {
     expect(await authorizer(authorizerEvent('Bearer aws-client-token'))).toEqual({
       isAuthorized: true,
-      context: { role: 'client' },
+      context: { client: 'team-a', role: 'client' },
     });
     expect(await authorizer(authorizerEvent('Bearer aws-admin-token'))).toEqual({
       isAuthorized: true,
-      context: { role: 'admin' },
+      context: { client: 'ops', role: 'admin' },
     });
   });
 
@@ -118,12 +125,14 @@ describe('the api behind the authorizer (AUTH_MODE=authorizer)', () => {
     const event = apiEvent('POST', '/transactions', body, { prefer: 'respond-async' });
     delete event.headers.authorization;
     Object.assign(event.requestContext, { authorizer: { lambda: 'context' in decision ? decision.context : {} } });
-    return { decision, statusCode: (await api(event)).statusCode };
+    const answer = await api(event);
+    return { decision, statusCode: answer.statusCode, body: JSON.parse(answer.body ?? 'null') };
   }
 
-  it('takes the role from the authorizer context', async () => {
+  it('takes the caller from the authorizer context: the transaction is its client’s', async () => {
     const res = await throughGateway('Bearer aws-client-token', { to });
     expect(res).toMatchObject({ decision: { isAuthorized: true }, statusCode: 202 });
+    expect(res.body?.client).toBe('team-a');
   });
 
   it('never trusts an Authorization header on its own: no authorizer context is a 401', async () => {
@@ -141,7 +150,7 @@ describe('the api behind the authorizer (AUTH_MODE=authorizer)', () => {
     const allowed = await throughGateway('Bearer aws-client-token', { to });
     // assess
     expect(ranForDenied, 'api invocations for the denied request').toBe(0);
-    expect(denied).toEqual({ decision: { isAuthorized: false }, statusCode: 403 });
+    expect(denied).toMatchObject({ decision: { isAuthorized: false }, statusCode: 403 });
     expect(apiInvocations - before, 'api invocations for both').toBe(1);
     expect(allowed.statusCode).toBe(202);
   });

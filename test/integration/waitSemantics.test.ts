@@ -100,9 +100,10 @@ describe('POST /transactions waits a bounded time for the outcome', () => {
   });
 
   it("422 with the node's reason when the chain rejects it for good within the wait", async () => {
-    const res = await request(stack, 'POST', '/transactions', { to, gas: '1000' });
+    // More than the signer holds: the node refuses it for good (a gas limit too low is a 400 before any write).
+    const res = await request(stack, 'POST', '/transactions', { to, value: (10n ** 30n).toString(), gas: '21000' });
     expect(res.status).toBe(422);
     expect(res.body.status).toBe('failed');
-    expect(res.body.message).toMatch(/intrinsic gas too low/i);
+    expect(res.body.message).toMatch(/insufficient funds/i);
   });
 });

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { type HandlerOf, loadHandler } from '../../infra/handlers.ts';
 import { deliver } from './deliver.ts';
 import type { TestStack } from './startTestStack.ts';
+import { tokenEnv } from './tokens.ts';
 
 export type Handlers = {
   api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -19,8 +20,7 @@ export type Handlers = {
 export async function loadHandlers(stack: TestStack, env: Record<string, string> = {}): Promise<Handlers> {
   Object.assign(process.env, stack.env, {
     BROADCAST_WAIT_MS: '0',
-    API_TOKEN: 'test-client-token',
-    ADMIN_TOKEN: 'test-admin-token',
+    ...tokenEnv,
     ...env,
   });
   const api = await loadHandler('api');

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Role } from '../auth/hasRole.ts';
+import type { Caller } from '../auth/Caller.ts';
 import type { HttpResult } from '../http/respond.ts';
 import type { RouteKey } from './routeTable.ts';
 
@@ -27,7 +27,7 @@ export type RouteDetails = {
   requestHeaders?: HeaderDoc[];
   /** The answers of this route itself; 401, 403 and 500 are added from `access`. */
   responses: Record<number, ResponseDoc>;
-  handler: (event: APIGatewayProxyEventV2, role: Role | undefined) => Promise<HttpResult>;
+  handler: (event: APIGatewayProxyEventV2, caller: Caller | undefined) => Promise<HttpResult>;
 };
 
 /** One route of the HTTP API: its key (method, path, who may call it, summary) and its details. */

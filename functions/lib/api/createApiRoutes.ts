@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { adminPage } from '../admin/adminPage.ts';
-import { callerScope } from '../auth/callerScope.ts';
+import type { Caller } from '../auth/Caller.ts';
 import { NotFoundError } from '../errors/errors.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
@@ -30,6 +30,17 @@ function pathId(event: { pathParameters?: Record<string, string | undefined> }):
   const id = event.pathParameters?.id ?? '';
   if (!idPattern.test(id)) throw new NotFoundError('no transaction has that id');
   return id;
+}
+
+/** The caller of a route that needs a token; the access check ran before any handler, so there is one. */
+function authenticated(caller: Caller | undefined): Caller {
+  if (!caller) throw new Error('a protected route ran without a caller');
+  return caller;
+}
+
+/** An admin reads every transaction; a client only those it submitted. */
+function mayRead(caller: Caller, tx: Transaction): boolean {
+  return caller.role === 'admin' || tx.client === caller.client;
 }
 
 /** The `Location` header of a transaction's own resource. */
@@ -101,12 +112,10 @@ export function createApiRoutes(services: Services): Route[] {
         413: error(`the body is larger than ${maxBodyBytes / 1024} KiB`),
         415: error('the body is not JSON'),
       },
-      async handler(event) {
+      async handler(event, caller) {
         const key = parseIdempotencyKey(event.headers['idempotency-key']);
         const body = readJsonBody(event);
-        // Keys are the caller's own: the same key from another token is another request.
-        const idempotencyKey = key === undefined ? undefined : `${callerScope(event.headers.authorization)}:${key}`;
-        const { tx, replayed } = await submitTransaction(submitDeps, body, idempotencyKey);
+        const { tx, replayed } = await submitTransaction(submitDeps, body, authenticated(caller), key);
         logger.info(replayed ? 'idempotent repeat' : 'transaction accepted', { transactionId: tx.id });
         const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, maxWaitMs);
         const headers: Record<string, string> = {
@@ -121,10 +130,11 @@ export function createApiRoutes(services: Services): Route[] {
         200: { description: 'the transaction', schema: transactionViewSchema },
         404: error('no transaction has this id'),
       },
-      async handler(event) {
+      async handler(event, caller) {
         const id = pathId(event);
         const tx = await transactions.get(id);
-        if (!tx) throw new NotFoundError(`no transaction with id ${id}`, id);
+        // Another client's transaction is answered as one that does not exist: an id reveals nothing.
+        if (!tx || !mayRead(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
         return json(200, toView(tx));
       },
     },

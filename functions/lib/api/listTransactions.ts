@@ -54,7 +54,7 @@ export async function listTransactions(
 ): Promise<TransactionList> {
   const parsed = listQuerySchema.safeParse(params);
   if (!parsed.success) throw fromZodError(parsed.error, 'the query');
-  const { status, from, to, limit, cursor } = parsed.data;
+  const { status, client, from, to, limit, cursor } = parsed.data;
   if (from !== undefined && to !== undefined && from >= to) {
     throw new ValidationError('the time range is empty: `to` must be later than `from`', [
       { path: 'to', message: 'must be later than from' },
@@ -63,8 +63,14 @@ export async function listTransactions(
   const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
   const after = cursor === undefined ? undefined : decodeCursor(cursor, range);
   const [page, counts] = await Promise.all([
-    transactions.list({ ...range, limit, ...(status ? { status } : {}), ...(after ? { after } : {}) }),
-    after ? undefined : transactions.countByStatus(range),
+    transactions.list({
+      ...range,
+      limit,
+      ...(status ? { status } : {}),
+      ...(client ? { client } : {}),
+      ...(after ? { after } : {}),
+    }),
+    after ? undefined : transactions.countByStatus({ ...range, ...(client ? { client } : {}) }),
   ]);
   return {
     items: page.items.map(toView),

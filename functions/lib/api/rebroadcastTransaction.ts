@@ -15,6 +15,7 @@ function sameRequest(old: Transaction, id: string, createdAt: string): NewTransa
     ...(old.function === undefined ? {} : { function: old.function }),
     ...(old.args === undefined ? {} : { args: old.args }),
     ...(old.requestedGas === undefined ? {} : { gas: old.requestedGas }),
+    ...(old.client === undefined ? {} : { client: old.client }),
     rebroadcastOf: old.id,
     message: `Accepted as a rebroadcast of ${old.id}; waiting to be broadcast.`,
     createdAt,

@@ -1,3 +1,4 @@
+import type { Caller } from '../auth/Caller.ts';
 import { IdempotencyConflictError, ValidationError } from '../errors/errors.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
 import type { IdempotencyStore } from '../store/IdempotencyStore.ts';
@@ -37,13 +38,21 @@ function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
  * and whichever of them first creates it enqueues it. A repeat also heals a first call that died
  * between binding the key and recording the transaction.
  */
-export async function submitTransaction(deps: SubmitDeps, body: unknown, idempotencyKey?: string): Promise<Submitted> {
+export async function submitTransaction(
+  deps: SubmitDeps,
+  body: unknown,
+  caller: Caller,
+  idempotencyKey?: string,
+): Promise<Submitted> {
   const request = validate(deps, body);
   const now = deps.now();
   let id = deps.newId();
   if (idempotencyKey !== undefined) {
     const hash = hashRequest(request);
-    const bound = await deps.idempotency.reserve(idempotencyKey, hash, id, now.getTime());
+    // Keys are the client's own, whichever of its tokens sends them (a rotation keeps them); another
+    // client's identical key is another request. Nothing derived from a token is stored.
+    const scoped = `${caller.client}:${idempotencyKey}`;
+    const bound = await deps.idempotency.reserve(scoped, hash, id, now.getTime());
     if (bound.record.requestHash !== hash) throw new IdempotencyConflictError(bound.record.transactionId);
     id = bound.record.transactionId;
     if (!bound.created) {
@@ -54,6 +63,7 @@ export async function submitTransaction(deps: SubmitDeps, body: unknown, idempot
   return recordTransaction(deps, {
     id,
     ...request,
+    client: caller.client,
     message: 'Accepted; waiting to be broadcast.',
     createdAt: now.toISOString(),
   });

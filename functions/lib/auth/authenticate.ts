@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../errors/errors.ts';
+import type { Caller } from './Caller.ts';
 import { hashToken } from './hashToken.ts';
-import type { Role } from './hasRole.ts';
-import type { TokenSource } from './TokenSource.ts';
+import type { TokenEntry, TokenSource } from './TokenSource.ts';
 
 const bearer = /^Bearer +(\S+) *$/i;
 
@@ -11,27 +11,24 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return authorization?.match(bearer)?.[1];
 }
 
-/** True when `digest` equals one of `hashes`; every hash is compared, in constant time, whatever matches. */
-function matchesAny(digest: Buffer, hashes: string[]): boolean {
-  let found = false;
-  for (const hash of hashes) {
-    if (timingSafeEqual(digest, Buffer.from(hash, 'hex'))) found = true;
+/** The entry whose hash is `digest`; every entry is compared, in constant time, whatever matches. */
+function findEntry(digest: Buffer, entries: TokenEntry[]): TokenEntry | undefined {
+  let found: TokenEntry | undefined;
+  for (const entry of entries) {
+    if (timingSafeEqual(digest, Buffer.from(entry.hash, 'hex')) && found === undefined) found = entry;
   }
   return found;
 }
 
 /**
- * The role of the bearer token in an `Authorization` header. The token is hashed first, so every
- * comparison is of two 32-byte digests; the token itself is never logged nor kept.
+ * The caller of an `Authorization` header: its client name and role. The token is hashed first (keyed),
+ * so every comparison is of two 32-byte digests; the token itself is never logged nor kept.
  */
-export async function authenticate(source: TokenSource, authorization: string | undefined): Promise<Role> {
+export async function authenticate(source: TokenSource, authorization: string | undefined): Promise<Caller> {
   const token = bearerToken(authorization);
   if (!token) throw new UnauthorizedError(authorization !== undefined && authorization.trim() !== '');
-  const digest = Buffer.from(hashToken(token), 'hex');
-  const hashes = await source.hashes();
-  const admin = matchesAny(digest, hashes.admin);
-  const client = matchesAny(digest, hashes.client);
-  if (admin) return 'admin';
-  if (client) return 'client';
-  throw new UnauthorizedError(true);
+  const known = await source.tokens();
+  const entry = findEntry(Buffer.from(hashToken(known.hashKey, token), 'hex'), known.entries);
+  if (!entry) throw new UnauthorizedError(true);
+  return { client: entry.client, role: entry.role };
 }

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../errors/errors.ts';
-import { type TokenHashes, type TokenSource, tokenHashesSchema } from './TokenSource.ts';
+import { type KnownTokens, type TokenSource, tokenSecretSchema } from './TokenSource.ts';
 
 export type SecretsTokenSourceOptions = {
   /** How long one read of the secret is trusted; a rotation takes effect within this time. */
@@ -9,7 +9,7 @@ export type SecretsTokenSourceOptions = {
 };
 
 /**
- * Token hashes from a Secrets Manager secret `{"client": [...], "admin": [...]}`, read at most once per
+ * Known tokens from a Secrets Manager secret `{"hashKey": "...", "tokens": [{"hash", "client", "role"}]}`, read at most once per
  * `cacheMs` (5 minutes) however many requests arrive; a failed read is not cached, so it fails closed.
  */
 export function createSecretsTokenSource(
@@ -19,10 +19,10 @@ export function createSecretsTokenSource(
 ): TokenSource {
   const cacheMs = options.cacheMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
-  let cached: { hashes: TokenHashes; until: number } | undefined;
-  let reading: Promise<TokenHashes> | undefined;
+  let cached: { known: KnownTokens; until: number } | undefined;
+  let reading: Promise<KnownTokens> | undefined;
 
-  async function read(): Promise<TokenHashes> {
+  async function read(): Promise<KnownTokens> {
     const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     let json: unknown;
     try {
@@ -30,18 +30,19 @@ export function createSecretsTokenSource(
     } catch {
       throw new ConfigError(`the token secret ${secretId} is not JSON`);
     }
-    const parsed = tokenHashesSchema.safeParse(json);
+    const parsed = tokenSecretSchema.safeParse(json);
     if (!parsed.success) {
       const where = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
       throw new ConfigError(`the token secret ${secretId} is malformed at ${where}`);
     }
-    cached = { hashes: parsed.data, until: now() + cacheMs };
-    return parsed.data;
+    const known = { hashKey: parsed.data.hashKey, entries: parsed.data.tokens };
+    cached = { known, until: now() + cacheMs };
+    return known;
   }
 
   return {
-    async hashes() {
-      if (cached && now() < cached.until) return cached.hashes;
+    async tokens() {
+      if (cached && now() < cached.until) return cached.known;
       reading ??= read().finally(() => {
         reading = undefined;
       });

@@ -2,13 +2,15 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, devTokens } from '../config/loadConfig.ts';
 import { ConfigError } from '../errors/errors.ts';
+import { localAdminName, localDefaultClientName } from './Caller.ts';
 import { createLocalTokenSource } from './createLocalTokenSource.ts';
 import { createSecretsTokenSource } from './createSecretsTokenSource.ts';
 import type { TokenSource } from './TokenSource.ts';
 
 /**
  * The token source the configuration names: the secret at `TOKEN_SECRET_ARN` when set, else
- * `API_TOKEN`/`ADMIN_TOKEN`. On Lambda the public dev tokens are refused at cold start.
+ * `API_TOKEN` (client `default`), `API_TOKENS` (named clients) and `ADMIN_TOKEN` (`admin`). On Lambda the
+ * public dev tokens are refused at cold start.
  */
 export function createTokenSource(config: Config): TokenSource {
   if (config.TOKEN_SECRET_ARN) {
@@ -21,5 +23,9 @@ export function createTokenSource(config: Config): TokenSource {
       'the public dev tokens are refused on Lambda: set TOKEN_SECRET_ARN (or API_TOKEN and ADMIN_TOKEN)',
     );
   }
-  return createLocalTokenSource({ client: config.API_TOKEN, admin: config.ADMIN_TOKEN });
+  return createLocalTokenSource([
+    { client: localDefaultClientName, role: 'client', token: config.API_TOKEN },
+    ...config.API_TOKENS.map((t) => ({ ...t, role: 'client' as const })),
+    { client: localAdminName, role: 'admin', token: config.ADMIN_TOKEN },
+  ]);
 }

@@ -1,5 +1,7 @@
 import * as z from 'zod';
+import { localAdminName } from '../auth/Caller.ts';
 import { ConfigError } from '../errors/errors.ts';
+import { clientNameSchema } from '../transactions/clientName.ts';
 
 /** Anvil's first dev account: a public, well-known test key, only ever used against a local chain. */
 export const anvilDevKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
@@ -58,9 +60,14 @@ const schema = z
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
     // local: the api checks bearer tokens itself; authorizer: API Gateway's Lambda authorizer did, and passes the role.
     AUTH_MODE: z.enum(['local', 'authorizer']).default('local'),
+    // The local client tokens: API_TOKEN is client `default`; API_TOKENS adds named ones, `name:token,name:token`.
     API_TOKEN: z.string().min(8, 'must be at least 8 characters').default(devTokens.client),
+    API_TOKENS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => parseNamedTokens(v ?? '', ctx)),
     ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').default(devTokens.admin),
-    // A Secrets Manager secret {"client": [sha256 hex...], "admin": [...]}; when set it replaces API_TOKEN/ADMIN_TOKEN.
+    // A Secrets Manager secret {"hashKey": "...", "tokens": [{"hash", "client", "role"}]}; when set it replaces the local tokens.
     TOKEN_SECRET_ARN: z.string().min(1).optional(),
     AWS_LAMBDA_FUNCTION_NAME: z.string().optional(), // set by Lambda itself: refuses the dev tokens there
   })
@@ -71,7 +78,41 @@ const schema = z
   .refine((c) => c.API_TOKEN !== c.ADMIN_TOKEN, {
     path: ['ADMIN_TOKEN'],
     message: 'must differ from API_TOKEN',
+  })
+  .refine((c) => c.API_TOKENS.every((t) => t.token !== c.API_TOKEN && t.token !== c.ADMIN_TOKEN), {
+    path: ['API_TOKENS'],
+    message: 'a token must differ from API_TOKEN and ADMIN_TOKEN',
   });
+
+/**
+ * `name:token,name:token` as named client tokens: names as clientNameSchema says (not `admin`, the
+ * local admin's), tokens of at least 8 characters, each token once. One name may have several tokens.
+ */
+function parseNamedTokens(text: string, ctx: z.RefinementCtx): Array<{ client: string; token: string }> {
+  const pairs = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const out: Array<{ client: string; token: string }> = [];
+  for (const [i, pair] of pairs.entries()) {
+    const at = pair.indexOf(':');
+    const client = at < 0 ? '' : pair.slice(0, at);
+    const token = at < 0 ? '' : pair.slice(at + 1);
+    const name = clientNameSchema.safeParse(client);
+    const problem = !name.success
+      ? `the name of pair ${i + 1} ${name.error.issues[0]?.message ?? 'is invalid'} (write name:token)`
+      : client === localAdminName
+        ? `pair ${i + 1}: ${localAdminName} is the local admin's name`
+        : token.length < 8
+          ? `the token of pair ${i + 1} (${client}) must be at least 8 characters`
+          : out.some((t) => t.token === token)
+            ? `the token of pair ${i + 1} (${client}) is given twice`
+            : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else out.push({ client, token });
+  }
+  return out;
+}
 
 export type Config = z.infer<typeof schema>;
 

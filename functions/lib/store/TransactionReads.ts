@@ -7,8 +7,15 @@ import { idOf, type PageKey, startKeyOf, txKey } from './transactionKeys.ts';
 /** An open transaction the sweep found due, with the attempts it has made. */
 export type StaleTransaction = { id: string; attempts: number };
 
-/** Which transactions to list: one status or all, created in `[from, to)` (ISO 8601, UTC), newest first. */
-export type ListQuery = { status?: Status; from?: string; to?: string; limit: number; after?: PageKey };
+/** Which transactions to list: one status or all, of one client or all, created in `[from, to)` (ISO 8601, UTC), newest first. */
+export type ListQuery = {
+  status?: Status;
+  client?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  after?: PageKey;
+};
 
 /** One page of a listing, and where the next (older) one starts when there is one. */
 export type TransactionPage = { items: Transaction[]; next?: PageKey };
@@ -17,21 +24,28 @@ export type TransactionPage = { items: Transaction[]; next?: PageKey };
 export type TransactionReads = {
   /** One transaction, strongly consistent. */
   get(id: string): Promise<Transaction | undefined>;
-  /** Newest first, from an index (`byKind`, or `byStatus` for one status); never a scan. */
+  /** Newest first, from an index (`byKind`, `byStatus` for one status, `byClient` for one client); never a scan. */
   list(query: ListQuery): Promise<TransactionPage>;
-  /** How many transactions of each status were created in `[from, to)`. */
-  countByStatus(range: Pick<ListQuery, 'from' | 'to'>): Promise<Record<Status, number>>;
+  /** How many transactions of each status were created in `[from, to)` (by one client, when named). */
+  countByStatus(range: Pick<ListQuery, 'from' | 'to' | 'client'>): Promise<Record<Status, number>>;
   /** Up to `limit` open transactions due for the sweep at `now`, from the sparse `open` index. */
   findStale(now: number, limit: number): Promise<StaleTransaction[]>;
 };
 
+/** The index a listing reads: one client's (`byClient`, its status filtered after), one status's, or every transaction's. */
+function partitionOf(filter: Pick<ListQuery, 'status' | 'client'>) {
+  if (filter.client !== undefined) return { index: 'byClient', name: 'client', value: filter.client };
+  if (filter.status !== undefined) return { index: 'byStatus', name: 'status', value: filter.status };
+  return { index: 'byKind', name: 'kind', value: 'tx' };
+}
+
 /**
- * The key condition of a listing: one partition of `byKind` or `byStatus`, and `sortKey`
+ * The key condition of a listing: one partition of `byKind`, `byStatus` or `byClient`, and `sortKey`
  * (`createdAt#id`) in `[from, to)`. ISO timestamps of one format order as strings do, and a sort key
  * that starts with `to` is longer than `to`, so `BETWEEN from AND to` is exactly `from <= createdAt < to`.
  */
-function listCondition(status: Status | undefined, range: Pick<ListQuery, 'from' | 'to'>) {
-  const partition = status === undefined ? { name: 'kind', value: 'tx' } : { name: 'status', value: status };
+function listCondition(filter: Pick<ListQuery, 'status' | 'client'>, range: Pick<ListQuery, 'from' | 'to'>) {
+  const partition = partitionOf(filter);
   const values: Record<string, unknown> = { ':p': partition.value };
   let sortCondition = '';
   if (range.from !== undefined && range.to !== undefined) {
@@ -46,7 +60,7 @@ function listCondition(status: Status | undefined, range: Pick<ListQuery, 'from'
     values[':to'] = range.to;
   }
   return {
-    IndexName: status === undefined ? 'byKind' : 'byStatus',
+    IndexName: partition.index,
     KeyConditionExpression: `#p = :p${sortCondition}`,
     ExpressionAttributeNames: { '#p': partition.name },
     ExpressionAttributeValues: values,
@@ -88,17 +102,18 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
         {
           client: doc,
           pageSize: wanted,
-          ...(query.after ? { startingToken: startKeyOf(query.status, query.after) } : {}),
+          ...(query.after ? { startingToken: startKeyOf(query, query.after) } : {}),
         },
-        { TableName, ...listCondition(query.status, query), ScanIndexForward: false }, // -- newest first
+        { TableName, ...listCondition(query, query), ScanIndexForward: false }, // -- newest first
       );
       for await (const page of pages) {
         items.push(...(page.Items ?? []));
         if (items.length >= wanted) break;
       }
       // The index holds keys only: the page is read from the table, as each transaction is now. An index
-      // lags its table on AWS, so a transaction that has left the status asked for since is left out (the
-      // page may come out short; the next one still starts after the last entry read).
+      // lags its table on AWS, so a transaction that has left the status asked for since is left out; so is,
+      // in one client's index, one of another status than asked (the page may come out short; the next one
+      // still starts after the last entry read).
       const entries = items.slice(0, query.limit);
       const last = entries.at(-1);
       const page = (
@@ -116,9 +131,32 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
 
     async countByStatus(range) {
       const counts: Record<Status, number> = { pending: 0, retrying: 0, success: 0, failed: 0 };
+      if (range.client !== undefined) {
+        // One client's index copies each entry's status: one pass over it counts every status.
+        const condition = listCondition({ client: range.client }, range);
+        const pages = paginateQuery(
+          { client: doc },
+          {
+            TableName,
+            ...condition,
+            ProjectionExpression: '#s',
+            ExpressionAttributeNames: { ...condition.ExpressionAttributeNames, '#s': 'status' },
+          },
+        );
+        for await (const page of pages) {
+          for (const item of page.Items ?? []) {
+            const status = statuses.find((s) => s === item.status);
+            if (status) counts[status]++;
+          }
+        }
+        return counts;
+      }
       await Promise.all(
         statuses.map(async (status) => {
-          const pages = paginateQuery({ client: doc }, { TableName, ...listCondition(status, range), Select: 'COUNT' });
+          const pages = paginateQuery(
+            { client: doc },
+            { TableName, ...listCondition({ status }, range), Select: 'COUNT' },
+          );
           for await (const page of pages) counts[status] += page.Count ?? 0;
         }),
       );

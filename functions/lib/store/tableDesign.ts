@@ -18,6 +18,8 @@ export type IndexDesign = {
  * - byStatus: transactions of one status, newest first.
  * - open: transactions not yet terminal, by the time they become due for the sweep (`dueAt`).
  * - bySender: signed transactions and fillers by (chain, sender) and nonce.
+ * - byClient: one client's transactions, newest first; it copies `status`, so the admin's counts for one
+ *   client need no read of the items.
  * Only what a reader of the index needs is copied into it: listings read the items they page through
  * with BatchGetItem, and on AWS an update that changes no key or copied attribute of an index does not
  * write to that index at all (most updates of a transaction change no key of byKind).
@@ -29,6 +31,7 @@ export const indexes = {
   byStatus: { partitionKey: 'status', sortKey: 'sortKey', sortType: 'S', projection: [] },
   open: { partitionKey: 'openShard', sortKey: 'dueAt', sortType: 'N', projection: ['id', 'attempts'] },
   bySender: { partitionKey: 'senderKey', sortKey: 'nonce', sortType: 'N', projection: 'all' },
+  byClient: { partitionKey: 'client', sortKey: 'sortKey', sortType: 'S', projection: ['status'] },
 } as const satisfies Record<string, IndexDesign>;
 
 /** Shards of the `open` index, so no single partition takes every write on AWS. */

@@ -10,6 +10,8 @@ export type NewTransaction = Pick<Transaction, 'id' | 'chainId' | 'to' | 'value'
   function?: string;
   args?: unknown[];
   rebroadcastOf?: string;
+  /** The client that submitted it (a rebroadcast keeps the failed one's). */
+  client?: string;
 };
 
 /** A place in the newest-first order of transactions: the page after it starts just below it. */
@@ -50,7 +52,15 @@ export function openShardOf(id: string): string {
 }
 
 /** The index key of a page's place: a position, so the item need not still be there (it may have changed status). */
-export function startKeyOf(status: Status | undefined, after: PageKey): Record<string, unknown> {
-  const partition = status === undefined ? { kind: 'tx' } : { status };
+export function startKeyOf(
+  filter: { status?: Status | undefined; client?: string | undefined },
+  after: PageKey,
+): Record<string, unknown> {
+  const partition =
+    filter.client !== undefined
+      ? { client: filter.client }
+      : filter.status === undefined
+        ? { kind: 'tx' }
+        : { status: filter.status };
   return { ...txKey(after.id), ...partition, sortKey: after.sortKey };
 }

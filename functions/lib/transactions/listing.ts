@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { clientNameSchema } from './clientName.ts';
 import { statuses, transactionViewSchema } from './model.ts';
 
 // The wire contract of `GET /transactions`: the api parses and documents with it, the admin page reads
@@ -16,6 +17,7 @@ const instant = z
 /** The query string of `GET /transactions`. */
 export const listQuerySchema = z.strictObject({
   status: z.enum(statuses).optional().meta({ description: 'only transactions in this status' }),
+  client: clientNameSchema.optional().meta({ description: 'only transactions this client submitted' }),
   from: instant.optional().meta({ description: 'only transactions created at or after this instant' }),
   to: instant.optional().meta({ description: 'only transactions created before this instant' }),
   limit: z.coerce
@@ -33,9 +35,10 @@ export const listQuerySchema = z.strictObject({
 });
 
 const count = z.number().int().min(0);
-const countsSchema = z
-  .strictObject({ pending: count, retrying: count, success: count, failed: count })
-  .meta({ id: 'StatusCounts', description: 'transactions per status within the time range (all of them without one)' });
+const countsSchema = z.strictObject({ pending: count, retrying: count, success: count, failed: count }).meta({
+  id: 'StatusCounts',
+  description: 'transactions per status within the time range (all of them without one), of the client filtered by',
+});
 
 /** The answer of `GET /transactions`. */
 export const transactionListSchema = z

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { clientNameSchema } from './clientName.ts';
 import { statuses } from './status.ts';
 
 // The statuses live in a zod-free module the admin page can import too; the domain keeps reaching them here.
@@ -58,6 +59,9 @@ export const transactionSchema = z.object({
     .string()
     .optional()
     .meta({ description: 'the gas limit the request named; `gas` is the one signed with (estimated when absent)' }),
+  client: clientNameSchema
+    .optional()
+    .meta({ description: 'the client that submitted it: only that client (and an admin) may read it' }),
   rebroadcastOf: z
     .string()
     .optional()
