@@ -10,6 +10,7 @@ import type { NewTransaction } from '../../functions/lib/store/transactionKeys.t
 import { ensureTable } from '../../infra/local/createResources.ts';
 import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
 import { repairIndexes } from '../../infra/local/repairIndexes.ts';
+import { indexEntries } from '../support/indexEntries.ts';
 
 // dynalite's own modules, reached through dynalite so that they are the versions it runs with.
 const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
@@ -124,18 +125,10 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
     const repaired = await repairIndexes(doc, tableName);
 
     // assess
-    const ids = async (indexName: string, partition: string, value: string) => {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#p = :v',
-          ExpressionAttributeNames: { '#p': partition },
-          ExpressionAttributeValues: { ':v': value },
-        }),
-      );
-      return (out.Items ?? []).map((i) => String(i.pk).slice('tx#'.length)).sort();
-    };
+    const ids = async (indexName: string, partition: string, value: string) =>
+      (await indexEntries(doc, tableName, indexName, { name: partition, value }))
+        .map((i) => String(i.pk).slice('tx#'.length))
+        .sort();
     expect(await ids('byStatus', 'status', 'pending')).toEqual(['b']);
     expect(await ids('byStatus', 'status', 'success')).toEqual(['a', 'd', 'e']);
     expect(await ids('byKind', 'kind', 'tx')).toEqual(['a', 'b', 'd', 'e']);

@@ -8,6 +8,7 @@ import type { indexes } from '../../functions/lib/store/tableDesign.ts';
 import { openShardOf } from '../../functions/lib/store/transactionKeys.ts';
 import { ensureTable } from '../../infra/local/createResources.ts';
 import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
+import { indexEntries } from '../support/indexEntries.ts';
 
 let dynalite: Emulator;
 let doc: DynamoDBDocumentClient;
@@ -62,18 +63,8 @@ describe('indexes', () => {
   it('copy only what their design names, so that listings read each transaction from the table', async () => {
     const tx = newTransaction('2026-01-01T00:00:00.000Z');
     await store.create(tx, Date.now() + 60_000);
-    const entryIn = async (indexName: keyof typeof indexes, partition: string, value: string) => {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#p = :p',
-          ExpressionAttributeNames: { '#p': partition },
-          ExpressionAttributeValues: { ':p': value },
-        }),
-      );
-      return out.Items?.find((i) => i.pk === `tx#${tx.id}`);
-    };
+    const entryIn = async (indexName: keyof typeof indexes, partition: string, value: string) =>
+      (await indexEntries(doc, tableName, indexName, { name: partition, value })).find((i) => i.pk === `tx#${tx.id}`);
     expect(Object.keys((await entryIn('byKind', 'kind', 'tx')) ?? {}).sort()).toEqual(['kind', 'pk', 'sortKey']);
     expect(Object.keys((await entryIn('byStatus', 'status', 'pending')) ?? {}).sort()).toEqual([
       'pk',

@@ -32,6 +32,16 @@ export type SigningWrites = {
   closeUnsigned(id: string, token: string, reason: string): Promise<boolean>;
 };
 
+/** The values that put a transaction in its sender's `bySender` partition at `nonce`, under the claim `token`. */
+function nonceValues(held: { chainId: number; from: string; nonce: number }, token: string) {
+  return {
+    ':from': held.from,
+    ':nonce': held.nonce,
+    ':sender': senderKeyOf(held.chainId, held.from),
+    ':token': token,
+  };
+}
+
 /** The broadcaster's writes of transactions, each one conditional update fenced by the signing claim. */
 export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: string): SigningWrites {
   return {
@@ -70,14 +80,11 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
         ExpressionAttributeNames: { '#from': 'from', '#status': 'status' },
         ExpressionAttributeValues: {
           ...openStatusValues,
-          ':from': signed.from,
-          ':nonce': signed.nonce,
+          ...nonceValues(signed, token),
           ':raw': signed.rawTx,
           ':hash': signed.txHash,
           ':gas': signed.gas,
           ':at': now.toISOString(),
-          ':sender': senderKeyOf(signed.chainId, signed.from),
-          ':token': token,
           ':now': now.getTime(),
         },
       });
@@ -94,12 +101,7 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
           'attribute_not_exists(nonce)', // -- a transaction holds one nonce, ever
         ].join(' AND '),
         ExpressionAttributeNames: { '#from': 'from' },
-        ExpressionAttributeValues: {
-          ':nonce': reservation.nonce,
-          ':from': reservation.from,
-          ':sender': senderKeyOf(reservation.chainId, reservation.from),
-          ':token': token,
-        },
+        ExpressionAttributeValues: nonceValues(reservation, token),
       });
       return item !== undefined;
     },
