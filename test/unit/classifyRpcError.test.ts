@@ -27,6 +27,7 @@ describe('classifyRpcError', () => {
     ['insufficient funds for gas * price + value: balance 0', 'permanent'],
     ['intrinsic gas too low: have 20000, want 21000', 'permanent'],
     ['exceeds block gas limit', 'permanent'],
+    ['intrinsic gas too high -- tx.gas_limit > env.block.gas_limit', 'permanent'], // revm (anvil, reth)
     ['invalid sender', 'permanent'],
     ['oversized data', 'permanent'],
     ['transaction type not supported', 'permanent'],

@@ -35,6 +35,8 @@ export const defaultRules: readonly RpcErrorRule[] = [
   { match: 'insufficient funds', class: 'permanent', label: 'insufficient funds' },
   { match: 'intrinsic gas too low', class: 'permanent', label: 'gas too low' },
   { match: 'exceeds block gas limit', class: 'permanent', label: 'gas above block limit' },
+  // revm (anvil, reth): a gas limit no block can hold.
+  { match: 'intrinsic gas too high', class: 'permanent', label: 'gas above block limit' },
   { match: 'invalid sender', class: 'permanent', label: 'invalid sender' },
   { match: 'oversized data', class: 'permanent', label: 'oversized data' },
   { match: 'transaction type not supported', class: 'permanent', label: 'type not supported' },
