@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { rebroadcastIdOf } from '../../functions/lib/api/rebroadcastIdOf.ts';
+import { clientNameSchema } from '../../functions/lib/transactions/clientName.ts';
 import { statuses } from '../../functions/lib/transactions/model.ts';
-import { formatEth, formatWhen, shortHex } from '../../web/admin/format.ts';
+import { clientNamePattern } from '../../web/admin/clientName.ts';
+import { decodeCall } from '../../web/admin/decodeCall.ts';
+import { formatEth, formatWhen, revealInvisible, shortHex } from '../../web/admin/format.ts';
 import { statusOrder } from '../../web/admin/statusOrder.ts';
 import { resolveRange } from '../../web/admin/timeRanges.ts';
 
@@ -39,6 +42,122 @@ describe('shortHex and formatWhen', () => {
   });
 });
 
+describe('revealInvisible', () => {
+  /** The text as the page shows it, each escape in brackets. */
+  const shown = (text: string) =>
+    revealInvisible(text)
+      .map((p) => (typeof p === 'string' ? p : `[${p.escape}]`))
+      .join('');
+
+  it('shows a bidi override as its escape, so the text after it is not reversed', () => {
+    expect(shown('["invoice-7\u202e","91"]')).toBe('["invoice-7[\\u202E]","91"]');
+    const [, escaped] = revealInvisible('a\u202eb');
+    expect(escaped).toEqual({ escape: '\\u202E', title: expect.stringContaining('U+202E, a bidirectional control') });
+  });
+
+  it('escapes every bidi embedding, override, isolate and mark', () => {
+    const controls = [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c];
+    for (const code of controls) {
+      const hex = code.toString(16).toUpperCase().padStart(4, '0');
+      expect(shown(`x${String.fromCodePoint(code)}y`)).toBe(`x[\\u${hex}]y`);
+      expect(revealInvisible(String.fromCodePoint(code))[0]).toMatchObject({
+        title: expect.stringContaining('bidirectional'),
+      });
+    }
+  });
+
+  it.each([
+    ['a NUL', '\u0000', '\\u0000'],
+    ['a newline', '\n', '\\u000A'],
+    ['DEL', '\u007f', '\\u007F'],
+    ['a C1 control', '\u0085', '\\u0085'],
+    ['a zero-width space', '\u200b', '\\u200B'],
+    ['a zero-width joiner', '\u200d', '\\u200D'],
+    ['a word joiner', '\u2060', '\\u2060'],
+    ['a byte order mark', '\ufeff', '\\uFEFF'],
+    ['a soft hyphen', '\u00ad', '\\u00AD'],
+    ['a no-break space', '\u00a0', '\\u00A0'],
+    ['a line separator', '\u2028', '\\u2028'],
+    ['a hangul filler', '\u3164', '\\u3164'],
+    ['a variation selector', '\ufe0f', '\\uFE0F'],
+    ['a tag character', '\u{e0041}', '\\u{E0041}'],
+    ['a lone surrogate', '\ud800', '\\uD800'],
+  ])('escapes %s', (_what, char, marker) => {
+    expect(shown(`a${char}b`)).toBe(`a[${marker}]b`);
+    expect(revealInvisible(char)[0]).toMatchObject({ title: expect.stringContaining('an invisible character') });
+  });
+
+  it('leaves visible text alone, right-to-left and astral letters too', () => {
+    for (const text of ['', 'invoice-7', 'a b', 'שלום', 'مرحبا', '日本', '𝔘', 'an escape typed as text: \\u202e']) {
+      expect(revealInvisible(text)).toEqual(text === '' ? [] : [text]);
+    }
+  });
+});
+
+describe('decodeCall', () => {
+  const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+
+  it('names each argument with its parameter name and type', () => {
+    expect(decodeCall('transfer(address to, uint256 amount)', [to, '1000'])).toEqual({
+      name: 'transfer',
+      args: [
+        { name: 'to', type: 'address', value: to },
+        { name: 'amount', type: 'uint256', value: '1000' },
+      ],
+    });
+  });
+
+  it('quotes strings, so their ends show, and leaves their characters for revealInvisible', () => {
+    expect(decodeCall('note(string memo, uint256 n)', ['invoice-7\u202e', '91'])?.args).toEqual([
+      { name: 'memo', type: 'string', value: '"invoice-7\u202e"' },
+      { name: 'n', type: 'uint256', value: '91' },
+    ]);
+  });
+
+  it('reads `function`, data locations, modifiers and returns, and numbers unnamed parameters', () => {
+    expect(
+      decodeCall('function f(string calldata s, bytes memory b, uint8) external payable returns (uint256)', [
+        'x',
+        '0xab',
+        '7',
+      ]),
+    ).toEqual({
+      name: 'f',
+      args: [
+        { name: 's', type: 'string', value: '"x"' },
+        { name: 'b', type: 'bytes', value: '0xab' },
+        { name: '[2]', type: 'uint8', value: '7' },
+      ],
+    });
+    expect(decodeCall('ping()', [])).toEqual({ name: 'ping', args: [] });
+    expect(decodeCall('  ping ( ) ', [])).toEqual({ name: 'ping', args: [] });
+  });
+
+  it('shows arrays and tuples as their JSON, with the tuple type as written', () => {
+    expect(
+      decodeCall('multi((address to, uint256 v)[] calls, bool[2] flags, tuple(uint8,string) t)', [
+        [[to, '1']],
+        [true, false],
+        ['1', 'a'],
+      ])?.args,
+    ).toEqual([
+      { name: 'calls', type: '(address to, uint256 v)[]', value: `[["${to}","1"]]` },
+      { name: 'flags', type: 'bool[2]', value: '[true,false]' },
+      { name: 't', type: 'tuple(uint8,string)', value: '["1","a"]' },
+    ]);
+  });
+
+  it('gives up on what it cannot read, or on arguments that do not match', () => {
+    expect(decodeCall('transfer(address to, uint256 amount)', [to])).toBeUndefined();
+    expect(decodeCall('transfer(address to', [to])).toBeUndefined();
+    expect(decodeCall('f((uint8 a)', ['1'])).toBeUndefined();
+    expect(decodeCall('f(uint8 a))', ['1'])?.name).toBe('f');
+    expect(decodeCall('f(uint8 a-b)', ['1'])).toBeUndefined();
+    expect(decodeCall('0x12345678', [])).toBeUndefined();
+    expect(decodeCall('', [])).toBeUndefined();
+  });
+});
+
 describe('resolveRange', () => {
   const now = new Date('2026-11-24T12:00:00.000Z');
   it('turns a relative range into a `from` instant at the time it is asked', () => {
@@ -60,6 +179,15 @@ describe('resolveRange', () => {
 describe('the page and the model agree', () => {
   it('the page offers every status the model has', () => {
     expect([...statusOrder].sort()).toEqual([...statuses].sort());
+  });
+
+  it('the client filter takes the names the API takes, and no other', () => {
+    const names = ['a', 'default', 'team-b', 'Team_B.2', '9lives', 'a'.repeat(64)];
+    const notNames = ['', '-team', '_x', '.x', 'a b', 'a/b', 'ä', 'a'.repeat(65), 'team-b\u202e', 'x\n'];
+    for (const name of [...names, ...notNames]) {
+      expect(clientNamePattern.test(name), name).toBe(clientNameSchema.safeParse(name).success);
+    }
+    expect(names.every((n) => clientNamePattern.test(n))).toBe(true);
   });
 });
 

@@ -37,3 +37,35 @@ export function formatWhen(iso: string, now: Date = new Date()): string {
   const today = d.toDateString() === now.toDateString();
   return today ? full.slice(11) : full.slice(0, 16);
 }
+
+/**
+ * What a client's text must not do on this page: reorder what is around it (bidi embeddings, overrides,
+ * isolates and marks) or hide (controls, zero-width and other default-ignorable characters, separators,
+ * spaces other than the plain one, lone surrogates).
+ */
+const unseen = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]|[^\P{Zs} ]/gu;
+const bidi = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** One character `revealInvisible` shows as an escape: what is shown, and a title that says why. */
+export type Escaped = { escape: string; title: string };
+
+/**
+ * Text as the parts to show: plain text as it is, and every character that would reorder or hide text
+ * as a visible escape (`\u202E`), so that what an operator reads is what the client sent.
+ */
+export function revealInvisible(text: string): (string | Escaped)[] {
+  const parts: (string | Escaped)[] = [];
+  let last = 0;
+  for (const match of text.matchAll(unseen)) {
+    const char = match[0];
+    const code = (char.codePointAt(0) ?? 0).toString(16).toUpperCase();
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    parts.push({
+      escape: code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, '0')}`,
+      title: `U+${code.padStart(4, '0')}, ${bidi.test(char) ? 'a bidirectional control' : 'an invisible character'}: shown, not applied`,
+    });
+    last = match.index + char.length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return parts;
+}
