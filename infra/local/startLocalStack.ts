@@ -11,6 +11,7 @@ import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.t
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
 import { loadHandler } from '../handlers.ts';
 import type { FunctionName } from '../topology.ts';
+import { createEdgeAuth } from './createEdgeAuth.ts';
 import { createPool, type Pool } from './createPool.ts';
 import { ensureQueues, ensureTable } from './createResources.ts';
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
@@ -149,7 +150,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     await sweepNow();
     const timer = setInterval(() => void sweepNow(), settings.SWEEP_INTERVAL_SECONDS * 1000);
 
-    const http: { server: Server; url: string } = await serveHttpApi(api, settings.HOST, settings.PORT);
+    // The api's own access check, from the configuration the api read at its import (process.env, as on
+    // Lambda), run on each request's head before its body is read, as API Gateway's authorizer would.
+    const authorize = createEdgeAuth(loadConfig(process.env));
+    const http: { server: Server; url: string } = await serveHttpApi(api, settings.HOST, settings.PORT, { authorize });
     return {
       url: http.url,
       chainId: config.CHAIN_ID,
