@@ -11,6 +11,8 @@ const shots = 'test-results/admin';
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const laptop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
+/** A second client beside `default` (the runner's API_TOKEN), for the client column and filter. */
+const teamB = { name: 'team-b', token: 'team-b-token-1' };
 
 let runner: Runner;
 let browser: Browser;
@@ -63,7 +65,12 @@ async function statusOf(id: string): Promise<string> {
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   [runner, browser] = await Promise.all([
-    startRunner({ DATA_DIR: tempDataDir(), RETRY_BASE_SECONDS: '0', BROADCAST_WAIT_MS: '0' }),
+    startRunner({
+      DATA_DIR: tempDataDir(),
+      RETRY_BASE_SECONDS: '0',
+      BROADCAST_WAIT_MS: '0',
+      API_TOKENS: `${teamB.name}:${teamB.token}`,
+    }),
     launchChromium(),
   ]);
 });
@@ -155,7 +162,7 @@ describe('the admin page', () => {
     await dialog.waitFor();
     // The confirmation names what will be sent.
     expect(await dialog.textContent()).toContain(to);
-    expect(await dialog.locator('dd').nth(1).textContent()).toBe('1 ETH');
+    expect(await dialog.locator('dd').nth(1).textContent()).toBe('1 ETH (1000000000000000000 wei)');
     await page.screenshot({ path: `${shots}/confirm-laptop.png` });
     await dialog.getByRole('button', { name: 'Rebroadcast', exact: true }).click();
 
@@ -201,6 +208,116 @@ describe('the admin page', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
     await page.screenshot({ path: `${shots}/detail-phone.png` });
     await context.close();
+  });
+
+  it('shows a bidi control in a function argument as its escape, and the confirmation names each argument', async () => {
+    // A call that fails for good: a value far above the signer's balance (10^30 wei, 10^12 ETH).
+    const value = (10n ** 30n).toString();
+    const noteId = await submit({
+      to,
+      value,
+      gas: '100000',
+      function: 'note(string memo, uint256 n)',
+      args: ['invoice-7\u202e', '91'],
+    });
+    await eventually(async () => ((await statusOf(noteId)) === 'failed' ? true : undefined), 30_000, 'failed');
+
+    const context = await browser.newContext({ viewport: laptop });
+    const page = await openPage(context);
+    await signIn(page, testTokens.admin);
+    await page.locator(`tr[data-id="${noteId}"] button`).click();
+    const panel = page.locator('aside.detail');
+    await panel
+      .getByText(/insufficient funds/i)
+      .first()
+      .waitFor();
+    // Applied, U+202E would show `["invoice-7\u202e","91"]` as `["invoice-7["19","`: it is shown as its escape instead.
+    const shown = (await panel.textContent()) ?? '';
+    expect(shown).not.toContain('\u202e');
+    expect(shown).toContain('"invoice-7\\u202E"');
+    expect(await panel.locator('.escape').first().textContent()).toBe('\\u202E');
+    expect(shown).toContain('memo (string) = "invoice-7\\u202E"');
+    expect(shown).toContain('n (uint256) = 91');
+    expect(await panel.locator('.field:has(dt:text-is("Client")) dd').textContent()).toBe('default');
+    await page.screenshot({ path: `${shots}/detail-bidi-laptop.png` });
+
+    // The confirmation of a failed call names the call, each argument, the recipient, the value in ETH and wei.
+    await panel.getByRole('button', { name: 'Rebroadcast…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rebroadcast this transaction?' });
+    await dialog.waitFor();
+    const asked = (await dialog.textContent()) ?? '';
+    expect(asked).toContain(to);
+    expect(await dialog.locator('.field:has(dt:text-is("Value")) dd').textContent()).toBe(
+      `1000000000000 ETH (${value} wei)`,
+    );
+    expect(await dialog.locator('.field:has(dt:text-is("Call")) dd').textContent()).toBe(
+      'notememo (string) = "invoice-7\\u202E"n (uint256) = 91',
+    );
+    expect(await dialog.locator('.field:has(dt:text-is("Gas limit")) dd').textContent()).toBe('100000');
+    expect(await dialog.locator('.field:has(dt:text-is("Chain")) dd').textContent()).toBe('31337');
+    expect(asked).not.toContain('\u202e');
+    await page.screenshot({ path: `${shots}/confirm-call-laptop.png` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await statusOf(noteId)).toBe('failed');
+    await context.close();
+  });
+
+  it('shows each transaction’s client, and the client filter narrows the list and its counts', async () => {
+    const res = await request(
+      runner,
+      'POST',
+      '/transactions',
+      { to, value: '1' },
+      { prefer: 'respond-async', authorization: `Bearer ${teamB.token}` },
+    );
+    expect(res.status).toBe(202);
+    const teamBId: string = res.body.id;
+
+    const context = await browser.newContext({ viewport: laptop });
+    const page = await openPage(context);
+    await signIn(page, testTokens.admin);
+    await page.locator(`tr[data-id="${teamBId}"]`).waitFor();
+    expect(await page.locator(`tr[data-id="${teamBId}"] td[data-label="Client"]`).textContent()).toBe(teamB.name);
+    expect(await page.locator(`tr[data-id="${failedId}"] td[data-label="Client"]`).textContent()).toBe('default');
+    const everyone = await page.locator('tr[data-id]').count();
+    expect(everyone).toBeGreaterThan(1);
+
+    // A name that cannot be a client's is refused with the rule; the list stays as it was.
+    const clientFilter = page.getByLabel('Client', { exact: true });
+    await clientFilter.fill('-team');
+    await clientFilter.press('Enter');
+    await expect.poll(() => page.locator('#filter-client-error').textContent()).toContain('1 to 64 letters');
+    expect(await clientFilter.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('tr[data-id]').count()).toBe(everyone);
+    await page.screenshot({ path: `${shots}/client-invalid-laptop.png` });
+
+    // A client's name: only its transactions, and the counts are its own.
+    await clientFilter.fill(teamB.name);
+    await clientFilter.press('Enter');
+    await expect.poll(() => page.locator('tr[data-id]').count()).toBe(1);
+    expect(await page.locator('tr[data-id]').first().getAttribute('data-id')).toBe(teamBId);
+    await expect.poll(() => page.locator('.count-all .count-value').textContent()).toBe('1');
+    expect(await page.locator('#filter-client-error').count()).toBe(0);
+    await page.screenshot({ path: `${shots}/client-filter-laptop.png` });
+
+    // Emptied: every client again.
+    await clientFilter.fill('');
+    await clientFilter.press('Enter');
+    await expect.poll(() => page.locator('tr[data-id]').count()).toBe(everyone);
+    await context.close();
+
+    // At phone width the client is a line of the card.
+    const phoneContext = await browser.newContext({ viewport: phone, isMobile: true, hasTouch: true });
+    const phonePage = await openPage(phoneContext);
+    await signIn(phonePage, testTokens.admin);
+    const cell = phonePage.locator(`tr[data-id="${teamBId}"] td[data-label="Client"]`);
+    await cell.waitFor();
+    expect(await cell.isVisible()).toBe(true);
+    expect(await cell.textContent()).toBe(teamB.name);
+    expect(await phonePage.locator('table.transactions thead').isVisible()).toBe(false);
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
+    await phoneContext.close();
   });
 
   it('the console listeners hear a CSP violation', async () => {

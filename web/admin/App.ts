@@ -10,6 +10,7 @@ import { FindById } from './FindById.ts';
 import { formatTime } from './format.ts';
 import { html } from './html.ts';
 import { RebroadcastDialog } from './RebroadcastDialog.ts';
+import { Revealed } from './Revealed.ts';
 import { TokenForm } from './TokenForm.ts';
 import { TransactionTable } from './TransactionTable.ts';
 import { resolveRange } from './timeRanges.ts';
@@ -32,7 +33,7 @@ export function App() {
   const [authError, setAuthError] = useState<string>();
   const client = useMemo(() => (token ? createAdminClient(token) : undefined), [token]);
 
-  const [filter, setFilter] = useState<FilterState>({ status: undefined, range: 'all', from: '', to: '' });
+  const [filter, setFilter] = useState<FilterState>({ status: undefined, client: '', range: 'all', from: '', to: '' });
   const [items, setItems] = useState<TransactionView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const cursorRange = useRef<ReturnType<typeof resolveRange>>({});
@@ -78,7 +79,7 @@ export function App() {
     try {
       const range = resolveRange(filter.range, filter);
       const page = await client.list(
-        { status: filter.status, ...range },
+        { status: filter.status, client: filter.client, ...range },
         { limit: Math.min(limits.max, Math.max(limits.default, shown.current)) },
       );
       if (gen !== generation.current) return;
@@ -102,7 +103,10 @@ export function App() {
     setLoadingMore(true);
     try {
       // The range the cursor was made in: a relative range ("last 15 minutes") has moved on since.
-      const page = await client.list({ status: filter.status, ...cursorRange.current }, { cursor });
+      const page = await client.list(
+        { status: filter.status, client: filter.client, ...cursorRange.current },
+        { cursor },
+      );
       if (gen !== generation.current) return;
       setItems((current) => {
         const seen = new Set(current.map((t) => t.id));
@@ -233,7 +237,7 @@ export function App() {
         </div>
         <div aria-live="polite">
           ${notice ? html`<p class="notice">${notice}</p>` : null}
-          ${listError ? html`<p class="error">${listError}</p>` : null}
+          ${listError ? html`<p class="error"><${Revealed} text=${listError} /></p>` : null}
         </div>
         ${
           items.length === 0 && updatedAt

@@ -1,7 +1,9 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
+import { CallArguments } from './CallArguments.ts';
 import { formatEth, formatTime } from './format.ts';
 import { html } from './html.ts';
+import { Revealed } from './Revealed.ts';
 import { StatusLabel } from './StatusLabel.ts';
 
 const dash = html`<span class="muted">—</span>`;
@@ -44,14 +46,14 @@ export function DetailPanel(props: {
         ${tx ? html`<${StatusLabel} status=${tx.status} />` : null}
         <button type="button" class="close" onClick=${onClose} aria-label="Close the details">×</button>
       </header>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      ${error ? html`<p class="error" role="alert"><${Revealed} text=${error} /></p>` : null}
       ${
         !tx
           ? error
             ? null
             : html`<p class="muted">Loading…</p>`
           : html`
-        <p class="message">${tx.message}</p>
+        <p class="message"><${Revealed} text=${tx.message} /></p>
         ${tx.rebroadcastOf ? html`<p class="relation">Rebroadcast of ${link(tx.rebroadcastOf)}</p>` : null}
         ${tx.rebroadcastAs ? html`<p class="relation">Sent again as ${link(tx.rebroadcastAs)}</p>` : null}
         ${
@@ -72,7 +74,7 @@ export function DetailPanel(props: {
                         <span class="attempt-no">#${a.attempt}</span>
                         <${StatusLabel} status=${a.outcome} />
                         <time datetime=${a.at} title=${a.at}>${formatTime(a.at)}</time>
-                        ${a.error ? html`<p class="attempt-error">${a.error}</p>` : null}
+                        ${a.error ? html`<p class="attempt-error"><${Revealed} text=${a.error} /></p>` : null}
                       </li>
                     `,
                   )}
@@ -84,11 +86,12 @@ export function DetailPanel(props: {
           <h3 id="detail-request">Request</h3>
           <dl>
             <${Field} term="Id" mono>${tx.id}<//>
+            <${Field} term="Client" mono>${tx.client ? html`<${Revealed} text=${tx.client} />` : null}<//>
             <${Field} term="Chain">${tx.chainId}<//>
             <${Field} term="To" mono>${tx.to}<//>
             <${Field} term="Value">${html`<span class="mono">${formatEth(tx.value)}</span> ETH <span class="muted mono">(${tx.value} wei)</span>`}<//>
-            ${tx.function ? html`<${Field} term="Function" mono>${tx.function}<//>` : null}
-            ${tx.args ? html`<${Field} term="Arguments" mono>${JSON.stringify(tx.args)}<//>` : null}
+            ${tx.function ? html`<${Field} term="Function" mono><span class="wrap"><${Revealed} text=${tx.function} /></span><//>` : null}
+            ${tx.function ? html`<${Field} term="Call"><${CallArguments} signature=${tx.function} args=${tx.args} /><//>` : null}
             <${Field} term="Data" mono>${tx.data === '0x' ? '0x (none)' : html`<span class="wrap">${tx.data}</span>`}<//>
             <${Field} term="Gas limit asked">${tx.requestedGas ?? html`<span class="muted">estimated</span>`}<//>
           </dl>

@@ -1,19 +1,31 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { Status } from '../../functions/lib/transactions/status.ts';
+import { clientNamePattern, clientNameRule } from './clientName.ts';
 import { html } from './html.ts';
 import { statusOrder } from './statusOrder.ts';
 import { type TimeRange, timeRanges } from './timeRanges.ts';
 
-/** What the filters hold: a status or any, and a time range (`from`/`to` only for `custom`). */
-export type FilterState = { status: Status | undefined; range: TimeRange; from: string; to: string };
+/** What the filters hold: a status or any, a client's name or any (''), and a time range (`from`/`to` only for `custom`). */
+export type FilterState = { status: Status | undefined; client: string; range: TimeRange; from: string; to: string };
 
 const inputValue = (event: Event) =>
   event.currentTarget instanceof HTMLInputElement || event.currentTarget instanceof HTMLSelectElement
     ? event.currentTarget.value
     : '';
 
-/** The status and time filters above the table; every field has a visible label. */
+/**
+ * The status, client and time filters above the table; every field has a visible label. A client name
+ * applies when committed (Enter, or leaving the field) and only if it can be one; until then the list
+ * keeps the last one and the field says what a name is.
+ */
 export function Filters(props: { value: FilterState; onChange: (next: FilterState) => void }) {
   const { value, onChange } = props;
+  const [client, setClient] = useState(value.client);
+  useEffect(() => setClient(value.client), [value.client]);
+  const clientValid = client.trim() === '' || clientNamePattern.test(client.trim());
+  const applyClient = () => {
+    if (clientValid && client.trim() !== value.client) onChange({ ...value, client: client.trim() });
+  };
   const isStatus = (s: string): s is Status => statusOrder.some((known) => known === s);
   const isRange = (r: string): r is TimeRange => timeRanges.some((t) => t.value === r);
   return html`
@@ -32,6 +44,26 @@ export function Filters(props: { value: FilterState; onChange: (next: FilterStat
           <option value="">any status</option>
           ${statusOrder.map((s) => html`<option value=${s}>${s}</option>`)}
         </select>
+      </div>
+      <div class="filter">
+        <label for="filter-client">Client</label>
+        <input
+          id="filter-client"
+          name="client"
+          class="mono"
+          placeholder="any client"
+          autocomplete="off"
+          spellcheck=${false}
+          value=${client}
+          onInput=${(e: Event) => setClient(inputValue(e))}
+          onChange=${applyClient}
+          onKeyDown=${(e: KeyboardEvent) => {
+            if (e.key === 'Enter') applyClient();
+          }}
+          aria-describedby=${clientValid ? undefined : 'filter-client-error'}
+          aria-invalid=${clientValid ? undefined : 'true'}
+        />
+        ${clientValid ? null : html`<p id="filter-client-error" class="error filter-error" role="alert">${clientNameRule}</p>`}
       </div>
       <div class="filter">
         <label for="filter-range">Created</label>

@@ -1,10 +1,11 @@
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { formatEth, formatWhen, shortHex } from './format.ts';
 import { html } from './html.ts';
+import { Revealed } from './Revealed.ts';
 import { StatusLabel } from './StatusLabel.ts';
 
 /**
- * The list: time, id, status, attempts, to, value in ETH, hash. Each id is a button that opens the
+ * The list: time, id, status, client, attempts, to, value in ETH, hash. Each id is a button that opens the
  * detail panel, so the table works from the keyboard; on narrow screens each row becomes a card.
  */
 export function TransactionTable(props: {
@@ -21,6 +22,7 @@ export function TransactionTable(props: {
           <th scope="col">Time</th>
           <th scope="col">Id</th>
           <th scope="col">Status</th>
+          <th scope="col">Client</th>
           <th scope="col" class="num">Attempts</th>
           <th scope="col">To</th>
           <th scope="col" class="num">Value (ETH)</th>
@@ -39,6 +41,7 @@ export function TransactionTable(props: {
                 ${tx.rebroadcastOf ? html`<span class="tag" title=${`rebroadcast of ${tx.rebroadcastOf}`}>rebroadcast</span>` : null}
               </td>
               <td data-label="Status"><${StatusLabel} status=${tx.status} /></td>
+              <td data-label="Client" class="mono client" title=${tx.client ?? ''}>${tx.client ? html`<${Revealed} text=${tx.client} />` : html`<span class="muted">—</span>`}</td>
               <td data-label="Attempts" class="num">${tx.attempts}</td>
               <td data-label="To" class="mono" title=${tx.to}>${shortHex(tx.to)}</td>
               <td data-label="Value (ETH)" class="num mono">${formatEth(tx.value)}</td>

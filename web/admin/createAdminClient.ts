@@ -16,7 +16,12 @@ export class AdminApiError extends Error {
 }
 
 /** The filters of a listing, as the API takes them. */
-export type ListFilter = { status?: Status | undefined; from?: string | undefined; to?: string | undefined };
+export type ListFilter = {
+  status?: Status | undefined;
+  client?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+};
 
 /** What the page asks of the API, with the admin token. */
 export type AdminClient = {
@@ -74,6 +79,7 @@ export function createAdminClient(token: string, base = ''): AdminClient {
     async list(filter, options = {}) {
       const query = new URLSearchParams();
       if (filter.status) query.set('status', filter.status);
+      if (filter.client) query.set('client', filter.client);
       if (filter.from) query.set('from', filter.from);
       if (filter.to) query.set('to', filter.to);
       if (options.limit) query.set('limit', String(options.limit));
