@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
+import { routePattern } from '../../functions/lib/api/routePattern.ts';
 
 type Operation = {
   'x-required-role'?: string;
@@ -21,7 +22,7 @@ export function openApiChecker(doc: unknown) {
   const seen = new Set<string>();
   const templates = Object.keys(document.paths).map((template) => ({
     template,
-    regex: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+    regex: routePattern(template),
   }));
 
   function validate(ref: string, body: unknown, what: string) {
