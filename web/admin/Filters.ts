@@ -45,7 +45,7 @@ export function Filters(props: { value: FilterState; onChange: (next: FilterStat
           ${statusOrder.map((s) => html`<option value=${s}>${s}</option>`)}
         </select>
       </div>
-      <div class="filter">
+      <div class="filter filter-client">
         <label for="filter-client">Client</label>
         <input
           id="filter-client"
