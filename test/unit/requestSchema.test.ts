@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { ValidationError } from '../../functions/lib/errors/errors.ts';
+import { intrinsicGas } from '../../functions/lib/transactions/intrinsicGas.ts';
 import { normalizeRequest, transactionRequestSchema } from '../../functions/lib/transactions/requestSchema.ts';
 
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -66,5 +68,33 @@ describe('transactionRequestSchema', () => {
 
   it('accepts the largest uint256', () => {
     expect(paths({ to, value: `0x${'f'.repeat(64)}` })).toEqual([]);
+  });
+});
+
+describe('the gas limit against the call data', () => {
+  it('is refused, naming gas and the least it may be, when under what the data needs (EIP-2028)', () => {
+    // 21000 + two non-zero bytes (16 each) + one zero byte (4) = 21036.
+    const r = transactionRequestSchema.parse({ to, data: '0xff0001', gas: '21035' });
+    let error: unknown;
+    try {
+      normalizeRequest(r, 31337);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).details).toEqual([{ path: 'gas', message: expect.stringContaining('21036') }]);
+    const enough = transactionRequestSchema.parse({ to, data: '0xff0001', gas: '21036' });
+    expect(normalizeRequest(enough, 31337).gas).toBe('21036');
+  });
+
+  it('counts an encoded call too: transfer(address,uint256) needs more than 21000', () => {
+    const r = transactionRequestSchema.parse({
+      to,
+      function: 'transfer(address to, uint256 amount)',
+      args: [to, '1'],
+      gas: '21000',
+    });
+    expect(() => normalizeRequest(r, 31337)).toThrowError(ValidationError);
+    expect(intrinsicGas(normalizeRequest({ ...r, gas: undefined }, 31337).data)).toBeGreaterThan(21_000n);
   });
 });

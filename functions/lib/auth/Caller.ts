@@ -1,13 +1,4 @@
-import * as z from 'zod';
 import type { Role } from './hasRole.ts';
-
-/** A client's name: what its transactions carry, what scopes its idempotency keys; never derived from a token. */
-export const clientNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
-    'must be 1 to 64 letters, digits, _ . or -, starting with a letter or digit',
-  );
 
 /** Who is calling: a named client, and what its token may do. */
 export type Caller = { client: string; role: Role };

@@ -1,6 +1,8 @@
 import { getAddress, isAddress } from 'viem';
 import * as z from 'zod';
+import { ValidationError } from '../errors/errors.ts';
 import { encodeCall, notWellFormed } from './encodeCall.ts';
+import { intrinsicGas } from './intrinsicGas.ts';
 
 const maxUint256 = 2n ** 256n - 1n;
 
@@ -89,10 +91,18 @@ export type NormalizedRequest = {
 /** Normalizes a validated request, filling the default chain and encoding `function` and `args` into `data`. */
 export function normalizeRequest(req: TransactionRequest, defaultChainId: number): NormalizedRequest {
   const call = req.function === undefined ? undefined : encodeCall(req.function, req.args ?? []);
+  const data = (call?.data ?? req.data ?? '0x').toLowerCase();
+  // A gas limit under what the data itself needs is refused by every node: it would only take a nonce.
+  const least = intrinsicGas(data);
+  if (req.gas !== undefined && BigInt(req.gas) < least) {
+    throw ValidationError.naming('the gas limit is too low for the call data', [
+      { path: 'gas', message: `must be at least ${least}: 21000, plus 16 per non-zero and 4 per zero byte of data` },
+    ]);
+  }
   return {
     to: getAddress(req.to),
     value: BigInt(req.value).toString(),
-    data: (call?.data ?? req.data ?? '0x').toLowerCase(),
+    data,
     chainId: req.chainId ?? defaultChainId,
     ...(req.gas === undefined ? {} : { gas: BigInt(req.gas).toString() }),
     ...(call ? { function: call.function, args: call.args } : {}),
