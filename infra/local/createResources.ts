@@ -5,13 +5,23 @@ import { type QueueName, retention } from '../topology.ts';
 
 export type QueueUrls = Record<QueueName, string>;
 
-/** Creates the table if it is missing (dynalite keeps it on disk across restarts). */
-export async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the table if it is missing (dynalite keeps it on disk across restarts), and says which of the
+ * design's indexes it has: a table made before an index was added keeps lacking it (dynalite cannot add one).
+ */
+export async function ensureTable(
+  dynamo: DynamoDBClient,
+  tableName: string,
+): Promise<{ indexes: Set<string>; missing: string[] }> {
+  const designed = (tableDefinition(tableName).GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? '');
   try {
-    await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    const out = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    const present = new Set((out.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? ''));
+    return { indexes: present, missing: designed.filter((name) => !present.has(name)) };
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
     await dynamo.send(new CreateTableCommand(tableDefinition(tableName)));
+    return { indexes: new Set(designed), missing: [] };
   }
 }
 

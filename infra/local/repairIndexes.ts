@@ -41,19 +41,26 @@ async function finishInterruptedRepairs(doc: DynamoDBDocumentClient, TableName: 
  * change or the item goes), and an item missing from an index it belongs in, or whose entry copies
  * an older state of it, is written again. Rewriting through the item gives it the stale keys for a moment; the item's true state is
  * journaled first, so a repair that is itself interrupted is finished at the next start-up and
- * never leaves an item in an older state. Returns how many entries were repaired.
+ * never leaves an item in an older state. Only the indexes in `present` (those the table has) are
+ * checked. Returns how many entries were repaired.
  */
-export async function repairIndexes(doc: DynamoDBDocumentClient, tableName: string): Promise<number> {
+export async function repairIndexes(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  present: ReadonlySet<string> = new Set(Object.keys(indexes)),
+): Promise<number> {
   const scanned = await scanAll(doc, tableName);
   const journal = scanned.filter((i) => String(i.pk).startsWith(journalPrefix));
   if (journal.length > 0) {
     await finishInterruptedRepairs(doc, tableName, journal);
-    return journal.length + (await repairIndexes(doc, tableName));
+    return journal.length + (await repairIndexes(doc, tableName, present));
   }
   const items = new Map(scanned.map((i) => [String(i.pk), i]));
   const rewrite = new Set<string>();
   let repaired = 0;
   for (const [name, index] of Object.entries(indexes) as Array<[string, IndexDesign]>) {
+    // An index the table does not have (a table made before it) has nothing to repair, and cannot be scanned.
+    if (!present.has(name)) continue;
     const attrs = [index.partitionKey, index.sortKey];
     const inIndex = new Set<string>();
     for (const entry of await scanAll(doc, tableName, name)) {

@@ -91,11 +91,20 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     const sqsClient = new SQSClient({ region: config.AWS_REGION, endpoint: handlerEnv.AWS_ENDPOINT_URL_SQS });
     // The pollers' receives and deletes are SQS requests on AWS too (the event source mapping makes them).
     serviceHooks.awsClient?.(sqsClient, 'local-runner');
-    await ensureTable(dynamoClient, config.TABLE_NAME);
+    const table = await ensureTable(dynamoClient, config.TABLE_NAME);
+    if (table.missing.length > 0) {
+      logger.warn(
+        'the table was made before some of its indexes existed; what reads them fails until it is made again',
+        {
+          missing: table.missing,
+          remedy: `stop, then delete ${join(dataDir, 'dynamodb')} (its transactions go with it)`,
+        },
+      );
+    }
     const stoppedCleanly = existsSync(cleanStop);
     rmSync(cleanStop, { force: true });
     if (!dynamoUrl && !stoppedCleanly) {
-      const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
+      const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table.indexes);
       if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
     }
     const queueUrls = await ensureQueues(sqsClient, {
