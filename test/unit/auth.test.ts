@@ -188,6 +188,17 @@ describe('createTokenSource', () => {
 
   it('refuses the public dev tokens on Lambda', () => {
     expect(() => createTokenSource(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'api' }))).toThrowError(ConfigError);
+    // Moved into API_TOKENS, a public token is still refused.
+    expect(() =>
+      createTokenSource(
+        loadConfig({
+          AWS_LAMBDA_FUNCTION_NAME: 'api',
+          API_TOKEN: 'real-client-tok',
+          ADMIN_TOKEN: 'real-admin-tok',
+          API_TOKENS: 'team-a:dev-client-token',
+        }),
+      ),
+    ).toThrowError(ConfigError);
     expect(() =>
       createTokenSource(
         loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'api', API_TOKEN: 'real-client-tok', ADMIN_TOKEN: 'real-admin-tok' }),

@@ -17,10 +17,12 @@ export function createTokenSource(config: Config): TokenSource {
     const client = new SecretsManagerClient(awsClientConfig(config, 'SECRETS_MANAGER'));
     return createSecretsTokenSource(client, config.TOKEN_SECRET_ARN);
   }
-  const usesDevToken = config.API_TOKEN === devTokens.client || config.ADMIN_TOKEN === devTokens.admin;
+  const dev: string[] = [devTokens.client, devTokens.admin];
+  const configured = [config.API_TOKEN, config.ADMIN_TOKEN, ...config.API_TOKENS.map((t) => t.token)];
+  const usesDevToken = configured.some((token) => dev.includes(token));
   if (config.AWS_LAMBDA_FUNCTION_NAME && usesDevToken) {
     throw new ConfigError(
-      'the public dev tokens are refused on Lambda: set TOKEN_SECRET_ARN (or API_TOKEN and ADMIN_TOKEN)',
+      'the public dev tokens are refused on Lambda, in API_TOKEN, API_TOKENS or ADMIN_TOKEN: set TOKEN_SECRET_ARN (or tokens of your own)',
     );
   }
   return createLocalTokenSource([
