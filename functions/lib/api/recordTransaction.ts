@@ -4,12 +4,13 @@ import type { IntakeWrites } from '../store/IntakeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import { initialState, type NewTransaction } from '../store/transactionKeys.ts';
 import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
+import type { BroadcastMessage } from '../transactions/messages.ts';
 import type { Transaction } from '../transactions/model.ts';
 
 /** What recording a transaction needs: the table, the requests queue, and the clock. */
 export type RecordDeps = {
   transactions: Pick<TransactionReads, 'get'> & IntakeWrites;
-  requests: QueueSender;
+  requests: QueueSender<BroadcastMessage>;
   staleAfterMs: number;
   logger: Logger;
   now: () => Date;

@@ -7,6 +7,7 @@ import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { NonceStore } from '../store/NonceStore.ts';
 import type { SigningWrites } from '../store/SigningWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
+import type { BroadcastMessage, ResponseMessage } from '../transactions/messages.ts';
 
 export type BroadcastSettings = {
   maxAttempts: number;
@@ -23,8 +24,8 @@ export type BroadcastDeps = {
   chains: ChainRegistry;
   fees: FeeCache;
   signer: Signer;
-  retryQueue: QueueSender;
-  responses: QueueSender;
+  retryQueue: QueueSender<BroadcastMessage>;
+  responses: QueueSender<ResponseMessage>;
   settings: BroadcastSettings;
   logger: Logger;
   now: () => Date;

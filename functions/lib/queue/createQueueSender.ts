@@ -1,9 +1,10 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { QueueSendError } from '../errors/errors.ts';
 
-export type QueueSender = {
+/** Sends the messages of one queue, each of type `T` (checked where it is built, so a typo never reaches a DLQ). */
+export type QueueSender<T = unknown> = {
   /** Sends one message; resolves once SQS has stored it, rejects if it did not. */
-  send(body: unknown, delaySeconds?: number): Promise<void>;
+  send(body: T, delaySeconds?: number): Promise<void>;
 };
 
 type Pending = { body: string; delaySeconds: number; resolve: () => void; reject: (e: unknown) => void };
@@ -12,7 +13,7 @@ type Pending = { body: string; delaySeconds: number; resolve: () => void; reject
  * Sends messages to one queue, coalescing the sends made in the same tick into
  * `SendMessageBatch` calls of up to 10, so concurrent records of a batch cost one request.
  */
-export function createQueueSender(sqs: SQSClient, queueUrl: string): QueueSender {
+export function createQueueSender<T>(sqs: SQSClient, queueUrl: string): QueueSender<T> {
   let queued: Pending[] = [];
   let scheduled = false;
 

@@ -12,6 +12,7 @@ import { createQueueSender, type QueueSender } from '../queue/createQueueSender.
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
+import type { BroadcastMessage, FillMessage, ResponseMessage } from '../transactions/messages.ts';
 import { serviceHooks } from './serviceHooks.ts';
 
 /** The clients and stores of one process, built once from the configuration. */
@@ -24,7 +25,11 @@ export type Services = {
   idempotency: IdempotencyStore;
   nonces: NonceStore;
   chains: ChainRegistry;
-  queues: { requests: QueueSender; retry: QueueSender; responses: QueueSender };
+  queues: {
+    requests: QueueSender<BroadcastMessage | FillMessage>;
+    retry: QueueSender<BroadcastMessage>;
+    responses: QueueSender<ResponseMessage>;
+  };
   queueUrls: { requests: string; retry: string; responses: string };
   /** The signer, resolved once on first use (a KMS key's address needs one call to KMS). */
   signer: () => Promise<Signer>;

@@ -4,6 +4,7 @@ import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import { resendRaw } from '../chain/resendRaw.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { NonceHolder, NonceStore } from '../store/NonceStore.ts';
+import type { FillMessage } from '../transactions/messages.ts';
 
 export type GapReport = {
   chainId: number;
@@ -29,7 +30,7 @@ const window = 500;
 export async function findNonceGaps(deps: {
   chains: ChainRegistry;
   nonces: NonceStore;
-  requests: QueueSender;
+  requests: QueueSender<FillMessage>;
   logger: Logger;
   now: () => Date;
   settings: { leaseSeconds: number };

@@ -3,13 +3,18 @@ import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { SweepWrites } from '../store/SweepWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
+import type { BroadcastMessage } from '../transactions/messages.ts';
 
 /**
  * Enqueues again every open transaction that has not moved for the stale period (found through the
  * sparse `open` index, never a scan), then moves its due time on so the next sweep leaves it be.
  */
 export async function requeueStale(
-  deps: { transactions: Pick<TransactionReads, 'findStale'> & SweepWrites; requests: QueueSender; logger: Logger },
+  deps: {
+    transactions: Pick<TransactionReads, 'findStale'> & SweepWrites;
+    requests: QueueSender<BroadcastMessage>;
+    logger: Logger;
+  },
   {
     now,
     staleAfterMs,
@@ -22,7 +27,7 @@ export async function requeueStale(
   const results = await Promise.allSettled(
     stale.map(async ({ id, attempts }) => {
       // Attempts left: the next one; every attempt spent: settle what the last one left open.
-      const message =
+      const message: BroadcastMessage =
         attempts < maxAttempts
           ? { id, attempt: attempts + 1, phase: 'broadcast' }
           : { id, attempt: maxAttempts, phase: 'settle' };
