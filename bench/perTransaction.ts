@@ -48,8 +48,8 @@ export type PerTransaction = {
  *   copies the status (1).
  * So 6 index writes over its 3 updates. A nonce counter's update changes no key (byKind copies keys
  * only); a filler enters byKind and bySender; idempotency records are in no index. Each index entry
- * is under 1 KB: one write unit. Off the happy path the model is low: a retry writes 5 index entries
- * (byStatus 2, open 2, bySender 1) and a sweep's postponement 2 (open), priced here at 5/3.
+ * is under 1 KB: one write unit. Off the happy path the model is low: a retry writes 6 index entries
+ * (byStatus 2, open 2, bySender 1, byClient 1) and a sweep's postponement 2 (open), priced here at 6/3.
  */
 const indexWritesPerWrite: Record<string, number> = {
   'tx.PutItem': 4,

@@ -38,7 +38,7 @@ export const functions = {
   },
   updater: { description: 'Applies outcomes; status only moves forward', timeoutSeconds: 30, memoryMb: 256 },
   sweep: {
-    description: 'Every minute: re-enqueues stale transactions, fills nonce gaps',
+    description: 'On its schedule: re-enqueues stale transactions, asks the broadcaster to fill nonce gaps',
     timeoutSeconds: 120,
     memoryMb: 512,
     // One sweep at a time: two would race to fill the same nonce gap (the local runner chains its runs).
