@@ -65,7 +65,8 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
       const token = randomUUID();
       const claimed = await store.claimForSigning(id, { token, until: now + 30_000 }, now);
       const txHash = keccak256(`${rawTx}${nonce.toString(16).padStart(8, '0')}`);
-      const signature = { chainId, from: account.address, nonce, rawTx, txHash, gas: '21000' };
+      const fees = { maxFeePerGas: '2000000000', maxPriorityFeePerGas: '1000000000' };
+      const signature = { chainId, from: account.address, nonce, rawTx, txHash, gas: '21000', ...fees };
       const saved = claimed ? await store.saveSignature(id, token, signature, new Date()) : false;
       const at = new Date().toISOString();
       const outcome = { id, status: 'success', attempt: 1, at, message: 'accepted by the node', txHash } as const;

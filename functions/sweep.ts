@@ -2,16 +2,16 @@ import { loadServices } from './lib/services/loadServices.ts';
 import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
 
-// The sweep reads the table and the chains and writes to the requests queue; it never signs.
+// The sweep reads the table and the chains and writes to the requests and tracking queues; it never signs.
 const services = await loadServices('sweep');
 const { config, transactions, nonces, chains, logger } = services;
 const requests = services.queues.requests;
 
-/** Scheduled: re-enqueues stale open transactions, and asks the broadcaster to fill nonce gaps. */
+/** Scheduled: re-enqueues stale open transactions (tracking again the quiet tracked ones), and asks the broadcaster to fill nonce gaps. */
 export const handler = async (): Promise<{ requeued: number; filled: number }> => {
   const now = Date.now();
   const requeued = await requeueStale(
-    { transactions, requests, logger },
+    { transactions, requests, tracking: services.queues.tracking, logger },
     { now, staleAfterMs: config.STALE_AFTER_SECONDS * 1000, maxAttempts: config.MAX_ATTEMPTS },
   );
   const gaps = await findNonceGaps({

@@ -6,13 +6,18 @@ import { responseMessageSchema } from './lib/transactions/messages.ts';
 import { recordOutcome } from './lib/updater/recordOutcome.ts';
 
 const services = await loadServices('updater', { chains: false });
-const staleAfterMs = services.config.STALE_AFTER_SECONDS * 1000;
+const deps = {
+  transactions: services.transactions,
+  tracking: services.queues.tracking,
+  staleAfterMs: services.config.STALE_AFTER_SECONDS * 1000,
+  trackAfterSeconds: services.config.TRACK_INTERVAL_SECONDS,
+};
 
 const recordHandler = async (record: SQSRecord) => {
   const response = parseRecord(record, responseMessageSchema);
-  const result = await recordOutcome(services.transactions, response, staleAfterMs, new Date());
+  const result = await recordOutcome(deps, response, new Date());
   services.logger.info('response recorded', { transactionId: response.id, status: response.status, result });
 };
 
-/** Consumes the responses queue and moves each transaction's status forward. */
+/** Consumes the responses queue, moves each transaction's status forward, and starts tracking what the node took. */
 export const handler = sqsBatchHandler(recordHandler);

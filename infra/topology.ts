@@ -8,11 +8,11 @@ import type { IdempotencyRecord } from '../functions/lib/store/IdempotencyStore.
 // with why; nothing else in either runtime may differ.
 
 /** The service's functions, one per handler module (infra/handlers.ts). */
-export const functionNames = ['api', 'broadcaster', 'updater', 'sweep', 'authorizer'] as const;
+export const functionNames = ['api', 'broadcaster', 'updater', 'tracker', 'sweep', 'authorizer'] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 /** The queues; each has a dead-letter queue of its own. */
-export const queueNames = ['requests', 'retry', 'responses'] as const;
+export const queueNames = ['requests', 'retry', 'responses', 'tracking'] as const;
 export type QueueName = (typeof queueNames)[number];
 
 /** A function as it is deployed: what it does, how long it may run, its memory. */
@@ -37,6 +37,11 @@ export const functions = {
     memoryMb: 512,
   },
   updater: { description: 'Applies outcomes; status only moves forward', timeoutSeconds: 30, memoryMb: 256 },
+  tracker: {
+    description: 'Follows each broadcast transaction to its block and the chain depth; notices reorgs and drops',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+  },
   sweep: {
     description: 'On its schedule: re-enqueues stale transactions, asks the broadcaster to fill nonce gaps',
     timeoutSeconds: 120,
@@ -87,6 +92,8 @@ export const queues = {
   // Retries get a quarter of the pool, at least the mapping's minimum of 2, so new requests keep most workers.
   retry: { consumer: 'broadcaster', maxConcurrency: (w) => Math.max(2, Math.ceil(w / 4)), local: { pollers: 1 } },
   responses: { consumer: 'updater', maxConcurrency: (w) => w, local: { pollers: 2 } },
+  // Its messages come back about a block later (DelaySeconds): a few pollers keep up.
+  tracking: { consumer: 'tracker', maxConcurrency: (w) => w, local: { pollers: 1 } },
 } as const satisfies Record<QueueName, QueueTopology>;
 
 /**

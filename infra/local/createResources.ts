@@ -49,6 +49,11 @@ export async function ensureQueues(
       }),
     });
   };
-  const [requests, retry, responses] = await Promise.all([withDlq('requests'), withDlq('retry'), withDlq('responses')]);
-  return { requests, retry, responses };
+  const [requests, retry, responses, tracking] = await Promise.all([
+    withDlq('requests'),
+    withDlq('retry'),
+    withDlq('responses'),
+    withDlq('tracking'),
+  ]);
+  return { requests, retry, responses, tracking };
 }

@@ -115,15 +115,17 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       REQUESTS_QUEUE_URL: queueUrls.requests,
       RETRY_QUEUE_URL: queueUrls.retry,
       RESPONSES_QUEUE_URL: queueUrls.responses,
+      TRACKING_QUEUE_URL: queueUrls.tracking,
     });
 
-    const [api, broadcaster, updater, sweep] = await Promise.all([
+    const [api, broadcaster, updater, tracker, sweep] = await Promise.all([
       loadHandler('api'),
       loadHandler('broadcaster'),
       loadHandler('updater'),
+      loadHandler('tracker'),
       loadHandler('sweep'),
     ]);
-    const consumers: Partial<Record<FunctionName, SqsHandler>> = { broadcaster, updater };
+    const consumers: Partial<Record<FunctionName, SqsHandler>> = { broadcaster, updater, tracker };
     const arnOf = async (url: string) =>
       (await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
         ?.QueueArn ?? url;

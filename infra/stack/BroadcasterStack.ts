@@ -140,8 +140,14 @@ export class BroadcasterStack extends Stack {
     const requests = queueWithDlq('requests');
     const retry = queueWithDlq('retry');
     const responses = queueWithDlq('responses');
+    const tracking = queueWithDlq('tracking');
     this.table = table;
-    this.queues = { requests: requests.queue, retry: retry.queue, responses: responses.queue };
+    this.queues = {
+      requests: requests.queue,
+      retry: retry.queue,
+      responses: responses.queue,
+      tracking: tracking.queue,
+    };
 
     // --- secrets: the operator puts the values (README: Deploying to AWS). Their first value is generated,
     // never written in the template: CloudFormation would write a literal value again on any later update of
@@ -193,9 +199,10 @@ export class BroadcasterStack extends Stack {
     const api = deploy('api');
     const broadcaster = deploy('broadcaster');
     const updater = deploy('updater');
+    const tracker = deploy('tracker');
     const sweep = deploy('sweep');
     const authorizer = deploy('authorizer');
-    this.functions = { api, broadcaster, updater, sweep, authorizer };
+    this.functions = { api, broadcaster, updater, tracker, sweep, authorizer };
     this.chainsSecret = chainsSecret;
     this.tokensSecret = tokensSecret;
 
@@ -203,25 +210,37 @@ export class BroadcasterStack extends Stack {
     for (const fn of [broadcaster, sweep]) fn.addEnvironment('SIGNING_LEASE_SECONDS', String(signingLease.seconds));
     api.addEnvironment('AUTH_MODE', 'authorizer');
 
-    for (const fn of [api, broadcaster, updater, sweep]) fn.bindTable(table);
+    for (const fn of [api, broadcaster, updater, tracker, sweep]) fn.bindTable(table);
     api
       .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'send')
       .bindQueue('RETRY_QUEUE_URL', retry.queue, 'describe')
       .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'describe')
+      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'describe')
       .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
     broadcaster
       .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
       .bindQueue('RETRY_QUEUE_URL', retry.queue, 'send')
       .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'send')
+      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'url')
       .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
     updater
       .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
       .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
-      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'url');
+      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'url')
+      // The updater starts the tracking of each transaction the node took.
+      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'send');
+    // The tracker reads the record and the chain; it reports to the responses queue and looks again later.
+    tracker
+      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
+      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
+      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'send')
+      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'send')
+      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
     sweep
       .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'send')
       .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
       .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'url')
+      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'send')
       .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
     authorizer.bindSecret('TOKEN_SECRET_ARN', tokensSecret);
 
@@ -268,6 +287,7 @@ export class BroadcasterStack extends Stack {
     sweep.bindSigningKey(signingKey, 'none');
     api.bindSigningKey(signingKey, 'none');
     updater.bindSigningKey(signingKey, 'none');
+    tracker.bindSigningKey(signingKey, 'none');
 
     // --- event source mappings: the worker pool, each queue to its consumer (infra/topology.ts)
     for (const name of queueNames) {
@@ -366,7 +386,7 @@ export class BroadcasterStack extends Stack {
       return a;
     };
     const period = Duration.minutes(1);
-    for (const [name, q] of Object.entries({ Requests: requests, Retry: retry, Responses: responses })) {
+    for (const [name, q] of Object.entries({ Requests: requests, Retry: retry, Responses: responses, Tracking: tracking })) {
       alarm(
         `${name}DlqNotEmpty`,
         q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),

@@ -38,7 +38,10 @@ const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 let base: Synth;
 /** The same app with every property away from its default. */
 let variant: Synth;
-let fn: Record<'api' | 'broadcaster' | 'updater' | 'sweep' | 'authorizer', { id: string; props: Json; role: string }>;
+let fn: Record<
+  'api' | 'broadcaster' | 'updater' | 'tracker' | 'sweep' | 'authorizer',
+  { id: string; props: Json; role: string }
+>;
 
 beforeAll(() => {
   base = synth();
@@ -53,6 +56,7 @@ beforeAll(() => {
     api: entry(stack.functions.api),
     broadcaster: entry(stack.functions.broadcaster),
     updater: entry(stack.functions.updater),
+    tracker: entry(stack.functions.tracker),
     sweep: entry(stack.functions.sweep),
     authorizer: entry(stack.functions.authorizer),
   };
@@ -61,7 +65,7 @@ beforeAll(() => {
 describe('functions', () => {
   it('run Node.js 22 on ARM64 from ESM bundles with source maps', () => {
     const functions = ofType(base.json, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, f] of functions) {
       expect(f.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -73,7 +77,7 @@ describe('functions', () => {
   });
 
   it('each environment names what the runtime needs, and never a local key or an RPC URL', () => {
-    for (const name of ['api', 'broadcaster', 'updater', 'sweep'] as const) {
+    for (const name of ['api', 'broadcaster', 'updater', 'tracker', 'sweep'] as const) {
       const env = fn[name].props.Environment.Variables;
       expect(Object.keys(env), name).toEqual(
         expect.arrayContaining([
@@ -81,6 +85,7 @@ describe('functions', () => {
           'REQUESTS_QUEUE_URL',
           'RETRY_QUEUE_URL',
           'RESPONSES_QUEUE_URL',
+          'TRACKING_QUEUE_URL',
           'KMS_KEY_ID',
         ]),
       );
@@ -146,10 +151,15 @@ describe('queues', () => {
       ),
     );
 
-  it('requests, retry and responses each have their own DLQ, reached after at least 5 receives', () => {
+  it('requests, retry, responses and tracking each have their own DLQ, reached after at least 5 receives', () => {
     const main = queues().filter(([, q]) => q.Properties.RedrivePolicy);
-    expect(main.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['Requests', 'Responses', 'Retry']);
-    expect(deadLetterIds().size).toBe(3);
+    expect(main.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'Requests',
+      'Responses',
+      'Retry',
+      'Tracking',
+    ]);
+    expect(deadLetterIds().size).toBe(4);
     for (const [, q] of main) expect(q.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(5);
   });
 
@@ -166,7 +176,7 @@ describe('queues', () => {
 
   it('each consumed queue hides a message for at least 6 times its consumer’s timeout', () => {
     const mappings = ofType(base.json, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
-    expect(mappings).toHaveLength(3);
+    expect(mappings).toHaveLength(4);
     for (const m of mappings) {
       const queueId = m.EventSourceArn['Fn::GetAtt'][0];
       const consumer = base.json.Resources[m.FunctionName.Ref].Properties;
@@ -301,7 +311,16 @@ describe('signing key and least privilege', () => {
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: Json) => asArray(s.Action)));
     expect(actionsOf(fn.api.role)).not.toContain('sqs:ReceiveMessage');
     expect(actionsOf(fn.updater.role)).not.toContain('secretsmanager:GetSecretValue');
-    expect(actionsOf(fn.updater.role)).not.toContain('sqs:SendMessage');
+    // The updater sends only to the tracking queue (it starts each transaction's tracking); the tracker signs nothing.
+    const sendTargets = (role: string) =>
+      ofType(base.json, 'AWS::IAM::Policy')
+        .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === role))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+        .filter((st: Json) => asArray(st.Action).includes('sqs:SendMessage'))
+        .map((st: Json) => st.Resource['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''));
+    expect(sendTargets(fn.updater.role)).toEqual(['Tracking']);
+    expect(new Set(sendTargets(fn.tracker.role))).toEqual(new Set(['Responses', 'Tracking']));
+    expect(actionsOf(fn.tracker.role)).not.toContain('kms:Sign');
     expect(new Set(actionsOf(fn.authorizer.role))).toEqual(
       new Set([
         'logs:CreateLogStream',

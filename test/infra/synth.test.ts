@@ -88,7 +88,14 @@ describe('npx cdk synth', () => {
 
   it('bundles each function small enough', () => {
     const sizes = bundles();
-    expect(sizes.map((b) => b.name).sort()).toEqual(['Api', 'Authorizer', 'Broadcaster', 'Sweep', 'Updater']);
+    expect(sizes.map((b) => b.name).sort()).toEqual([
+      'Api',
+      'Authorizer',
+      'Broadcaster',
+      'Sweep',
+      'Tracker',
+      'Updater',
+    ]);
     console.log(
       `bundle sizes (budget ${budgetBytes} bytes each):\n${sizes.map((b) => `  ${b.name.padEnd(12)} ${b.bytes.toLocaleString('en')} bytes`).join('\n')}`,
     );
@@ -109,6 +116,7 @@ describe('npx cdk synth', () => {
       REQUESTS_QUEUE_URL: 'http://127.0.0.1:1/000000000000/requests',
       RETRY_QUEUE_URL: 'http://127.0.0.1:1/000000000000/retry',
       RESPONSES_QUEUE_URL: 'http://127.0.0.1:1/000000000000/responses',
+      TRACKING_QUEUE_URL: 'http://127.0.0.1:1/000000000000/tracking',
       RPC_URL: 'http://127.0.0.1:1',
       // The broadcaster and the sweep ask KMS for their address at cold start.
       KMS_KEY_ID: kms.keyId,

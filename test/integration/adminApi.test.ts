@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebroadcastIdOf } from '../../functions/lib/api/rebroadcastIdOf.ts';
 import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
 import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
+import { statuses } from '../../functions/lib/transactions/status.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { type Answer, callApi } from '../support/callApi.ts';
 import { deliver } from '../support/deliver.ts';
@@ -138,7 +139,15 @@ describe('GET /transactions', () => {
     expect(res.status).toBe(200);
     expect(res.body.items.map((t: { createdAt: string }) => t.createdAt)).toEqual([...times].reverse());
     expect(res.body.cursor).toBeNull();
-    expect(res.body.counts).toEqual({ pending: 10, retrying: 5, success: 5, failed: 5 });
+    expect(res.body.counts).toEqual({
+      pending: 10,
+      retrying: 5,
+      success: 5,
+      mined: 0,
+      confirmed: 0,
+      reverted: 0,
+      failed: 5,
+    });
   });
 
   it('filters by status, and by a time range with `from` inclusive and `to` exclusive', async () => {
@@ -148,11 +157,19 @@ describe('GET /transactions', () => {
     );
     expect(new Set(failed.body.items.map((t: { status: string }) => t.status))).toEqual(new Set(['failed']));
     // The counts are of the time range, whatever the status filter: the header shows every status.
-    expect(failed.body.counts).toEqual({ pending: 10, retrying: 5, success: 5, failed: 5 });
+    expect(failed.body.counts).toEqual({
+      pending: 10,
+      retrying: 5,
+      success: 5,
+      mined: 0,
+      confirmed: 0,
+      reverted: 0,
+      failed: 5,
+    });
 
     const window = await call('GET', `/transactions?from=${times[10]}&to=${times[20]}`);
     expect(window.body.items.map((t: { createdAt: string }) => t.createdAt)).toEqual(times.slice(10, 20).reverse());
-    expect(window.body.counts).toEqual({ pending: 4, retrying: 2, success: 2, failed: 2 });
+    expect(window.body.counts).toEqual({ pending: 4, retrying: 2, success: 2, mined: 0, confirmed: 0, reverted: 0, failed: 2 });
 
     // Another offset names the same instant.
     const offset = await call('GET', '/transactions?from=2020-01-01T01:10:00%2B01:00&to=2020-01-01T00:12:00Z');
@@ -235,8 +252,8 @@ describe('GET /transactions', () => {
     // Queries of the indexes, and the listed items read by key from the table (the indexes hold keys only).
     expect(new Set(commands.map((c) => c.name))).toEqual(new Set(['QueryCommand', 'BatchGetItemCommand']));
     const queries = commands.filter((c) => c.name === 'QueryCommand');
-    expect(queries.map((c) => c.index)).toEqual(['byKind', 'byStatus', ...Array(4).fill('byStatus')]);
-    expect(commands.filter((c) => c.select === 'COUNT')).toHaveLength(4);
+    expect(queries.map((c) => c.index)).toEqual(['byKind', 'byStatus', ...Array(statuses.length).fill('byStatus')]);
+    expect(commands.filter((c) => c.select === 'COUNT')).toHaveLength(statuses.length);
   });
 
   const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');

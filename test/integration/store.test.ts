@@ -85,7 +85,7 @@ describe('indexes', () => {
       }),
     );
     expect(out.Items).toEqual([
-      { pk: `tx#${tx.id}`, openShard: openShardOf(tx.id), dueAt: 1_000, id: tx.id, attempts: 0 },
+      { pk: `tx#${tx.id}`, openShard: openShardOf(tx.id), dueAt: 1_000, id: tx.id, attempts: 0, status: 'pending' },
     ]);
   });
 

@@ -43,6 +43,7 @@ export async function startTestStack(): Promise<TestStack> {
     REQUESTS_QUEUE_URL: queues.requests,
     RETRY_QUEUE_URL: queues.retry,
     RESPONSES_QUEUE_URL: queues.responses,
+    TRACKING_QUEUE_URL: queues.tracking,
     RPC_URL: anvil.url,
     CHAIN_ID: String(chainId),
     LOG_LEVEL: 'SILENT',

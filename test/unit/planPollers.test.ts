@@ -28,6 +28,7 @@ describe('the local runner’s pollers', () => {
     expect([...configured.pools]).toEqual([
       ['broadcaster', localPool.size(5)],
       ['updater', localPool.size(5)],
+      ['tracker', localPool.size(5)],
     ]);
   });
 

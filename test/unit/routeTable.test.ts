@@ -15,6 +15,7 @@ function services() {
     REQUESTS_QUEUE_URL: 'unused',
     RETRY_QUEUE_URL: 'unused',
     RESPONSES_QUEUE_URL: 'unused',
+    TRACKING_QUEUE_URL: 'unused',
     RPC_URL: 'http://127.0.0.1:1',
     LOCAL_SIGNER_ALLOWED: 'true',
     LOG_LEVEL: 'SILENT',

@@ -11,7 +11,7 @@ import { maxBodyBytes, readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
 import type { Services } from '../services/createServices.ts';
 import { listLimits, listQuerySchema, transactionListSchema } from '../transactions/listing.ts';
-import { idPattern, type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
+import { idPattern, isBroadcast, type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
 import { transactionRequestSchema } from '../transactions/requestSchema.ts';
 import { listTransactions } from './listTransactions.ts';
 import type { ResponseDoc, Route, RouteDetails } from './Route.ts';
@@ -46,10 +46,10 @@ function mayRead(caller: Caller, tx: Transaction): boolean {
 /** The `Location` header of a transaction's own resource. */
 const locationOf = (tx: { id: string }) => ({ location: `/transactions/${tx.id}` });
 
-/** 200 once broadcast, 422 once failed for good, 202 while it is still on its way. */
+/** 200 once broadcast (success, or already mined, confirmed or reverted), 422 once failed for good, 202 while on its way. */
 function answerFor(tx: Transaction, headers: Record<string, string>): HttpResult {
   const all = { ...locationOf(tx), ...headers };
-  if (tx.status === 'success') return json(200, toView(tx), all);
+  if (isBroadcast(tx.status)) return json(200, toView(tx), all);
   if (tx.status === 'failed') return json(422, toView(tx), all);
   return json(202, toView(tx), all);
 }
@@ -102,7 +102,7 @@ export function createApiRoutes(services: Services): Route[] {
         },
       ],
       responses: {
-        200: transactionAnswer('broadcast: `status` is `success`, `txHash` is set'),
+        200: transactionAnswer('broadcast: `status` is `success` (or already `mined`, `confirmed`, `reverted`), `txHash` is set'),
         202: transactionAnswer('accepted, not finished within the wait: `pending` or `retrying`; poll `Location`'),
         422: transactionAnswer(
           'the chain rejected it for good within the wait: `status` is `failed`, `message` says why',

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransactionReads } from '../store/TransactionReads.ts';
-import { isTerminal, type Transaction } from '../transactions/model.ts';
+import { isBroadcast, isTerminal, type Transaction } from '../transactions/model.ts';
 
-/** Re-reads a transaction until it is terminal or `waitMs` has passed; returns the last state seen. */
+/** Re-reads a transaction until the node took it (success or later) or it failed, or `waitMs` has passed; returns the last state seen. */
 export async function waitForOutcome(
   transactions: Pick<TransactionReads, 'get'>,
   tx: Transaction,
@@ -11,7 +11,7 @@ export async function waitForOutcome(
   const deadline = Date.now() + waitMs;
   let current = tx;
   let pause = 25;
-  while (!isTerminal(current.status) && Date.now() + pause < deadline) {
+  while (!isTerminal(current.status) && !isBroadcast(current.status) && Date.now() + pause < deadline) {
     await sleep(pause);
     pause = Math.min(pause * 2, 250);
     current = (await transactions.get(tx.id)) ?? current;

@@ -37,6 +37,14 @@ const schema = z
     REQUESTS_QUEUE_URL: z.string().min(1).optional(),
     RETRY_QUEUE_URL: z.string().min(1).optional(),
     RESPONSES_QUEUE_URL: z.string().min(1).optional(),
+    TRACKING_QUEUE_URL: z.string().min(1).optional(),
+    // The chain's depth: `2` for every chain, or per chain `1:12,8453:10`; a chain named nowhere gets its default.
+    CONFIRMATIONS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => parseConfirmations(v ?? '', ctx)),
+    // Seconds between two looks of the tracker at one transaction: about a block.
+    TRACK_INTERVAL_SECONDS: intFrom(1, 900).default(2),
     SIGNER_PRIVATE_KEY: z
       .string()
       .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key')
@@ -83,6 +91,32 @@ const schema = z
     path: ['API_TOKENS'],
     message: 'a token must differ from API_TOKEN and ADMIN_TOKEN',
   });
+
+/** A chain's depth where CONFIRMATIONS does not name it: a local dev chain 1, any other 2. */
+export function defaultConfirmations(chainId: number): number {
+  return chainId === 31337 || chainId === 1337 ? 1 : 2;
+}
+
+/** `CONFIRMATIONS` as a function of the chain id: one number for all, or `chain:depth` pairs over the defaults. */
+function parseConfirmations(text: string, ctx: z.RefinementCtx): (chainId: number) => number {
+  const trimmed = text.trim();
+  if (trimmed === '') return defaultConfirmations;
+  if (/^\d+$/.test(trimmed)) {
+    const all = Number(trimmed);
+    if (all < 1 || all > 1000) ctx.addIssue({ code: 'custom', message: 'must be 1 to 1000 blocks' });
+    return () => all;
+  }
+  const depths = new Map<number, number>();
+  for (const pair of trimmed.split(',')) {
+    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 1000) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" must be <chain id>:<1 to 1000 blocks>` });
+      continue;
+    }
+    depths.set(Number(m[1]), Number(m[2]));
+  }
+  return (chainId) => depths.get(chainId) ?? defaultConfirmations(chainId);
+}
 
 /**
  * `name:token,name:token` as named client tokens: names as clientNameSchema says (not `admin`, the

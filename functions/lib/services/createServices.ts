@@ -12,7 +12,7 @@ import { createQueueSender, type QueueSender } from '../queue/createQueueSender.
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
-import type { BroadcastMessage, FillMessage, ResponseMessage } from '../transactions/messages.ts';
+import type { BroadcastMessage, FillMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
 import { serviceHooks } from './serviceHooks.ts';
 
 /** The clients and stores of one process, built once from the configuration. */
@@ -29,8 +29,9 @@ export type Services = {
     requests: QueueSender<BroadcastMessage | FillMessage>;
     retry: QueueSender<BroadcastMessage>;
     responses: QueueSender<ResponseMessage>;
+    tracking: QueueSender<TrackMessage>;
   };
-  queueUrls: { requests: string; retry: string; responses: string };
+  queueUrls: { requests: string; retry: string; responses: string; tracking: string };
   /** The signer, resolved once on first use (a KMS key's address needs one call to KMS). */
   signer: () => Promise<Signer>;
 };
@@ -57,6 +58,7 @@ export function createServices(
     requests: required(config, 'REQUESTS_QUEUE_URL'),
     retry: required(config, 'RETRY_QUEUE_URL'),
     responses: required(config, 'RESPONSES_QUEUE_URL'),
+    tracking: required(config, 'TRACKING_QUEUE_URL'),
   };
   return {
     config,
@@ -75,6 +77,7 @@ export function createServices(
       requests: createQueueSender(sqs, queueUrls.requests),
       retry: createQueueSender(sqs, queueUrls.retry),
       responses: createQueueSender(sqs, queueUrls.responses),
+      tracking: createQueueSender(sqs, queueUrls.tracking),
     },
     queueUrls,
     signer,

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Attempt, TransactionOutcome } from '../transactions/model.ts';
+import type { Attempt, Receipt, TransactionOutcome } from '../transactions/model.ts';
 import { conditionalUpdate } from './conditionalWrite.ts';
 import { isOpen, openStatusValues, txKey } from './transactionKeys.ts';
 
@@ -12,9 +12,15 @@ export type OutcomeWrites = {
   applyOutcome(outcome: TransactionOutcome, dueAt: number): Promise<'applied' | 'ignored'>;
 };
 
-/** The attempt an outcome adds to a transaction's history. */
-function historyEntry(o: TransactionOutcome): Attempt {
-  return { attempt: o.attempt, at: o.at, outcome: o.status, ...(o.error ? { error: o.error } : {}) };
+/** The entry an outcome adds to a transaction's history (an attempt, or what the tracker saw). */
+function historyEntry(o: TransactionOutcome, outcome: Attempt['outcome'] = o.status): Attempt {
+  return {
+    attempt: o.attempt,
+    at: o.at,
+    outcome,
+    ...(o.error ? { error: o.error } : {}),
+    ...(o.receipt ? { blockNumber: o.receipt.blockNumber } : {}),
+  };
 }
 
 /** The updater's writes of transactions: conditional updates that only move forward. */
@@ -62,8 +68,12 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
       },
     });
 
-  /** A terminal outcome; `withAttempts` also records its attempt, which must not be lower than the one recorded. */
-  const applyTerminal = (o: TransactionOutcome, withAttempts: boolean) => {
+  /**
+   * The broadcaster's last word on an open transaction: `success` (the node took it: it stays open,
+   * now followed by the tracking `trackToken` names) or `failed` (terminal). `withAttempts` also records
+   * its attempt, which must not be lower than the one recorded.
+   */
+  const applyBroadcastOutcome = (o: TransactionOutcome, dueAt: number, withAttempts: boolean) => {
     const sets = ['#status = :status', '#message = :message', 'updatedAt = :at', appendHistory];
     const values: Record<string, unknown> = {
       ':status': o.status,
@@ -85,15 +95,25 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
       sets.push('filledBy = :filledBy');
       values[':filledBy'] = o.filledBy;
     }
+    const followed = o.status === 'success';
+    if (followed) {
+      // Still open: the sweep looks again at `dueAt` if the tracking that follows it was lost.
+      sets.push('dueAt = :due');
+      values[':due'] = dueAt;
+      if (o.trackToken) {
+        sets.push('trackToken = :track');
+        values[':track'] = o.trackToken;
+      }
+    }
     const conditions = [
-      isOpen, // -- nothing leaves a terminal status
+      isOpen, // -- pending or retrying: the broadcaster's outcomes never move a transaction back
       ...(withAttempts ? ['attempts <= :attempt'] : []), // -- attempts never decrease
     ];
     return conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      // Terminal: out of the sweep's `open` index, and no claim left on it.
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE openShard, dueAt, leaseToken, leaseUntil`,
+      // No claim is left on it; a failed one also leaves the sweep's `open` index.
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${followed ? '' : 'openShard, dueAt, '}leaseToken, leaseUntil`,
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
@@ -102,17 +122,112 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     });
   };
 
+  const tracked = { ':success': 'success', ':mined': 'mined' };
+
+  /** In a block short of depth: from success, or from mined in another block (it moved in a reorg). */
+  const applyMined = (o: TransactionOutcome, receipt: Receipt, dueAt: number) =>
+    conditionalUpdate(doc, {
+      TableName,
+      Key: txKey(o.id),
+      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}`,
+      ConditionExpression: [
+        '#status IN (:success, :mined)', // -- only a transaction the node took is mined
+        '(attribute_not_exists(receipt) OR receipt.blockHash <> :block)', // -- once per block it is in
+      ].join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ...tracked,
+        ':message': o.message,
+        ':at': o.at,
+        ':receipt': receipt,
+        ':hash': receipt.txHash,
+        ':block': receipt.blockHash,
+        ':due': dueAt,
+        ':entry': [historyEntry(o)],
+        ':empty': [],
+      },
+    });
+
+  /** At depth: confirmed or reverted, for good; out of the sweep's index, its tracking ended. */
+  const applySettled = (o: TransactionOutcome, receipt: Receipt) =>
+    conditionalUpdate(doc, {
+      TableName,
+      Key: txKey(o.id),
+      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil`,
+      ConditionExpression: '#status IN (:success, :mined)', // -- nothing leaves a terminal status
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ...tracked,
+        ':status': o.status,
+        ':message': o.message,
+        ':at': o.at,
+        ':receipt': receipt,
+        ':hash': receipt.txHash,
+        ':entry': [historyEntry(o)],
+        ':empty': [],
+      },
+    });
+
+  /** A reorg took its block away: mined goes back to success (the one move backward), recorded as `reorged`. */
+  const applyReorg = (o: TransactionOutcome, dueAt: number) =>
+    conditionalUpdate(doc, {
+      TableName,
+      Key: txKey(o.id),
+      UpdateExpression: `SET #status = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory} REMOVE receipt`,
+      ConditionExpression: '#status = :mined', // -- only what was mined can be reorged out
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':success': 'success',
+        ':mined': 'mined',
+        ':message': o.message,
+        ':at': o.at,
+        ':due': dueAt,
+        ':entry': [historyEntry(o, 'reorged')],
+        ':empty': [],
+      },
+    });
+
+  /** The tracker saw its nonce mined by a transaction that is none of its signatures: failed, for good. */
+  const applyTrackedFailure = (o: TransactionOutcome) =>
+    conditionalUpdate(doc, {
+      TableName,
+      Key: txKey(o.id),
+      UpdateExpression: `SET #status = :failed, #message = :message, updatedAt = :at, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil`,
+      ConditionExpression: '#status = :success', // -- mined means one of ours holds the nonce
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':success': 'success',
+        ':failed': 'failed',
+        ':message': o.message,
+        ':at': o.at,
+        ':entry': [historyEntry(o)],
+        ':empty': [],
+      },
+    });
+
+  const result = (written: unknown) => (written ? 'applied' : 'ignored');
+
   return {
     async applyOutcome(outcome, dueAt) {
-      if (outcome.status === 'retrying') {
-        if (await applyRetrying(outcome, dueAt)) return 'applied';
-        // History and attempts stay, but the sweep's due time moves on so it does not start another check.
-        return (await refreshRetrying(outcome, dueAt)) ? 'applied' : 'ignored';
+      switch (outcome.status) {
+        case 'retrying':
+          if (await applyRetrying(outcome, dueAt)) return 'applied';
+          // History and attempts stay, but the sweep's due time moves on so it does not start another check.
+          return result(await refreshRetrying(outcome, dueAt));
+        case 'mined':
+          return outcome.receipt ? result(await applyMined(outcome, outcome.receipt, dueAt)) : 'ignored';
+        case 'confirmed':
+        case 'reverted':
+          return outcome.receipt ? result(await applySettled(outcome, outcome.receipt)) : 'ignored';
+        case 'success':
+        case 'failed':
+          if (outcome.reorged && outcome.status === 'success') return result(await applyReorg(outcome, dueAt));
+          if (outcome.tracked && outcome.status === 'failed') return result(await applyTrackedFailure(outcome));
+          if (await applyBroadcastOutcome(outcome, dueAt, true)) return 'applied';
+          // An outcome from an earlier attempt than the one recorded (a duplicate delivery finished late)
+          // still ends the attempts, without lowering `attempts`.
+          return result(await applyBroadcastOutcome(outcome, dueAt, false));
       }
-      if (await applyTerminal(outcome, true)) return 'applied';
-      // A terminal outcome from an earlier attempt than the one recorded (a duplicate delivery finished
-      // late) still ends the transaction, without lowering `attempts`.
-      return (await applyTerminal(outcome, false)) ? 'applied' : 'ignored';
     },
   };
 }

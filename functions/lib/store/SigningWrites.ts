@@ -12,6 +12,8 @@ export type SignedRecord = {
   rawTx: string;
   txHash: string;
   gas: string;
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string;
 };
 
 /** The broadcaster's writes: the claim to sign a transaction, the nonce it takes, and the bytes it signs. */
@@ -69,7 +71,7 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
         TableName,
         Key: txKey(id),
         UpdateExpression:
-          'SET #from = :from, nonce = :nonce, rawTx = :raw, txHash = :hash, gas = :gas, signedAt = :at, senderKey = :sender',
+          'SET #from = :from, nonce = :nonce, rawTx = :raw, txHash = :hash, gas = :gas, signedAt = :at, senderKey = :sender, hashes = list_append(if_not_exists(hashes, :none), :signature)',
         ConditionExpression: [
           'attribute_not_exists(rawTx)', // -- a transaction is signed once
           'leaseToken = :token', // -- only the worker that claimed it may sign it
@@ -85,6 +87,15 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
           ':hash': signed.txHash,
           ':gas': signed.gas,
           ':at': now.toISOString(),
+          ':none': [],
+          ':signature': [
+            {
+              txHash: signed.txHash,
+              maxFeePerGas: signed.maxFeePerGas,
+              maxPriorityFeePerGas: signed.maxPriorityFeePerGas,
+              signedAt: now.toISOString(),
+            },
+          ],
           ':now': now.getTime(),
         },
       });

@@ -2,9 +2,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionalUpdate } from './conditionalWrite.ts';
 import { txKey } from './transactionKeys.ts';
 
-/** The sweep's write: a transaction it re-enqueued is left alone until `dueAt`. */
+/** The sweep's writes: a transaction it re-enqueued is left alone until `dueAt`; a tracked one gets a new tracking. */
 export type SweepWrites = {
   postpone(id: string, dueAt: number): Promise<void>;
+  /** Gives a tracked (success or mined) transaction a new tracking `token`, so that any older one stops; false when it is not tracked. */
+  restartTracking(id: string, token: string, dueAt: number): Promise<boolean>;
 };
 
 /** The sweep's writes of transactions. */
@@ -18,6 +20,18 @@ export function createSweepWrites(doc: DynamoDBDocumentClient, TableName: string
         ConditionExpression: 'attribute_exists(openShard)', // -- only transactions still open
         ExpressionAttributeValues: { ':due': dueAt },
       });
+    },
+
+    async restartTracking(id, token, dueAt) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET trackToken = :token, dueAt = :due',
+        ConditionExpression: '#status IN (:success, :mined)', // -- only what the node took is tracked
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':token': token, ':due': dueAt, ':success': 'success', ':mined': 'mined' },
+      });
+      return item !== undefined;
     },
   };
 }

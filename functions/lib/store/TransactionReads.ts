@@ -4,8 +4,8 @@ import { getItems } from './getItems.ts';
 import { openShardCount } from './tableDesign.ts';
 import { idOf, type PageKey, startKeyOf, txKey } from './transactionKeys.ts';
 
-/** An open transaction the sweep found due, with the attempts it has made. */
-export type StaleTransaction = { id: string; attempts: number };
+/** An open transaction the sweep found due, with the attempts it has made and its status (when the index copies it). */
+export type StaleTransaction = { id: string; attempts: number; status?: Status };
 
 /** Which transactions to list: one status or all, of one client or all, created in `[from, to)` (ISO 8601, UTC), newest first. */
 export type ListQuery = {
@@ -88,7 +88,8 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
           }),
         );
         for (const item of out.Items ?? []) {
-          found.push({ id: String(item.id), attempts: Number(item.attempts ?? 0) });
+          const status = statuses.find((s) => s === item.status);
+          found.push({ id: String(item.id), attempts: Number(item.attempts ?? 0), ...(status ? { status } : {}) });
         }
       }
       return found;
@@ -130,7 +131,15 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
     },
 
     async countByStatus(range) {
-      const counts: Record<Status, number> = { pending: 0, retrying: 0, success: 0, failed: 0 };
+      const counts: Record<Status, number> = {
+        pending: 0,
+        retrying: 0,
+        success: 0,
+        mined: 0,
+        confirmed: 0,
+        reverted: 0,
+        failed: 0,
+      };
       if (range.client !== undefined) {
         // One client's index copies each entry's status: one pass over it counts every status.
         const condition = listCondition({ client: range.client }, range);

@@ -29,7 +29,7 @@ export type IndexDesign = {
 export const indexes = {
   byKind: { partitionKey: 'kind', sortKey: 'sortKey', sortType: 'S', projection: [] },
   byStatus: { partitionKey: 'status', sortKey: 'sortKey', sortType: 'S', projection: [] },
-  open: { partitionKey: 'openShard', sortKey: 'dueAt', sortType: 'N', projection: ['id', 'attempts'] },
+  open: { partitionKey: 'openShard', sortKey: 'dueAt', sortType: 'N', projection: ['id', 'attempts', 'status'] },
   bySender: { partitionKey: 'senderKey', sortKey: 'nonce', sortType: 'N', projection: 'all' },
   byClient: { partitionKey: 'client', sortKey: 'sortKey', sortType: 'S', projection: ['status'] },
 } as const satisfies Record<string, IndexDesign>;

@@ -1,20 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { SweepWrites } from '../store/SweepWrites.ts';
-import type { TransactionReads } from '../store/TransactionReads.ts';
+import type { StaleTransaction, TransactionReads } from '../store/TransactionReads.ts';
 import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
-import type { BroadcastMessage } from '../transactions/messages.ts';
+import type { BroadcastMessage, TrackMessage } from '../transactions/messages.ts';
+import { isTracked } from '../transactions/model.ts';
+
+export type RequeueDeps = {
+  transactions: Pick<TransactionReads, 'findStale' | 'get'> & SweepWrites;
+  requests: QueueSender<BroadcastMessage>;
+  tracking: QueueSender<TrackMessage>;
+  logger: Logger;
+  newToken?: () => string;
+};
 
 /**
  * Enqueues again every open transaction that has not moved for the stale period (found through the
- * sparse `open` index, never a scan), then moves its due time on so the next sweep leaves it be.
+ * sparse `open` index, never a scan), then moves its due time on so the next sweep leaves it be. One
+ * the node took (`success`, `mined`) gets a new tracking instead, whose token stops any older one.
  */
 export async function requeueStale(
-  deps: {
-    transactions: Pick<TransactionReads, 'findStale'> & SweepWrites;
-    requests: QueueSender<BroadcastMessage>;
-    logger: Logger;
-  },
+  deps: RequeueDeps,
   {
     now,
     staleAfterMs,
@@ -23,16 +30,21 @@ export async function requeueStale(
   }: { now: number; staleAfterMs: number; maxAttempts: number; limit?: number },
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
+  const dueAt = dueForSweepAt(now, staleAfterMs);
   // One failed send must not stop the others: what is not re-enqueued stays due for the next sweep.
   const results = await Promise.allSettled(
-    stale.map(async ({ id, attempts }) => {
+    stale.map(async (entry) => {
+      const { id, attempts } = entry;
+      // An index made before it copied the status: read it from the table.
+      const status = entry.status ?? (await deps.transactions.get(id))?.status;
+      if (status && isTracked(status)) return track(deps, entry, dueAt);
       // Attempts left: the next one; every attempt spent: settle what the last one left open.
       const message: BroadcastMessage =
         attempts < maxAttempts
           ? { id, attempt: attempts + 1, phase: 'broadcast' }
           : { id, attempt: maxAttempts, phase: 'settle' };
       await deps.requests.send(message);
-      await deps.transactions.postpone(id, dueForSweepAt(now, staleAfterMs));
+      await deps.transactions.postpone(id, dueAt);
       deps.logger.info('re-enqueued a stale transaction', { transactionId: id, ...message });
     }),
   );
@@ -44,4 +56,12 @@ export async function requeueStale(
     });
   }
   return results.length - failures.length;
+}
+
+/** A tracked transaction whose tracking went quiet: a new token on the record (the old tracking stops), then a look. */
+async function track(deps: RequeueDeps, { id }: StaleTransaction, dueAt: number): Promise<void> {
+  const token = (deps.newToken ?? randomUUID)();
+  if (!(await deps.transactions.restartTracking(id, token, dueAt))) return;
+  await deps.tracking.send({ id, token });
+  deps.logger.info('tracking started again for a quiet transaction', { transactionId: id });
 }

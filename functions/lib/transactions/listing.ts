@@ -35,10 +35,20 @@ export const listQuerySchema = z.strictObject({
 });
 
 const count = z.number().int().min(0);
-const countsSchema = z.strictObject({ pending: count, retrying: count, success: count, failed: count }).meta({
-  id: 'StatusCounts',
-  description: 'transactions per status within the time range (all of them without one), of the client filtered by',
-});
+const countsSchema = z
+  .strictObject({
+    pending: count,
+    retrying: count,
+    success: count,
+    mined: count,
+    confirmed: count,
+    reverted: count,
+    failed: count,
+  } satisfies Record<(typeof statuses)[number], typeof count>)
+  .meta({
+    id: 'StatusCounts',
+    description: 'transactions per status within the time range (all of them without one), of the client filtered by',
+  });
 
 /** The answer of `GET /transactions`. */
 export const transactionListSchema = z

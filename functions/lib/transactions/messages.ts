@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { outcomeSchema } from './model.ts';
+import { outcomeSchema, receiptSchema } from './model.ts';
 
 /**
  * The broadcaster's phases a message may ask for:
@@ -35,7 +35,19 @@ export type FillMessage = z.infer<typeof fillMessageSchema>;
 /** Everything the broadcaster consumes: a transaction to broadcast, or a nonce to fill. */
 export const broadcasterMessageSchema = z.union([fillMessageSchema, broadcastMessageSchema]);
 
-/** A message on the responses queue: the outcome of one broadcast attempt. */
+/**
+ * A message on the tracking queue: look at the chain for transaction `id` again. `token` names the
+ * tracking (the one the record holds goes on; another stops); `misses` counts looks in a row that found
+ * no receipt, since one empty answer decides nothing.
+ */
+export const trackMessageSchema = z.object({
+  id: z.string().min(1),
+  token: z.string().min(1),
+  misses: z.number().int().min(0).default(0),
+});
+export type TrackMessage = { id: string; token: string; misses?: number };
+
+/** A message on the responses queue: the outcome of one broadcast attempt, or what the tracker saw. */
 export const responseMessageSchema = z.object({
   id: z.string().min(1),
   status: outcomeSchema,
@@ -46,5 +58,8 @@ export const responseMessageSchema = z.object({
   txHash: z.string().optional(),
   nextAttemptAt: z.string().optional(),
   filledBy: z.string().optional(),
+  receipt: receiptSchema.optional(),
+  reorged: z.boolean().optional(),
+  tracked: z.boolean().optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;

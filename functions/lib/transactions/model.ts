@@ -3,10 +3,41 @@ import { clientNameSchema } from './clientName.ts';
 import { statuses } from './status.ts';
 
 // The statuses live in a zod-free module the admin page can import too; the domain keeps reaching them here.
-export { isTerminal, type Status, statuses } from './status.ts';
+export { isBroadcast, isTerminal, isTracked, type Status, statuses } from './status.ts';
 
-/** What one attempt came to: also the status a response message reports. */
-export const outcomeSchema = z.enum(['success', 'retrying', 'failed']);
+/**
+ * What one attempt, or one look at the chain, came to: the status a response message reports. The
+ * broadcaster reports success, retrying or failed; the tracker mined, confirmed, reverted, success again
+ * (a reorg took the block away) or failed (another transaction took the nonce).
+ */
+export const outcomeSchema = z.enum(['success', 'retrying', 'failed', 'mined', 'confirmed', 'reverted']);
+
+/** A receipt as the record keeps it: what the chain did with the transaction, and in which block. */
+export const receiptSchema = z
+  .object({
+    status: z.enum(['success', 'reverted']),
+    txHash: z.string(),
+    blockNumber: z.number().int().min(0),
+    blockHash: z.string(),
+    gasUsed: z.string(),
+    effectiveGasPrice: z.string(),
+    confirmations: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: 'blocks on top of and including its block, when last seen' }),
+  })
+  .meta({ id: 'Receipt' });
+export type Receipt = z.infer<typeof receiptSchema>;
+
+/** One signature made for a transaction: every one shares its nonce, any one may be the one mined. */
+export const signatureSchema = z.object({
+  txHash: z.string(),
+  maxFeePerGas: z.string(),
+  maxPriorityFeePerGas: z.string(),
+  signedAt: z.string(),
+});
+export type SignatureRecord = z.infer<typeof signatureSchema>;
 
 /**
  * What one attempt of a transaction came to, as the updater applies it: the status it reports, the
@@ -21,6 +52,14 @@ export type TransactionOutcome = {
   error?: string | undefined;
   txHash?: string | undefined;
   filledBy?: string | undefined;
+  /** mined, confirmed, reverted: the receipt the tracker read. */
+  receipt?: Receipt | undefined;
+  /** success: the block that held it is no longer canonical (a reorg): it goes back from mined. */
+  reorged?: boolean | undefined;
+  /** success from the broadcaster: the token of the tracking that follows it (the only one that may go on). */
+  trackToken?: string | undefined;
+  /** failed from the tracker: its nonce was mined by a transaction that is none of its signatures. */
+  tracked?: boolean | undefined;
 };
 
 /** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
@@ -29,8 +68,9 @@ export const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
 export const attemptSchema = z.object({
   attempt: z.number().int().min(1),
   at: z.string(),
-  outcome: outcomeSchema,
+  outcome: z.enum([...outcomeSchema.options, 'reorged']),
   error: z.string().optional(),
+  blockNumber: z.number().int().optional().meta({ description: 'mined, confirmed, reverted, reorged: the block' }),
 });
 export type Attempt = z.infer<typeof attemptSchema>;
 
@@ -55,6 +95,10 @@ export const transactionSchema = z.object({
   filledBy: z.string().optional(),
   /** Set when the transaction failed before it was signed: no worker may sign it afterwards. */
   signingClosed: z.string().optional(),
+  /** The tracking that follows it; a tracking message with another token is an old one and stops. */
+  trackToken: z.string().optional(),
+  receipt: receiptSchema.optional(),
+  hashes: z.array(signatureSchema).optional(),
   requestedGas: z
     .string()
     .optional()
@@ -81,9 +125,13 @@ export type Transaction = z.infer<typeof transactionSchema>;
  * and they let anyone check that the hash and the chain hold exactly what was signed.
  */
 export const transactionViewSchema = transactionSchema
-  .omit({ signingClosed: true })
+  .omit({ signingClosed: true, trackToken: true })
   .extend({
     history: z.array(attemptSchema),
+    receipt: receiptSchema.nullable().meta({ description: 'null until it is mined' }),
+    hashes: z.array(signatureSchema).meta({
+      description: 'every signature made for it, each with its fees; `txHash` is the one mined, else the latest',
+    }),
     gas: z.string().nullable(),
     from: z.string().nullable(),
     nonce: z.number().int().nullable(),
@@ -96,9 +144,11 @@ export type TransactionView = z.infer<typeof transactionViewSchema>;
 
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
-  const { signingClosed: _internal, ...rest } = tx;
+  const { signingClosed: _closed, trackToken: _tracking, ...rest } = tx;
   return {
     ...rest,
+    receipt: tx.receipt ?? null,
+    hashes: tx.hashes ?? [],
     gas: tx.gas ?? null,
     from: tx.from ?? null,
     nonce: tx.nonce ?? null,

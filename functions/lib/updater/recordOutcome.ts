@@ -1,20 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
 import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
-import type { ResponseMessage } from '../transactions/messages.ts';
+import type { ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+
+/** What recording an outcome needs: the table's outcome writes, the tracking queue, and its settings. */
+export type RecordOutcomeDeps = {
+  transactions: OutcomeWrites;
+  tracking: QueueSender<TrackMessage>;
+  staleAfterMs: number;
+  /** Seconds before the first look at the chain: about a block. */
+  trackAfterSeconds: number;
+  newToken?: () => string;
+};
 
 /**
  * Applies one response's outcome to its transaction, forward only: a late or repeated response is
- * ignored, not an error. A retrying transaction becomes due for the sweep `staleAfterMs` after its
- * next attempt was scheduled.
+ * ignored, not an error. An open transaction becomes due for the sweep `staleAfterMs` after its
+ * next attempt was scheduled (or after now). The broadcaster's `success`, once applied, starts the
+ * tracking that follows the transaction to its block and its depth: its token goes on the record in
+ * the same write, so a repeated response starts no second tracking.
  */
 export async function recordOutcome(
-  transactions: OutcomeWrites,
+  deps: RecordOutcomeDeps,
   response: ResponseMessage,
-  staleAfterMs: number,
   now: Date,
 ): Promise<'applied' | 'ignored'> {
   // The wire message says when the next attempt runs; the record keeps when the sweep should look.
   const { nextAttemptAt, ...outcome } = response;
   const from = nextAttemptAt ? Date.parse(nextAttemptAt) : now.getTime();
-  return transactions.applyOutcome(outcome, dueForSweepAt(from, staleAfterMs));
+  const starts = outcome.status === 'success' && !outcome.reorged;
+  const trackToken = starts ? (deps.newToken ?? randomUUID)() : undefined;
+  const result = await deps.transactions.applyOutcome(
+    { ...outcome, ...(trackToken ? { trackToken } : {}) },
+    dueForSweepAt(from, deps.staleAfterMs),
+  );
+  if (result === 'applied' && trackToken) {
+    // If this send is lost, the sweep finds the transaction due and starts another tracking.
+    await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds);
+  }
+  return result;
 }

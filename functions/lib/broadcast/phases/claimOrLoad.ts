@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Hex } from 'viem';
 import { SigningInProgressError } from '../../errors/errors.ts';
-import { isTerminal, type Transaction } from '../../transactions/model.ts';
+import { isTerminal, isTracked, type Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps, SignedTransaction } from '../BroadcastDeps.ts';
 
 /**
  * Where a transaction stands when a message for it arrives:
- * - gone: unknown, or terminal already: nothing to do;
+ * - gone: unknown, terminal, or taken by the node already (the tracker follows it): nothing to do;
  * - closed: it failed before it was signed (fenced): only its failure may be reported again;
  * - unsigned: this worker now holds the claim to sign it (`token`);
  * - signed: its bytes were stored earlier: every later attempt sends exactly these.
@@ -32,7 +32,8 @@ export async function claimOrLoad(
   if (claimed) return { state: 'unsigned', tx: claimed, token };
   const tx = await deps.transactions.get(id);
   if (!tx) return { state: 'gone', reason: 'unknown id' };
-  if (isTerminal(tx.status)) return { state: 'gone', reason: `already ${tx.status}` };
+  // Terminal, or taken by the node and followed by the tracker: nothing for the broadcaster to do.
+  if (isTerminal(tx.status) || isTracked(tx.status)) return { state: 'gone', reason: `already ${tx.status}` };
   if (tx.signingClosed !== undefined && !tx.rawTx) return { state: 'closed', reason: tx.signingClosed };
   if (tx.rawTx && tx.txHash && tx.nonce !== undefined && tx.from) {
     return {

@@ -66,7 +66,16 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
     saved = await deps.transactions.saveSignature(
       tx.id,
       token,
-      { chainId: tx.chainId, from, nonce, rawTx, txHash, gas: gas.toString() },
+      {
+        chainId: tx.chainId,
+        from,
+        nonce,
+        rawTx,
+        txHash,
+        gas: gas.toString(),
+        maxFeePerGas: fees.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+      },
       deps.now(),
     );
   } catch (error) {

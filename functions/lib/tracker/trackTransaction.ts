@@ -1,0 +1,157 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Hash, Hex } from 'viem';
+import type { ChainRegistry } from '../chain/ChainRegistry.ts';
+import { resendRaw } from '../chain/resendRaw.ts';
+import type { QueueSender } from '../queue/createQueueSender.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
+import type { ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+import { isTracked, type Receipt, type Transaction } from '../transactions/model.ts';
+import { readReceipt } from './readReceipt.ts';
+
+/** What the tracker talks to: it reads the record and the chain, and reports; it never writes the table or signs. */
+export type TrackDeps = {
+  transactions: Pick<TransactionReads, 'get'>;
+  chains: ChainRegistry;
+  responses: QueueSender<ResponseMessage>;
+  tracking: QueueSender<TrackMessage>;
+  settings: {
+    /** The chain's depth: a receipt with this many confirmations is final. */
+    confirmations: (chainId: number) => number;
+    /** Seconds between two looks: about a block. */
+    intervalSeconds: number;
+  };
+  logger: Logger;
+  now: () => Date;
+};
+
+/** What one look decided: a report sent (and whether the tracking goes on), or nothing to report yet. */
+export type TrackResult =
+  | { action: 'stopped'; why: string }
+  | { action: 'reported'; status: ResponseMessage['status']; next: boolean }
+  | { action: 'waiting'; misses: number };
+
+/** Looks in a row without a receipt before one decides anything: one empty answer decides nothing. */
+const missesToDecide = 2;
+
+/** Every signature of a transaction, the latest first (any of them may be the one mined). */
+function hashesOf(tx: Transaction): Hash[] {
+  const all = (tx.hashes ?? []).map((h) => h.txHash);
+  if (tx.txHash && !all.includes(tx.txHash)) all.push(tx.txHash);
+  return all.reverse() as Hash[];
+}
+
+/**
+ * One look at the chain for a transaction the node took (`success`) or that is in a block (`mined`):
+ * reads the receipt of each of its signatures, counts a receipt only from a canonical block, and
+ * reports `mined` short of the chain's depth, `confirmed` or `reverted` at it, `success` again when a
+ * reorg took its block away (re-sending its bytes), and `failed` when its nonce was mined by none of its
+ * signatures. A transaction no longer in the node's pool is sent again. Then it looks again in about a
+ * block, unless it is final; a tracking message whose token the record no longer holds stops.
+ */
+export async function trackTransaction(deps: TrackDeps, message: TrackMessage): Promise<TrackResult> {
+  const log = deps.logger.createChild({ persistentKeys: { transactionId: message.id } });
+  const tx = await deps.transactions.get(message.id);
+  if (!tx || !isTracked(tx.status)) return { action: 'stopped', why: tx ? `it is ${tx.status}` : 'unknown id' };
+  if (tx.trackToken !== message.token) return { action: 'stopped', why: 'another tracking follows it' };
+  const client = deps.chains.client(tx.chainId);
+  const depth = deps.settings.confirmations(tx.chainId);
+  const misses = message.misses ?? 0;
+  const again = (next: number) =>
+    deps.tracking.send({ id: tx.id, token: message.token, misses: next }, deps.settings.intervalSeconds);
+  const report = async (r: Omit<ResponseMessage, 'id' | 'attempt' | 'at'>, next: boolean): Promise<TrackResult> => {
+    await deps.responses.send({ id: tx.id, attempt: Math.max(1, tx.attempts), at: deps.now().toISOString(), ...r });
+    if (next) await again(0);
+    log.info('tracked', { status: r.status, txHash: r.txHash, next });
+    return { action: 'reported', status: r.status, next };
+  };
+
+  let receipt: Receipt | undefined;
+  try {
+    for (const hash of hashesOf(tx)) {
+      const seen = await readReceipt(client, hash);
+      if (typeof seen === 'object') {
+        receipt = seen;
+        break;
+      }
+    }
+  } catch (error) {
+    // A node that does not answer decides nothing: look again.
+    log.warn('the chain did not answer; looking again', { error });
+    await again(misses);
+    return { action: 'waiting', misses };
+  }
+
+  if (receipt) {
+    if (receipt.confirmations >= depth) {
+      const status = receipt.status === 'success' ? 'confirmed' : 'reverted';
+      const what = status === 'confirmed' ? 'it succeeded' : 'its execution reverted';
+      return report(
+        {
+          status,
+          receipt,
+          txHash: receipt.txHash,
+          message: `${status === 'confirmed' ? 'Confirmed' : 'Reverted'}: in block ${receipt.blockNumber} with ${receipt.confirmations} confirmations, ${what}.`,
+        },
+        false,
+      );
+    }
+    if (tx.status === 'success' || tx.receipt?.blockHash !== receipt.blockHash) {
+      return report(
+        {
+          status: 'mined',
+          receipt,
+          txHash: receipt.txHash,
+          message: `Mined in block ${receipt.blockNumber}; ${receipt.confirmations} of ${depth} confirmations.`,
+        },
+        true,
+      );
+    }
+    await again(0);
+    return { action: 'waiting', misses: 0 };
+  }
+
+  // No receipt for any of its signatures: once is no answer; twice in a row, it is so.
+  if (misses + 1 < missesToDecide) {
+    await again(misses + 1);
+    return { action: 'waiting', misses: misses + 1 };
+  }
+  const rawTx = tx.rawTx as Hex | undefined;
+  if (tx.status === 'mined') {
+    if (rawTx) await resendRaw(client, rawTx);
+    return report(
+      {
+        status: 'success',
+        reorged: true,
+        txHash: tx.txHash,
+        message: `Block ${tx.receipt?.blockNumber ?? '?'} that held it is no longer on the chain (a reorg); its bytes were sent again and it is followed again.`,
+      },
+      true,
+    );
+  }
+  try {
+    const from = tx.from as Hex | undefined;
+    const mined = from ? await client.getTransactionCount({ address: from, blockTag: 'latest' }) : 0;
+    if (tx.nonce !== undefined && mined > tx.nonce) {
+      return report(
+        {
+          status: 'failed',
+          tracked: true,
+          error: `nonce ${tx.nonce} was used by another transaction`,
+          message: `Failed: nonce ${tx.nonce} was mined by a transaction that is none of its ${hashesOf(tx).length} signatures.`,
+        },
+        false,
+      );
+    }
+    // Not mined, and its nonce is still open: if the node no longer holds it (dropped), send it again.
+    const latest = hashesOf(tx)[0];
+    const pooled = latest ? await client.request({ method: 'eth_getTransactionByHash', params: [latest] }) : null;
+    if (!pooled && rawTx) {
+      const sent = await resendRaw(client, rawTx);
+      log.warn('not in the pool any more; sent again', { txHash: latest, outcome: sent.outcome });
+    }
+  } catch (error) {
+    log.warn('the chain did not answer; looking again', { error });
+  }
+  await again(misses);
+  return { action: 'waiting', misses };
+}
