@@ -44,16 +44,19 @@ export type PerTransaction = {
  * - PutItem: enters byKind, byStatus, open and byClient (4);
  * - claim (lease attributes): 0, no index copies them;
  * - signature (`senderKey`, `rawTx`…): enters bySender (1);
- * - outcome `success`: byStatus key changes (2), leaves open (1), bySender copies everything (1), byClient
- *   copies the status (1).
- * So 6 index writes over its 3 updates. A nonce counter's update changes no key (byKind copies keys
- * only); a filler enters byKind and bySender; idempotency records are in no index. Each index entry
- * is under 1 KB: one write unit. Off the happy path the model is low: a retry writes 6 index entries
- * (byStatus 2, open 2, bySender 1, byClient 1) and a sweep's postponement 2 (open), priced here at 6/3.
+ * - outcome `success`: byStatus key changes (2), its `open` entry moves to a later `dueAt` and copies the
+ *   status (2), bySender copies everything (1), byClient copies the status (1);
+ * - the tracker's `confirmed` at depth 1 (the local chain's): byStatus key changes (2), leaves open (1),
+ *   bySender (1), byClient (1). A chain of depth 2 or more adds `mined` before it: byStatus 2, open 2
+ *   (its `dueAt`), bySender 1, byClient 1, priced in as it comes (its updates are counted).
+ * So 12 index writes over its 4 updates at depth 1. A nonce counter's update changes no key (byKind
+ * copies keys only); a filler enters byKind and bySender; idempotency records are in no index. Each
+ * index entry is under 1 KB: one write unit. Off the happy path the model is low: a retry writes 6
+ * index entries (byStatus 2, open 2, bySender 1, byClient 1) and a sweep's postponement 2 (open).
  */
 const indexWritesPerWrite: Record<string, number> = {
   'tx.PutItem': 4,
-  'tx.UpdateItem': 6 / 3,
+  'tx.UpdateItem': 12 / 4,
   'filler.PutItem': 2,
   'nonce.PutItem': 1,
   'nonce.UpdateItem': 0,
