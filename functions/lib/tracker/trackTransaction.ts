@@ -40,6 +40,15 @@ function hashesOf(tx: Transaction): Hash[] {
   return all.reverse() as Hash[];
 }
 
+/** True when the node says one of `hashes` is in a block (asked one by one, after the receipts were read). */
+async function anyMined(client: ReturnType<ChainRegistry['client']>, hashes: Hash[]): Promise<boolean> {
+  for (const hash of hashes) {
+    const seen = await client.request({ method: 'eth_getTransactionByHash', params: [hash] });
+    if (seen?.blockHash) return true;
+  }
+  return false;
+}
+
 /**
  * One look at the chain for a transaction the node took (`success`) or that is in a block (`mined`):
  * reads the receipt of each of its signatures, counts a receipt only from a canonical block, and
@@ -131,7 +140,9 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   try {
     const from = tx.from as Hex | undefined;
     const mined = from ? await client.getTransactionCount({ address: from, blockTag: 'latest' }) : 0;
-    if (tx.nonce !== undefined && mined > tx.nonce) {
+    if (tx.nonce !== undefined && mined > tx.nonce && !(await anyMined(client, hashesOf(tx)))) {
+      // Its nonce is used, and none of its signatures is in a block even now, after two looks without a
+      // receipt (one of ours mined since the receipts were read would show here): another transaction took it.
       return report(
         {
           status: 'failed',
