@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
+import { openShardOf, txKey } from '../../functions/lib/store/transactionKeys.ts';
+import type { Receipt, TransactionOutcome } from '../../functions/lib/transactions/model.ts';
+import { ensureTable } from '../../infra/local/createResources.ts';
+import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
+import { indexEntries } from '../support/indexEntries.ts';
+
+// The updater's writes against a real table: every move of the lifecycle is forward only, except the
+// one a reorg makes (mined back to success), and each leaves the `open` index as the sweep needs it.
+
+let dynalite: Emulator;
+let doc: DynamoDBDocumentClient;
+let tableName: string;
+let store: TransactionStore;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  const dynamo = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: dynalite.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  tableName = `outcomes-${randomUUID().slice(0, 8)}`;
+  await ensureTable(dynamo, tableName);
+  store = createTransactionStore(doc, tableName);
+});
+
+afterAll(async () => {
+  await dynalite?.stop();
+});
+
+const dueAt = () => Date.now() + 60_000;
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+const txHash = hash(0xaa);
+
+/** A receipt of `txHash` in block `blockNumber` (whose hash is derived from `fork`). */
+const receipt = (blockNumber: number, { status = 'success', fork = 1 } = {}): Receipt => ({
+  status: status === 'success' ? 'success' : 'reverted',
+  txHash,
+  blockNumber,
+  blockHash: hash(fork * 1_000_000 + blockNumber),
+  gasUsed: '21000',
+  effectiveGasPrice: '1000000007',
+  confirmations: 1,
+});
+
+/** One outcome, as the updater applies it, at a fresh time. */
+const outcome = (
+  id: string,
+  o: Partial<TransactionOutcome> & Pick<TransactionOutcome, 'status'>,
+): TransactionOutcome => ({
+  id,
+  attempt: 1,
+  at: new Date().toISOString(),
+  message: `now ${o.status}`,
+  ...o,
+});
+
+/** A transaction accepted as the api records it: pending, in the `open` index. */
+async function accepted(): Promise<string> {
+  const id = randomUUID();
+  await store.create(
+    {
+      id,
+      chainId: 31337,
+      to: '0x000000000000000000000000000000000000dEaD',
+      value: '1',
+      data: '0x',
+      message: 'accepted',
+      createdAt: new Date().toISOString(),
+    },
+    dueAt(),
+  );
+  return id;
+}
+
+/** A transaction the node took: the broadcaster's success applied, with the token of its tracking. */
+async function took(trackToken = 'token-1'): Promise<string> {
+  const id = await accepted();
+  expect(await store.applyOutcome(outcome(id, { status: 'success', txHash, trackToken }), dueAt())).toBe('applied');
+  return id;
+}
+
+async function minedIn(blockNumber: number, options: { fork?: number } = {}): Promise<string> {
+  const id = await took();
+  const r = receipt(blockNumber, options);
+  expect(await store.applyOutcome(outcome(id, { status: 'mined', receipt: r, txHash }), dueAt())).toBe('applied');
+  return id;
+}
+
+/** The item as the table holds it, with the attributes the store does not return (`openShard`, `dueAt`). */
+async function item(id: string) {
+  return (await doc.send(new GetCommand({ TableName: tableName, Key: txKey(id), ConsistentRead: true }))).Item;
+}
+
+/** Its entry in the sweep's `open` index, if it has one. */
+async function openEntry(id: string) {
+  const entries = await indexEntries(doc, tableName, 'open', { name: 'openShard', value: openShardOf(id) });
+  return entries.find((e) => e.pk === `tx#${id}`);
+}
+
+describe('OutcomeWrites: mined', () => {
+  it('moves a success to mined, with the receipt and the mined hash, and records the block', async () => {
+    const id = await took();
+    const r = receipt(10);
+    expect(await store.applyOutcome(outcome(id, { status: 'mined', receipt: r, txHash }), dueAt())).toBe('applied');
+    const tx = await store.get(id);
+    expect(tx).toMatchObject({ status: 'mined', receipt: r, txHash });
+    expect(tx?.history.at(-1)).toMatchObject({ outcome: 'mined', blockNumber: 10 });
+  });
+
+  it.each(['pending', 'retrying'] as const)(
+    'does not move a %s transaction: only one the node took is mined',
+    async (status) => {
+      const id = await accepted();
+      if (status === 'retrying') await store.applyOutcome(outcome(id, { status: 'retrying' }), dueAt());
+      const r = receipt(10);
+      expect(await store.applyOutcome(outcome(id, { status: 'mined', receipt: r }), dueAt())).toBe('ignored');
+      expect((await store.get(id))?.status).toBe(status);
+    },
+  );
+
+  it('again in the same block is ignored; in another block it is applied', async () => {
+    const id = await minedIn(10);
+    const same = { ...receipt(10), confirmations: 2 };
+    expect(await store.applyOutcome(outcome(id, { status: 'mined', receipt: same }), dueAt())).toBe('ignored');
+    expect((await store.get(id))?.receipt?.confirmations).toBe(1);
+    const moved = receipt(11, { fork: 2 });
+    expect(await store.applyOutcome(outcome(id, { status: 'mined', receipt: moved }), dueAt())).toBe('applied');
+    const tx = await store.get(id);
+    expect(tx?.receipt).toEqual(moved);
+    expect(tx?.history.filter((h) => h.outcome === 'mined').map((h) => h.blockNumber)).toEqual([10, 11]);
+  });
+});
+
+describe('OutcomeWrites: confirmed and reverted', () => {
+  it.each([
+    ['confirmed', 'success'],
+    ['reverted', 'success'],
+    ['confirmed', 'mined'],
+    ['reverted', 'mined'],
+  ] as const)('%s from %s is applied, then nothing moves it', async (settled, from) => {
+    const id = from === 'success' ? await took() : await minedIn(10);
+    const r = { ...receipt(10, { status: settled === 'confirmed' ? 'success' : 'reverted' }), confirmations: 2 };
+    expect(await store.applyOutcome(outcome(id, { status: settled, receipt: r }), dueAt())).toBe('applied');
+    const final = await store.get(id);
+    expect(final).toMatchObject({ status: settled, receipt: r });
+    expect(final?.history.at(-1)).toMatchObject({ outcome: settled, blockNumber: 10 });
+
+    // A late look, a repeated broadcast, a reorg, a nonce taken: each is ignored.
+    const late: TransactionOutcome[] = [
+      outcome(id, { status: 'mined', receipt: receipt(12, { fork: 3 }) }),
+      outcome(id, { status: 'success', attempt: 2, txHash, trackToken: 'token-9' }),
+      outcome(id, { status: 'success', reorged: true }),
+      outcome(id, { status: 'failed', tracked: true, error: 'nonce 7 was used by another transaction' }),
+      outcome(id, { status: 'failed', attempt: 2, error: 'gave up' }),
+      outcome(id, { status: 'retrying', attempt: 5 }),
+      outcome(id, { status: settled === 'confirmed' ? 'reverted' : 'confirmed', receipt: receipt(13, { fork: 4 }) }),
+    ];
+    for (const o of late) expect(await store.applyOutcome(o, dueAt()), o.status).toBe('ignored');
+    expect(await store.get(id)).toEqual(final);
+  });
+
+  it('does not settle a pending transaction', async () => {
+    const id = await accepted();
+    expect(await store.applyOutcome(outcome(id, { status: 'confirmed', receipt: receipt(10) }), dueAt())).toBe(
+      'ignored',
+    );
+    expect((await store.get(id))?.status).toBe('pending');
+  });
+});
+
+describe('OutcomeWrites: a reorg', () => {
+  it('moves mined back to success, records `reorged` and removes the receipt', async () => {
+    const id = await minedIn(10);
+    expect(await store.applyOutcome(outcome(id, { status: 'success', reorged: true, txHash }), dueAt())).toBe(
+      'applied',
+    );
+    const tx = await store.get(id);
+    expect(tx?.status).toBe('success');
+    expect(tx?.receipt).toBeUndefined();
+    expect(tx?.history.map((h) => h.outcome)).toEqual(['success', 'mined', 'reorged']);
+    expect(tx?.trackToken).toBe('token-1');
+    expect(await openEntry(id)).toMatchObject({ status: 'success' });
+  });
+
+  it.each(['pending', 'success'] as const)('does not move a %s transaction', async (status) => {
+    const id = status === 'pending' ? await accepted() : await took();
+    const before = await store.get(id);
+    expect(await store.applyOutcome(outcome(id, { status: 'success', reorged: true }), dueAt())).toBe('ignored');
+    expect(await store.get(id)).toEqual(before);
+  });
+});
+
+describe('OutcomeWrites: a failure the tracker saw', () => {
+  it('fails a success for good, out of the open index, its tracking ended', async () => {
+    const id = await took();
+    const failed = outcome(id, { status: 'failed', tracked: true, error: 'nonce 7 was used by another transaction' });
+    expect(await store.applyOutcome(failed, dueAt())).toBe('applied');
+    expect(await store.get(id)).toMatchObject({ status: 'failed', message: failed.message });
+    const raw = await item(id);
+    expect(raw).not.toHaveProperty('openShard');
+    expect(raw).not.toHaveProperty('trackToken');
+    expect(await openEntry(id)).toBeUndefined();
+  });
+
+  it.each(['pending', 'mined'] as const)('does not move a %s transaction', async (status) => {
+    const id = status === 'pending' ? await accepted() : await minedIn(10);
+    const before = await store.get(id);
+    const failed = outcome(id, { status: 'failed', tracked: true, error: 'nonce 7 was used by another transaction' });
+    expect(await store.applyOutcome(failed, dueAt())).toBe('ignored');
+    expect(await store.get(id)).toEqual(before);
+  });
+});
+
+describe('OutcomeWrites: the open index', () => {
+  it('keeps a success there with its status and the token on the record; mined stays too', async () => {
+    const id = await took('token-7');
+    expect(await item(id)).toMatchObject({ status: 'success', trackToken: 'token-7', openShard: openShardOf(id) });
+    expect(await openEntry(id)).toMatchObject({ id, status: 'success', attempts: 1 });
+    await store.applyOutcome(outcome(id, { status: 'mined', receipt: receipt(10) }), dueAt());
+    expect(await openEntry(id)).toMatchObject({ id, status: 'mined' });
+  });
+
+  it.each(['confirmed', 'reverted'] as const)('%s leaves it, with the token', async (status) => {
+    const id = await minedIn(10);
+    const r = { ...receipt(10, { status: status === 'confirmed' ? 'success' : 'reverted' }), confirmations: 2 };
+    await store.applyOutcome(outcome(id, { status, receipt: r }), dueAt());
+    const raw = await item(id);
+    expect(raw).not.toHaveProperty('openShard');
+    expect(raw).not.toHaveProperty('dueAt');
+    expect(raw).not.toHaveProperty('trackToken');
+    expect(await openEntry(id)).toBeUndefined();
+  });
+
+  it('a failure from the broadcaster leaves it', async () => {
+    const id = await accepted();
+    await store.applyOutcome(outcome(id, { status: 'failed', error: 'gave up' }), dueAt());
+    expect(await openEntry(id)).toBeUndefined();
+  });
+});
+
+describe('OutcomeWrites: attempts', () => {
+  it('never decrease: a late success of an earlier attempt and the tracker outcomes keep the highest', async () => {
+    const id = await accepted();
+    expect(await store.applyOutcome(outcome(id, { status: 'retrying', attempt: 3 }), dueAt())).toBe('applied');
+    expect(await store.applyOutcome(outcome(id, { status: 'retrying', attempt: 2 }), dueAt())).toBe('ignored');
+    expect(await store.applyOutcome(outcome(id, { status: 'success', attempt: 2, txHash }), dueAt())).toBe('applied');
+    expect(await store.get(id)).toMatchObject({ status: 'success', attempts: 3 });
+    await store.applyOutcome(outcome(id, { status: 'mined', attempt: 1, receipt: receipt(10) }), dueAt());
+    expect(await store.get(id)).toMatchObject({ status: 'mined', attempts: 3 });
+    await store.applyOutcome(outcome(id, { status: 'success', attempt: 1, reorged: true }), dueAt());
+    expect(await store.get(id)).toMatchObject({ status: 'success', attempts: 3 });
+    await store.applyOutcome(outcome(id, { status: 'confirmed', attempt: 1, receipt: receipt(11) }), dueAt());
+    expect(await store.get(id)).toMatchObject({ status: 'confirmed', attempts: 3 });
+  });
+});

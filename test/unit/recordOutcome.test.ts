@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { OutcomeWrites } from '../../functions/lib/store/OutcomeWrites.ts';
+import type { ResponseMessage } from '../../functions/lib/transactions/messages.ts';
+import type { TransactionOutcome } from '../../functions/lib/transactions/model.ts';
+import { type RecordOutcomeDeps, recordOutcome } from '../../functions/lib/updater/recordOutcome.ts';
+import { createRecordingQueue } from './fakes/broadcastFakes.ts';
+
+const now = new Date('2025-01-01T00:00:00.000Z');
+const staleAfterMs = 120_000;
+const trackAfterSeconds = 3;
+
+/** Outcome writes that record what they were asked and answer `answer` (applied unless told otherwise). */
+function createFakeOutcomeWrites(answer: 'applied' | 'ignored' = 'applied') {
+  const calls: Array<{ outcome: TransactionOutcome; dueAt: number }> = [];
+  const writes: OutcomeWrites = {
+    async applyOutcome(outcome, dueAt) {
+      calls.push({ outcome, dueAt });
+      return answer;
+    },
+  };
+  return { writes, calls };
+}
+
+function createWorld(answer: 'applied' | 'ignored' = 'applied') {
+  const store = createFakeOutcomeWrites(answer);
+  const tracking = createRecordingQueue();
+  let tokens = 0;
+  const deps: RecordOutcomeDeps = {
+    transactions: store.writes,
+    tracking: tracking.queue,
+    staleAfterMs,
+    trackAfterSeconds,
+    newToken: () => `token-${++tokens}`,
+  };
+  return { deps, store, tracking };
+}
+
+const response = (overrides: Partial<ResponseMessage> = {}): ResponseMessage => ({
+  id: 'tx-1',
+  status: 'success',
+  attempt: 1,
+  at: now.toISOString(),
+  message: 'accepted by the node',
+  txHash: `0x${'ab'.repeat(32)}`,
+  ...overrides,
+});
+
+describe('recordOutcome: the tracking it starts', () => {
+  it('an applied success from the broadcaster starts tracking with the token it wrote on the record', async () => {
+    // prepare
+    const world = createWorld('applied');
+    // act
+    const result = await recordOutcome(world.deps, response(), now);
+    // assess
+    expect(result).toBe('applied');
+    expect(world.store.calls).toHaveLength(1);
+    expect(world.store.calls[0]?.outcome).toMatchObject({ id: 'tx-1', status: 'success', trackToken: 'token-1' });
+    expect(world.tracking.sent).toEqual([{ body: { id: 'tx-1', token: 'token-1' }, delaySeconds: trackAfterSeconds }]);
+  });
+
+  it('without a token source, the token is a fresh UUID, the same on the record and on the message', async () => {
+    const world = createWorld('applied');
+    const { newToken: _unused, ...deps } = world.deps;
+    await recordOutcome(deps, response(), now);
+    const written = world.store.calls[0]?.outcome.trackToken;
+    expect(written).toMatch(/^[0-9a-f-]{36}$/);
+    expect(world.tracking.sent).toEqual([{ body: { id: 'tx-1', token: written }, delaySeconds: trackAfterSeconds }]);
+  });
+
+  it('an ignored success (a repeat) starts no tracking', async () => {
+    const world = createWorld('ignored');
+    expect(await recordOutcome(world.deps, response(), now)).toBe('ignored');
+    expect(world.tracking.sent).toEqual([]);
+  });
+
+  it('a success after a reorg starts no second tracking and writes no token (the one that saw it goes on)', async () => {
+    const world = createWorld('applied');
+    await recordOutcome(world.deps, response({ reorged: true }), now);
+    expect(world.store.calls[0]?.outcome).toMatchObject({ status: 'success', reorged: true });
+    expect(world.store.calls[0]?.outcome).not.toHaveProperty('trackToken');
+    expect(world.tracking.sent).toEqual([]);
+  });
+
+  it.each(['retrying', 'failed', 'mined', 'confirmed', 'reverted'] as const)('%s starts none', async (status) => {
+    const world = createWorld('applied');
+    await recordOutcome(world.deps, response({ status }), now);
+    expect(world.store.calls[0]?.outcome).toMatchObject({ status });
+    expect(world.store.calls[0]?.outcome).not.toHaveProperty('trackToken');
+    expect(world.tracking.sent).toEqual([]);
+  });
+});
+
+describe('recordOutcome: when the sweep looks', () => {
+  it('staleAfterMs after the next attempt was scheduled, which the record does not keep', async () => {
+    const world = createWorld();
+    const nextAttemptAt = '2025-01-01T00:05:00.000Z';
+    await recordOutcome(world.deps, response({ status: 'retrying', nextAttemptAt }), now);
+    expect(world.store.calls[0]?.dueAt).toBe(Date.parse(nextAttemptAt) + staleAfterMs);
+    expect(world.store.calls[0]?.outcome).not.toHaveProperty('nextAttemptAt');
+  });
+
+  it('staleAfterMs after now when no attempt is scheduled', async () => {
+    const world = createWorld();
+    await recordOutcome(world.deps, response(), now);
+    expect(world.store.calls[0]?.dueAt).toBe(now.getTime() + staleAfterMs);
+  });
+});

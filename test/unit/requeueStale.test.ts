@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { QueueSender } from '../../functions/lib/queue/createQueueSender.ts';
+import type { StaleTransaction } from '../../functions/lib/store/TransactionReads.ts';
+import { type RequeueDeps, requeueStale } from '../../functions/lib/sweep/requeueStale.ts';
+import type { Transaction } from '../../functions/lib/transactions/model.ts';
+import { pendingTransaction, silentLogger } from './fakes/broadcastFakes.ts';
+
+const now = Date.parse('2025-01-01T00:10:00.000Z');
+const staleAfterMs = 60_000;
+const maxAttempts = 3;
+const dueAt = now + staleAfterMs;
+
+type Sent = { queue: 'requests' | 'tracking'; body: { id: string } };
+
+/**
+ * The sweep's world: the records given, the `open` index entries found due (as given), and every call
+ * it makes in one ordered log, so a test can tell which came first. `failFor` makes the sends for those
+ * ids fail, as a queue that refuses them does.
+ */
+function createWorld(records: Transaction[], due: StaleTransaction[], { failFor = [] as string[] } = {}) {
+  const table = new Map(records.map((tx) => [tx.id, structuredClone(tx)]));
+  const log: string[] = [];
+  const sent: Sent[] = [];
+  const reads: string[] = [];
+  const queue = <T extends { id: string }>(name: Sent['queue']): QueueSender<T> => ({
+    async send(body) {
+      if (failFor.includes(body.id)) throw new Error(`${name} refused ${body.id}`);
+      log.push(`${name}:${body.id}`);
+      sent.push({ queue: name, body });
+    },
+  });
+  let tokens = 0;
+  const deps: RequeueDeps = {
+    transactions: {
+      async findStale() {
+        return due;
+      },
+      async get(id) {
+        reads.push(id);
+        return structuredClone(table.get(id));
+      },
+      async postpone(id, at) {
+        log.push(`postpone:${id}:${at}`);
+      },
+      async restartTracking(id, token, at) {
+        const tx = table.get(id);
+        // -- as the store: only what the node took is tracked
+        if (!tx || (tx.status !== 'success' && tx.status !== 'mined')) return false;
+        tx.trackToken = token;
+        log.push(`restartTracking:${id}:${token}:${at}`);
+        return true;
+      },
+    },
+    requests: queue('requests'),
+    tracking: queue('tracking'),
+    logger: silentLogger(),
+    newToken: () => `fresh-${++tokens}`,
+  };
+  return { deps, table, log, sent, reads };
+}
+
+const sweep = (deps: RequeueDeps) => requeueStale(deps, { now, staleAfterMs, maxAttempts });
+
+describe('requeueStale: open transactions the broadcaster has', () => {
+  it('a pending or retrying one with attempts left goes to the requests queue for its next attempt, then is postponed', async () => {
+    const world = createWorld(
+      [pendingTransaction({ id: 'a' }), pendingTransaction({ id: 'b', status: 'retrying', attempts: 2 })],
+      [
+        { id: 'a', attempts: 0, status: 'pending' },
+        { id: 'b', attempts: 2, status: 'retrying' },
+      ],
+    );
+    expect(await sweep(world.deps)).toBe(2);
+    expect(world.sent).toEqual([
+      { queue: 'requests', body: { id: 'a', attempt: 1, phase: 'broadcast' } },
+      { queue: 'requests', body: { id: 'b', attempt: 3, phase: 'broadcast' } },
+    ]);
+    expect(world.log.indexOf('requests:b')).toBeLessThan(world.log.indexOf(`postpone:b:${dueAt}`));
+    expect(world.log).toContain(`postpone:a:${dueAt}`);
+    expect(world.reads).toEqual([]);
+  });
+
+  it('one whose attempts are spent is settled, not sent again', async () => {
+    const world = createWorld(
+      [pendingTransaction({ status: 'retrying', attempts: 3 })],
+      [{ id: 'tx-1', attempts: 3, status: 'retrying' }],
+    );
+    await sweep(world.deps);
+    expect(world.sent).toEqual([{ queue: 'requests', body: { id: 'tx-1', attempt: 3, phase: 'settle' } }]);
+    expect(world.log).toContain(`postpone:tx-1:${dueAt}`);
+  });
+});
+
+describe('requeueStale: transactions the node took', () => {
+  it.each(['success', 'mined'] as const)(
+    'a quiet %s one gets a new tracking, and never the requests queue',
+    async (status) => {
+      const world = createWorld(
+        [pendingTransaction({ status, attempts: 1, trackToken: 'old' })],
+        [{ id: 'tx-1', attempts: 1, status }],
+      );
+      expect(await sweep(world.deps)).toBe(1);
+      expect(world.table.get('tx-1')?.trackToken).toBe('fresh-1');
+      // The token is on the record before the first look reads it.
+      expect(world.log).toEqual([`restartTracking:tx-1:fresh-1:${dueAt}`, 'tracking:tx-1']);
+      expect(world.sent).toEqual([{ queue: 'tracking', body: { id: 'tx-1', token: 'fresh-1' } }]);
+    },
+  );
+
+  it('one that is no longer tracked when the token is written starts no tracking', async () => {
+    // The index still says success; the record has been confirmed since.
+    const world = createWorld(
+      [pendingTransaction({ status: 'confirmed', attempts: 1 })],
+      [{ id: 'tx-1', attempts: 1, status: 'success' }],
+    );
+    await sweep(world.deps);
+    expect(world.sent).toEqual([]);
+  });
+});
+
+describe('requeueStale: an index made before it copied the status', () => {
+  it('reads the status from the record: a tracked one gets a tracking, an open one the requests queue', async () => {
+    const world = createWorld(
+      [pendingTransaction({ id: 'took', status: 'success', attempts: 1 }), pendingTransaction({ id: 'open' })],
+      [
+        { id: 'took', attempts: 1 },
+        { id: 'open', attempts: 0 },
+      ],
+    );
+    await sweep(world.deps);
+    expect(world.reads.sort()).toEqual(['open', 'took']);
+    expect(world.sent).toEqual(
+      expect.arrayContaining([
+        { queue: 'tracking', body: { id: 'took', token: 'fresh-1' } },
+        { queue: 'requests', body: { id: 'open', attempt: 1, phase: 'broadcast' } },
+      ]),
+    );
+    expect(world.sent).toHaveLength(2);
+  });
+});
+
+describe('requeueStale: failures', () => {
+  it('one failed send does not stop the others; the one that failed is not postponed', async () => {
+    const world = createWorld(
+      [
+        pendingTransaction({ id: 'a' }),
+        pendingTransaction({ id: 'b' }),
+        pendingTransaction({ id: 'c', status: 'mined', attempts: 1 }),
+        pendingTransaction({ id: 'd', status: 'success', attempts: 1 }),
+      ],
+      [
+        { id: 'a', attempts: 0, status: 'pending' },
+        { id: 'b', attempts: 0, status: 'pending' },
+        { id: 'c', attempts: 1, status: 'mined' },
+        { id: 'd', attempts: 1, status: 'success' },
+      ],
+      { failFor: ['a', 'c'] },
+    );
+    expect(await sweep(world.deps)).toBe(2);
+    expect(world.sent.map((s) => `${s.queue}:${s.body.id}`).sort()).toEqual(['requests:b', 'tracking:d']);
+    expect(world.log.filter((l) => l.startsWith('postpone:'))).toEqual([`postpone:b:${dueAt}`]);
+  });
+});
