@@ -189,6 +189,13 @@ describe('OutcomeWrites: a reorg', () => {
     expect(await openEntry(id)).toMatchObject({ status: 'success' });
   });
 
+  it('names the signature it reports as the one it is now (the latest, sent again), not the one that was mined', async () => {
+    const id = await minedIn(10);
+    const latest = `0x${'cd'.repeat(32)}`;
+    await store.applyOutcome(outcome(id, { status: 'success', reorged: true, txHash: latest }), dueAt());
+    expect((await store.get(id))?.txHash).toBe(latest);
+  });
+
   it.each(['pending', 'success'] as const)('does not move a %s transaction', async (status) => {
     const id = status === 'pending' ? await accepted() : await took();
     const before = await store.get(id);

@@ -187,8 +187,9 @@ describe('trackTransaction: no receipt', () => {
     const result = await trackTransaction(world.deps, { id, token, misses: 1 });
     expect(result.action).toBe('waiting');
     expect(world.responses.sent).toEqual([]);
-    // The next look reads the receipt. (Its latest bytes are sent again meanwhile, though their nonce is used.)
+    // The next look reads the receipt; nothing is sent again for a nonce one of its signatures holds.
     expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(node.sent).toEqual([]);
   });
 
   it('twice while success, its nonce open and the node no longer pooling it: the stored bytes go again, then a look', async () => {

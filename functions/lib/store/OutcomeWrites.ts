@@ -173,7 +173,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory} REMOVE receipt`,
+      UpdateExpression: `SET #status = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory}${o.txHash ? ', txHash = :hash' : ''} REMOVE receipt`,
       ConditionExpression: '#status = :mined', // -- only what was mined can be reorged out
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -184,6 +184,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':due': dueAt,
         ':entry': [historyEntry(o, 'reorged')],
         ':empty': [],
+        ...(o.txHash ? { ':hash': o.txHash } : {}),
       },
     });
 

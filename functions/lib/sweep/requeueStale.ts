@@ -38,6 +38,7 @@ export async function requeueStale(
       // An index made before it copied the status: read it from the table.
       const status = entry.status ?? (await deps.transactions.get(id))?.status;
       if (status && isTracked(status)) return track(deps, entry, dueAt);
+      if (status === undefined) return false; // gone since the index was read
       // Attempts left: the next one; every attempt spent: settle what the last one left open.
       const message: BroadcastMessage =
         attempts < maxAttempts
@@ -46,6 +47,7 @@ export async function requeueStale(
       await deps.requests.send(message);
       await deps.transactions.postpone(id, dueAt);
       deps.logger.info('re-enqueued a stale transaction', { transactionId: id, ...message });
+      return true;
     }),
   );
   const failures = results.filter((r) => r.status === 'rejected');
@@ -55,13 +57,14 @@ export async function requeueStale(
       error: failures[0]?.reason,
     });
   }
-  return results.length - failures.length;
+  return results.filter((r) => r.status === 'fulfilled' && r.value).length;
 }
 
 /** A tracked transaction whose tracking went quiet: a new token on the record (the old tracking stops), then a look. */
-async function track(deps: RequeueDeps, { id }: StaleTransaction, dueAt: number): Promise<void> {
+async function track(deps: RequeueDeps, { id }: StaleTransaction, dueAt: number): Promise<boolean> {
   const token = (deps.newToken ?? randomUUID)();
-  if (!(await deps.transactions.restartTracking(id, token, dueAt))) return;
+  if (!(await deps.transactions.restartTracking(id, token, dueAt))) return false;
   await deps.tracking.send({ id, token });
   deps.logger.info('tracking started again for a quiet transaction', { transactionId: id });
+  return true;
 }

@@ -131,7 +131,8 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       {
         status: 'success',
         reorged: true,
-        txHash: tx.txHash,
+        // Out of a block, it is its latest signature again, the one sent again.
+        txHash: hashesOf(tx)[0] ?? tx.txHash,
         message: `Block ${tx.receipt?.blockNumber ?? '?'} that held it is no longer on the chain (a reorg); its bytes were sent again and it is followed again.`,
       },
       true,
@@ -140,9 +141,15 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   try {
     const from = tx.from as Hex | undefined;
     const mined = from ? await client.getTransactionCount({ address: from, blockTag: 'latest' }) : 0;
-    if (tx.nonce !== undefined && mined > tx.nonce && !(await anyMined(client, hashesOf(tx)))) {
-      // Its nonce is used, and none of its signatures is in a block even now, after two looks without a
-      // receipt (one of ours mined since the receipts were read would show here): another transaction took it.
+    const nonceUsed = tx.nonce !== undefined && mined > tx.nonce;
+    if (nonceUsed && (await anyMined(client, hashesOf(tx)))) {
+      // One of its signatures is in a block after all (mined since the receipts were read): the next look reads it.
+      await again(misses);
+      return { action: 'waiting', misses };
+    }
+    if (nonceUsed) {
+      // Its nonce is used and none of its signatures is in a block, after two looks without a receipt:
+      // another transaction took it.
       return report(
         {
           status: 'failed',
