@@ -14,6 +14,8 @@ export type Audit = {
     txHash: string | null;
     filledBy?: string;
     rawTx: string | null;
+    /** Every signature made for it (its `hashes`, and `txHash`): any one of them may be the one mined. */
+    hashes: string[];
   }>;
   fillers: Array<{ nonce: number; txHash: string }>;
   chainTxs: Array<{ hash: string; nonce: number }>;
@@ -61,43 +63,91 @@ export async function audit(
     nonce: t.nonce === undefined ? null : Number(t.nonce),
     txHash: t.txHash === undefined ? null : String(t.txHash),
     rawTx: t.rawTx === undefined ? null : String(t.rawTx),
+    hashes: signaturesOf(t),
     ...(t.filledBy ? { filledBy: String(t.filledBy) } : {}),
   }));
   const fillers = (await ofKind('filler')).map((f) => ({ nonce: Number(f.nonce), txHash: String(f.txHash) }));
-  const chain = createPublicClient({ transport: http(rpcUrl) });
-  const latest = await chain.getBlockNumber();
-  const chainTxs: Audit['chainTxs'] = [];
-  for (let n = 0n; n <= latest; n++) {
-    const block = await chain.getBlock({ blockNumber: n, includeTransactions: true });
-    for (const t of block.transactions) {
-      if (t.from.toLowerCase() === runner.signer.toLowerCase()) chainTxs.push({ hash: t.hash, nonce: t.nonce });
-    }
-  }
+  const chainTxs = (await chainTransactionsOf(rpcUrl, runner.signer)).map(({ hash, nonce }) => ({ hash, nonce }));
   return { txs, fillers, chainTxs };
 }
 
+/** The hashes of every signature a stored record names: its `hashes` entries and its `txHash`. */
+function signaturesOf(t: Record<string, unknown>): string[] {
+  const listed = Array.isArray(t.hashes) ? t.hashes.map((h: { txHash?: unknown }) => String(h.txHash)) : [];
+  const latest = t.txHash === undefined ? [] : [String(t.txHash)];
+  return [...new Set([...listed, ...latest])];
+}
+
+/** Every transaction `sender` has on the canonical chain behind `rpcUrl`, block by block from genesis. */
+export async function chainTransactionsOf(
+  rpcUrl: string,
+  sender: string,
+): Promise<Array<{ hash: Hex; nonce: number; blockNumber: number; blockHash: Hex }>> {
+  const chain = createPublicClient({ transport: http(rpcUrl) });
+  const latest = await chain.getBlockNumber();
+  const found: Array<{ hash: Hex; nonce: number; blockNumber: number; blockHash: Hex }> = [];
+  for (let n = 0n; n <= latest; n++) {
+    const block = await chain.getBlock({ blockNumber: n, includeTransactions: true });
+    for (const t of block.transactions) {
+      if (t.from.toLowerCase() === sender.toLowerCase()) {
+        found.push({ hash: t.hash, nonce: t.nonce, blockNumber: Number(n), blockHash: block.hash });
+      }
+    }
+  }
+  return found;
+}
+
 /**
- * The invariants: every success is mined; every transaction of ours on chain is a success or a
- * recorded filler; no nonce is used twice; a failed transaction is not on chain.
+ * The lifecycle's invariants over a settled audit: every transaction of the signer on chain is one
+ * signature of exactly one record (or a filler); no record has two on chain; the signer's nonces on
+ * chain run 0, 1, 2, ... without a gap or a repeat; and a record that says it is confirmed or
+ * reverted has its `txHash` on the canonical chain.
+ */
+export function expectOneEffectEach(a: Audit): void {
+  const effects = new Map<string, string[]>();
+  for (const t of a.chainTxs) {
+    const owners = a.txs.filter((x) => x.hashes.includes(t.hash)).map((x) => x.id);
+    const filler = a.fillers.some((f) => f.txHash === t.hash);
+    expect(owners.length + (filler ? 1 : 0), `chain tx ${t.hash} (nonce ${t.nonce}) is one record's or a filler`).toBe(
+      1,
+    );
+    for (const id of owners) effects.set(id, [...(effects.get(id) ?? []), t.hash]);
+  }
+  for (const [id, hashes] of effects) expect(hashes, `${id} has one on-chain effect`).toHaveLength(1);
+  const nonces = a.chainTxs.map((t) => t.nonce).sort((x, y) => x - y);
+  expect(nonces, "the signer's nonces on chain are consecutive from 0").toEqual(nonces.map((_, i) => i));
+  const onChain = new Set(a.chainTxs.map((t) => t.hash));
+  for (const t of a.txs.filter((x) => x.status === 'confirmed' || x.status === 'reverted')) {
+    expect(t.txHash && onChain.has(t.txHash), `${t.status} ${t.id} (${t.txHash}) is on the canonical chain`).toBe(true);
+  }
+}
+
+/** What the node took: accepted (success), in a block (mined), or at depth (confirmed, reverted: mined, its execution failed). */
+const landedStatuses = new Set(['success', 'mined', 'confirmed', 'reverted']);
+
+/**
+ * The invariants: every landed transaction (success, mined, confirmed, reverted) is on chain with its
+ * `txHash`; every transaction of ours on chain is a landed one or a recorded filler; no nonce is used
+ * twice; a failed transaction is not on chain.
  */
 export function expectConsistent(a: Audit): void {
   const onChain = new Map(a.chainTxs.map((t) => [t.hash, t]));
-  const successes = a.txs.filter((t) => t.status === 'success');
-  for (const t of successes) {
-    expect(onChain.has(t.txHash as Hex), `success ${t.id} (${t.txHash}) is mined`).toBe(true);
+  const landed = a.txs.filter((t) => landedStatuses.has(t.status));
+  for (const t of landed) {
+    expect(onChain.has(t.txHash as Hex), `${t.status} ${t.id} (${t.txHash}) is on chain`).toBe(true);
   }
   for (const t of a.txs.filter((x) => x.status === 'failed')) {
     expect(t.txHash && onChain.has(t.txHash), `failed ${t.id} is not on chain`).toBeFalsy();
   }
-  const known = new Set([...successes.map((t) => t.txHash), ...a.fillers.map((f) => f.txHash)]);
+  const known = new Set([...landed.map((t) => t.txHash), ...a.fillers.map((f) => f.txHash)]);
   for (const t of a.chainTxs) {
     const ours = a.txs.find((x) => x.txHash === t.hash);
     expect(
       known.has(t.hash),
-      `chain tx ${t.hash} (nonce ${t.nonce}, ${JSON.stringify(ours)}) is a success or a filler`,
+      `chain tx ${t.hash} (nonce ${t.nonce}, ${JSON.stringify(ours)}) is a landed transaction or a filler`,
     ).toBe(true);
   }
-  const nonces = successes.map((t) => t.nonce);
-  expect(new Set(nonces).size, 'no two successes share a nonce').toBe(nonces.length);
+  const nonces = landed.map((t) => t.nonce);
+  expect(new Set(nonces).size, 'no two landed transactions share a nonce').toBe(nonces.length);
   expect(new Set(a.chainTxs.map((t) => t.nonce)).size).toBe(a.chainTxs.length);
 }

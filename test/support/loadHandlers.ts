@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type HandlerOf, loadHandler } from '../../infra/handlers.ts';
 import { deliver } from './deliver.ts';
@@ -8,6 +9,7 @@ export type Handlers = {
   api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   broadcaster: HandlerOf<'broadcaster'>;
   updater: HandlerOf<'updater'>;
+  tracker: HandlerOf<'tracker'>;
   sweep: HandlerOf<'sweep'>;
 };
 
@@ -28,6 +30,7 @@ export async function loadHandlers(stack: TestStack, env: Record<string, string>
     api: (event) => api(event, {} as Context) as Promise<APIGatewayProxyStructuredResultV2>,
     broadcaster: await loadHandler('broadcaster'),
     updater: await loadHandler('updater'),
+    tracker: await loadHandler('tracker'),
     sweep: await loadHandler('sweep'),
   };
 }
@@ -39,5 +42,34 @@ export async function pump(stack: TestStack, handlers: Pick<Handlers, 'broadcast
     const b = await deliver(stack.sqs, stack.queues.retry, handlers.broadcaster);
     const c = await deliver(stack.sqs, stack.queues.responses, handlers.updater);
     if (a.bodies.length + b.bodies.length + c.bodies.length === 0) return;
+  }
+}
+
+/** How long `driveUntil` goes on, and how long it sleeps when no queue has a visible message. */
+export type DriveOptions = { timeoutMs?: number; pollMs?: number; what?: string };
+
+/**
+ * Runs the broadcaster, the updater and the tracker over their queues (requests, retry, responses,
+ * tracking) until `done` holds; throws, naming `what`, if it does not within `timeoutMs`. The
+ * tracker's messages come back after their DelaySeconds, so a round that found nothing sleeps
+ * `pollMs` before the next. Unlike `pump`, it follows transactions past `success`.
+ */
+export async function driveUntil(
+  stack: TestStack,
+  handlers: Pick<Handlers, 'broadcaster' | 'updater' | 'tracker'>,
+  done: () => Promise<boolean> | boolean,
+  { timeoutMs = 20_000, pollMs = 100, what = 'the condition' }: DriveOptions = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    const delivered = [
+      await deliver(stack.sqs, stack.queues.requests, handlers.broadcaster),
+      await deliver(stack.sqs, stack.queues.retry, handlers.broadcaster),
+      await deliver(stack.sqs, stack.queues.responses, handlers.updater),
+      await deliver(stack.sqs, stack.queues.tracking, handlers.tracker),
+    ];
+    if (delivered.every((d) => d.bodies.length === 0)) await sleep(pollMs);
   }
 }

@@ -19,13 +19,20 @@ export type TestStack = {
   stop(): Promise<void>;
 };
 
+/** How the stack's chain runs: `blockTime` seconds per block (anvil's `--block-time`), else automine. */
+export type TestStackOptions = { blockTime?: number };
+
 /**
  * Real emulators on free ports for one test file: dynalite in memory, fauxqs, and anvil; a fresh
  * table and queues; and the environment a handler module reads at import.
  */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const chainId = 31337;
-  const [dynamoE, sqsE, anvil] = await Promise.all([startDynalite(), startSqs(), startAnvil({ chainId })]);
+  const [dynamoE, sqsE, anvil] = await Promise.all([
+    startDynalite(),
+    startSqs(),
+    startAnvil({ chainId, ...(options.blockTime ? { blockTime: options.blockTime } : {}) }),
+  ]);
   const owned: Emulator[] = [dynamoE, sqsE, anvil];
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamoE.url, credentials });

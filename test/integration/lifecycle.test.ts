@@ -1,0 +1,240 @@
+import { createWalletClient, type Hash, type Hex, http } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import type { TransactionView } from '../../functions/lib/transactions/model.ts';
+import { apiEvent } from '../support/apiEvent.ts';
+import { audit, chainTransactionsOf, expectOneEffectEach } from '../support/audit.ts';
+import { type DriveOptions, driveUntil, type Handlers, loadHandlers } from '../support/loadHandlers.ts';
+import { startTestStack, type TestStack } from '../support/startTestStack.ts';
+
+// The lifecycle against a chain that mines one block a second, at a depth of 2: each case follows one
+// transaction from POST to its terminal status through the real handlers, the tracker included, and then
+// reads the whole chain to check that no id has two on-chain effects and the signer's nonces run on.
+
+let stack: TestStack;
+let handlers: Handlers;
+
+/** The broadcaster's signer: the first anvil dev account (the local signer's default key). */
+const signer = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+const recipient = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+/** Another dev account, the test's own, for what the broadcaster must not sign (the contract's deployment). */
+const deployer = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+
+/** Init code that returns the runtime code `60006000fd` (PUSH1 0 PUSH1 0 REVERT): every call to it reverts. */
+const revertingInitCode: Hex = '0x6460006000fd6000526005601bf3';
+
+async function post(body: Record<string, string>): Promise<string> {
+  const res = await handlers.api(apiEvent('POST', '/transactions', body));
+  expect(res.statusCode, res.body).toBe(202);
+  return JSON.parse(res.body ?? '{}').id;
+}
+
+async function view(id: string): Promise<TransactionView> {
+  const res = await handlers.api(apiEvent('GET', `/transactions/${id}`));
+  expect(res.statusCode).toBe(200);
+  return JSON.parse(res.body ?? '{}');
+}
+
+/** Drives every queue, the tracker's included, until transaction `id` satisfies `holds`; returns it then. */
+async function driveTo(
+  id: string,
+  what: string,
+  holds: (tx: TransactionView) => boolean,
+  options: DriveOptions = {},
+): Promise<TransactionView> {
+  let last: TransactionView | undefined;
+  try {
+    await driveUntil(
+      stack,
+      handlers,
+      async () => {
+        last = await view(id);
+        return holds(last);
+      },
+      { timeoutMs: 15_000, what, ...options },
+    );
+  } catch (error) {
+    const seen = last ? `${last.status} after ${last.history.map((h) => h.outcome).join(', ')}` : 'nothing';
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${seen}`, { cause: error });
+  }
+  if (!last) throw new Error('never read');
+  return last;
+}
+
+const isFinal = (tx: TransactionView) => ['confirmed', 'reverted', 'failed'].includes(tx.status);
+
+const rpcAnswer = z.object({ result: z.unknown(), error: z.object({ message: z.string() }).optional() });
+
+/** A JSON-RPC call viem has no method for (anvil_reorg). */
+async function anvilRpc(method: string, params: unknown[]): Promise<unknown> {
+  const res = await fetch(stack.anvil.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const out = rpcAnswer.parse(await res.json());
+  if (out.error) throw new Error(`${method}: ${out.error.message}`);
+  return out.result;
+}
+
+/** No blocks at all until `resumeMining`: automine off and the one-second interval stopped. */
+async function pauseMining() {
+  await stack.testClient.setAutomine(false);
+  await stack.testClient.setIntervalMining({ interval: 0 });
+}
+
+async function resumeMining() {
+  await stack.testClient.setIntervalMining({ interval: 1 });
+}
+
+/** The receipt a settled record holds is the canonical chain's, at depth. */
+async function expectCanonicalReceipt(tx: TransactionView, status: 'success' | 'reverted') {
+  const r = tx.receipt;
+  if (!r) throw new Error(`${tx.id} has no receipt`);
+  expect(r).toMatchObject({ status, txHash: tx.txHash });
+  expect(r.confirmations).toBeGreaterThanOrEqual(2);
+  const block = await stack.chain.getBlock({ blockNumber: BigInt(r.blockNumber) });
+  expect(r.blockHash, 'the block at its height is the one the receipt names').toBe(block.hash);
+  const onChain = await stack.chain.getTransactionReceipt({ hash: r.txHash as Hash });
+  expect(r).toMatchObject({
+    blockHash: onChain.blockHash,
+    blockNumber: Number(onChain.blockNumber),
+    gasUsed: onChain.gasUsed.toString(),
+    effectiveGasPrice: onChain.effectiveGasPrice.toString(),
+  });
+  expect(onChain.status).toBe(status);
+  const head = await stack.chain.getBlockNumber({ cacheTime: 0 });
+  expect(Number(head) - r.blockNumber + 1).toBeGreaterThanOrEqual(r.confirmations);
+}
+
+/** Every case ends here: the whole chain read back against the table. */
+async function expectOneEffectPerId() {
+  const endpoints = {
+    dynamodb: String(stack.env.AWS_ENDPOINT_URL_DYNAMODB),
+    sqs: String(stack.env.AWS_ENDPOINT_URL_SQS),
+  };
+  const a = await audit({ endpoints, tableName: stack.tableName, signer }, stack.anvil.url);
+  expect(a.chainTxs.length).toBeGreaterThan(0);
+  expectOneEffectEach(a);
+}
+
+beforeAll(async () => {
+  stack = await startTestStack({ blockTime: 1 });
+  handlers = await loadHandlers(stack, { CONFIRMATIONS: '2', TRACK_INTERVAL_SECONDS: '1' });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the lifecycle on a chain of one block a second, at depth 2', () => {
+  it('a transfer ends confirmed with the canonical receipt', { timeout: 30_000 }, async () => {
+    const id = await post({ to: recipient, value: '1000' });
+
+    const tx = await driveTo(id, 'a terminal status', isFinal);
+
+    expect(tx.status).toBe('confirmed');
+    await expectCanonicalReceipt(tx, 'success');
+    const outcomes = tx.history.map((h) => h.outcome);
+    // Both blocks may have come before the tracker's first look: then it goes from success to confirmed.
+    expect([
+      ['success', 'mined', 'confirmed'],
+      ['success', 'confirmed'],
+    ]).toContainEqual(outcomes);
+    for (const h of tx.history.filter((x) => x.outcome !== 'success'))
+      expect(h.blockNumber).toBe(tx.receipt?.blockNumber);
+    expect(tx.hashes.map((h) => h.txHash)).toEqual([tx.txHash]);
+    await expectOneEffectPerId();
+  });
+
+  it('a call that reverts ends reverted with its receipt', { timeout: 30_000 }, async () => {
+    const wallet = createWalletClient({ account: deployer, transport: http(stack.anvil.url) });
+    const deployment = await wallet.deployContract({ abi: [], bytecode: revertingInitCode, chain: null });
+    const deployed = await stack.chain.waitForTransactionReceipt({ hash: deployment, pollingInterval: 100 });
+    const contract = deployed.contractAddress;
+    if (!contract) throw new Error('no contract deployed');
+    expect(await stack.chain.getCode({ address: contract })).toBe('0x60006000fd');
+
+    // An explicit gas limit: estimating it would fail first, since the call reverts.
+    const id = await post({ to: contract, value: '0', data: '0x', gas: '50000' });
+    const tx = await driveTo(id, 'a terminal status', isFinal);
+
+    expect(tx.status).toBe('reverted');
+    await expectCanonicalReceipt(tx, 'reverted');
+    expect(tx.history.map((h) => h.outcome).at(-1)).toBe('reverted');
+    expect(tx.history.map((h) => h.outcome)).not.toContain('confirmed');
+    await expectOneEffectPerId();
+  });
+
+  it('a transaction dropped from the pool is sent again and ends confirmed', { timeout: 30_000 }, async () => {
+    await pauseMining();
+    let dropped: Hash;
+    let id: string;
+    try {
+      id = await post({ to: recipient, value: '2000' });
+      const sent = await driveTo(id, 'success', (t) => t.status === 'success');
+      dropped = sent.txHash as Hash;
+      const pooled = await stack.chain.getTransaction({ hash: dropped });
+      expect(pooled.blockNumber, 'in the pool, not in a block').toBeNull();
+
+      await stack.testClient.dropTransaction({ hash: dropped });
+      await expect(stack.chain.getTransaction({ hash: dropped }), 'gone from the pool').rejects.toThrow();
+    } finally {
+      await resumeMining();
+    }
+
+    const tx = await driveTo(id, 'a terminal status', isFinal);
+
+    expect(tx.status).toBe('confirmed');
+    // The very same bytes: the tracker sent the stored signature again, it did not sign another.
+    expect(tx.txHash).toBe(dropped);
+    expect(tx.hashes.map((h) => h.txHash)).toEqual([dropped]);
+    await expectCanonicalReceipt(tx, 'success');
+    expect(tx.history.map((h) => h.outcome)).not.toContain('reorged');
+    await expectOneEffectPerId();
+  });
+
+  it('a reorg deeper than its block is noticed and it ends confirmed in the new chain', {
+    timeout: 30_000,
+  }, async () => {
+    // Blocks are made by hand until the reorg, so that it is `mined`, short of depth, when it happens.
+    await pauseMining();
+    let first: NonNullable<TransactionView['receipt']>;
+    let id: string;
+    try {
+      id = await post({ to: recipient, value: '3000' });
+      await driveTo(id, 'success', (t) => t.status === 'success');
+      await stack.testClient.mine({ blocks: 1 });
+      const mined = await driveTo(id, 'mined', (t) => t.status === 'mined');
+      if (!mined.receipt) throw new Error('mined without a receipt');
+      first = mined.receipt;
+      expect(first.confirmations).toBe(1);
+
+      // Two blocks replaced by empty ones: the one holding it and the one before.
+      await anvilRpc('anvil_reorg', [2, []]);
+      const now = await stack.chain.getBlock({ blockNumber: BigInt(first.blockNumber) });
+      expect(now.hash, 'its block is no longer the chain').not.toBe(first.blockHash);
+      const ours = await chainTransactionsOf(stack.anvil.url, signer);
+      expect(ours.map((t) => t.hash)).not.toContain(first.txHash);
+    } finally {
+      await resumeMining();
+    }
+
+    const back = await driveTo(id, 'reorged in its history', (t) => t.history.some((h) => h.outcome === 'reorged'));
+    // The updater applied the tracker's report and nothing since: mined went back to success.
+    expect(back).toMatchObject({ status: 'success', receipt: null, txHash: first.txHash });
+
+    const tx = await driveTo(id, 'a terminal status', isFinal);
+
+    expect(tx.status).toBe('confirmed');
+    await expectCanonicalReceipt(tx, 'success');
+    expect(tx.receipt?.blockHash).not.toBe(first.blockHash);
+    expect(tx.receipt?.blockNumber).toBeGreaterThan(first.blockNumber);
+    expect(tx.txHash).toBe(first.txHash);
+    const outcomes = tx.history.map((h) => h.outcome);
+    expect(outcomes.indexOf('mined')).toBeLessThan(outcomes.indexOf('reorged'));
+    expect(outcomes.indexOf('reorged')).toBeLessThan(outcomes.indexOf('confirmed'));
+    expect(outcomes.at(-1)).toBe('confirmed');
+    await expectOneEffectPerId();
+  });
+});
