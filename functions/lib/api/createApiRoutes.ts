@@ -102,7 +102,9 @@ export function createApiRoutes(services: Services): Route[] {
         },
       ],
       responses: {
-        200: transactionAnswer('broadcast: `status` is `success` (or already `mined`, `confirmed`, `reverted`), `txHash` is set'),
+        200: transactionAnswer(
+          'broadcast: `status` is `success` (or already `mined`, `confirmed`, `reverted`), `txHash` is set',
+        ),
         202: transactionAnswer('accepted, not finished within the wait: `pending` or `retrying`; poll `Location`'),
         422: transactionAnswer(
           'the chain rejected it for good within the wait: `status` is `failed`, `message` says why',
