@@ -386,7 +386,12 @@ export class BroadcasterStack extends Stack {
       return a;
     };
     const period = Duration.minutes(1);
-    for (const [name, q] of Object.entries({ Requests: requests, Retry: retry, Responses: responses, Tracking: tracking })) {
+    for (const [name, q] of Object.entries({
+      Requests: requests,
+      Retry: retry,
+      Responses: responses,
+      Tracking: tracking,
+    })) {
       alarm(
         `${name}DlqNotEmpty`,
         q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),

@@ -169,7 +169,15 @@ describe('GET /transactions', () => {
 
     const window = await call('GET', `/transactions?from=${times[10]}&to=${times[20]}`);
     expect(window.body.items.map((t: { createdAt: string }) => t.createdAt)).toEqual(times.slice(10, 20).reverse());
-    expect(window.body.counts).toEqual({ pending: 4, retrying: 2, success: 2, mined: 0, confirmed: 0, reverted: 0, failed: 2 });
+    expect(window.body.counts).toEqual({
+      pending: 4,
+      retrying: 2,
+      success: 2,
+      mined: 0,
+      confirmed: 0,
+      reverted: 0,
+      failed: 2,
+    });
 
     // Another offset names the same instant.
     const offset = await call('GET', '/transactions?from=2020-01-01T01:10:00%2B01:00&to=2020-01-01T00:12:00Z');
