@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createPublicClient, createTestClient, http, parseEther } from 'viem';
+import { createPublicClient, createTestClient, formatGwei, type Hex, http, parseEther } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/launchChromium.ts';
 import { eventually, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
@@ -28,7 +28,7 @@ let failedId = '';
 let rebroadcastId = '';
 
 /** Opens the admin page with listeners that put every console error or warning, and every uncaught error, in `heard`. */
-async function openPage(context: BrowserContext, heard: string[] = problems): Promise<Page> {
+async function openPage(context: BrowserContext, heard: string[] = problems, on: Runner = runner): Promise<Page> {
   const page = await context.newPage();
   page.on('console', (m) => {
     // The browser logs every refused call: the wrong tokens and the unknown id this test types are refused on purpose.
@@ -42,7 +42,7 @@ async function openPage(context: BrowserContext, heard: string[] = problems): Pr
     watched.loaded += 1;
   });
   watched.opened += 1;
-  await page.goto(`${runner.url}/admin`);
+  await page.goto(`${on.url}/admin`);
   return page;
 }
 
@@ -52,14 +52,14 @@ async function signIn(page: Page, token: string) {
 }
 
 /** Submits a transaction as a client would, answered at once. */
-async function submit(body: Record<string, unknown>): Promise<string> {
-  const res = await request(runner, 'POST', '/transactions', body, { prefer: 'respond-async' });
+async function submit(body: Record<string, unknown>, on: Runner = runner): Promise<string> {
+  const res = await request(on, 'POST', '/transactions', body, { prefer: 'respond-async' });
   expect(res.status).toBe(202);
   return res.body.id;
 }
 
-async function statusOf(id: string): Promise<string> {
-  return (await request(runner, 'GET', `/transactions/${id}`)).body.status;
+async function statusOf(id: string, on: Runner = runner): Promise<string> {
+  return (await request(on, 'GET', `/transactions/${id}`)).body.status;
 }
 
 beforeAll(async () => {
@@ -81,7 +81,7 @@ afterAll(async () => {
 });
 
 describe('the admin page', () => {
-  it('asks for the token, says when it is wrong, then shows transactions as they arrive', async () => {
+  it('asks for the token, says when it is wrong, then shows transactions as they arrive and follows them to confirmed', async () => {
     const context = await browser.newContext({ viewport: laptop });
     const page = await openPage(context);
     await expect.poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
@@ -93,24 +93,52 @@ describe('the admin page', () => {
     await signIn(page, testTokens.admin);
     await page.getByRole('heading', { name: 'Transactions' }).waitFor();
 
-    // Sent while the page is open: they appear, and reach success, without a reload.
+    // Sent while the page is open: they appear, and move on past success to confirmed, without a reload.
     const values = ['1000000000000000', '2500000000000000000', '250000000000000000', '42000000000000000'];
     const ids: string[] = [];
     for (const value of values) ids.push(await submit({ to, value }));
     for (const id of ids) {
-      await page.locator(`tr[data-id="${id}"][data-status="success"]`).waitFor({ timeout: 30_000 });
+      await page.locator(`tr[data-id="${id}"][data-status="confirmed"]`).waitFor({ timeout: 30_000 });
     }
     await expect.poll(() => page.locator('tr[data-id]').count()).toBe(values.length);
     const row = page.locator(`tr[data-id="${ids[1]}"]`);
     expect(await row.locator('td[data-label="Value (ETH)"]').textContent()).toBe('2.5');
-    await expect.poll(() => page.locator('.count-success .count-value').textContent()).toBe('4');
+    await expect.poll(() => page.locator('.count-confirmed .count-value').textContent()).toBe('4');
+    expect(await page.locator('.count-success .count-value').textContent()).toBe('0');
 
     // "What happened to transaction X": opened by its id; an id that names nothing says so.
     const find = page.getByRole('search', { name: 'Open a transaction by id' });
     await find.getByLabel('Transaction id').fill(ids[2] ?? '');
     await find.getByRole('button', { name: 'Open' }).click();
-    await page.locator('aside.detail .message').waitFor();
-    expect(await page.locator('aside.detail').textContent()).toContain(ids[2]);
+    const detail = page.locator('aside.detail');
+    await detail.locator('.message').waitFor();
+    expect(await detail.textContent()).toContain(ids[2]);
+
+    // A confirmed transaction: its receipt as the chain has it, and its one signature, with its fees in gwei.
+    const tx = (await request(runner, 'GET', `/transactions/${ids[2]}`)).body;
+    const chain = createPublicClient({ transport: http(runner.rpcUrl) });
+    const mined = await chain.getTransactionReceipt({ hash: tx.txHash as Hex });
+    const receipt = detail.locator('dl.receipt');
+    const receiptField = (term: string) => receipt.locator(`.field:has(dt:text-is("${term}")) dd`).textContent();
+    expect(await receiptField('Block')).toBe(String(mined.blockNumber));
+    expect(await receiptField('Block hash')).toBe(mined.blockHash);
+    expect(await receiptField('Status')).toBe('success (status 1)');
+    expect(await receiptField('Hash mined')).toBe(tx.txHash);
+    expect(await receiptField('Gas used')).toBe(String(mined.gasUsed));
+    expect(await receiptField('Effective gas price')).toBe(`${formatGwei(mined.effectiveGasPrice)} gwei`);
+    const signed = detail.locator('.timeline .event-signed');
+    expect(await signed.count()).toBe(1);
+    const [signature] = tx.hashes;
+    const signedText = (await signed.textContent()) ?? '';
+    expect(signedText).toContain(tx.txHash);
+    expect(signedText).toContain(
+      `max fee ${formatGwei(BigInt(signature.maxFeePerGas))} gwei · priority fee ${formatGwei(BigInt(signature.maxPriorityFeePerGas))} gwei`,
+    );
+    expect(await signed.locator('.tag-mined').textContent()).toBe('the one mined');
+    expect(await detail.locator('.timeline .event-outcome').last().textContent()).toContain(
+      `confirmed in block ${mined.blockNumber}`,
+    );
+    await page.screenshot({ path: `${shots}/detail-confirmed-laptop.png` });
     await find.getByLabel('Transaction id').fill('00000000-0000-4000-8000-000000000000');
     await find.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => page.locator('aside.detail [role=alert]').textContent()).toContain('no transaction');
@@ -121,7 +149,7 @@ describe('the admin page', () => {
     await context.close();
   });
 
-  it('filters to a failed transaction, rebroadcasts it, and the new one reaches success live', async () => {
+  it('filters to a failed transaction, rebroadcasts it, and the panel follows the new one live to confirmed', async () => {
     // A hot wallet running low: enough for the filler that frees the nonce, not for a 1 ETH transfer.
     const chain = createPublicClient({ transport: http(runner.rpcUrl) });
     const anvil = createTestClient({ mode: 'anvil', transport: http(runner.rpcUrl) });
@@ -153,7 +181,7 @@ describe('the admin page', () => {
       .getByText(/insufficient funds/i)
       .first()
       .waitFor();
-    expect(await panel.locator('.attempts li').count()).toBe(1);
+    expect(await panel.locator('.timeline .event-outcome').count()).toBe(1);
     expect(await panel.textContent()).toContain(runner.signer);
     await page.screenshot({ path: `${shots}/detail-laptop.png` });
 
@@ -170,13 +198,13 @@ describe('the admin page', () => {
     rebroadcastId = (await page.locator('.notice').textContent())?.match(/transaction ([0-9a-f-]{36})/)?.[1] ?? '';
     expect(rebroadcastId).toMatch(/^[0-9a-f-]{36}$/);
     expect(await panel.locator('.relation', { hasText: 'Rebroadcast of' }).textContent()).toContain(failedId);
-    // The panel follows the new transaction until its outcome: success.
-    await panel.locator('.detail-head .status-success').waitFor({ timeout: 30_000 });
+    // The panel follows the new transaction past the node's acceptance (success) until it is final: confirmed.
+    await panel.locator('.detail-head .status-confirmed').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: `${shots}/rebroadcast-laptop.png` });
 
     // In the list, both are there, linked; the old one offers no second rebroadcast.
     await page.getByLabel('Status', { exact: true }).selectOption('');
-    await page.locator(`tr[data-id="${rebroadcastId}"][data-status="success"]`).waitFor();
+    await page.locator(`tr[data-id="${rebroadcastId}"][data-status="confirmed"]`).waitFor();
     await panel.getByRole('button', { name: failedId }).click();
     await panel.locator('.relation', { hasText: 'Sent again as' }).waitFor();
     expect(await panel.getByRole('button', { name: 'Rebroadcast…' }).count()).toBe(0);
@@ -190,7 +218,7 @@ describe('the admin page', () => {
       .toBe(failedId);
     await context.close();
 
-    expect(await statusOf(rebroadcastId)).toBe('success');
+    expect(await statusOf(rebroadcastId)).toBe('confirmed');
     expect((await request(runner, 'GET', `/transactions/${failedId}`)).body.rebroadcastAs).toBe(rebroadcastId);
   });
 
@@ -318,6 +346,59 @@ describe('the admin page', () => {
     expect(await phonePage.locator('table.transactions thead').isVisible()).toBe(false);
     expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
     await phoneContext.close();
+  });
+
+  it('follows a transaction from success to mined, says plainly when its block was reorged away, and on to confirmed', async () => {
+    // A chain 3 blocks deep, looked at every 5 s: with anvil mining a block per transaction, a lone one
+    // stays success for seconds, then mined until blocks are mined on top of it.
+    const deep = await startRunner({
+      DATA_DIR: tempDataDir(),
+      RETRY_BASE_SECONDS: '0',
+      BROADCAST_WAIT_MS: '0',
+      CONFIRMATIONS: '3',
+      TRACK_INTERVAL_SECONDS: '5',
+    });
+    try {
+      const anvil = createTestClient({ mode: 'anvil', transport: http(deep.rpcUrl) });
+      const context = await browser.newContext({ viewport: laptop });
+      const page = await openPage(context, problems, deep);
+      await signIn(page, testTokens.admin);
+      await page.getByRole('heading', { name: 'Transactions' }).waitFor();
+
+      const before = await anvil.snapshot();
+      const id = await submit({ to, value: '3' }, deep);
+      await eventually(async () => ((await statusOf(id, deep)) === 'success' ? true : undefined), 30_000, 'success');
+      const find = page.getByRole('search', { name: 'Open a transaction by id' });
+      await find.getByLabel('Transaction id').fill(id);
+      await find.getByRole('button', { name: 'Open' }).click();
+      const panel = page.locator('aside.detail');
+      await panel.locator('.detail-head .status-success').waitFor();
+      expect(await panel.locator('#detail-receipt + p').textContent()).toBe('Not in a block yet.');
+
+      // success is not the end: the panel goes on reading it until it is mined.
+      await panel.locator('.detail-head .status-mined').waitFor({ timeout: 30_000 });
+      const block = (await request(deep, 'GET', `/transactions/${id}`)).body.receipt.blockNumber as number;
+      expect(await panel.locator('.timeline .event-mined').textContent()).toContain(`mined in block ${block}`);
+      expect(await panel.locator('.field:has(dt:text-is("Confirmations")) dd').textContent()).toBe('1 when last seen');
+      await expect.poll(() => page.locator('.count-mined .count-value').textContent(), { timeout: 10_000 }).toBe('1');
+
+      // The block goes away (the chain is put back to before it): the tracker notices and sends the bytes again.
+      await anvil.revert({ id: before });
+      const reorged = panel.locator('.timeline .event-reorged');
+      await reorged.waitFor({ timeout: 30_000 });
+      expect(await reorged.textContent()).toContain(`its block ${block} was reorged away; sent again`);
+      // Still followed: mined again, in the block that took its place.
+      await expect.poll(() => panel.locator('.timeline .event-mined').count(), { timeout: 30_000 }).toBe(2);
+      await page.screenshot({ path: `${shots}/detail-reorged-laptop.png` });
+
+      // Two blocks on top of it: at the chain's depth, confirmed, and the panel says so without a reload.
+      await anvil.mine({ blocks: 2 });
+      await panel.locator('.detail-head .status-confirmed').waitFor({ timeout: 30_000 });
+      expect(await panel.locator('.field:has(dt:text-is("Confirmations")) dd').textContent()).toBe('3 when last seen');
+      await context.close();
+    } finally {
+      await deep.stop();
+    }
   });
 
   it('the console listeners hear a CSP violation', async () => {

@@ -1,10 +1,11 @@
 import { useEffect, useRef } from 'preact/hooks';
-import type { TransactionView } from '../../functions/lib/transactions/model.ts';
+import type { Receipt, TransactionView } from '../../functions/lib/transactions/model.ts';
 import { CallArguments } from './CallArguments.ts';
-import { formatEth, formatTime } from './format.ts';
+import { formatEth, formatGwei, formatTime } from './format.ts';
 import { html } from './html.ts';
 import { Revealed } from './Revealed.ts';
 import { StatusLabel } from './StatusLabel.ts';
+import { Timeline } from './Timeline.ts';
 
 const dash = html`<span class="muted">—</span>`;
 
@@ -14,9 +15,27 @@ function Field(props: { term: string; children: unknown; mono?: boolean }) {
   return html`<div class="field"><dt>${props.term}</dt><dd class=${props.mono ? 'mono' : ''}>${empty ? dash : props.children}</dd></div>`;
 }
 
+/** What the chain did with it: the receipt's status, its block, the gas it took, how deep it was when last seen. */
+function ReceiptFields({ receipt }: { receipt: Receipt }) {
+  return html`
+    <dl class="receipt">
+      <${Field} term="Status">
+        ${receipt.status} <span class="muted">(status ${receipt.status === 'success' ? 1 : 0})</span>
+      <//>
+      <${Field} term="Block" mono>${receipt.blockNumber}<//>
+      <${Field} term="Block hash" mono><span class="wrap">${receipt.blockHash}</span><//>
+      <${Field} term="Hash mined" mono><span class="wrap">${receipt.txHash}</span><//>
+      <${Field} term="Gas used" mono>${receipt.gasUsed}<//>
+      <${Field} term="Effective gas price">${html`<span class="mono">${formatGwei(receipt.effectiveGasPrice)}</span> gwei`}<//>
+      <${Field} term="Confirmations">${receipt.confirmations} <span class="muted">when last seen</span><//>
+    </dl>
+  `;
+}
+
 /**
- * Everything about one transaction: the request, the sender, nonce and hash it was signed with, each
- * attempt with its error, and the links to and from its rebroadcast. Escape closes it; on opening,
+ * Everything about one transaction: its timeline (each signature with its fees, each attempt with its
+ * error, the blocks it was mined and confirmed in, a reorg), its receipt, the request, the sender, nonce
+ * and hash it was signed with, and the links to and from its rebroadcast. Escape closes it; on opening,
  * focus moves to its heading so a keyboard or screen reader user lands in it.
  */
 export function DetailPanel(props: {
@@ -61,26 +80,13 @@ export function DetailPanel(props: {
             ? html`<p><button type="button" class="primary" onClick=${onRebroadcast}>Rebroadcast…</button></p>`
             : null
         }
-        <section aria-labelledby="detail-attempts">
-          <h3 id="detail-attempts">Attempts (${tx.attempts})</h3>
-          ${
-            tx.history.length === 0
-              ? html`<p class="muted">None yet.</p>`
-              : html`
-                <ol class="attempts">
-                  ${tx.history.map(
-                    (a) => html`
-                      <li>
-                        <span class="attempt-no">#${a.attempt}</span>
-                        <${StatusLabel} status=${a.outcome} />
-                        <time datetime=${a.at} title=${a.at}>${formatTime(a.at)}</time>
-                        ${a.error ? html`<p class="attempt-error"><${Revealed} text=${a.error} /></p>` : null}
-                      </li>
-                    `,
-                  )}
-                </ol>
-              `
-          }
+        <section aria-labelledby="detail-timeline">
+          <h3 id="detail-timeline">Timeline <span class="muted">(${tx.attempts} ${tx.attempts === 1 ? 'attempt' : 'attempts'})</span></h3>
+          <${Timeline} tx=${tx} />
+        </section>
+        <section aria-labelledby="detail-receipt">
+          <h3 id="detail-receipt">Receipt</h3>
+          ${tx.receipt ? html`<${ReceiptFields} receipt=${tx.receipt} />` : html`<p class="muted">Not in a block yet.</p>`}
         </section>
         <section aria-labelledby="detail-request">
           <h3 id="detail-request">Request</h3>
@@ -102,7 +108,7 @@ export function DetailPanel(props: {
             <${Field} term="Sender" mono>${tx.from}<//>
             <${Field} term="Nonce" mono>${tx.nonce}<//>
             <${Field} term="Gas limit" mono>${tx.gas}<//>
-            <${Field} term="Hash" mono>${tx.txHash ? html`<span class="wrap">${tx.txHash}</span>` : null}<//>
+            <${Field} term=${tx.receipt ? 'Hash (the one mined)' : 'Hash (latest)'} mono>${tx.txHash ? html`<span class="wrap">${tx.txHash}</span>` : null}<//>
             <${Field} term="Signed at">${tx.signedAt ? formatTime(tx.signedAt) : null}<//>
             ${tx.filledBy ? html`<${Field} term="Nonce filled by" mono><span class="wrap">${tx.filledBy}</span><//>` : null}
           </dl>

@@ -1,18 +1,26 @@
-const weiPerEth = 10n ** 18n;
+/** A whole number of base units (a decimal string) in a unit `decimals` places up, exactly, without trailing zeros. */
+function scaleDown(amount: string, decimals: number): string {
+  let n: bigint;
+  try {
+    n = BigInt(amount);
+  } catch {
+    return amount;
+  }
+  const unit = 10n ** BigInt(decimals);
+  const sign = n < 0n ? '-' : '';
+  const abs = n < 0n ? -n : n;
+  const fraction = (abs % unit).toString().padStart(decimals, '0').replace(/0+$/, '');
+  return `${sign}${abs / unit}${fraction ? `.${fraction}` : ''}`;
+}
 
 /** Wei (a decimal string) as ETH, exactly, without trailing zeros: `"1500000000000000000"` -> `"1.5"`. */
 export function formatEth(wei: string): string {
-  let amount: bigint;
-  try {
-    amount = BigInt(wei);
-  } catch {
-    return wei;
-  }
-  const sign = amount < 0n ? '-' : '';
-  const abs = amount < 0n ? -amount : amount;
-  const whole = abs / weiPerEth;
-  const fraction = (abs % weiPerEth).toString().padStart(18, '0').replace(/0+$/, '');
-  return `${sign}${whole}${fraction ? `.${fraction}` : ''}`;
+  return scaleDown(wei, 18);
+}
+
+/** Wei (a decimal string) as gwei, the unit fees are read in, exactly: `"1875000000"` -> `"1.875"`. */
+export function formatGwei(wei: string): string {
+  return scaleDown(wei, 9);
 }
 
 /** `0x1234…cdef`: enough of a hash or address to recognise it; the whole one goes in a title. */
