@@ -86,7 +86,11 @@ export function DetailPanel(props: {
         </section>
         <section aria-labelledby="detail-receipt">
           <h3 id="detail-receipt">Receipt</h3>
-          ${tx.receipt ? html`<${ReceiptFields} receipt=${tx.receipt} />` : html`<p class="muted">Not in a block yet.</p>`}
+          ${
+            tx.receipt
+              ? html`<${ReceiptFields} receipt=${tx.receipt} />`
+              : html`<p class="muted">${tx.status === 'failed' ? 'None: it was never mined.' : 'Not in a block yet.'}</p>`
+          }
         </section>
         <section aria-labelledby="detail-request">
           <h3 id="detail-request">Request</h3>
