@@ -7,7 +7,7 @@ import type { FromStack, ToStack } from './stackMessages.ts';
 // thread), with counters installed before the handlers load. Driven over the IPC channel of `fork`.
 
 const send = (message: FromStack) => process.send?.(message);
-const queueName = (url: string) => /(requests|retry|responses)(-dlq)?$/.exec(url)?.[0] ?? url;
+const queueName = (url: string) => /(requests|retry|responses|tracking)(-dlq)?$/.exec(url)?.[0] ?? url;
 
 let successes: Success[] = [];
 const flush = () => {

@@ -178,13 +178,14 @@ describe('OutcomeWrites: confirmed and reverted', () => {
 describe('OutcomeWrites: a reorg', () => {
   it('moves mined back to success, records `reorged` and removes the receipt', async () => {
     const id = await minedIn(10);
-    expect(await store.applyOutcome(outcome(id, { status: 'success', reorged: true, txHash }), dueAt())).toBe(
-      'applied',
-    );
+    expect(
+      await store.applyOutcome(outcome(id, { status: 'success', reorged: true, blockNumber: 10, txHash }), dueAt()),
+    ).toBe('applied');
     const tx = await store.get(id);
     expect(tx?.status).toBe('success');
     expect(tx?.receipt).toBeUndefined();
     expect(tx?.history.map((h) => h.outcome)).toEqual(['success', 'mined', 'reorged']);
+    expect(tx?.history.at(-1)?.blockNumber).toBe(10);
     expect(tx?.trackToken).toBe('token-1');
     expect(await openEntry(id)).toMatchObject({ status: 'success' });
   });

@@ -151,7 +151,14 @@ describe('trackTransaction: no receipt', () => {
     const result = await trackTransaction(world.deps, { id, token, misses: 1 });
     expect(result).toEqual({ action: 'reported', status: 'success', next: true });
     expect(world.responses.sent.map((s) => s.body)).toEqual([
-      expect.objectContaining({ id, status: 'success', reorged: true, txHash, message: expect.stringContaining('10') }),
+      expect.objectContaining({
+        id,
+        status: 'success',
+        reorged: true,
+        blockNumber: 10,
+        txHash,
+        message: expect.stringContaining('10'),
+      }),
     ]);
     expect(node.sent).toEqual([rawTx]);
     expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 5 }]);

@@ -19,7 +19,11 @@ function historyEntry(o: TransactionOutcome, outcome: Attempt['outcome'] = o.sta
     at: o.at,
     outcome,
     ...(o.error ? { error: o.error } : {}),
-    ...(o.receipt ? { blockNumber: o.receipt.blockNumber } : {}),
+    ...(o.receipt
+      ? { blockNumber: o.receipt.blockNumber }
+      : o.blockNumber === undefined
+        ? {}
+        : { blockNumber: o.blockNumber }),
   };
 }
 

@@ -131,6 +131,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       {
         status: 'success',
         reorged: true,
+        ...(tx.receipt ? { blockNumber: tx.receipt.blockNumber } : {}),
         // Out of a block, it is its latest signature again, the one sent again.
         txHash: hashesOf(tx)[0] ?? tx.txHash,
         message: `Block ${tx.receipt?.blockNumber ?? '?'} that held it is no longer on the chain (a reorg); its bytes were sent again and it is followed again.`,

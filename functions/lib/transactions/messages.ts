@@ -60,6 +60,7 @@ export const responseMessageSchema = z.object({
   filledBy: z.string().optional(),
   receipt: receiptSchema.optional(),
   reorged: z.boolean().optional(),
+  blockNumber: z.number().int().min(0).optional(),
   tracked: z.boolean().optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;
