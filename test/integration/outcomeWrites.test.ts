@@ -1,37 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
+import type { TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import { openShardOf, txKey } from '../../functions/lib/store/transactionKeys.ts';
 import type { Receipt, TransactionOutcome } from '../../functions/lib/transactions/model.ts';
-import { ensureTable } from '../../infra/local/createResources.ts';
-import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
 import { indexEntries } from '../support/indexEntries.ts';
+import { newTransaction, startTestTable, type TestTable } from '../support/startTestTable.ts';
 
 // The updater's writes against a real table: every move of the lifecycle is forward only, except the
 // one a reorg makes (mined back to success), and each leaves the `open` index as the sweep needs it.
 
-let dynalite: Emulator;
+let table: TestTable;
 let doc: DynamoDBDocumentClient;
 let tableName: string;
 let store: TransactionStore;
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  const dynamo = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: dynalite.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  tableName = `outcomes-${randomUUID().slice(0, 8)}`;
-  await ensureTable(dynamo, tableName);
-  store = createTransactionStore(doc, tableName);
+  table = await startTestTable('outcomes');
+  ({ doc, tableName, store } = table);
 });
 
 afterAll(async () => {
-  await dynalite?.stop();
+  await table?.stop();
 });
 
 const dueAt = () => Date.now() + 60_000;
@@ -63,20 +52,9 @@ const outcome = (
 
 /** A transaction accepted as the api records it: pending, in the `open` index. */
 async function accepted(): Promise<string> {
-  const id = randomUUID();
-  await store.create(
-    {
-      id,
-      chainId: 31337,
-      to: '0x000000000000000000000000000000000000dEaD',
-      value: '1',
-      data: '0x',
-      message: 'accepted',
-      createdAt: new Date().toISOString(),
-    },
-    dueAt(),
-  );
-  return id;
+  const tx = newTransaction();
+  await store.create(tx, dueAt());
+  return tx.id;
 }
 
 /** A transaction the node took: the broadcaster's success applied, with the token of its tracking. */

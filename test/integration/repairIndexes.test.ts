@@ -11,6 +11,7 @@ import { ensureTable } from '../../infra/local/createResources.ts';
 import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
 import { repairIndexes } from '../../infra/local/repairIndexes.ts';
 import { indexEntries } from '../support/indexEntries.ts';
+import { newTransaction } from '../support/startTestTable.ts';
 
 // dynalite's own modules, reached through dynalite so that they are the versions it runs with.
 const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
@@ -58,15 +59,8 @@ async function close() {
   dynalite = undefined;
 }
 
-const newTransaction = (id: string, second: number): NewTransaction => ({
-  id,
-  chainId: 31337,
-  to: '0x000000000000000000000000000000000000dEaD',
-  value: '1',
-  data: '0x',
-  message: 'accepted',
-  createdAt: `2026-03-01T00:00:0${second}.000Z`,
-});
+const newTransactionAt = (id: string, second: number): NewTransaction =>
+  newTransaction({ id, createdAt: `2026-03-01T00:00:0${second}.000Z` });
 
 const sortKeyOf = (tx: NewTransaction) => `${tx.createdAt}#${tx.id}`;
 
@@ -77,7 +71,7 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
     await ensureTable(first.dynamo, tableName);
     let doc = first.doc;
     const store = createTransactionStore(doc, tableName);
-    const [a, b, d] = [newTransaction('a', 1), newTransaction('b', 2), newTransaction('d', 3)];
+    const [a, b, d] = [newTransactionAt('a', 1), newTransactionAt('b', 2), newTransactionAt('d', 3)];
     for (const tx of [a, b, d]) await store.create(tx, Date.now() + 60_000);
     for (const tx of [a, d]) {
       const at = new Date().toISOString();
@@ -92,7 +86,7 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
     await doc.send(new PutCommand({ TableName: tableName, Item: { pk: 'repair#tx#ghost2' } }));
     await doc.send(new PutCommand({ TableName: tableName, Item: ghost2 }));
     // E is signed: bySender copies all of it.
-    const e = { ...newTransaction('e', 4), pk: 'tx#e', kind: 'tx', status: 'success', attempts: 1 };
+    const e = { ...newTransactionAt('e', 4), pk: 'tx#e', kind: 'tx', status: 'success', attempts: 1 };
     const eSigned = { ...e, sortKey: sortKeyOf(e), senderKey: '31337#0xabc', nonce: 7, txHash: '0xe' };
     await doc.send(new PutCommand({ TableName: tableName, Item: eSigned }));
     await close();

@@ -1,46 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getItems } from '../../functions/lib/store/getItems.ts';
 import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import type { indexes } from '../../functions/lib/store/tableDesign.ts';
 import { openShardOf } from '../../functions/lib/store/transactionKeys.ts';
-import { ensureTable } from '../../infra/local/createResources.ts';
-import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
 import { indexEntries } from '../support/indexEntries.ts';
+import { newTransaction, startTestTable, type TestTable } from '../support/startTestTable.ts';
 
-let dynalite: Emulator;
+let table: TestTable;
 let doc: DynamoDBDocumentClient;
 let tableName: string;
 let store: TransactionStore;
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  const dynamo = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: dynalite.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  tableName = `store-${randomUUID().slice(0, 8)}`;
-  await ensureTable(dynamo, tableName);
-  store = createTransactionStore(doc, tableName);
+  table = await startTestTable('store');
+  ({ doc, tableName, store } = table);
 });
 
 afterAll(async () => {
-  await dynalite?.stop();
+  await table?.stop();
 });
 
-const newTransaction = (createdAt: string) => ({
-  id: randomUUID(),
-  chainId: 31337,
-  to: '0x000000000000000000000000000000000000dEaD',
-  value: '1',
-  data: '0x',
-  message: 'accepted',
-  createdAt,
-});
+const newTransactionAt = (createdAt: string) => newTransaction({ createdAt });
 
 describe('getItems', () => {
   it('reads more keys than one BatchGetItem takes, in the order asked, leaving out keys with no item', async () => {
@@ -61,7 +42,7 @@ describe('getItems', () => {
 
 describe('indexes', () => {
   it('copy only what their design names, so that listings read each transaction from the table', async () => {
-    const tx = newTransaction('2026-01-01T00:00:00.000Z');
+    const tx = newTransactionAt('2026-01-01T00:00:00.000Z');
     await store.create(tx, Date.now() + 60_000);
     const entryIn = async (indexName: keyof typeof indexes, partition: string, value: string) =>
       (await indexEntries(doc, tableName, indexName, { name: partition, value })).find((i) => i.pk === `tx#${tx.id}`);
@@ -74,7 +55,7 @@ describe('indexes', () => {
   });
 
   it('an include index copies the attributes its design names besides the keys', async () => {
-    const tx = newTransaction('2026-01-02T00:00:00.000Z');
+    const tx = newTransactionAt('2026-01-02T00:00:00.000Z');
     await store.create(tx, 1_000);
     const out = await doc.send(
       new QueryCommand({
@@ -90,8 +71,8 @@ describe('indexes', () => {
   });
 
   it('a listing by status leaves out what has left that status since its index entry was read', async () => {
-    const moved = newTransaction('2026-04-01T00:00:00.000Z');
-    const stays = newTransaction('2026-04-01T00:00:01.000Z');
+    const moved = newTransactionAt('2026-04-01T00:00:00.000Z');
+    const stays = newTransactionAt('2026-04-01T00:00:01.000Z');
     for (const tx of [moved, stays]) await store.create(tx, Date.now() + 60_000);
     const range = { from: '2026-04-01T00:00:00.000Z', to: '2026-04-02T00:00:00.000Z' };
     // The byStatus entries as they were while both were pending: on AWS an index can still answer this
@@ -123,8 +104,8 @@ describe('indexes', () => {
   });
 
   it('a listing shows each transaction as it is now, with every field', async () => {
-    const older = newTransaction('2026-02-01T00:00:00.000Z');
-    const newer = newTransaction('2026-02-01T00:00:01.000Z');
+    const older = newTransactionAt('2026-02-01T00:00:00.000Z');
+    const newer = newTransactionAt('2026-02-01T00:00:01.000Z');
     for (const tx of [older, newer]) await store.create(tx, Date.now() + 60_000);
     const applied = await store.applyOutcome(
       {
