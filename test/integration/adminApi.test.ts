@@ -18,6 +18,8 @@ import { tableCounts } from '../support/tableCounts.ts';
 import { asAdmin as admin, asClient as client, tokenEnv } from '../support/tokens.ts';
 
 /** A value the signer cannot pay (a failure the node decides, not a 400); `n` tells the requests apart. */
+/** The counts per status of the 30 transactions the listing tests seed (every fifth failed, and so on). */
+const seededCounts = { pending: 10, retrying: 5, success: 5, mined: 0, confirmed: 0, reverted: 0, failed: 5 };
 const unpayable = (n: number) => (10n ** 30n + BigInt(n)).toString();
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const signer = privateKeyToAccount(anvilDevKey).address;
@@ -139,15 +141,7 @@ describe('GET /transactions', () => {
     expect(res.status).toBe(200);
     expect(res.body.items.map((t: { createdAt: string }) => t.createdAt)).toEqual([...times].reverse());
     expect(res.body.cursor).toBeNull();
-    expect(res.body.counts).toEqual({
-      pending: 10,
-      retrying: 5,
-      success: 5,
-      mined: 0,
-      confirmed: 0,
-      reverted: 0,
-      failed: 5,
-    });
+    expect(res.body.counts).toEqual(seededCounts);
   });
 
   it('filters by status, and by a time range with `from` inclusive and `to` exclusive', async () => {
@@ -157,15 +151,7 @@ describe('GET /transactions', () => {
     );
     expect(new Set(failed.body.items.map((t: { status: string }) => t.status))).toEqual(new Set(['failed']));
     // The counts are of the time range, whatever the status filter: the header shows every status.
-    expect(failed.body.counts).toEqual({
-      pending: 10,
-      retrying: 5,
-      success: 5,
-      mined: 0,
-      confirmed: 0,
-      reverted: 0,
-      failed: 5,
-    });
+    expect(failed.body.counts).toEqual(seededCounts);
 
     const window = await call('GET', `/transactions?from=${times[10]}&to=${times[20]}`);
     expect(window.body.items.map((t: { createdAt: string }) => t.createdAt)).toEqual(times.slice(10, 20).reverse());
