@@ -18,7 +18,7 @@ import { tableCounts } from '../support/tableCounts.ts';
 import { asAdmin as admin, asClient as client, tokenEnv } from '../support/tokens.ts';
 
 /** A value the signer cannot pay (a failure the node decides, not a 400); `n` tells the requests apart. */
-/** The counts per status of the 30 transactions the listing tests seed (every fifth failed, and so on). */
+/** The counts per status of the 25 transactions the listing tests seed (a fifth each failed, success, retrying; the rest pending). */
 const seededCounts = { pending: 10, retrying: 5, success: 5, mined: 0, confirmed: 0, reverted: 0, failed: 5 };
 const unpayable = (n: number) => (10n ** 30n + BigInt(n)).toString();
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
