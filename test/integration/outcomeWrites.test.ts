@@ -168,6 +168,16 @@ describe('OutcomeWrites: a reorg', () => {
     expect(await openEntry(id)).toMatchObject({ status: 'success' });
   });
 
+  it('a late report of a block that went is ignored once it is mined in another', async () => {
+    const id = await minedIn(10);
+    const before = await store.get(id);
+    const gone = `0x${'ee'.repeat(32)}`; // not the block it is in now
+    expect(await store.applyOutcome(outcome(id, { status: 'success', reorged: true, blockHash: gone }), dueAt())).toBe(
+      'ignored',
+    );
+    expect(await store.get(id)).toEqual(before);
+  });
+
   it('names the signature it reports as the one it is now (the latest, sent again), not the one that was mined', async () => {
     const id = await minedIn(10);
     const latest = `0x${'cd'.repeat(32)}`;

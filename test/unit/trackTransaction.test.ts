@@ -164,11 +164,21 @@ describe('trackTransaction: no receipt', () => {
     expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 5 }]);
   });
 
-  it('twice while success, the sender past our nonce: failed with tracked, and no next look', async () => {
+  it('the sender past our nonce with none of ours in a block, on one look: nothing decided, one more look', async () => {
     const { tx } = await trackedTransaction();
     const node = createFakeNode({ latestNonce: 8 });
     const world = createTrackWorld([tx], { node });
     const result = await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(result).toEqual({ action: 'waiting', misses: 1 });
+    expect(world.responses.sent).toEqual([]);
+    expect(world.tracking.sent.map((s) => s.body)).toEqual([{ id, token, misses: 1, nonceTaken: true }]);
+  });
+
+  it('twice while success, the sender past our nonce on two looks in a row: failed with tracked, and no next look', async () => {
+    const { tx } = await trackedTransaction();
+    const node = createFakeNode({ latestNonce: 8 });
+    const world = createTrackWorld([tx], { node });
+    const result = await trackTransaction(world.deps, { id, token, misses: 1, nonceTaken: true });
     expect(result).toEqual({ action: 'reported', status: 'failed', next: false });
     expect(world.responses.sent.map((s) => s.body)).toEqual([
       expect.objectContaining({

@@ -170,7 +170,7 @@ export class NotRebroadcastableError extends AppError {
   constructor(id: string, status: string) {
     super(
       'not_failed',
-      `transaction ${id} is ${status}: only a failed transaction can be rebroadcast${status === 'success' ? '' : '; wait for its outcome'}`,
+      `transaction ${id} is ${status}: only a failed transaction can be rebroadcast${['confirmed', 'reverted'].includes(status) ? '' : '; wait for its outcome'}`,
     );
     this.id = id;
     this.status = status;

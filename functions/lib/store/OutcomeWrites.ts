@@ -178,7 +178,10 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
       TableName,
       Key: txKey(o.id),
       UpdateExpression: `SET #status = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory}${o.txHash ? ', txHash = :hash' : ''} REMOVE receipt`,
-      ConditionExpression: '#status = :mined', // -- only what was mined can be reorged out
+      ConditionExpression: [
+        '#status = :mined', // -- only what was mined can be reorged out
+        ...(o.blockHash ? ['receipt.blockHash = :gone'] : []), // -- of the block the report saw go, not a newer one
+      ].join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
         ':success': 'success',
@@ -189,6 +192,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':entry': [historyEntry(o, 'reorged')],
         ':empty': [],
         ...(o.txHash ? { ':hash': o.txHash } : {}),
+        ...(o.blockHash ? { ':gone': o.blockHash } : {}),
       },
     });
 

@@ -65,8 +65,11 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   const client = deps.chains.client(tx.chainId);
   const depth = deps.settings.confirmations(tx.chainId);
   const misses = message.misses ?? 0;
-  const again = (next: number) =>
-    deps.tracking.send({ id: tx.id, token: message.token, misses: next }, deps.settings.intervalSeconds);
+  const again = (next: number, nonceTaken = false) =>
+    deps.tracking.send(
+      { id: tx.id, token: message.token, misses: next, ...(nonceTaken ? { nonceTaken } : {}) },
+      deps.settings.intervalSeconds,
+    );
   const report = async (r: Omit<ResponseMessage, 'id' | 'attempt' | 'at'>, next: boolean): Promise<TrackResult> => {
     await deps.responses.send({ id: tx.id, attempt: Math.max(1, tx.attempts), at: deps.now().toISOString(), ...r });
     if (next) await again(0);
@@ -131,7 +134,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       {
         status: 'success',
         reorged: true,
-        ...(tx.receipt ? { blockNumber: tx.receipt.blockNumber } : {}),
+        ...(tx.receipt ? { blockNumber: tx.receipt.blockNumber, blockHash: tx.receipt.blockHash } : {}),
         // Out of a block, it is its latest signature again, the one sent again.
         txHash: hashesOf(tx)[0] ?? tx.txHash,
         message: `Block ${tx.receipt?.blockNumber ?? '?'} that held it is no longer on the chain (a reorg); its bytes were sent again and it is followed again.`,
@@ -148,9 +151,14 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       await again(misses);
       return { action: 'waiting', misses };
     }
+    if (nonceUsed && !message.nonceTaken) {
+      // One node's answer decides nothing (behind a balancer, two backends may disagree): look once more.
+      await again(misses, true);
+      return { action: 'waiting', misses };
+    }
     if (nonceUsed) {
-      // Its nonce is used and none of its signatures is in a block, after two looks without a receipt:
-      // another transaction took it.
+      // Its nonce is used and none of its signatures is in a block, on two looks in a row after two
+      // without a receipt: another transaction took it.
       return report(
         {
           status: 'failed',

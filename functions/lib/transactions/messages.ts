@@ -44,8 +44,10 @@ export const trackMessageSchema = z.object({
   id: z.string().min(1),
   token: z.string().min(1),
   misses: z.number().int().min(0).default(0),
+  /** The last look saw its nonce used by none of its signatures: a second such look in a row decides. */
+  nonceTaken: z.boolean().default(false),
 });
-export type TrackMessage = { id: string; token: string; misses?: number };
+export type TrackMessage = z.input<typeof trackMessageSchema>;
 
 /** A message on the responses queue: the outcome of one broadcast attempt, or what the tracker saw. */
 export const responseMessageSchema = z.object({
@@ -61,6 +63,7 @@ export const responseMessageSchema = z.object({
   receipt: receiptSchema.optional(),
   reorged: z.boolean().optional(),
   blockNumber: z.number().int().min(0).optional(),
+  blockHash: z.string().optional(),
   tracked: z.boolean().optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;

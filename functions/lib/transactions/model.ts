@@ -56,8 +56,9 @@ export type TransactionOutcome = {
   receipt?: Receipt | undefined;
   /** success: the block that held it is no longer canonical (a reorg): it goes back from mined. */
   reorged?: boolean | undefined;
-  /** With reorged: the block it had been mined in. */
+  /** With reorged: the block it had been mined in (number and hash). */
   blockNumber?: number | undefined;
+  blockHash?: string | undefined;
   /** success from the broadcaster: the token of the tracking that follows it (the only one that may go on). */
   trackToken?: string | undefined;
   /** failed from the tracker: its nonce was mined by a transaction that is none of its signatures. */
