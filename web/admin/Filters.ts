@@ -2,16 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Status } from '../../functions/lib/transactions/status.ts';
 import { clientNamePattern, clientNameRule } from './clientName.ts';
 import { html } from './html.ts';
+import { inputValue } from './inputValue.ts';
 import { statusOrder } from './statusOrder.ts';
 import { type TimeRange, timeRanges } from './timeRanges.ts';
 
 /** What the filters hold: a status or any, a client's name or any (''), and a time range (`from`/`to` only for `custom`). */
 export type FilterState = { status: Status | undefined; client: string; range: TimeRange; from: string; to: string };
-
-const inputValue = (event: Event) =>
-  event.currentTarget instanceof HTMLInputElement || event.currentTarget instanceof HTMLSelectElement
-    ? event.currentTarget.value
-    : '';
 
 /**
  * The status, client and time filters above the table; every field has a visible label. A client name

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { html } from './html.ts';
+import { inputValue } from './inputValue.ts';
 
 /** "What happened to transaction X": paste its id (from a client's log or a Location header) to open it. */
 export function FindById(props: { onOpen: (id: string) => void }) {
@@ -25,7 +26,7 @@ export function FindById(props: { onOpen: (id: string) => void }) {
           autocomplete="off"
           spellcheck=${false}
           value=${id}
-          onInput=${(e: Event) => setId(e.currentTarget instanceof HTMLInputElement ? e.currentTarget.value : '')}
+          onInput=${(e: Event) => setId(inputValue(e))}
         />
       </div>
       <button type="submit">Open</button>

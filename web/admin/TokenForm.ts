@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { html } from './html.ts';
+import { inputValue } from './inputValue.ts';
 
 /** Asks for the admin token once per browser tab; says plainly when the last one was refused. */
 export function TokenForm(props: { error: string | undefined; checking: boolean; onSubmit: (token: string) => void }) {
@@ -24,7 +25,7 @@ export function TokenForm(props: { error: string | undefined; checking: boolean;
           autofocus
           required
           value=${token}
-          onInput=${(e: Event) => setToken(e.currentTarget instanceof HTMLInputElement ? e.currentTarget.value : '')}
+          onInput=${(e: Event) => setToken(inputValue(e))}
           aria-describedby=${props.error ? 'token-error' : undefined}
           aria-invalid=${props.error ? 'true' : undefined}
         />
