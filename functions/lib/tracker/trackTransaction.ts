@@ -65,6 +65,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   const client = deps.chains.client(tx.chainId);
   const depth = deps.settings.confirmations(tx.chainId);
   const misses = message.misses ?? 0;
+  const hashes = hashesOf(tx);
   const again = (next: number, nonceTaken = false) =>
     deps.tracking.send(
       { id: tx.id, token: message.token, misses: next, ...(nonceTaken ? { nonceTaken } : {}) },
@@ -79,7 +80,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
 
   let receipt: Receipt | undefined;
   try {
-    for (const hash of hashesOf(tx)) {
+    for (const hash of hashes) {
       const seen = await readReceipt(client, hash);
       if (typeof seen === 'object') {
         receipt = seen;
@@ -136,7 +137,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
         reorged: true,
         ...(tx.receipt ? { blockNumber: tx.receipt.blockNumber, blockHash: tx.receipt.blockHash } : {}),
         // Out of a block, it is its latest signature again, the one sent again.
-        txHash: hashesOf(tx)[0] ?? tx.txHash,
+        txHash: hashes[0] ?? tx.txHash,
         message: `Block ${tx.receipt?.blockNumber ?? '?'} that held it is no longer on the chain (a reorg); its bytes were sent again and it is followed again.`,
       },
       true,
@@ -146,7 +147,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     const from = tx.from as Hex | undefined;
     const mined = from ? await client.getTransactionCount({ address: from, blockTag: 'latest' }) : 0;
     const nonceUsed = tx.nonce !== undefined && mined > tx.nonce;
-    if (nonceUsed && (await anyMined(client, hashesOf(tx)))) {
+    if (nonceUsed && (await anyMined(client, hashes))) {
       // One of its signatures is in a block after all (mined since the receipts were read): the next look reads it.
       await again(misses);
       return { action: 'waiting', misses };
@@ -164,13 +165,13 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
           status: 'failed',
           tracked: true,
           error: `nonce ${tx.nonce} was used by another transaction`,
-          message: `Failed: nonce ${tx.nonce} was mined by a transaction that is none of its ${hashesOf(tx).length} signatures.`,
+          message: `Failed: nonce ${tx.nonce} was mined by a transaction that is none of its ${hashes.length} signatures.`,
         },
         false,
       );
     }
     // Not mined, and its nonce is still open: if the node no longer holds it (dropped), send it again.
-    const latest = hashesOf(tx)[0];
+    const latest = hashes[0];
     const pooled = latest ? await client.request({ method: 'eth_getTransactionByHash', params: [latest] }) : null;
     if (!pooled && rawTx) {
       const sent = await resendRaw(client, rawTx);
