@@ -97,6 +97,21 @@ export const queues = {
 } as const satisfies Record<QueueName, QueueTopology>;
 
 /**
+ * What each function that builds the services does with each queue: `send` to it, `describe` it (the
+ * api's health check), or only know its `url` (the services are built with every queue's URL). The
+ * stack grants exactly this; the local runner, one process, needs no grants.
+ */
+export const queueAccess = {
+  api: { requests: 'send', retry: 'describe', responses: 'describe', tracking: 'describe' },
+  broadcaster: { requests: 'url', retry: 'send', responses: 'send', tracking: 'url' },
+  // The updater starts the tracking of each transaction the node took.
+  updater: { requests: 'url', retry: 'url', responses: 'url', tracking: 'send' },
+  // The tracker reports to the responses queue and sends itself its next look.
+  tracker: { requests: 'url', retry: 'url', responses: 'send', tracking: 'send' },
+  sweep: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send' },
+} as const satisfies Partial<Record<FunctionName, Record<QueueName, 'send' | 'describe' | 'url'>>>;
+
+/**
  * How the local runner limits a consumer instead of a cap per mapping: one pool of `workers` slots per
  * function, which all its queues share.
  */

@@ -41,6 +41,7 @@ import {
   type FunctionName,
   functions,
   type QueueName,
+  queueAccess,
   queueNames,
   queues,
   reservedConcurrency,
@@ -50,7 +51,7 @@ import {
   table as tableTopology,
   visibilityTimeoutSeconds,
 } from '../topology.ts';
-import { BroadcasterFunction } from './BroadcasterFunction.ts';
+import { BroadcasterFunction, type QueueAccess } from './BroadcasterFunction.ts';
 import type { StackSettings } from './stackSettings.ts';
 
 /** The stack's properties, already parsed from CDK context by `stackSettings`. */
@@ -210,38 +211,16 @@ export class BroadcasterStack extends Stack {
     for (const fn of [broadcaster, sweep]) fn.addEnvironment('SIGNING_LEASE_SECONDS', String(signingLease.seconds));
     api.addEnvironment('AUTH_MODE', 'authorizer');
 
-    for (const fn of [api, broadcaster, updater, tracker, sweep]) fn.bindTable(table);
-    api
-      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'send')
-      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'describe')
-      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'describe')
-      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'describe')
-      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
-    broadcaster
-      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
-      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'send')
-      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'send')
-      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'url')
-      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
-    updater
-      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
-      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
-      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'url')
-      // The updater starts the tracking of each transaction the node took.
-      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'send');
-    // The tracker reads the record and the chain; it reports to the responses queue and looks again later.
-    tracker
-      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'url')
-      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
-      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'send')
-      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'send')
-      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
-    sweep
-      .bindQueue('REQUESTS_QUEUE_URL', requests.queue, 'send')
-      .bindQueue('RETRY_QUEUE_URL', retry.queue, 'url')
-      .bindQueue('RESPONSES_QUEUE_URL', responses.queue, 'url')
-      .bindQueue('TRACKING_QUEUE_URL', tracking.queue, 'send')
-      .bindSecret('CHAINS_SECRET_ARN', chainsSecret);
+    for (const [name, access] of Object.entries(queueAccess) as Array<
+      [keyof typeof queueAccess, Record<QueueName, QueueAccess>]
+    >) {
+      const fn = this.functions[name];
+      fn.bindTable(table);
+      for (const queue of queueNames)
+        fn.bindQueue(`${queue.toUpperCase()}_QUEUE_URL`, this.queues[queue], access[queue]);
+    }
+    // The functions that talk to a chain read its RPC URL from the secret; the updater never does.
+    for (const fn of [api, broadcaster, tracker, sweep]) fn.bindSecret('CHAINS_SECRET_ARN', chainsSecret);
     authorizer.bindSecret('TOKEN_SECRET_ARN', tokensSecret);
 
     // --- the signing key: secp256k1, and a key policy that names who may sign
