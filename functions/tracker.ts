@@ -1,4 +1,7 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
+import { createFeeCache } from './lib/chain/createFeeCache.ts';
+import { gweiToWei } from './lib/chain/replacementFees.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
@@ -7,14 +10,27 @@ import { trackMessageSchema } from './lib/transactions/messages.ts';
 
 // The tracker reads the table and the chains and reports to the responses queue; it never writes the table or signs.
 const services = await loadServices('tracker');
+const metrics = new Metrics({ namespace: 'TransactionBroadcaster', serviceName: 'tracker' });
 const deps = {
   transactions: services.transactions,
   chains: services.chains,
   responses: services.queues.responses,
   tracking: services.queues.tracking,
+  requests: services.queues.requests,
+  fees: createFeeCache(services.config.FEE_CACHE_MS),
   settings: {
     confirmations: services.config.CONFIRMATIONS,
     intervalSeconds: services.config.TRACK_INTERVAL_SECONDS,
+    stuckAfterBlocks: services.config.STUCK_AFTER_BLOCKS,
+    feeCapWei: (chainId: number) => gweiToWei(services.config.FEE_CAP_GWEI(chainId)),
+  },
+  metrics: {
+    stuck(chainId: number) {
+      // One metric, flushed at once (EMF in the log): an alarm on it sees a sender waiting at its cap.
+      const metric = metrics.singleMetric();
+      metric.addDimension('chainId', String(chainId));
+      metric.addMetric('StuckAtFeeCap', MetricUnit.Count, 1);
+    },
   },
   logger: services.logger,
   now: () => new Date(),

@@ -106,8 +106,9 @@ export const queueAccess = {
   broadcaster: { requests: 'url', retry: 'send', responses: 'send', tracking: 'url' },
   // The updater starts the tracking of each transaction the node took.
   updater: { requests: 'url', retry: 'url', responses: 'url', tracking: 'send' },
-  // The tracker reports to the responses queue and sends itself its next look.
-  tracker: { requests: 'url', retry: 'url', responses: 'send', tracking: 'send' },
+  // The tracker reports to the responses queue, sends itself its next look, and asks the broadcaster
+  // (requests) to re-price or cancel: it never signs.
+  tracker: { requests: 'send', retry: 'url', responses: 'send', tracking: 'send' },
   sweep: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send' },
 } as const satisfies Partial<Record<FunctionName, Record<QueueName, 'send' | 'describe' | 'url'>>>;
 

@@ -22,14 +22,16 @@ describe('the local runner, end to end', () => {
     const ids = posted.map((p) => p.body.id as string);
     expect(new Set(ids).size).toBe(50);
 
+    let left: string[] = [];
     const done = await eventually(
       async () => {
         const all = await Promise.all(ids.map((id) => request(runner, 'GET', `/transactions/${id}`)));
         // success is the node's acceptance; the tracker follows each on to confirmed, its end here (CONFIRMATIONS=1).
-        return all.every((r) => r.body.status === 'confirmed') ? all.map((r) => r.body) : undefined;
+        left = all.filter((r) => r.body.status !== 'confirmed').map((r) => `${r.body.id} ${r.body.status}`);
+        return left.length === 0 ? all.map((r) => r.body) : undefined;
       },
       60_000,
-      'all 50 to reach confirmed',
+      () => `all 50 to reach confirmed; still open: ${left.join(', ')}\n${runner.output().slice(-4000)}`,
     );
 
     const chain = createPublicClient({ transport: http(runner.rpcUrl) });

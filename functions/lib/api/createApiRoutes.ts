@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { adminPage } from '../admin/adminPage.ts';
 import type { Caller } from '../auth/Caller.ts';
-import { NotFoundError } from '../errors/errors.ts';
+import { NotCancelableError, NotFoundError } from '../errors/errors.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
@@ -11,8 +11,17 @@ import { maxBodyBytes, readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
 import type { Services } from '../services/createServices.ts';
 import { listLimits, listQuerySchema, transactionListSchema } from '../transactions/listing.ts';
-import { idPattern, isBroadcast, type Transaction, toView, transactionViewSchema } from '../transactions/model.ts';
+import {
+  idPattern,
+  isBroadcast,
+  isCanceled,
+  isTerminal,
+  type Transaction,
+  toView,
+  transactionViewSchema,
+} from '../transactions/model.ts';
 import { transactionRequestSchema } from '../transactions/requestSchema.ts';
+import { cancelTransaction } from './cancelTransaction.ts';
 import { listTransactions } from './listTransactions.ts';
 import type { ResponseDoc, Route, RouteDetails } from './Route.ts';
 import { rebroadcastTransaction } from './rebroadcastTransaction.ts';
@@ -41,6 +50,15 @@ function authenticated(caller: Caller | undefined): Caller {
 /** An admin reads every transaction; a client only those it submitted. */
 function mayRead(caller: Caller, tx: Transaction): boolean {
   return caller.role === 'admin' || tx.client === caller.client;
+}
+
+/** A cancel's wait ends once the transaction leaves the states a cancel can still change. */
+const isSettled = (tx: Transaction) => isTerminal(tx.status) || tx.status === 'mined';
+
+/** The 409 of a cancel that came too late: the original's outcome stands. */
+function notCancelable(tx: Transaction): NotCancelableError {
+  const detail = tx.status === 'mined' ? `it is in block ${tx.receipt?.blockNumber ?? '?'}` : 'its outcome is final';
+  return new NotCancelableError(tx.id, tx.status, detail);
 }
 
 /** The `Location` header of a transaction's own resource. */
@@ -84,6 +102,7 @@ export function createApiRoutes(services: Services): Route[] {
     now: () => new Date(),
     newId: randomUUID,
   };
+  const cancelDeps = { transactions, requests: services.queues.requests, logger, now: () => new Date() };
   const details: Record<RouteName, RouteDetails> = {
     submitTransaction: {
       description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most ${maxWaitMs / 1000} s) for the outcome.`,
@@ -177,6 +196,38 @@ export function createApiRoutes(services: Services): Route[] {
         return replayed
           ? json(200, toView(tx), { ...location, 'idempotent-replayed': 'true' })
           : json(201, toView(tx), location);
+      },
+    },
+    cancelTransaction: {
+      description:
+        "For an admin, and for the client that submitted the transaction. Never signed: it ends `failed` at once, and no worker will sign it. Signed and not yet in a block: its nonce is replaced by a zero-value transfer to the sender at fees re-priced over its latest signature (within FEE_CAP_GWEI); if the cancel is mined it ends `failed` with `cancel` set and the receipt of the cancel, and if the original is mined first, the original's outcome stands. Waits like `POST /transactions` (BROADCAST_WAIT_MS, or `Prefer`). A repeat asks for nothing new and answers the state.",
+      requestHeaders: [
+        {
+          name: 'Prefer',
+          description: 'RFC 7240: `respond-async` answers 202 at once; `wait=N` waits at most N s',
+          example: 'wait=10',
+        },
+      ],
+      responses: {
+        200: transactionAnswer('canceled: `status` is `failed` and `cancel` says who asked and when'),
+        202: transactionAnswer(
+          'the cancel is on its way (`cancel` is set; a cancel signature is in `hashes` once signed); poll `Location`',
+        ),
+        404: error('no transaction has this id'),
+        409: error(
+          'too late: it is in a block (`mined`), or ended `confirmed`, `reverted` or `failed` before the cancel',
+        ),
+      },
+      async handler(event, caller) {
+        const id = pathId(event);
+        const tx = await cancelTransaction(cancelDeps, id, authenticated(caller));
+        const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, maxWaitMs);
+        const settled = prefer.waitMs > 0 ? await waitForOutcome(transactions, tx, prefer.waitMs, isSettled) : tx;
+        const headers = { ...locationOf(settled), ...(prefer.applied ? { 'preference-applied': prefer.applied } : {}) };
+        if (isCanceled(settled)) return json(200, toView(settled), headers);
+        // The original was mined first while we waited: its outcome stands, and the answer says so.
+        if (isTerminal(settled.status) || settled.status === 'mined') throw notCancelable(settled);
+        return json(202, toView(settled), headers);
       },
     },
     adminPage: {

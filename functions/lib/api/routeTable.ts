@@ -37,6 +37,13 @@ export const routeTable = [
     summary: 'Send a failed transaction again, as a new transaction',
   },
   {
+    name: 'cancelTransaction',
+    method: 'POST',
+    path: '/transactions/{id}/cancel',
+    access: 'client',
+    summary: 'Cancel a transaction not yet in a block',
+  },
+  {
     name: 'adminPage',
     method: 'GET',
     path: '/admin',

@@ -2,7 +2,12 @@ import type { Caller } from '../auth/Caller.ts';
 import { IdempotencyConflictError, ValidationError } from '../errors/errors.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
 import type { IdempotencyStore } from '../store/IdempotencyStore.ts';
-import { type NormalizedRequest, normalizeRequest, transactionRequestSchema } from '../transactions/requestSchema.ts';
+import {
+  maxValidityMs,
+  type NormalizedRequest,
+  normalizeRequest,
+  transactionRequestSchema,
+} from '../transactions/requestSchema.ts';
 import { hashRequest } from './hashRequest.ts';
 import { type RecordDeps, type Recorded, recordTransaction } from './recordTransaction.ts';
 
@@ -17,10 +22,18 @@ export type SubmitDeps = RecordDeps & {
 export type Submitted = Recorded;
 
 /** Validates a body down to the canonical request; every refusal is a ValidationError naming its fields. */
-function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
+function validate(deps: SubmitDeps, body: unknown, now: Date): NormalizedRequest {
   const parsed = transactionRequestSchema.safeParse(body);
   if (!parsed.success) throw fromZodError(parsed.error, 'the transaction request');
   const request = normalizeRequest(parsed.data, deps.defaultChainId);
+  if (request.validUntil !== undefined) {
+    const until = Date.parse(request.validUntil);
+    if (until <= now.getTime() || until > now.getTime() + maxValidityMs) {
+      throw ValidationError.naming('validUntil is not in the next 30 days', [
+        { path: 'validUntil', message: `must be after ${now.toISOString()} and within 30 days of it` },
+      ]);
+    }
+  }
   if (!deps.chainIds.includes(request.chainId)) {
     throw new ValidationError(`chainId ${request.chainId} is not a configured chain`, [
       { path: 'chainId', message: `must be one of ${deps.chainIds.join(', ')}` },
@@ -44,8 +57,8 @@ export async function submitTransaction(
   caller: Caller,
   idempotencyKey?: string,
 ): Promise<Submitted> {
-  const request = validate(deps, body);
   const now = deps.now();
+  const request = validate(deps, body, now);
   let id = deps.newId();
   if (idempotencyKey !== undefined) {
     const hash = hashRequest(request);

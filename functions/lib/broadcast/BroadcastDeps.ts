@@ -14,6 +14,8 @@ export type BroadcastSettings = {
   retryBaseSeconds: number;
   retryCapSeconds: number;
   leaseSeconds: number;
+  /** The most a re-price or a cancel may offer as max fee per gas on a chain, in wei (FEE_CAP_GWEI). */
+  feeCapWei: (chainId: number) => bigint;
 };
 
 /** Everything the broadcaster's domain code talks to, created once per process. */

@@ -1,19 +1,27 @@
-import type { BroadcastMessage, BroadcastPhase, ResponseMessage } from '../transactions/messages.ts';
+import type { BroadcastMessage, BroadcastPhase, ReplacePhase, ResponseMessage } from '../transactions/messages.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
 import { failed, lastError, type Outcome } from './outcome.ts';
 import { type Claim, claimOrLoad } from './phases/claimOrLoad.ts';
 import { failUnsigned } from './phases/failUnsigned.ts';
+import { replaceLatest } from './phases/replaceLatest.ts';
 import { scheduleNext } from './phases/scheduleNext.ts';
 import { sendSigned } from './phases/sendSigned.ts';
 import { settleSpent } from './phases/settleSpent.ts';
 import { signOnce } from './phases/signOnce.ts';
 
 type Open = Exclude<Claim, { state: 'gone' }>;
+/** The phases that start from a claim: sign, send, settle; a re-price or a cancel starts from the record. */
+type SignPhase = Exclude<BroadcastPhase, ReplacePhase>;
 type Step<C extends Open> = (deps: BroadcastDeps, claim: C, attempt: number) => Promise<Outcome>;
 type Of<S extends Open['state']> = Extract<Open, { state: S }>;
 
 /** An unsigned transaction, in the broadcast phase: sign it once, then send it, or end or retry what failed. */
 const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) => {
+  if (tx.validUntil !== undefined && Date.parse(tx.validUntil) <= deps.now().getTime()) {
+    // Past validUntil and never signed: it is canceled by never being signed.
+    const reason = `canceled: not sent by validUntil ${tx.validUntil}`;
+    return failUnsigned(deps, tx, token, { class: 'permanent', label: 'expired', reason }, attempt);
+  }
   const result = await signOnce(deps, tx, token);
   if ('signed' in result) return sendSigned(deps, tx, attempt, result.signed);
   if (result.error.class === 'permanent' || attempt >= deps.settings.maxAttempts) {
@@ -34,7 +42,7 @@ const reportClosed: Step<Of<'closed'>> = async (_deps, { reason }, attempt) =>
  * asks for choose the step. A signed transaction is only ever sent again as the bytes stored; a spent
  * one is only settled, never sent.
  */
-const steps: { [S in Open['state']]: Record<BroadcastPhase, Step<Of<S>>> } = {
+const steps: { [S in Open['state']]: Record<SignPhase, Step<Of<S>>> } = {
   closed: { broadcast: reportClosed, settle: reportClosed },
   unsigned: {
     broadcast: signThenSend,
@@ -47,7 +55,7 @@ const steps: { [S in Open['state']]: Record<BroadcastPhase, Step<Of<S>>> } = {
 };
 
 /** The step for a claim and a phase, with the claim's type kept. */
-function runStep(deps: BroadcastDeps, claim: Open, phase: BroadcastPhase, attempt: number): Promise<Outcome> {
+function runStep(deps: BroadcastDeps, claim: Open, phase: SignPhase, attempt: number): Promise<Outcome> {
   switch (claim.state) {
     case 'closed':
       return steps.closed[phase](deps, claim, attempt);
@@ -74,6 +82,16 @@ export async function broadcastTransaction(
   // Settling is not an attempt: the count reported never exceeds the attempts made.
   const attempt = Math.min(message.attempt, maxAttempts);
   const log = deps.logger.createChild({ persistentKeys: { transactionId: id, attempt, phase } });
+  if (phase === 'reprice' || phase === 'cancel') {
+    const replaced = await replaceLatest(deps, id, phase, message.replaces);
+    if ('skipped' in replaced) {
+      log.info('nothing replaced', { why: replaced.skipped });
+      return undefined;
+    }
+    const response: ResponseMessage = { id, attempt, at: deps.now().toISOString(), ...replaced.outcome };
+    await deps.responses.send(response);
+    return response;
+  }
   const claim = await claimOrLoad(deps, id);
   if (claim.state === 'gone') {
     log.warn('no open transaction with this id; message dropped', { reason: claim.reason });

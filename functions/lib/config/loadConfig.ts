@@ -39,10 +39,11 @@ const schema = z
     RESPONSES_QUEUE_URL: z.string().min(1).optional(),
     TRACKING_QUEUE_URL: z.string().min(1).optional(),
     // The chain's depth: `2` for every chain, or per chain `1:12,8453:10`; a chain named nowhere gets its default.
-    CONFIRMATIONS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => parseConfirmations(v ?? '', ctx)),
+    CONFIRMATIONS: perChain(defaultConfirmations, { min: 1, max: 1000, unit: 'blocks' }),
+    // Blocks a transaction may wait unmined, while the market's fees are above its own, before it is re-priced.
+    STUCK_AFTER_BLOCKS: perChain(defaultStuckAfterBlocks, { min: 1, max: 1000, unit: 'blocks' }),
+    // The most a re-price (or a cancel) may offer as max fee per gas, in gwei: `500`, or per chain `1:300,137:3000`.
+    FEE_CAP_GWEI: perChain(() => defaultFeeCapGwei, { min: 1, max: 1_000_000, unit: 'gwei' }),
     // Seconds between two looks of the tracker at one transaction: about a block.
     TRACK_INTERVAL_SECONDS: intFrom(1, 900).default(2),
     SIGNER_PRIVATE_KEY: z
@@ -94,28 +95,48 @@ const schema = z
 
 /** A chain's depth where CONFIRMATIONS does not name it: a local dev chain 1, any other 2. */
 export function defaultConfirmations(chainId: number): number {
-  return chainId === 31337 || chainId === 1337 ? 1 : 2;
+  return isLocalChain(chainId) ? 1 : 2;
 }
 
-/** `CONFIRMATIONS` as a function of the chain id: one number for all, or `chain:depth` pairs over the defaults. */
-function parseConfirmations(text: string, ctx: z.RefinementCtx): (chainId: number) => number {
-  const trimmed = text.trim();
-  if (trimmed === '') return defaultConfirmations;
-  if (/^\d+$/.test(trimmed)) {
-    const all = Number(trimmed);
-    if (all < 1 || all > 1000) ctx.addIssue({ code: 'custom', message: 'must be 1 to 1000 blocks' });
-    return () => all;
-  }
-  const depths = new Map<number, number>();
-  for (const pair of trimmed.split(',')) {
-    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 1000) {
-      ctx.addIssue({ code: 'custom', message: `"${pair}" must be <chain id>:<1 to 1000 blocks>` });
-      continue;
-    }
-    depths.set(Number(m[1]), Number(m[2]));
-  }
-  return (chainId) => depths.get(chainId) ?? defaultConfirmations(chainId);
+/** Blocks unmined before a re-price where STUCK_AFTER_BLOCKS does not name the chain: a local chain 3, any other 5. */
+export function defaultStuckAfterBlocks(chainId: number): number {
+  return isLocalChain(chainId) ? 3 : 5;
+}
+
+/** The fee cap where FEE_CAP_GWEI does not name the chain. */
+export const defaultFeeCapGwei = 1000;
+
+const isLocalChain = (chainId: number) => chainId === 31337 || chainId === 1337;
+
+/**
+ * A setting per chain, as a function of the chain id: one number for every chain (`2`), or
+ * `chain:value` pairs (`1:12,8453:10`) over `defaults`; each value a whole number from `min` to `max`.
+ */
+function perChain(defaults: (chainId: number) => number, bounds: { min: number; max: number; unit: string }) {
+  const range = `${bounds.min} to ${bounds.max} ${bounds.unit}`;
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): ((chainId: number) => number) => {
+      const trimmed = (text ?? '').trim();
+      if (trimmed === '') return defaults;
+      const inRange = (n: number) => n >= bounds.min && n <= bounds.max;
+      if (/^\d+$/.test(trimmed)) {
+        const all = Number(trimmed);
+        if (!inRange(all)) ctx.addIssue({ code: 'custom', message: `must be ${range}` });
+        return () => all;
+      }
+      const values = new Map<number, number>();
+      for (const pair of trimmed.split(',')) {
+        const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair);
+        if (!m || !inRange(Number(m[2]))) {
+          ctx.addIssue({ code: 'custom', message: `"${pair}" must be <chain id>:<${range}>` });
+          continue;
+        }
+        values.set(Number(m[1]), Number(m[2]));
+      }
+      return (chainId) => values.get(chainId) ?? defaults(chainId);
+    });
 }
 
 /**

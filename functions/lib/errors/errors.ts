@@ -177,6 +177,19 @@ export class NotRebroadcastableError extends AppError {
   }
 }
 
+/** A cancel of a transaction already in a block, or already ended another way: its outcome stands. */
+export class NotCancelableError extends AppError {
+  override name = 'NotCancelableError';
+  readonly id: string;
+  readonly status: string;
+
+  constructor(id: string, status: string, detail: string) {
+    super('not_cancelable', `transaction ${id} is ${status}: ${detail}; a cancel can no longer replace it`);
+    this.id = id;
+    this.status = status;
+  }
+}
+
 /** Sending to a queue failed for one message. */
 export class QueueSendError extends AppError {
   override name = 'QueueSendError';

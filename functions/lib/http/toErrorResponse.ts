@@ -3,6 +3,7 @@ import {
   ForbiddenError,
   IdempotencyConflictError,
   MethodNotAllowedError,
+  NotCancelableError,
   NotFoundError,
   NotRebroadcastableError,
   PayloadTooLargeError,
@@ -22,6 +23,7 @@ function statusOf(error: AppError): number {
   if (error instanceof MethodNotAllowedError) return 405;
   if (error instanceof IdempotencyConflictError) return 409;
   if (error instanceof NotRebroadcastableError) return 409;
+  if (error instanceof NotCancelableError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof UnsupportedContentEncodingError) return 415;

@@ -1,6 +1,7 @@
 import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
 import { coalesceNonceAllocations } from '../broadcast/coalesceNonceAllocations.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
+import { gweiToWei } from '../chain/replacementFees.ts';
 import type { Services } from './createServices.ts';
 
 /** The broadcaster's dependencies from the services's clients; waits for the signer's address. */
@@ -20,6 +21,7 @@ export async function buildBroadcastDeps(services: Services): Promise<BroadcastD
       retryBaseSeconds: config.RETRY_BASE_SECONDS,
       retryCapSeconds: config.RETRY_CAP_SECONDS,
       leaseSeconds: config.SIGNING_LEASE_SECONDS,
+      feeCapWei: (chainId) => gweiToWei(config.FEE_CAP_GWEI(chainId)),
     },
     logger: services.logger,
     now: () => new Date(),

@@ -1,6 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CancelRequest } from '../transactions/model.ts';
 import { conditionalPut, conditionalUpdate } from './conditionalWrite.ts';
-import { initialState, type NewTransaction, openShardOf, sortKeyOf, txKey } from './transactionKeys.ts';
+import {
+  initialState,
+  isOpen,
+  type NewTransaction,
+  openShardOf,
+  openStatusValues,
+  sortKeyOf,
+  txKey,
+} from './transactionKeys.ts';
 
 /** The api's writes: a transaction accepted, and a failed one linked to the one that sends it again. */
 export type IntakeWrites = {
@@ -10,6 +19,13 @@ export type IntakeWrites = {
   createIfAbsent(tx: NewTransaction, dueAt: number): Promise<boolean>;
   /** Marks a failed transaction as sent again as `newId`; false when it is not failed or was sent again as another. */
   linkRebroadcast(id: string, newId: string): Promise<boolean>;
+  /**
+   * Cancels a transaction never signed: fences it (`signingClosed`) so that no worker signs it, even one
+   * signing it now; false when it was signed (or closed, or is terminal) already.
+   */
+  closeForCancel(id: string, cancel: CancelRequest, reason: string): Promise<boolean>;
+  /** Records a cancel asked for on a signed transaction not yet terminal (the first one stays); false otherwise. */
+  requestCancel(id: string, cancel: CancelRequest): Promise<boolean>;
 };
 
 /** The api's writes of transactions, each one conditional write. */
@@ -44,6 +60,37 @@ export function createIntakeWrites(doc: DynamoDBDocumentClient, TableName: strin
         ].join(' AND '),
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':new': newId, ':failed': 'failed' },
+      });
+      return item !== undefined;
+    },
+
+    async closeForCancel(id, cancel, reason) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET signingClosed = :reason, cancel = :cancel',
+        ConditionExpression: [
+          'attribute_not_exists(rawTx)', // -- never signed: nothing of it can be on its way
+          'attribute_not_exists(signingClosed)', // -- not closed already, for this or another reason
+          isOpen, // -- and not terminal
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':reason': reason, ':cancel': cancel, ...openStatusValues },
+      });
+      return item !== undefined;
+    },
+
+    async requestCancel(id, cancel) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET cancel = if_not_exists(cancel, :cancel)',
+        ConditionExpression: [
+          'attribute_exists(rawTx)', // -- signed: its nonce is replaced
+          '#status IN (:pending, :retrying, :success)', // -- not yet in a block, not terminal
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':cancel': cancel, ':success': 'success', ...openStatusValues },
       });
       return item !== undefined;
     },

@@ -27,6 +27,10 @@ function historyEntry(o: TransactionOutcome, outcome: Attempt['outcome'] = o.sta
   };
 }
 
+/** With an outcome that names the bytes of the signature mined: the record's bytes become those. */
+const minedBytes = (o: TransactionOutcome) => (o.rawTx ? ', rawTx = :minedRaw' : '');
+const minedBytesValue = (o: TransactionOutcome) => (o.rawTx ? { ':minedRaw': o.rawTx } : {});
+
 /** The updater's writes of transactions: conditional updates that only move forward. */
 export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: string): OutcomeWrites {
   const names = { '#status': 'status', '#message': 'message' };
@@ -133,7 +137,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}`,
+      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}${minedBytes(o)} REMOVE stuck`,
       ConditionExpression: [
         '#status IN (:success, :mined)', // -- only a transaction the node took is mined
         '(attribute_not_exists(receipt) OR receipt.blockHash <> :block)', // -- once per block it is in
@@ -149,15 +153,19 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':due': dueAt,
         ':entry': [historyEntry(o)],
         ':empty': [],
+        ...minedBytesValue(o),
       },
     });
 
-  /** At depth: confirmed or reverted, for good; out of the sweep's index, its tracking ended. */
+  /**
+   * At depth: confirmed or reverted, for good, or failed when the signature mined is its cancel; out of
+   * the sweep's index, its tracking ended.
+   */
   const applySettled = (o: TransactionOutcome, receipt: Receipt) =>
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil`,
+      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory}${minedBytes(o)} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck`,
       ConditionExpression: '#status IN (:success, :mined)', // -- nothing leaves a terminal status
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -168,6 +176,28 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':receipt': receipt,
         ':hash': receipt.txHash,
         ':entry': [historyEntry(o)],
+        ':empty': [],
+        ...minedBytesValue(o),
+      },
+    });
+
+  /** Waiting at the fee cap: flagged once (and in its history) while it stays success; mined clears it. */
+  const applyStuck = (o: TransactionOutcome, reason: string) =>
+    conditionalUpdate(doc, {
+      TableName,
+      Key: txKey(o.id),
+      UpdateExpression: `SET stuck = :stuck, #message = :message, updatedAt = :at, ${appendHistory}`,
+      ConditionExpression: [
+        '#status = :success', // -- only a transaction waiting for its block
+        'attribute_not_exists(stuck)', // -- flagged once
+      ].join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':success': 'success',
+        ':stuck': { since: o.at, reason },
+        ':message': o.message,
+        ':at': o.at,
+        ':entry': [historyEntry(o, 'stuck')],
         ':empty': [],
       },
     });
@@ -201,7 +231,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :failed, #message = :message, updatedAt = :at, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil`,
+      UpdateExpression: `SET #status = :failed, #message = :message, updatedAt = :at, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck`,
       ConditionExpression: '#status = :success', // -- mined means one of ours holds the nonce
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -230,6 +260,8 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
           return outcome.receipt ? result(await applySettled(outcome, outcome.receipt)) : 'ignored';
         case 'success':
         case 'failed':
+          if (outcome.canceled && outcome.receipt) return result(await applySettled(outcome, outcome.receipt));
+          if (outcome.stuck && outcome.status === 'success') return result(await applyStuck(outcome, outcome.stuck));
           if (outcome.reorged && outcome.status === 'success') return result(await applyReorg(outcome, dueAt));
           if (outcome.tracked && outcome.status === 'failed') return result(await applyTrackedFailure(outcome));
           if (await applyBroadcastOutcome(outcome, dueAt, true)) return 'applied';

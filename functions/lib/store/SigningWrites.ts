@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Transaction, transactionSchema } from '../transactions/model.ts';
+import { type CancelRequest, type SignatureKind, type Transaction, transactionSchema } from '../transactions/model.ts';
 import { conditionalUpdate } from './conditionalWrite.ts';
 import { senderKeyOf } from './tableDesign.ts';
 import { isOpen, openStatusValues, txKey } from './transactionKeys.ts';
@@ -32,6 +32,22 @@ export type SigningWrites = {
   ): Promise<boolean>;
   /** Fences a transaction that failed before it was signed: no worker may sign it afterwards. */
   closeUnsigned(id: string, token: string, reason: string): Promise<boolean>;
+  /**
+   * Stores a replacement for the same nonce (a re-price or a cancel) as the latest signature, when the
+   * record still holds `count` signatures and it is not yet mined: false when another replaced it first.
+   */
+  saveReplacement(id: string, count: number, replacement: ReplacementRecord, now: Date): Promise<boolean>;
+};
+
+/** A replacement signature: its bytes and hash, its fees, and what it is. */
+export type ReplacementRecord = {
+  rawTx: string;
+  txHash: string;
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string;
+  kind: Exclude<SignatureKind, 'original'>;
+  /** With a cancel: who asked, and when, unless the record holds it already. */
+  cancel?: CancelRequest;
 };
 
 /** The values that put a transaction in its sender's `bySender` partition at `nonce`, under the claim `token`. */
@@ -74,6 +90,7 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
           'SET #from = :from, nonce = :nonce, rawTx = :raw, txHash = :hash, gas = :gas, signedAt = :at, senderKey = :sender, hashes = list_append(if_not_exists(hashes, :none), :signature)',
         ConditionExpression: [
           'attribute_not_exists(rawTx)', // -- a transaction is signed once
+          'attribute_not_exists(signingClosed)', // -- a cancel that came while it was being signed wins
           'leaseToken = :token', // -- only the worker that claimed it may sign it
           'leaseUntil > :now', // -- an expired claim's nonce is left for the gap filler
           isOpen, // -- a terminal transaction is never signed
@@ -127,6 +144,39 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
           'attribute_not_exists(rawTx)', // -- nothing was signed that could still land
         ].join(' AND '),
         ExpressionAttributeValues: { ':reason': reason, ':token': token },
+      });
+      return item !== undefined;
+    },
+
+    async saveReplacement(id, count, replacement, now) {
+      const at = now.toISOString();
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        // The latest signature keeps its own bytes in its entry as the record's move on to the new one (an
+        // index past the end appends; `list_append` would overlap the path of the entry's bytes).
+        UpdateExpression: `SET rawTx = :raw, txHash = :hash, hashes[${count - 1}].rawTx = rawTx, hashes[${count}] = :signature${replacement.cancel ? ', cancel = if_not_exists(cancel, :cancel)' : ''}`,
+        ConditionExpression: [
+          'attribute_exists(rawTx)', // -- only a signed transaction has a nonce to replace
+          'size(hashes) = :count', // -- the latest signature is still the one this replaces
+          '#status IN (:pending, :retrying, :success)', // -- not yet in a block, not terminal
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ...openStatusValues,
+          ':success': 'success',
+          ':raw': replacement.rawTx,
+          ':hash': replacement.txHash,
+          ':count': count,
+          ':signature': {
+            txHash: replacement.txHash,
+            maxFeePerGas: replacement.maxFeePerGas,
+            maxPriorityFeePerGas: replacement.maxPriorityFeePerGas,
+            signedAt: at,
+            kind: replacement.kind,
+          },
+          ...(replacement.cancel ? { ':cancel': replacement.cancel } : {}),
+        },
       });
       return item !== undefined;
     },

@@ -12,6 +12,8 @@ export type NewTransaction = Pick<Transaction, 'id' | 'chainId' | 'to' | 'value'
   rebroadcastOf?: string;
   /** The client that submitted it (a rebroadcast keeps the failed one's). */
   client?: string;
+  /** Not mined by then, it is canceled. */
+  validUntil?: string;
 };
 
 /** A place in the newest-first order of transactions: the page after it starts just below it. */

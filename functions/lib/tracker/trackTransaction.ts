@@ -1,11 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Hash, Hex } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
+import type { FeeCache } from '../chain/createFeeCache.ts';
 import { resendRaw } from '../chain/resendRaw.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
-import type { ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+import type { BroadcastMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
 import { isTracked, type Receipt, type Transaction } from '../transactions/model.ts';
+import { askToReplace } from './askToReplace.ts';
 import { readReceipt } from './readReceipt.ts';
 
 /** What the tracker talks to: it reads the record and the chain, and reports; it never writes the table or signs. */
@@ -14,12 +16,21 @@ export type TrackDeps = {
   chains: ChainRegistry;
   responses: QueueSender<ResponseMessage>;
   tracking: QueueSender<TrackMessage>;
+  /** Where it asks the broadcaster, the only signer, to re-price or cancel. */
+  requests: QueueSender<BroadcastMessage>;
+  fees: FeeCache;
   settings: {
     /** The chain's depth: a receipt with this many confirmations is final. */
     confirmations: (chainId: number) => number;
     /** Seconds between two looks: about a block. */
     intervalSeconds: number;
+    /** Blocks unmined, with the market above its fees, before a re-price (STUCK_AFTER_BLOCKS). */
+    stuckAfterBlocks: (chainId: number) => number;
+    /** The most a re-price may offer as max fee per gas, in wei (FEE_CAP_GWEI). */
+    feeCapWei: (chainId: number) => bigint;
   };
+  /** Counts a transaction found waiting at the fee cap: the metric an alarm watches. */
+  metrics: { stuck(chainId: number): void };
   logger: Logger;
   now: () => Date;
 };
@@ -95,7 +106,26 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   }
 
   if (receipt) {
+    const found = receipt;
+    const mined = tx.hashes?.find((h) => h.txHash === found.txHash);
+    // The bytes of the signature mined, where a later one replaced them as the record's.
+    const bytes = mined?.rawTx && mined.rawTx !== tx.rawTx ? { rawTx: mined.rawTx } : {};
+    const canceled = mined?.kind === 'cancel';
     if (receipt.confirmations >= depth) {
+      if (canceled) {
+        return report(
+          {
+            status: 'failed',
+            canceled: true,
+            receipt,
+            txHash: receipt.txHash,
+            ...bytes,
+            error: 'canceled',
+            message: `Canceled: its nonce was used by its cancel (a zero-value transfer to the sender), in block ${receipt.blockNumber} with ${receipt.confirmations} confirmations; the request had no effect.`,
+          },
+          false,
+        );
+      }
       const status = receipt.status === 'success' ? 'confirmed' : 'reverted';
       const what = status === 'confirmed' ? 'it succeeded' : 'its execution reverted';
       return report(
@@ -103,6 +133,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
           status,
           receipt,
           txHash: receipt.txHash,
+          ...bytes,
           message: `${status === 'confirmed' ? 'Confirmed' : 'Reverted'}: in block ${receipt.blockNumber} with ${receipt.confirmations} confirmations, ${what}.`,
         },
         false,
@@ -114,7 +145,8 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
           status: 'mined',
           receipt,
           txHash: receipt.txHash,
-          message: `Mined in block ${receipt.blockNumber}; ${receipt.confirmations} of ${depth} confirmations.`,
+          ...bytes,
+          message: `Mined${canceled ? ' (its cancel)' : ''} in block ${receipt.blockNumber}; ${receipt.confirmations} of ${depth} confirmations.`,
         },
         true,
       );
@@ -176,6 +208,25 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     if (!pooled && rawTx) {
       const sent = await resendRaw(client, rawTx);
       log.warn('not in the pool any more; sent again', { txHash: latest, outcome: sent.outcome });
+    }
+    if (tx.status === 'success') {
+      const decision = await askToReplace(deps, client, tx);
+      if (decision.action === 'asked') log.info(`asked the broadcaster to ${decision.phase}`, { txHash: latest });
+      if (decision.action === 'stuck') {
+        // An alarm watches this line and the metric: it waits at the cap, re-sent, and blocks its sender.
+        log.warn('stuck at the fee cap', { txHash: latest, reason: decision.reason, chainId: tx.chainId });
+        deps.metrics.stuck(tx.chainId);
+        if (!tx.stuck) {
+          await deps.responses.send({
+            id: tx.id,
+            attempt: Math.max(1, tx.attempts),
+            at: deps.now().toISOString(),
+            status: 'success',
+            stuck: decision.reason,
+            message: `Stuck at the fee cap: ${decision.reason}. Re-sent each block; it is mined once the market falls under its fees.`,
+          });
+        }
+      }
     }
   } catch (error) {
     log.warn('the chain did not answer; looking again', { error });

@@ -4,19 +4,25 @@ import { outcomeSchema, receiptSchema } from './model.ts';
 /**
  * The broadcaster's phases a message may ask for:
  * - broadcast: sign the transaction if it never was, then send its bytes, as attempt `attempt`;
- * - settle: every attempt is spent; decide what the last one left open, never send the transaction again.
+ * - settle: every attempt is spent; decide what the last one left open, never send the transaction again;
+ * - reprice: sign the same request for the same nonce at higher fees, store it, send it (the tracker asks);
+ * - cancel: sign a zero-value transfer to the sender itself for the same nonce, store it, send it.
  */
-export const broadcastPhases = ['broadcast', 'settle'] as const;
+export const broadcastPhases = ['broadcast', 'settle', 'reprice', 'cancel'] as const;
 export type BroadcastPhase = (typeof broadcastPhases)[number];
+/** The phases that replace a signed transaction's latest signature. */
+export type ReplacePhase = Extract<BroadcastPhase, 'reprice' | 'cancel'>;
 
 /** A message on the requests or retry queue: run phase `phase` for transaction `id`, as attempt number `attempt`. */
 export const broadcastMessageSchema = z.object({
   id: z.string().min(1),
   attempt: z.number().int().min(1).default(1),
   phase: z.enum(broadcastPhases).default('broadcast'),
+  /** reprice, cancel: the signature the asker saw as the latest; once another replaced it, the message is old. */
+  replaces: z.string().optional(),
 });
 /** What the broadcaster is asked to do: a parsed queue message, or one built in code (no phase: broadcast). */
-export type BroadcastMessage = { id: string; attempt: number; phase?: BroadcastPhase };
+export type BroadcastMessage = { id: string; attempt: number; phase?: BroadcastPhase; replaces?: string | undefined };
 
 /**
  * A message on the requests queue from the sweep: use up nonce `nonce` of `from` on `chainId` with a
@@ -65,5 +71,8 @@ export const responseMessageSchema = z.object({
   blockNumber: z.number().int().min(0).optional(),
   blockHash: z.string().optional(),
   tracked: z.boolean().optional(),
+  stuck: z.string().optional(),
+  canceled: z.boolean().optional(),
+  rawTx: z.string().optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;

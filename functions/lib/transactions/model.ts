@@ -30,12 +30,24 @@ export const receiptSchema = z
   .meta({ id: 'Receipt' });
 export type Receipt = z.infer<typeof receiptSchema>;
 
+/** What a signature of a transaction is: the request as first signed, the same at higher fees, or its cancel. */
+export const signatureKinds = ['original', 'reprice', 'cancel'] as const;
+export type SignatureKind = (typeof signatureKinds)[number];
+
 /** One signature made for a transaction: every one shares its nonce, any one may be the one mined. */
 export const signatureSchema = z.object({
   txHash: z.string(),
   maxFeePerGas: z.string(),
   maxPriorityFeePerGas: z.string(),
   signedAt: z.string(),
+  kind: z.enum(signatureKinds).optional().meta({
+    description:
+      'original (absent on older records): the request as signed; reprice: the same request at higher fees; cancel: a zero-value transfer to the sender itself, in its place',
+  }),
+  rawTx: z
+    .string()
+    .optional()
+    .meta({ description: 'the bytes of this signature, kept once another replaced it (the latest are `rawTx`)' }),
 });
 export type SignatureRecord = z.infer<typeof signatureSchema>;
 
@@ -63,7 +75,34 @@ export type TransactionOutcome = {
   trackToken?: string | undefined;
   /** failed from the tracker: its nonce was mined by a transaction that is none of its signatures. */
   tracked?: boolean | undefined;
+  /** success from the tracker: it waits at the fee cap, for this reason (it stays success, flagged). */
+  stuck?: string | undefined;
+  /** failed from the tracker, with the receipt: its cancel (a zero-value transfer to itself) was mined at depth. */
+  canceled?: boolean | undefined;
+  /** mined, confirmed: the bytes of the signature mined, when another signature replaced it on the record. */
+  rawTx?: string | undefined;
 };
+
+/** A cancel asked for: by whom (a client's name, or `admin`), when, and why (a caller asked, or `validUntil` passed). */
+export const cancelSchema = z
+  .object({
+    requestedAt: z.string(),
+    by: z.string(),
+    reason: z.enum(['requested', 'expired']),
+  })
+  .meta({ id: 'Cancel', description: 'a cancel was asked for; the status says what came of it' });
+export type CancelRequest = z.infer<typeof cancelSchema>;
+
+/**
+ * Re-pricing could not outbid the market within the chain's fee cap (FEE_CAP_GWEI): it waits, re-sent,
+ * until the market comes back under the cap. Cleared once it is mined.
+ */
+export const stuckSchema = z
+  .object({
+    since: z.string(),
+    reason: z.string(),
+  })
+  .meta({ id: 'Stuck', description: 'waiting at the fee cap: re-sent, not re-priced, until the market falls' });
 
 /** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
 export const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
@@ -71,7 +110,7 @@ export const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
 export const attemptSchema = z.object({
   attempt: z.number().int().min(1),
   at: z.string(),
-  outcome: z.enum([...outcomeSchema.options, 'reorged']),
+  outcome: z.enum([...outcomeSchema.options, 'reorged', 'stuck']),
   error: z.string().optional(),
   blockNumber: z.number().int().optional().meta({ description: 'mined, confirmed, reverted, reorged: the block' }),
 });
@@ -117,6 +156,12 @@ export const transactionSchema = z.object({
     .string()
     .optional()
     .meta({ description: 'this failed transaction was sent again as the transaction with this id' }),
+  validUntil: z
+    .string()
+    .optional()
+    .meta({ description: 'not mined by then, it is canceled (ISO 8601), as the request asked' }),
+  cancel: cancelSchema.optional(),
+  stuck: stuckSchema.optional(),
   history: z.array(attemptSchema).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -141,9 +186,17 @@ export const transactionViewSchema = transactionSchema
     txHash: z.string().nullable(),
     rawTx: z.string().nullable(),
     signedAt: z.string().nullable(),
+    validUntil: z.string().nullable(),
+    cancel: cancelSchema.nullable().meta({ description: 'null unless a cancel was asked for' }),
+    stuck: stuckSchema.nullable().meta({ description: 'null unless it waits at the fee cap' }),
   })
   .meta({ id: 'Transaction' });
 export type TransactionView = z.infer<typeof transactionViewSchema>;
+
+/** True for a transaction whose cancel took effect: it ended failed with a cancel asked for, never mined as asked. */
+export function isCanceled(tx: Pick<Transaction, 'status' | 'cancel'>): boolean {
+  return tx.status === 'failed' && tx.cancel !== undefined;
+}
 
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
@@ -158,5 +211,8 @@ export function toView(tx: Transaction): TransactionView {
     txHash: tx.txHash ?? null,
     rawTx: tx.rawTx ?? null,
     signedAt: tx.signedAt ?? null,
+    validUntil: tx.validUntil ?? null,
+    cancel: tx.cancel ?? null,
+    stuck: tx.stuck ?? null,
   };
 }

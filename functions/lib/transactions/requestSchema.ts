@@ -64,6 +64,14 @@ export const transactionRequestSchema = z
     gas: gasLimit.optional().meta({
       description: 'gas limit, as decimal digits or 0x hex, at least 21000 and at most 2^64-1; estimated when absent',
     }),
+    validUntil: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date and time, such as 2026-12-01T12:00:00Z' })
+      .optional()
+      .meta({
+        description:
+          'not mined by then, it is canceled: never signed if it was not yet, else its nonce is used by a zero-value transfer to the sender; in the future, within 30 days',
+        example: '2026-12-01T12:00:00Z',
+      }),
   })
   .superRefine((req, ctx) => {
     if (req.data !== undefined && req.function !== undefined) {
@@ -86,7 +94,12 @@ export type NormalizedRequest = {
   gas?: string;
   function?: string;
   args?: unknown[];
+  /** ISO 8601 in UTC. */
+  validUntil?: string;
 };
+
+/** How far ahead `validUntil` may lie. */
+export const maxValidityMs = 30 * 24 * 3600 * 1000;
 
 /** Normalizes a validated request, filling the default chain and encoding `function` and `args` into `data`. */
 export function normalizeRequest(req: TransactionRequest, defaultChainId: number): NormalizedRequest {
@@ -106,5 +119,6 @@ export function normalizeRequest(req: TransactionRequest, defaultChainId: number
     chainId: req.chainId ?? defaultChainId,
     ...(req.gas === undefined ? {} : { gas: BigInt(req.gas).toString() }),
     ...(call ? { function: call.function, args: call.args } : {}),
+    ...(req.validUntil === undefined ? {} : { validUntil: new Date(req.validUntil).toISOString() }),
   };
 }

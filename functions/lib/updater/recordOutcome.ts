@@ -29,7 +29,8 @@ export async function recordOutcome(
   // The wire message says when the next attempt runs; the record keeps when the sweep should look.
   const { nextAttemptAt, ...outcome } = response;
   const from = nextAttemptAt ? Date.parse(nextAttemptAt) : now.getTime();
-  const starts = outcome.status === 'success' && !outcome.reorged;
+  // The broadcaster's success starts it; the tracker's (back from a reorg, or flagged stuck) goes on with its own.
+  const starts = outcome.status === 'success' && !outcome.reorged && !outcome.stuck;
   const trackToken = starts ? (deps.newToken ?? randomUUID)() : undefined;
   const result = await deps.transactions.applyOutcome(
     { ...outcome, ...(trackToken ? { trackToken } : {}) },

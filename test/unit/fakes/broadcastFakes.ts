@@ -47,13 +47,13 @@ export function pendingTransaction(overrides: Partial<Transaction> = {}): Transa
 }
 
 /** Signs `tx` with the dev account: the bytes and the hash a record signed earlier would hold. */
-export async function signedBytes(tx: { nonce: number; gas?: bigint; to?: Hex; value?: bigint }) {
+export async function signedBytes(tx: { nonce: number; gas?: bigint; to?: Hex; value?: bigint; data?: Hex }) {
   const rawTx = await account.signTransaction({
     chainId,
     type: 'eip1559',
     to: tx.to ?? recipient,
     value: tx.value ?? 1n,
-    data: '0x',
+    data: tx.data ?? '0x',
     gas: tx.gas ?? 21_000n,
     nonce: tx.nonce,
     ...fees,
@@ -98,6 +98,7 @@ export function createFakeTransactions(initial: Transaction[] = []) {
     async saveSignature(id, token, signed, now) {
       const stored = records.get(id);
       if (!stored || stored.rawTx !== undefined) return false; // a transaction is signed once
+      if (stored.signingClosed !== undefined) return false; // a cancel that came while it was being signed wins
       if (stored.leaseToken !== token) return false; // only the worker that claimed it may sign it
       if (stored.leaseUntil === undefined || stored.leaseUntil <= now.getTime()) return false; // a live claim
       if (!isOpen(stored)) return false; // a terminal transaction is never signed
@@ -109,7 +110,35 @@ export function createFakeTransactions(initial: Transaction[] = []) {
         txHash: signed.txHash,
         gas: signed.gas,
         signedAt: now.toISOString(),
+        hashes: [
+          ...(stored.hashes ?? []),
+          {
+            txHash: signed.txHash,
+            maxFeePerGas: signed.maxFeePerGas,
+            maxPriorityFeePerGas: signed.maxPriorityFeePerGas,
+            signedAt: now.toISOString(),
+          },
+        ],
       });
+      return true;
+    },
+    async saveReplacement(id, count, replacement, now) {
+      const stored = records.get(id);
+      if (!stored?.rawTx) return false; // only a signed transaction has a nonce to replace
+      const hashes = stored.hashes ?? [];
+      if (hashes.length !== count) return false; // the latest signature is still the one this replaces
+      if (!isOpen(stored) && stored.status !== 'success') return false; // not yet in a block, not terminal
+      const latest = hashes[count - 1];
+      if (latest) latest.rawTx = stored.rawTx;
+      hashes.push({
+        txHash: replacement.txHash,
+        maxFeePerGas: replacement.maxFeePerGas,
+        maxPriorityFeePerGas: replacement.maxPriorityFeePerGas,
+        signedAt: now.toISOString(),
+        kind: replacement.kind,
+      });
+      Object.assign(stored, { hashes, rawTx: replacement.rawTx, txHash: replacement.txHash });
+      if (replacement.cancel && !stored.cancel) stored.cancel = replacement.cancel;
       return true;
     },
     async releaseClaim(id, token) {
@@ -218,6 +247,8 @@ export function createFakeChain(counts: { latest?: number; pending?: number } = 
     lookups: 0,
     /** What `eth_getTransactionByHash` answers: by default the pooled transaction for a hash taken, else null. */
     lookup: (hash: Hex): unknown => (taken.has(hash) ? { hash, blockHash: null } : null),
+    /** Runs on each send, before the node answers: what a test sees of the world at that moment. */
+    beforeSend: (_rawTx: Hex) => {},
     /** Queues answers for the next sends: each one is refused with the next error. */
     refuse(...errors: Error[]) {
       refusals.push(...errors);
@@ -231,6 +262,7 @@ export function createFakeChain(counts: { latest?: number; pending?: number } = 
     },
     async sendRawTransaction({ serializedTransaction }: { serializedTransaction: Hex }) {
       state.sent.push(serializedTransaction);
+      state.beforeSend(serializedTransaction);
       const refusal = refusals.shift();
       if (refusal) throw refusal;
       const hash = keccak256(serializedTransaction);
@@ -309,6 +341,7 @@ export const settings: BroadcastSettings = {
   retryBaseSeconds: 10,
   retryCapSeconds: 300,
   leaseSeconds: 60,
+  feeCapWei: () => 1000n * 1_000_000_000n,
 };
 
 /**

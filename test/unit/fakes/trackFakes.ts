@@ -42,6 +42,8 @@ export function createFakeNode({ head = 10, latestNonce = 7 } = {}) {
     countDown: undefined as Error | undefined,
     /** Runs when the nonce count is asked, before it answers: what happens on the chain meanwhile. */
     onCount: () => {},
+    /** The time of block `n`, in seconds: one block every 6 s from 2025-01-01T00:00:00Z (block 10 at 00:01:00). */
+    timestampOf: (n: number) => Date.parse('2025-01-01T00:00:00.000Z') / 1000 + n * 6,
     /** Bytes sent, in order. */
     sent: [] as Hex[],
     /** The methods asked, in order. */
@@ -83,7 +85,9 @@ export function createFakeNode({ head = 10, latestNonce = 7 } = {}) {
       case 'eth_getBlockByNumber': {
         const number = Number(BigInt(String(params[0])));
         const hash = number <= state.head ? canonical.get(number) : undefined;
-        return hash ? { number: numberToHex(number), hash, transactions: [] } : null;
+        return hash
+          ? { number: numberToHex(number), hash, timestamp: numberToHex(state.timestampOf(number)), transactions: [] }
+          : null;
       }
       case 'eth_blockNumber':
         return numberToHex(state.head);
@@ -156,26 +160,38 @@ export async function trackedTransaction(overrides: Partial<Transaction> = {}, {
     history: [{ attempt: 1, at: '2025-01-01T00:00:01.000Z', outcome: 'success' }],
     ...overrides,
   });
-  return { tx, rawTx: latest.rawTx, txHash: latest.txHash, olderHash: earlier.txHash };
+  return { tx, rawTx: latest.rawTx, txHash: latest.txHash, olderHash: earlier.txHash, olderRawTx: earlier.rawTx };
 }
 
 /** The tracker's world: the record(s) given, one node on chain 31337, the depth and the interval asked. */
 export function createTrackWorld(
   transactions: Transaction[],
-  { node = createFakeNode(), depth = 2, intervalSeconds = 5 } = {},
+  { node = createFakeNode(), depth = 2, intervalSeconds = 5, stuckAfterBlocks = 3, feeCapGwei = 100 } = {},
 ) {
   const records = new Map(transactions.map((tx) => [tx.id, structuredClone(tx)]));
   const responses = createRecordingQueue();
   const tracking = createRecordingQueue();
   const clock = createClock('2025-01-01T00:01:00.000Z');
+  const requests = createRecordingQueue();
+  /** The market's fees, as the fee cache would answer them; a test raises them to make a spike. */
+  const market = { ...fees };
+  const stuck: number[] = [];
   const deps: TrackDeps = {
     transactions: { get: async (id) => structuredClone(records.get(id)) },
     chains: createFakeRegistry({ [chainId]: node }),
     responses: responses.queue,
     tracking: tracking.queue,
-    settings: { confirmations: () => depth, intervalSeconds },
+    requests: requests.queue,
+    fees: { get: async () => ({ ...market }) },
+    settings: {
+      confirmations: () => depth,
+      intervalSeconds,
+      stuckAfterBlocks: () => stuckAfterBlocks,
+      feeCapWei: () => BigInt(feeCapGwei) * 1_000_000_000n,
+    },
+    metrics: { stuck: (id) => stuck.push(id) },
     logger: silentLogger(),
     now: clock.now,
   };
-  return { deps, node, records, responses, tracking, clock };
+  return { deps, node, records, responses, tracking, requests, market, stuck, clock };
 }
