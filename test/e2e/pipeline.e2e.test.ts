@@ -30,7 +30,8 @@ describe('the local runner, end to end', () => {
         left = all.filter((r) => r.body.status !== 'confirmed').map((r) => `${r.body.id} ${r.body.status}`);
         return left.length === 0 ? all.map((r) => r.body) : undefined;
       },
-      60_000,
+      // A tracking message lost under load is restarted by the sweep: STALE_AFTER (60 s) and a sweep (30 s) later.
+      120_000,
       () => `all 50 to reach confirmed; still open: ${left.join(', ')}\n${runner.output().slice(-4000)}`,
     );
 
