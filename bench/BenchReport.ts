@@ -1,6 +1,6 @@
 import type { CostEstimate } from './estimateCost.ts';
 import type { BundleSize } from './measureBundles.ts';
-import type { PerTransaction } from './perTransaction.ts';
+import type { PerTransaction, TrackingAdds } from './perTransaction.ts';
 import type { Throughput } from './Throughput.ts';
 
 /** The JSON `npm run bench -- --out FILE` writes; `throughput` and `latencyMs` are stable for scripts to compare. */
@@ -17,9 +17,16 @@ export type BenchReport = {
     postP99: number;
     successP50: number;
     successP99: number;
+    /** From the `POST` to `confirmed` at the chain's depth. */
+    finalP50: number;
+    finalP99: number;
   };
   phases: { ceiling: Throughput; baseline: Throughput; table: Throughput; pipeline: Throughput };
+  /** The whole happy path, to `confirmed`: what the cost is estimated from. */
   perTransaction: PerTransaction;
+  /** The same, counted when every transaction was `success`: the pipeline before the tracker follows it. */
+  perTransactionToSuccess: PerTransaction;
+  trackingAdds: TrackingAdds;
   costPerMillion: CostEstimate;
   /** Minified bytes of each function's bundle. */
   bundles: Record<string, BundleSize>;

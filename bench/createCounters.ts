@@ -22,14 +22,16 @@ export type Counts = {
   messages: Record<string, { sent: number; received: number; deleted: number }>;
   /** Empty receives: the pollers asking an empty queue. */
   emptyReceives: number;
+  /** The updater's writes of what the tracker saw (a receipt: mined, confirmed, reverted). */
+  receiptWrites: number;
   invocations: Record<string, Invocations>;
   /** CPU time of the stack's process (every thread), and how busy its main thread's event loop was, 0-1. */
   cpuMs: number;
   mainThreadUtilization: number;
 };
 
-/** A transaction the updater moved to `success`, and when (epoch ms). */
-export type Success = { id: string; at: number };
+/** A transaction the updater moved to `success`, or to its end at depth (`final`: confirmed or reverted), and when (epoch ms). */
+export type Success = { id: string; at: number; status: 'success' | 'final' };
 
 /** The hooks to install, and the counts they gather. */
 export type Counters = {
@@ -57,6 +59,7 @@ function empty(): Counts {
     writesByPrefix: {},
     messages: {},
     emptyReceives: 0,
+    receiptWrites: 0,
     invocations: {},
     cpuMs: 0,
     mainThreadUtilization: 0,
@@ -115,7 +118,7 @@ export function createCounters(queueName: (url: string) => string, onSuccess: (s
       const batch =
         isRecord(first) && typeof first.ReceiptHandle === 'string' ? receivedAt.get(first.ReceiptHandle) : undefined;
       if (owner === 'local-runner' && batch) {
-        const fn = batch.queue === 'responses' ? 'updater' : 'broadcaster';
+        const fn = batch.queue === 'responses' ? 'updater' : batch.queue === 'tracking' ? 'tracker' : 'broadcaster';
         counts.invocations[fn] ??= { count: 0, records: 0, totalMs: 0 };
         const inv = counts.invocations[fn];
         inv.count++;
@@ -134,7 +137,18 @@ export function createCounters(queueName: (url: string) => string, onSuccess: (s
     }
     if (owner === 'updater' && operation === 'DynamoDB.UpdateItem' && isRecord(output?.Attributes)) {
       const attributes = output.Attributes;
-      if (plain(attributes.status) === 'success') onSuccess({ id: String(plain(attributes.id)), at: Date.now() });
+      if (plain(attributes.status) === 'success') {
+        onSuccess({ id: String(plain(attributes.id)), at: Date.now(), status: 'success' });
+      }
+    }
+    if (owner === 'updater' && operation === 'DynamoDB.UpdateItem' && output && isRecord(input.Key)) {
+      // The tracker's report at depth, applied (a write whose condition failed throws, and is not observed here).
+      const values = isRecord(input.ExpressionAttributeValues) ? input.ExpressionAttributeValues : {};
+      const to = plain(values[':status']);
+      if (String(input.UpdateExpression ?? '').includes('receipt = :receipt')) counts.receiptWrites++;
+      if (to === 'confirmed' || to === 'reverted') {
+        onSuccess({ id: String(plain(input.Key.pk)).slice('tx#'.length), at: Date.now(), status: 'final' });
+      }
     }
   }
 

@@ -8,9 +8,17 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
 }
 
+const sum = (r: Record<string, number>) => Object.values(r).reduce((x, y) => x + y, 0);
+const listed = (r: Record<string, number>) =>
+  Object.entries(r)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ');
+
 /** The report as the tables a person reads at the end of a run. */
 export function formatReport(r: BenchReport): string {
   const t = r.perTransaction;
+  const a = r.trackingAdds;
   const ops = Object.entries(t.awsRequests.byOperation)
     .sort((a, b) => b[1] - a[1])
     .map(([op, v]) => `${op} ${v.toFixed(2)}`)
@@ -50,11 +58,20 @@ export function formatReport(r: BenchReport): string {
         `${f1(r.latencyMs.postP50)} / ${f1(r.latencyMs.postP95)} / ${f1(r.latencyMs.postP99)} ms`,
       ],
       ['POST to success p50 / p99', `${f1(r.latencyMs.successP50)} / ${f1(r.latencyMs.successP99)} ms`],
+      ['POST to confirmed p50 / p99', `${f1(r.latencyMs.finalP50)} / ${f1(r.latencyMs.finalP99)} ms`],
       [
-        'AWS requests per tx',
-        `${t.awsRequests.total.toFixed(2)} here, ${t.awsRequests.awsEquivalent.toFixed(2)} as on AWS`,
+        'AWS requests per tx, to confirmed',
+        `${t.awsRequests.total.toFixed(2)} here, ${t.awsRequests.awsEquivalent.toFixed(2)} as on AWS (target at most 10: ${t.awsRequests.awsEquivalent <= 10 ? 'met' : 'missed'})`,
       ],
-      ['RPC calls per tx', t.rpcCalls.total.toFixed(3)],
+      [
+        'table writes per tx, to confirmed',
+        `${t.tableWrites.toFixed(2)} (target at most 6: ${t.tableWrites <= 6 ? 'met' : 'missed'})`,
+      ],
+      ['RPC calls per tx, to confirmed', t.rpcCalls.total.toFixed(3)],
+      [
+        'tracking adds per tx',
+        `tracker ${sum(a.trackerAwsRequests).toFixed(2)} AWS requests and ${sum(a.trackerRpcCalls).toFixed(2)} RPC calls, ${a.receiptWrites.toFixed(2)} table writes, ${a.trackingMessages.sent.toFixed(2)} tracking messages`,
+      ],
       ['signatures per tx', t.signatures.toFixed(3)],
       [
         'DynamoDB write units per tx',
@@ -71,6 +88,7 @@ export function formatReport(r: BenchReport): string {
     '',
     `AWS requests per tx: ${ops}`,
     `RPC calls per tx: ${rpc}`,
+    `tracking adds per tx: tracker ${listed(a.trackerAwsRequests)}; ${listed(a.trackerRpcCalls)}; the updater's receipt writes ${a.receiptWrites.toFixed(2)}`,
     `cost per million tx: ${cost}`,
     `bundles (minified; SDK external / as deployed): ${Object.entries(r.bundles)
       .map(([name, b]) => `${name} ${kb(b.sdkExternal)} / ${kb(b.asDeployed)}`)

@@ -15,6 +15,8 @@ export type PerTransaction = {
     byFunction: Record<string, Record<string, number>>;
   };
   rpcCalls: { total: number; byMethod: Record<string, number> };
+  /** Writes (requests) to the table, every kind of item: the transaction's, the nonce counter's, idempotency keys. */
+  tableWrites: number;
   signatures: number;
   dynamo: {
     /** Write capacity units of the table, as the emulator computes them from item sizes. */
@@ -56,7 +58,7 @@ export type PerTransaction = {
  */
 const indexWritesPerWrite: Record<string, number> = {
   'tx.PutItem': 4,
-  'tx.UpdateItem': 12 / 4,
+  'tx.UpdateItem': 12 / 4, // -- the four updates to confirmed; a run that stops at success prices a little high
   'filler.PutItem': 2,
   'nonce.PutItem': 1,
   'nonce.UpdateItem': 0,
@@ -109,6 +111,7 @@ export function perTransaction(counts: Counts, n: number, logBytes: number, apiM
       byFunction,
     },
     rpcCalls: { total: round(sum(rpcByMethod) / n), byMethod: scaled(rpcByMethod, n) },
+    tableWrites: round(sum(counts.writesByPrefix) / n),
     signatures: round(counts.signatures / n),
     dynamo: {
       tableWriteUnits: round(sum(counts.tableWriteUnits) / n),
@@ -120,5 +123,28 @@ export function perTransaction(counts: Counts, n: number, logBytes: number, apiM
     logBytes: round(logBytes / n),
     stackCpuMs: round(counts.cpuMs / n),
     mainThreadUtilization: round(counts.mainThreadUtilization),
+  };
+}
+
+/**
+ * What following each transaction from \`success\` to its depth adds, per transaction, from a run counted to
+ * the end: the tracker's own AWS requests and RPC calls, the updater's writes of what it saw (receipts),
+ * and the tracking queue's messages. (The updater's and the pollers' share of handling those messages is
+ * in the totals, not here: they are batched with the broadcaster's.)
+ */
+export type TrackingAdds = {
+  trackerAwsRequests: Record<string, number>;
+  trackerRpcCalls: Record<string, number>;
+  receiptWrites: number;
+  trackingMessages: { sent: number; received: number; deleted: number };
+};
+
+export function trackingAdds(counts: Counts, n: number): TrackingAdds {
+  const m = counts.messages.tracking ?? { sent: 0, received: 0, deleted: 0 };
+  return {
+    trackerAwsRequests: scaled(counts.aws.tracker ?? {}, n),
+    trackerRpcCalls: scaled(counts.rpc.tracker ?? {}, n),
+    receiptWrites: round(counts.receiptWrites / n),
+    trackingMessages: { sent: round(m.sent / n), received: round(m.received / n), deleted: round(m.deleted / n) },
   };
 }

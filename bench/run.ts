@@ -8,7 +8,7 @@ import { estimateCost } from './estimateCost.ts';
 import { formatReport } from './formatReport.ts';
 import { measureBundles } from './measureBundles.ts';
 import { parseArgs } from './parseArgs.ts';
-import { perTransaction } from './perTransaction.ts';
+import { perTransaction, trackingAdds } from './perTransaction.ts';
 import { runBaseline } from './runBaseline.ts';
 import { runCeiling } from './runCeiling.ts';
 import { runPipeline } from './runPipeline.ts';
@@ -56,12 +56,16 @@ try {
     `table: ${options.n} transactions' four writes each, straight to a dynalite of its own, ${options.c} in flight...`,
   );
   const table = await runTable(stack.chainId, phase);
-  say(`pipeline: ${options.n} POST /transactions, ${options.c} in flight, until every one is success...`);
+  say(
+    `pipeline: ${options.n} POST /transactions, ${options.c} in flight, until every one is success, then confirmed...`,
+  );
   const pipeline = await runPipeline(stack, tokens.client, phase);
 
   // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
   const apiMs = pipeline.post.mean;
-  const perTx = perTransaction(pipeline.counts, options.n, pipeline.logBytes, apiMs);
+  const toSuccess = perTransaction(pipeline.counts, options.n, pipeline.logBytes, apiMs);
+  // The whole happy path, the tracker's looks to the chain's depth included: what a transaction costs.
+  const perTx = perTransaction(pipeline.countsToFinal, options.n, pipeline.logBytesToFinal, apiMs);
   const cpus = os.cpus();
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -96,9 +100,13 @@ try {
       postP99: pipeline.post.p99,
       successP50: pipeline.success.p50,
       successP99: pipeline.success.p99,
+      finalP50: pipeline.final.p50,
+      finalP99: pipeline.final.p99,
     },
     phases: { ceiling, baseline, table, pipeline: pipeline.throughput },
     perTransaction: perTx,
+    perTransactionToSuccess: toSuccess,
+    trackingAdds: trackingAdds(pipeline.countsToFinal, options.n),
     costPerMillion: estimateCost(perTx),
     bundles,
     verified: pipeline.verified,

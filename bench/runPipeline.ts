@@ -13,8 +13,14 @@ export type PipelineResult = {
   post: { mean: number; p50: number; p95: number; p99: number; max: number };
   /** From sending the `POST` to the updater recording `success`, ms. */
   success: { p50: number; p99: number; max: number };
+  /** From sending the `POST` to the updater recording it `confirmed` (or `reverted`) at the chain's depth, ms. */
+  final: { p50: number; p99: number; max: number };
+  /** Counted until every transaction was `success` and its messages were deleted. */
   counts: Counts;
+  /** Counted until every transaction was final: the whole happy path, the tracker's looks included. */
+  countsToFinal: Counts;
   logBytes: number;
+  logBytesToFinal: number;
   /**
    * Each transaction read back over the API after the clock stopped: how many the node took (`success`,
    * or already mined or confirmed by the tracker since), each with its own nonce.
@@ -28,16 +34,41 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * The pipeline: `n` `POST /transactions` with `Prefer: respond-async`, `c` in flight, timed from the first
  * `POST` until the updater has recorded every one `success` (heard from the stack's counters, so that the
  * clock adds no polling load). Counters are zeroed after the warm-up, and read once every message of the
- * measured transactions has been deleted from its queue.
+ * measured transactions has been deleted from its queue; then read again once the tracker has followed
+ * every one to `confirmed`, so the report can say what tracking adds.
  */
 export async function runPipeline(stack: BenchStack, token: string, options: PhaseOptions): Promise<PipelineResult> {
   const successAt = new Map<string, number>();
+  const finalAt = new Map<string, number>();
   let waiting: { ids: Set<string>; done: () => void } | undefined;
-  stack.onSuccess(({ id, at }) => {
-    if (successAt.has(id)) return;
-    successAt.set(id, at);
-    if (waiting?.ids.delete(id) && waiting.ids.size === 0) waiting.done();
+  let waitingFinal: { ids: Set<string>; done: () => void } | undefined;
+  stack.onSuccess(({ id, at, status }) => {
+    const [seen, wait] = status === 'success' ? [successAt, waiting] : [finalAt, waitingFinal];
+    if (seen.has(id)) return;
+    seen.set(id, at);
+    if (wait?.ids.delete(id) && wait.ids.size === 0) wait.done();
   });
+
+  /** Resolves once every one of `ids` is final (heard from the counters, as `success` is). */
+  function allFinal(ids: string[]): Promise<void> {
+    const open = new Set(ids.filter((id) => id && !finalAt.has(id)));
+    if (open.size === 0) return Promise.resolve();
+    const timeoutMs = 60_000 + ids.length * 20;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waitingFinal = undefined;
+        reject(new Error(`${open.size} of ${ids.length} transactions not final after ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      waitingFinal = {
+        ids: open,
+        done: () => {
+          clearTimeout(timer);
+          waitingFinal = undefined;
+          resolve();
+        },
+      };
+    });
+  }
   const headers = {
     authorization: `Bearer ${token}`,
     'content-type': 'application/json',
@@ -86,13 +117,19 @@ export async function runPipeline(stack: BenchStack, token: string, options: Pha
     return { ids, sentAt, latency, errors, start, end };
   }
 
-  /** Waits until every message of `count` transactions has left the requests and the responses queue. */
-  async function settled(count: number) {
+  /**
+   * Waits until every message of `count` transactions has left the requests and the responses queue
+   * (`responsesEach`: how many responses each has by then) and, with `tracked`, the tracking queue.
+   */
+  async function settled(count: number, responsesEach = 1, tracked = false) {
     const deadline = Date.now() + 15_000;
     for (;;) {
       const snap = await stack.snapshot();
       const m = snap.counts.messages;
-      const done = (m.requests?.deleted ?? 0) >= count && (m.responses?.deleted ?? 0) >= count;
+      const done =
+        (m.requests?.deleted ?? 0) >= count &&
+        (m.responses?.deleted ?? 0) >= count * responsesEach &&
+        (!tracked || (m.tracking?.deleted ?? 0) >= count);
       if (done || Date.now() > deadline) return snap;
       await sleep(100);
     }
@@ -100,12 +137,17 @@ export async function runPipeline(stack: BenchStack, token: string, options: Pha
 
   if (options.warmup > 0) {
     stack.reset();
-    await batch(options.warmup);
-    await settled(options.warmup);
+    const warm = await batch(options.warmup);
+    await allFinal(warm.ids);
+    await settled(options.warmup, 2, true);
   }
   stack.reset();
   const run = await batch(options.n);
   const { counts, logBytes } = await settled(options.n);
+  // Then the tracker follows each to its depth: what it adds is the difference of the two snapshots.
+  await allFinal(run.ids);
+  const toFinal = await settled(options.n, 2, true);
+  const final = run.ids.map((id, i) => (finalAt.get(id) ?? Date.now()) - (run.sentAt[i] ?? run.start));
 
   const toSuccess = run.ids.map((id, i) => (successAt.get(id) ?? run.end) - (run.sentAt[i] ?? run.start));
   const nonces = new Set<number>();
@@ -128,8 +170,11 @@ export async function runPipeline(stack: BenchStack, token: string, options: Pha
       max: percentile(run.latency, 100),
     },
     success: { p50: percentile(toSuccess, 50), p99: percentile(toSuccess, 99), max: percentile(toSuccess, 100) },
+    final: { p50: percentile(final, 50), p99: percentile(final, 99), max: percentile(final, 100) },
     counts,
+    countsToFinal: toFinal.counts,
     logBytes,
+    logBytesToFinal: toFinal.logBytes,
     verified: { success, distinctNonces: nonces.size },
   };
 }

@@ -170,7 +170,7 @@ describe('re-pricing on a chain of one block a second', () => {
     expect(flagged.history.map((h) => h.outcome)).toContain('stuck');
     // Never above the cap, whatever the market asked.
     for (const h of flagged.hashes) expect(BigInt(h.maxFeePerGas)).toBeLessThanOrEqual(parseGwei(String(capGwei)));
-    // The one behind it: signed at the cap too, and waiting for the nonce before it.
+    // The one behind it: signed at the market's fees (the cap bounds re-pricing), waiting for the nonce before it.
     const behind = await post({ to: recipient, value: '5001' });
     await driveAll([behind], 'success', (t) => t.status === 'success');
 

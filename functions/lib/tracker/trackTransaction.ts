@@ -213,7 +213,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       const decision = await askToReplace(deps, client, tx);
       if (decision.action === 'asked') log.info(`asked the broadcaster to ${decision.phase}`, { txHash: latest });
       if (decision.action === 'stuck') {
-        // An alarm watches this line and the metric: it waits at the cap, re-sent, and blocks its sender.
+        // The line and the metric are for an alarm: it waits at the cap, re-sent, and holds up its sender.
         log.warn('stuck at the fee cap', { txHash: latest, reason: decision.reason, chainId: tx.chainId });
         deps.metrics.stuck(tx.chainId);
         if (!tx.stuck) {
