@@ -2,6 +2,7 @@ import { type Hex, keccak256, parseTransaction, recoverTransactionAddress } from
 import { describe, expect, it } from 'vitest';
 import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
 import { KmsSignerError, SigningInProgressError } from '../../functions/lib/errors/errors.ts';
+import type { Transaction } from '../../functions/lib/transactions/model.ts';
 import {
   account,
   chainId,
@@ -9,6 +10,7 @@ import {
   createFakeChain,
   fees,
   pendingTransaction,
+  recipient,
   rpcError,
   settings,
   signedBytes,
@@ -298,5 +300,299 @@ describe('broadcastTransaction: attempts spent', () => {
     expect(response).toMatchObject({ status: 'failed', error: 'txpool is full', filledBy: filler?.txHash });
     expect(world.chain.sent).toEqual([filler?.rawTx]);
     expect(world.chain.sent).not.toContain(earlier.rawTx);
+  });
+});
+
+/** ceil(fee × 1.125): the least a replacement may offer over the fee it replaces. */
+const bumpOf = (fee: bigint) => (fee * 1125n + 999n) / 1000n;
+const signedAt = '2025-01-01T00:00:00.000Z';
+
+/**
+ * A transaction the node took (`success`, followed by the tracker): nonce 7, a call with data, value
+ * and gas of its own, its bytes stored and one signature in `hashes` at the fake's market fees.
+ */
+async function takenByNode(overrides: Partial<Transaction> = {}) {
+  const { rawTx, txHash } = await signedBytes({ nonce: 7, value: 5n, data: '0xabcdef', gas: 60_000n });
+  const tx = pendingTransaction({
+    status: 'success',
+    message: 'accepted by the node',
+    attempts: 1,
+    value: '5',
+    data: '0xabcdef',
+    from: account.address,
+    nonce: 7,
+    gas: '60000',
+    rawTx,
+    txHash,
+    signedAt,
+    hashes: [
+      {
+        txHash,
+        maxFeePerGas: fees.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+        signedAt,
+      },
+    ],
+    trackToken: 'token-1',
+    history: [{ attempt: 1, at: signedAt, outcome: 'success' }],
+    ...overrides,
+  });
+  return { tx, rawTx, txHash };
+}
+
+describe('broadcastTransaction: reprice', () => {
+  it('signs the same request for the same nonce at fees 12.5% over the latest, stores it as the latest, and sends it', async () => {
+    // prepare
+    const { tx, rawTx, txHash } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    // act
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: txHash });
+    // assess
+    const stored = world.store.record(id);
+    const newRaw = stored?.rawTx as Hex;
+    expect(newRaw).not.toBe(rawTx);
+    expect(stored?.txHash).toBe(keccak256(newRaw));
+    const signed = parseTransaction(newRaw);
+    expect(signed).toMatchObject({
+      chainId,
+      type: 'eip1559',
+      nonce: 7,
+      to: recipient.toLowerCase(),
+      value: 5n,
+      data: '0xabcdef',
+      gas: 60_000n,
+      maxFeePerGas: bumpOf(fees.maxFeePerGas),
+      maxPriorityFeePerGas: bumpOf(fees.maxPriorityFeePerGas),
+    });
+    expect(await recoverTransactionAddress({ serializedTransaction: newRaw as `0x02${string}` })).toBe(account.address);
+    expect(stored?.hashes).toEqual([
+      { ...tx.hashes?.[0], rawTx },
+      {
+        txHash: stored?.txHash,
+        maxFeePerGas: bumpOf(fees.maxFeePerGas).toString(),
+        maxPriorityFeePerGas: bumpOf(fees.maxPriorityFeePerGas).toString(),
+        signedAt: world.clock.now().toISOString(),
+        kind: 'reprice',
+      },
+    ]);
+    expect(stored?.cancel).toBeUndefined();
+    expect(world.chain.sent).toEqual([newRaw]);
+    // The tracker follows a success: nothing is reported, nothing retried.
+    expect(response).toBeUndefined();
+    expect(world.responses.sent).toEqual([]);
+    expect(world.retries.sent).toEqual([]);
+  });
+
+  it('stores the replacement before it sends it: the node gets bytes the record already holds', async () => {
+    const { tx, txHash } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    const atSend: Array<{ sent: Hex; stored: string | undefined; latest: string | undefined }> = [];
+    world.chain.beforeSend = (sent) =>
+      atSend.push({
+        sent,
+        stored: world.store.record(id)?.rawTx,
+        latest: world.store.record(id)?.hashes?.at(-1)?.txHash,
+      });
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: txHash });
+    const [send] = atSend;
+    expect(atSend).toHaveLength(1);
+    expect(send?.stored).toBe(send?.sent);
+    expect(send?.latest).toBe(keccak256(send?.sent as Hex));
+    expect(send?.sent).not.toBe(tx.rawTx);
+  });
+
+  it('offers the market fees where they are above the bump', async () => {
+    const { tx, txHash } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    const market = { maxFeePerGas: 9_000_000_000n, maxPriorityFeePerGas: 4_000_000_000n };
+    world.deps.fees = { get: async () => market };
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: txHash });
+    expect(parseTransaction(world.store.record(id)?.rawTx as Hex)).toMatchObject(market);
+    expect(world.store.record(id)?.hashes?.at(-1)).toMatchObject({ maxFeePerGas: '9000000000', kind: 'reprice' });
+  });
+
+  it('a message whose replaces is not the latest signature signs nothing and sends nothing', async () => {
+    const { tx } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    const other = (await signedBytes({ nonce: 7, value: 9n })).txHash;
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: other });
+    expect(response).toBeUndefined();
+    expect(world.signer.requests).toEqual([]);
+    expect(world.chain.sent).toEqual([]);
+    expect(world.store.record(id)).toMatchObject({ rawTx: tx.rawTx, txHash: tx.txHash, hashes: tx.hashes });
+  });
+
+  it('two asks naming the same latest signature make one replacement', async () => {
+    const { tx, txHash } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: txHash });
+    const once = structuredClone(world.store.record(id));
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: txHash });
+    expect(world.signer.requests).toHaveLength(1);
+    expect(world.store.record(id)?.hashes).toHaveLength(2);
+    expect(world.store.record(id)).toEqual(once);
+    expect(world.chain.sent).toHaveLength(1);
+  });
+
+  it('a re-price of a cancel stays a cancel', async () => {
+    const { tx, txHash } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'cancel', replaces: txHash });
+    const cancelHash = world.store.record(id)?.txHash;
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: cancelHash });
+    const stored = world.store.record(id);
+    expect(stored?.hashes?.map((h) => h.kind)).toEqual([undefined, 'cancel', 'cancel']);
+    const signed = parseTransaction(stored?.rawTx as Hex);
+    expect(signed).toMatchObject({ nonce: 7, to: account.address.toLowerCase(), gas: 21_000n });
+    expect(signed.value ?? 0n).toBe(0n);
+    expect(signed.maxFeePerGas).toBe(bumpOf(bumpOf(fees.maxFeePerGas)));
+  });
+
+  it('a transaction already in a block is not replaced', async () => {
+    const { tx, txHash } = await takenByNode({ status: 'mined' });
+    const world = createBroadcastWorld([tx]);
+    expect(
+      await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: txHash }),
+    ).toBeUndefined();
+    expect(world.signer.requests).toEqual([]);
+    expect(world.chain.sent).toEqual([]);
+  });
+});
+
+describe('broadcastTransaction: cancel', () => {
+  it('signs a zero-value transfer to the sender for the same nonce, stores it as a cancel for validUntil, and sends it', async () => {
+    // prepare
+    const { tx, rawTx, txHash } = await takenByNode({ validUntil: '2024-12-31T23:59:00.000Z' });
+    const world = createBroadcastWorld([tx]);
+    // act
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'cancel', replaces: txHash });
+    // assess
+    const stored = world.store.record(id);
+    const cancelRaw = stored?.rawTx as Hex;
+    const signed = parseTransaction(cancelRaw);
+    expect(signed).toMatchObject({ chainId, nonce: 7, to: account.address.toLowerCase(), gas: 21_000n });
+    expect(signed.value ?? 0n).toBe(0n);
+    expect(signed.data ?? '0x').toBe('0x');
+    expect(signed.maxFeePerGas).toBeGreaterThanOrEqual(bumpOf(fees.maxFeePerGas));
+    expect(signed.maxPriorityFeePerGas).toBeGreaterThanOrEqual(bumpOf(fees.maxPriorityFeePerGas));
+    expect(stored?.txHash).toBe(keccak256(cancelRaw));
+    expect(stored?.hashes).toHaveLength(2);
+    expect(stored?.hashes?.[0]).toMatchObject({ txHash, rawTx });
+    expect(stored?.hashes?.[1]).toMatchObject({ txHash: stored?.txHash, kind: 'cancel' });
+    expect(stored?.cancel).toEqual({
+      requestedAt: world.clock.now().toISOString(),
+      by: 'validUntil',
+      reason: 'expired',
+    });
+    expect(world.chain.sent).toEqual([cancelRaw]);
+    expect(response).toBeUndefined();
+    expect(world.responses.sent).toEqual([]);
+  });
+
+  it('keeps the cancel a caller asked for as the record holds it', async () => {
+    const asked = { requestedAt: '2024-12-31T23:00:00.000Z', by: 'client-a', reason: 'requested' as const };
+    const { tx } = await takenByNode({ cancel: asked });
+    const world = createBroadcastWorld([tx]);
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'cancel' });
+    expect(world.store.record(id)?.hashes?.at(-1)?.kind).toBe('cancel');
+    expect(world.store.record(id)?.cancel).toEqual(asked);
+  });
+
+  it.each([
+    { asker: 'the tracker (naming the signature it replaced)', replacesOriginal: true },
+    { asker: 'the api (naming none)', replacesOriginal: false },
+  ])('a second cancel from $asker signs nothing new and sends the cancel bytes again', async ({ replacesOriginal }) => {
+    const { tx, txHash } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'cancel', replaces: txHash });
+    const cancelRaw = world.store.record(id)?.rawTx as Hex;
+    const response = await broadcastTransaction(world.deps, {
+      id,
+      attempt: 1,
+      phase: 'cancel',
+      ...(replacesOriginal ? { replaces: txHash } : {}),
+    });
+    expect(response).toBeUndefined();
+    expect(world.signer.requests).toHaveLength(1);
+    expect(world.store.record(id)?.hashes).toHaveLength(2);
+    expect(world.chain.sent).toEqual([cancelRaw, cancelRaw]);
+  });
+
+  it('a signed transaction still retrying: signs its cancel, sends it, and reports success with the cancel hash', async () => {
+    // The api recorded the cancel, then asked for it (naming no signature).
+    const asked = { requestedAt: '2024-12-31T23:00:00.000Z', by: 'admin', reason: 'requested' as const };
+    const { tx, rawTx } = await takenByNode({
+      status: 'retrying',
+      cancel: asked,
+      trackToken: undefined,
+      history: [{ attempt: 1, at: signedAt, outcome: 'retrying', error: 'txpool is full' }],
+    });
+    const world = createBroadcastWorld([tx]);
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'cancel' });
+    const stored = world.store.record(id);
+    const cancelHash = stored?.txHash;
+    expect(cancelHash).not.toBe(tx.txHash);
+    expect(stored?.hashes?.at(-1)).toMatchObject({ txHash: cancelHash, kind: 'cancel' });
+    expect(stored?.cancel).toEqual(asked);
+    expect(parseTransaction(stored?.rawTx as Hex)).toMatchObject({ nonce: 7, to: account.address.toLowerCase() });
+    expect(world.chain.sent).toEqual([stored?.rawTx]);
+    expect(world.chain.sent).not.toContain(rawTx);
+    expect(response).toMatchObject({ id, attempt: 1, status: 'success', txHash: cancelHash });
+    expect(world.responses.sent.map((s) => s.body)).toEqual([response]);
+  });
+});
+
+describe('broadcastTransaction: a replacement the fee cap leaves no room for', () => {
+  it.each(['reprice', 'cancel'] as const)(
+    '%s with the cap under the 12.5%% bump signs nothing and sends the latest bytes again',
+    async (phase) => {
+      const { tx, rawTx, txHash } = await takenByNode();
+      const world = createBroadcastWorld([tx]);
+      // The bump needs a max fee of 2.25 gwei; the cap is 1 wei short of it.
+      world.deps.settings = { ...settings, feeCapWei: () => bumpOf(fees.maxFeePerGas) - 1n };
+      const response = await broadcastTransaction(world.deps, { id, attempt: 1, phase, replaces: txHash });
+      expect(response).toBeUndefined();
+      expect(world.signer.requests).toEqual([]);
+      expect(world.chain.sent).toEqual([rawTx]);
+      expect(world.store.record(id)).toMatchObject({ rawTx, txHash, hashes: tx.hashes });
+      expect(world.store.record(id)?.cancel).toBeUndefined();
+    },
+  );
+
+  it('with the cap exactly at the bump, it re-prices at the cap', async () => {
+    const { tx, txHash } = await takenByNode();
+    const world = createBroadcastWorld([tx]);
+    world.deps.settings = { ...settings, feeCapWei: () => bumpOf(fees.maxFeePerGas) };
+    world.deps.fees = { get: async () => ({ maxFeePerGas: 50_000_000_000n, maxPriorityFeePerGas: 1n }) };
+    await broadcastTransaction(world.deps, { id, attempt: 1, phase: 'reprice', replaces: txHash });
+    expect(world.signer.requests).toHaveLength(1);
+    expect(parseTransaction(world.store.record(id)?.rawTx as Hex).maxFeePerGas).toBe(bumpOf(fees.maxFeePerGas));
+  });
+});
+
+describe('broadcastTransaction: validUntil before it is signed', () => {
+  it('past validUntil and never signed, it ends failed as canceled, closed, and is never signed', async () => {
+    // The clock stands at 2025-01-01T00:00:00Z.
+    const world = createBroadcastWorld([pendingTransaction({ validUntil: '2024-12-31T23:59:59.000Z' })]);
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(response).toMatchObject({ id, status: 'failed', error: expect.stringMatching(/^canceled/) });
+    expect(response?.error).toContain('2024-12-31T23:59:59.000Z');
+    const stored = world.store.record(id);
+    expect(stored?.signingClosed).toBe(response?.error);
+    expect(stored?.rawTx).toBeUndefined();
+    expect(world.signer.requests).toEqual([]);
+    expect(world.nonces.calls.allocate).toEqual([]);
+    expect(world.chain.sent).toEqual([]);
+    // A second delivery reports it failed again and signs nothing.
+    const again = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(again).toMatchObject({ status: 'failed', error: response?.error });
+    expect(world.signer.requests).toEqual([]);
+  });
+
+  it('before validUntil, it is signed and sent as any other', async () => {
+    const world = createBroadcastWorld([pendingTransaction({ validUntil: '2025-01-01T00:00:01.000Z' })]);
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(response).toMatchObject({ status: 'success', txHash: world.store.record(id)?.txHash });
+    expect(world.signer.requests).toHaveLength(1);
   });
 });

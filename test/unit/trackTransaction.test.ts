@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readReceipt } from '../../functions/lib/tracker/readReceipt.ts';
 import { trackTransaction } from '../../functions/lib/tracker/trackTransaction.ts';
-import type { Receipt } from '../../functions/lib/transactions/model.ts';
-import { pendingTransaction } from './fakes/broadcastFakes.ts';
+import type { Receipt, SignatureRecord, Transaction } from '../../functions/lib/transactions/model.ts';
+import { account, chainId, fees, pendingTransaction, signedBytes } from './fakes/broadcastFakes.ts';
 import { blockHash, createFakeNode, createTrackWorld, trackedTransaction } from './fakes/trackFakes.ts';
 
 const id = 'tx-1';
@@ -309,5 +309,302 @@ describe('readReceipt', () => {
     node.reorg(10);
     expect(await readReceipt(node.client, olderHash)).toBe('none');
     expect(await readReceipt(node.client, txHash)).toBe('moved');
+  });
+});
+
+const gwei = (n: number) => BigInt(n) * 1_000_000_000n;
+/** Fees of a signature as the record keeps them (decimal strings). */
+const feesOf = (maxFeePerGas: bigint, maxPriorityFeePerGas: bigint) => ({
+  maxFeePerGas: maxFeePerGas.toString(),
+  maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
+});
+
+/**
+ * A `success` transaction whose latest signature is in the node's pool with its nonce open, looked at
+ * after one look without a receipt (misses 1): the look that may ask for a re-price or a cancel.
+ * `latest` changes the latest signature's entry (its fees, when it was signed).
+ */
+async function pooledAndUnmined(overrides: Partial<Transaction> = {}, latest: Partial<SignatureRecord> = {}) {
+  const signed = await trackedTransaction(overrides);
+  const entries = signed.tx.hashes ?? [];
+  const last = entries.at(-1);
+  if (last) Object.assign(last, latest);
+  const node = createFakeNode({ head: 10, latestNonce: 7 });
+  node.pool.add(signed.txHash);
+  return { ...signed, node };
+}
+
+describe('trackTransaction: re-pricing a transaction the market passed', () => {
+  it('asks the broadcaster to re-price its latest signature once 3 blocks came after it with the market above its fees', async () => {
+    // prepare: an older signature and the latest (signed at 00:00:01); blocks 8, 9, 10 came at 00:00:48 and later
+    const { tx, txHash, olderHash } = await trackedTransaction({}, { older: true });
+    const node = createFakeNode({ head: 10, latestNonce: 7 });
+    node.pool.add(txHash);
+    const world = createTrackWorld([tx], { node, stuckAfterBlocks: 3 });
+    world.market.maxFeePerGas = fees.maxFeePerGas + 1n;
+    // act
+    const result = await trackTransaction(world.deps, { id, token, misses: 1 });
+    // assess
+    expect(result).toEqual({ action: 'waiting', misses: 1 });
+    expect(world.requests.sent).toEqual([
+      { body: { id, attempt: 1, phase: 'reprice', replaces: txHash }, delaySeconds: undefined },
+    ]);
+    expect(txHash).not.toBe(olderHash);
+    expect(world.responses.sent).toEqual([]);
+    expect(node.sent).toEqual([]);
+    expect(world.stuck).toEqual([]);
+    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+  });
+
+  it('a market tip above its tip is enough to ask', async () => {
+    const { tx, txHash, node } = await pooledAndUnmined();
+    const world = createTrackWorld([tx], { node });
+    world.market.maxPriorityFeePerGas = fees.maxPriorityFeePerGas + 1n;
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent.map((s) => s.body)).toEqual([{ id, attempt: 1, phase: 'reprice', replaces: txHash }]);
+  });
+
+  it.each([
+    // block 8 is at 00:00:48: signed after it, only blocks 9 and 10 came since
+    { signedAt: '2025-01-01T00:00:49.000Z', stuckAfterBlocks: 3, asks: false },
+    { signedAt: '2025-01-01T00:00:47.999Z', stuckAfterBlocks: 3, asks: true },
+    { signedAt: '2025-01-01T00:00:49.000Z', stuckAfterBlocks: 2, asks: true },
+    { signedAt: '2025-01-01T00:00:55.000Z', stuckAfterBlocks: 2, asks: false },
+  ])('signed at $signedAt with stuckAfterBlocks $stuckAfterBlocks (head 10), it asks: $asks', async (c) => {
+    const { tx, txHash, node } = await pooledAndUnmined({}, { signedAt: c.signedAt });
+    const world = createTrackWorld([tx], { node, stuckAfterBlocks: c.stuckAfterBlocks });
+    world.market.maxFeePerGas = gwei(50);
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent.map((s) => s.body)).toEqual(
+      c.asks ? [{ id, attempt: 1, phase: 'reprice', replaces: txHash }] : [],
+    );
+  });
+
+  it.each([
+    { market: 'at its fees', ...fees },
+    { market: 'below its fees', maxFeePerGas: fees.maxFeePerGas - 1n, maxPriorityFeePerGas: 1n },
+  ])(
+    'asks nothing with the market $market, however many blocks came',
+    async ({ maxFeePerGas, maxPriorityFeePerGas }) => {
+      const { tx, node } = await pooledAndUnmined();
+      const world = createTrackWorld([tx], { node, stuckAfterBlocks: 1 });
+      Object.assign(world.market, { maxFeePerGas, maxPriorityFeePerGas });
+      const result = await trackTransaction(world.deps, { id, token, misses: 1 });
+      expect(result).toEqual({ action: 'waiting', misses: 1 });
+      expect(world.requests.sent).toEqual([]);
+      expect(world.responses.sent).toEqual([]);
+      expect(node.sent).toEqual([]);
+    },
+  );
+
+  it('asks nothing on a first look without a receipt, even with the market far above', async () => {
+    const { tx, node } = await pooledAndUnmined();
+    const world = createTrackWorld([tx], { node });
+    world.market.maxFeePerGas = gwei(50);
+    const result = await trackTransaction(world.deps, { id, token });
+    expect(result).toEqual({ action: 'waiting', misses: 1 });
+    expect(world.requests.sent).toEqual([]);
+  });
+});
+
+describe('trackTransaction: at the fee cap', () => {
+  /** Its latest signature at the cap (100 gwei), the market at 500 gwei: no 12.5% bump fits under the cap. */
+  const atTheCap = feesOf(gwei(100), gwei(2));
+
+  it('asks nothing, sends its latest bytes again, reports it stuck once with the reason, and counts the metric', async () => {
+    const { tx, rawTx, node } = await pooledAndUnmined({}, atTheCap);
+    const world = createTrackWorld([tx], { node, feeCapGwei: 100 });
+    world.market.maxFeePerGas = gwei(500);
+    const result = await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(result).toEqual({ action: 'waiting', misses: 1 });
+    expect(world.requests.sent).toEqual([]);
+    expect(node.sent).toEqual([rawTx]);
+    expect(world.responses.sent).toEqual([
+      {
+        body: {
+          id,
+          attempt: 1,
+          at,
+          status: 'success',
+          stuck: expect.stringMatching(/500 gwei.*100 gwei/),
+          message: expect.stringContaining('Stuck at the fee cap'),
+        },
+        delaySeconds: undefined,
+      },
+    ]);
+    expect(world.stuck).toEqual([chainId]);
+    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+  });
+
+  it('already flagged stuck: sends its bytes again and counts the metric, with no second report', async () => {
+    const stuck = { since: '2025-01-01T00:00:30.000Z', reason: 'a replacement needs more than the cap' };
+    const { tx, rawTx, node } = await pooledAndUnmined({ stuck }, atTheCap);
+    const world = createTrackWorld([tx], { node, feeCapGwei: 100 });
+    world.market.maxFeePerGas = gwei(500);
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent).toEqual([]);
+    expect(node.sent).toEqual([rawTx]);
+    expect(world.stuck).toEqual([chainId]);
+    expect(world.responses.sent).toEqual([]);
+  });
+
+  it('a higher cap leaves room for the bump: it asks a re-price instead of waiting', async () => {
+    const { tx, txHash, node } = await pooledAndUnmined({}, atTheCap);
+    const world = createTrackWorld([tx], { node, feeCapGwei: 200 });
+    world.market.maxFeePerGas = gwei(500);
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent.map((s) => s.body)).toEqual([{ id, attempt: 1, phase: 'reprice', replaces: txHash }]);
+    expect(world.stuck).toEqual([]);
+    expect(world.responses.sent).toEqual([]);
+    expect(node.sent).toEqual([]);
+  });
+});
+
+describe('trackTransaction: asking for its cancel', () => {
+  const asked = { requestedAt: '2025-01-01T00:00:30.000Z', by: 'admin', reason: 'requested' as const };
+
+  it('a cancel asked for on the record: asks the broadcaster to cancel its latest signature', async () => {
+    // The market is at its fees and it was signed just now: only the cancel asks.
+    const { tx, txHash, node } = await pooledAndUnmined({ cancel: asked }, { signedAt: '2025-01-01T00:00:59.000Z' });
+    const world = createTrackWorld([tx], { node });
+    const result = await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(result).toEqual({ action: 'waiting', misses: 1 });
+    expect(world.requests.sent).toEqual([
+      { body: { id, attempt: 1, phase: 'cancel', replaces: txHash }, delaySeconds: undefined },
+    ]);
+    expect(world.responses.sent).toEqual([]);
+  });
+
+  it.each([
+    { validUntil: '2025-01-01T00:00:59.999Z', asks: true },
+    { validUntil: '2025-01-01T00:01:00.000Z', asks: true },
+    { validUntil: '2025-01-01T00:01:00.001Z', asks: false },
+  ])('validUntil $validUntil, the clock at 00:01:00: it asks a cancel: $asks', async ({ validUntil, asks }) => {
+    const { tx, txHash, node } = await pooledAndUnmined({ validUntil });
+    const world = createTrackWorld([tx], { node });
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent.map((s) => s.body)).toEqual(
+      asks ? [{ id, attempt: 1, phase: 'cancel', replaces: txHash }] : [],
+    );
+  });
+
+  it('its latest signature already a cancel: no second cancel is asked', async () => {
+    const { tx, txHash, node } = await pooledAndUnmined({ cancel: asked }, { kind: 'cancel' });
+    const world = createTrackWorld([tx], { node });
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent).toEqual([]);
+    expect(txHash).toBe(tx.hashes?.at(-1)?.txHash);
+  });
+
+  it('its latest signature a cancel the market passed: asks a re-price of it, not another cancel', async () => {
+    const { tx, txHash, node } = await pooledAndUnmined({ validUntil: '2025-01-01T00:00:30.000Z' }, { kind: 'cancel' });
+    const world = createTrackWorld([tx], { node });
+    world.market.maxFeePerGas = gwei(50);
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent.map((s) => s.body)).toEqual([{ id, attempt: 1, phase: 'reprice', replaces: txHash }]);
+  });
+});
+
+describe('trackTransaction: a replaced signature mined', () => {
+  /** A transaction whose cancel replaced its original: the original's bytes kept in its entry, the cancel the record's. */
+  async function canceledTransaction() {
+    const original = await signedBytes({ nonce: 7 });
+    const cancel = await signedBytes({ nonce: 7, to: account.address, value: 0n });
+    const { tx } = await trackedTransaction({
+      rawTx: cancel.rawTx,
+      txHash: cancel.txHash,
+      cancel: { requestedAt: '2025-01-01T00:00:30.000Z', by: 'admin', reason: 'requested' },
+      hashes: [
+        {
+          txHash: original.txHash,
+          rawTx: original.rawTx,
+          ...feesOf(gwei(2), gwei(1)),
+          signedAt: '2025-01-01T00:00:01.000Z',
+        },
+        { txHash: cancel.txHash, ...feesOf(gwei(3), gwei(2)), signedAt: '2025-01-01T00:00:31.000Z', kind: 'cancel' },
+      ],
+    });
+    return { tx, original, cancel };
+  }
+
+  it('its cancel at depth: reports failed with canceled, the receipt and error canceled, and looks no more', async () => {
+    const { tx, cancel } = await canceledTransaction();
+    const node = createFakeNode({ head: 11 });
+    node.mine(cancel.txHash, 10);
+    const world = createTrackWorld([tx], { node, depth: 2 });
+    const result = await trackTransaction(world.deps, { id, token });
+    expect(result).toEqual({ action: 'reported', status: 'failed', next: false });
+    expect(world.responses.sent.map((s) => s.body)).toEqual([
+      {
+        id,
+        attempt: 1,
+        at,
+        status: 'failed',
+        canceled: true,
+        receipt: receiptOf(cancel.txHash, 10, 2),
+        txHash: cancel.txHash,
+        error: 'canceled',
+        message: expect.stringContaining('Canceled'),
+      },
+    ]);
+    expect(world.tracking.sent).toEqual([]);
+  });
+
+  it('its cancel short of depth: reports mined (not canceled yet) and looks again', async () => {
+    const { tx, cancel } = await canceledTransaction();
+    const node = createFakeNode({ head: 10 });
+    node.mine(cancel.txHash, 10);
+    const world = createTrackWorld([tx], { node, depth: 2 });
+    const result = await trackTransaction(world.deps, { id, token });
+    expect(result).toEqual({ action: 'reported', status: 'mined', next: true });
+    const [body] = world.responses.sent.map((s) => s.body);
+    expect(body).toMatchObject({ status: 'mined', receipt: receiptOf(cancel.txHash, 10, 1), txHash: cancel.txHash });
+    expect(body).not.toHaveProperty('canceled');
+    expect(body).not.toHaveProperty('error');
+    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 5 }]);
+  });
+
+  it('the original mined at depth, not its cancel: confirmed, carrying the original bytes the record no longer holds', async () => {
+    const { tx, original } = await canceledTransaction();
+    const node = createFakeNode({ head: 11 });
+    node.mine(original.txHash, 10);
+    const world = createTrackWorld([tx], { node, depth: 2 });
+    const result = await trackTransaction(world.deps, { id, token });
+    expect(result).toEqual({ action: 'reported', status: 'confirmed', next: false });
+    expect(world.responses.sent.map((s) => s.body)).toEqual([
+      expect.objectContaining({
+        status: 'confirmed',
+        receipt: receiptOf(original.txHash, 10, 2),
+        txHash: original.txHash,
+        rawTx: original.rawTx,
+      }),
+    ]);
+    expect(world.responses.sent[0]?.body).not.toHaveProperty('canceled');
+  });
+
+  it('an older signature mined short of depth: the mined report carries its bytes', async () => {
+    const { tx, olderHash, olderRawTx } = await trackedTransaction({}, { older: true });
+    const older = tx.hashes?.[0];
+    if (older) older.rawTx = olderRawTx;
+    const node = createFakeNode({ head: 10 });
+    node.mine(olderHash, 10);
+    const world = createTrackWorld([tx], { node, depth: 2 });
+    await trackTransaction(world.deps, { id, token });
+    expect(world.responses.sent.map((s) => s.body)).toEqual([
+      expect.objectContaining({ status: 'mined', txHash: olderHash, rawTx: olderRawTx }),
+    ]);
+    expect(olderRawTx).not.toBe(tx.rawTx);
+  });
+
+  it('the latest signature mined: the report carries no bytes, the record holds them', async () => {
+    const { tx, txHash, rawTx } = await trackedTransaction();
+    const latest = tx.hashes?.at(-1);
+    if (latest) latest.rawTx = rawTx;
+    const node = createFakeNode({ head: 11 });
+    node.mine(txHash, 10);
+    const world = createTrackWorld([tx], { node, depth: 2 });
+    await trackTransaction(world.deps, { id, token });
+    expect(world.responses.sent.map((s) => s.body)).toEqual([expect.objectContaining({ status: 'confirmed', txHash })]);
+    expect(world.responses.sent[0]?.body).not.toHaveProperty('rawTx');
   });
 });
