@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getItems } from '../../functions/lib/store/getItems.ts';
+import { createNonceStore } from '../../functions/lib/store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import type { indexes } from '../../functions/lib/store/tableDesign.ts';
 import { openShardOf } from '../../functions/lib/store/transactionKeys.ts';
@@ -132,5 +133,115 @@ describe('indexes', () => {
     expect(page.next).toEqual({ id: newer.id, sortKey: `${newer.createdAt}#${newer.id}` });
     expect(next.items.map((t) => [t.id, t.status, t.txHash])).toEqual([[older.id, 'success', '0xab']]);
     expect(next.next).toBeUndefined();
+  });
+});
+
+describe('replacements and cancels', () => {
+  const signed = {
+    chainId: 31337,
+    from: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
+    nonce: 4,
+    rawTx: '0x01aa',
+    txHash: '0xhash-1',
+    gas: '21000',
+    maxFeePerGas: '10',
+    maxPriorityFeePerGas: '1',
+  };
+  /** A transaction signed (as `signed`) under a claim, in `status`. */
+  async function signedTransaction(status: 'pending' | 'success' = 'pending') {
+    const tx = newTransaction();
+    await store.create(tx, Date.now());
+    const now = Date.now();
+    await store.claimForSigning(tx.id, { token: 't', until: now + 60_000 }, now);
+    expect(await store.saveSignature(tx.id, 't', signed, new Date())).toBe(true);
+    if (status === 'success') {
+      await store.applyOutcome(
+        { id: tx.id, status: 'success', attempt: 1, at: new Date().toISOString(), message: 'ok' },
+        0,
+      );
+    }
+    return tx.id;
+  }
+  const replacement = (n: number, kind: 'reprice' | 'cancel' = 'reprice') => ({
+    rawTx: `0x0${n}bb`,
+    txHash: `0xhash-${n}`,
+    maxFeePerGas: String(10 + n),
+    maxPriorityFeePerGas: String(1 + n),
+    kind,
+  });
+
+  it('a replacement becomes the latest signature once, and the one it replaced keeps its bytes', async () => {
+    const id = await signedTransaction('success');
+    expect(await store.saveReplacement(id, 1, replacement(2), new Date())).toBe(true);
+    // A second asker who read the same single signature: refused, nothing changes.
+    expect(await store.saveReplacement(id, 1, replacement(3), new Date())).toBe(false);
+    const tx = await store.get(id);
+    expect(tx).toMatchObject({ rawTx: '0x02bb', txHash: '0xhash-2' });
+    expect(tx?.hashes?.map((h) => [h.txHash, h.kind, h.rawTx])).toEqual([
+      ['0xhash-1', undefined, '0x01aa'],
+      ['0xhash-2', 'reprice', undefined],
+    ]);
+  });
+
+  it('no replacement is stored once it is mined', async () => {
+    const id = await signedTransaction('success');
+    const receipt = {
+      status: 'success' as const,
+      txHash: '0xhash-1',
+      blockNumber: 9,
+      blockHash: '0xblock',
+      gasUsed: '21000',
+      effectiveGasPrice: '5',
+      confirmations: 1,
+    };
+    await store.applyOutcome(
+      { id, status: 'mined', attempt: 1, at: new Date().toISOString(), message: 'm', receipt },
+      0,
+    );
+    expect(await store.saveReplacement(id, 1, replacement(2), new Date())).toBe(false);
+  });
+
+  it('a cancel before signing fences the signature of a worker that holds the claim', async () => {
+    const tx = newTransaction();
+    await store.create(tx, Date.now());
+    const now = Date.now();
+    await store.claimForSigning(tx.id, { token: 'w', until: now + 60_000 }, now);
+    const cancel = { requestedAt: new Date().toISOString(), by: 'admin', reason: 'requested' as const };
+    expect(await store.closeForCancel(tx.id, cancel, 'canceled by admin')).toBe(true);
+    expect(await store.saveSignature(tx.id, 'w', signed, new Date())).toBe(false);
+    expect(await store.get(tx.id)).toMatchObject({ signingClosed: 'canceled by admin', cancel });
+    expect((await store.get(tx.id))?.rawTx).toBeUndefined();
+  });
+
+  it('a cancel of a signed transaction is recorded once; closing it unsigned is refused', async () => {
+    const id = await signedTransaction();
+    const first = { requestedAt: '2026-01-01T00:00:00.000Z', by: 'a', reason: 'requested' as const };
+    expect(await store.closeForCancel(id, first, 'canceled')).toBe(false);
+    expect(await store.requestCancel(id, first)).toBe(true);
+    expect(await store.requestCancel(id, { ...first, by: 'b' })).toBe(true);
+    expect((await store.get(id))?.cancel).toEqual(first);
+  });
+
+  it('a filler is re-priced once per signature, keeping the hashes it replaced', async () => {
+    const nonces = createNonceStore(doc, tableName);
+    const filler = {
+      chainId: 31337,
+      from: signed.from,
+      nonce: 40,
+      rawTx: '0xf1',
+      txHash: '0xfill-1',
+      reason: 'gap',
+      createdAt: new Date().toISOString(),
+    };
+    await nonces.createFiller(filler);
+    const at = new Date().toISOString();
+    expect(await nonces.replaceFiller(filler, '0xfill-1', { rawTx: '0xf2', txHash: '0xfill-2', at })).toBe(true);
+    expect(await nonces.replaceFiller(filler, '0xfill-1', { rawTx: '0xf3', txHash: '0xfill-3', at })).toBe(false);
+    expect(await nonces.findFiller(31337, signed.from, 40)).toMatchObject({
+      rawTx: '0xf2',
+      txHash: '0xfill-2',
+      repricedAt: at,
+      previous: ['0xfill-1'],
+    });
   });
 });

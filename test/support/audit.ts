@@ -66,7 +66,13 @@ export async function audit(
     hashes: signaturesOf(t),
     ...(t.filledBy ? { filledBy: String(t.filledBy) } : {}),
   }));
-  const fillers = (await ofKind('filler')).map((f) => ({ nonce: Number(f.nonce), txHash: String(f.txHash) }));
+  // A re-priced filler names the signatures it replaced too: any one of them may be the one mined.
+  const fillers = (await ofKind('filler')).flatMap((f) =>
+    [String(f.txHash), ...(Array.isArray(f.previous) ? f.previous.map(String) : [])].map((txHash) => ({
+      nonce: Number(f.nonce),
+      txHash,
+    })),
+  );
   const chainTxs = (await chainTransactionsOf(rpcUrl, runner.signer)).map(({ hash, nonce }) => ({ hash, nonce }));
   return { txs, fillers, chainTxs };
 }

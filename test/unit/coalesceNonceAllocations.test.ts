@@ -21,6 +21,7 @@ function fakeStore(options: { fail?: boolean } = {}) {
     holders: async () => [],
     createFiller: async (f) => f,
     findFiller: async () => undefined,
+    replaceFiller: async () => false,
   };
   return { store, updates };
 }

@@ -63,7 +63,7 @@ describe('findNonceGaps', () => {
     // assess
     expect(world.nonces.calls.raiseFloor).toEqual([{ chainId, from, floor: 8 }]);
     expect(world.nonces.counter(chainId, from)).toMatchObject({ next: 8, external: { from: 5, to: 8 } });
-    expect(reports).toEqual([{ chainId, from, mined: 8, next: 5, filled: [], resent: [] }]);
+    expect(reports).toEqual([{ chainId, from, mined: 8, next: 5, filled: [], resent: [], repriced: [] }]);
     expect(world.requests.sent).toEqual([]);
   });
 
@@ -125,7 +125,7 @@ describe('findNonceGaps', () => {
     ]);
   });
 
-  it('sends again the bytes of successful transactions not yet mined and of fillers, and of nothing else', async () => {
+  it('sends again the bytes of fillers not yet mined, and of nothing else: what the node took is the tracker’s', async () => {
     // prepare
     const success = await signedBytes({ nonce: 2 });
     const pending = await signedBytes({ nonce: 3 });
@@ -143,9 +143,46 @@ describe('findNonceGaps', () => {
     // act
     const [report] = await findNonceGaps(world.deps);
     // assess
-    expect(chain.sent).toEqual([success.rawTx, filler.rawTx]);
-    expect(report?.resent).toEqual([2, 5]);
+    expect(chain.sent).toEqual([filler.rawTx]);
+    expect(report?.resent).toEqual([5]);
+    // Not the lowest unmined nonce: it holds up nobody yet, so it is not re-priced.
     expect(world.requests.sent).toEqual([]);
+  });
+
+  it('asks the broadcaster to re-price a filler that holds up its sender since before the last sweep', async () => {
+    // prepare
+    const old = await signedBytes({ nonce: 2, to: from, value: 0n });
+    const fresh = await signedBytes({ nonce: 3, to: from, value: 0n });
+    const chain = createFakeChain({ latest: 2 });
+    const world = sweepWorld({ [chainId]: chain }, [counter({ next: 4 })], {
+      ...holdersOf([
+        { kind: 'filler', nonce: 2, rawTx: old.rawTx, txHash: old.txHash, createdAt: settled.toISOString() },
+        { kind: 'filler', nonce: 3, rawTx: fresh.rawTx, txHash: fresh.txHash, createdAt: settled.toISOString() },
+      ]),
+    });
+    // act
+    const [report] = await findNonceGaps(world.deps);
+    // assess: only the one at the chain's next nonce (2) holds the others up
+    expect(report?.repriced).toEqual([2]);
+    expect(world.requests.sent).toEqual([
+      {
+        body: { fill: expect.objectContaining({ chainId, from, nonce: 2, reprice: old.txHash }) },
+        delaySeconds: undefined,
+      },
+    ]);
+  });
+
+  it('does not re-price a filler signed (or re-priced) since the last sweep', async () => {
+    const filler = await signedBytes({ nonce: 2, to: from, value: 0n });
+    const chain = createFakeChain({ latest: 2 });
+    const world = sweepWorld({ [chainId]: chain }, [counter({ next: 3 })], {
+      ...holdersOf([
+        { kind: 'filler', nonce: 2, rawTx: filler.rawTx, txHash: filler.txHash, createdAt: recent.toISOString() },
+      ]),
+    });
+    const [report] = await findNonceGaps(world.deps);
+    expect(report?.repriced).toEqual([]);
+    expect(chain.sent).toEqual([filler.rawTx]);
   });
 
   it('goes on to the other chains when one is unreachable', async () => {

@@ -488,6 +488,21 @@ describe('trackTransaction: asking for its cancel', () => {
     );
   });
 
+  it('a cancel the fee cap leaves no room for: asks nothing, flags it stuck once, and keeps its bytes in the pool', async () => {
+    // Its latest at the cap (100 gwei), the market at 500: no cancel can outbid it.
+    const { tx, rawTx, node } = await pooledAndUnmined({ cancel: asked }, feesOf(gwei(100), gwei(2)));
+    const world = createTrackWorld([tx], { node, feeCapGwei: 100 });
+    world.market.maxFeePerGas = gwei(500);
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent).toEqual([]);
+    expect(world.stuck).toEqual([chainId]);
+    expect(world.responses.sent.map((r) => r.body)).toEqual([
+      expect.objectContaining({ status: 'success', stuck: expect.stringMatching(/^its cancel cannot be signed: /) }),
+    ]);
+    // In the pool already: sent again once, not twice.
+    expect(node.sent).toEqual([rawTx]);
+  });
+
   it('its latest signature already a cancel: no second cancel is asked', async () => {
     const { tx, txHash, node } = await pooledAndUnmined({ cancel: asked }, { kind: 'cancel' });
     const world = createTrackWorld([tx], { node });

@@ -15,6 +15,7 @@ export async function fillGap(deps: BroadcastDeps, { fill }: FillMessage): Promi
     chainId: fill.chainId,
     nonce: fill.nonce,
     reason: fill.reason,
+    ...(fill.reprice ? { reprice: fill.reprice } : {}),
   });
   deps.logger.warn('filled a nonce gap', {
     chainId: fill.chainId,

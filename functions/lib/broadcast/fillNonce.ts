@@ -1,5 +1,6 @@
 import { type Hex, keccak256, parseTransaction } from 'viem';
 import type { ChainClient } from '../chain/ChainRegistry.ts';
+import { replacementFees } from '../chain/replacementFees.ts';
 import { type ResendResult, resendRaw } from '../chain/resendRaw.ts';
 import type { Filler } from '../store/NonceStore.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
@@ -15,12 +16,14 @@ const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
  * fees outbid `replacing` (the failed transaction's bytes) so it replaces them if they linger in a pool.
  */
 export async function fillNonce(
-  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now'>,
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings' | 'logger'>,
   client: ChainClient,
-  params: { chainId: number; nonce: number; reason: string; forId?: string; replacing?: Hex },
+  params: { chainId: number; nonce: number; reason: string; forId?: string; replacing?: Hex; reprice?: string },
 ): Promise<FillResult> {
-  // A filler already made for this nonce is the one: send it again rather than sign (KMS) anew.
+  // A filler already made for this nonce is the one: send it again rather than sign (KMS) anew, unless
+  // it waited unmined under a market above its fees: then it is re-priced by the transactions' rules.
   const existing = await deps.nonces.findFiller(params.chainId, deps.signer.address, params.nonce);
+  if (existing && params.reprice === existing.txHash) return repriceFiller(deps, client, existing);
   if (existing) return sendFiller(client, existing);
   const current = await deps.fees.get(params.chainId, client);
   let maxFeePerGas = current.maxFeePerGas * 2n;
@@ -61,4 +64,61 @@ export async function fillNonce(
 async function sendFiller(client: ChainClient, filler: Filler): Promise<FillResult> {
   const sent = await resendRaw(client, filler.rawTx as Hex);
   return { filler, ...sent };
+}
+
+/**
+ * A filler that waited unmined: when the market's fees are above its own, signs a replacement for its
+ * nonce (the same zero-value transfer to the sender) at fees at least 12.5% over them and at least the
+ * market's, within the fee cap, and stores it before it is sent, as a transaction's re-price is. At the
+ * cap, or with the market not above it, the filler is sent again as it is.
+ */
+async function repriceFiller(
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings' | 'logger'>,
+  client: ChainClient,
+  filler: Filler,
+): Promise<FillResult> {
+  const old = parseTransaction(filler.rawTx as Hex);
+  const oldFees = { maxFeePerGas: old.maxFeePerGas ?? 0n, maxPriorityFeePerGas: old.maxPriorityFeePerGas ?? 0n };
+  const market = await deps.fees.get(filler.chainId, client);
+  if (market.maxFeePerGas <= oldFees.maxFeePerGas && market.maxPriorityFeePerGas <= oldFees.maxPriorityFeePerGas) {
+    return sendFiller(client, filler);
+  }
+  const replacement = replacementFees(oldFees, market, deps.settings.feeCapWei(filler.chainId));
+  if (!replacement.replaceable) {
+    deps.logger.warn('filler stuck at the fee cap', {
+      chainId: filler.chainId,
+      nonce: filler.nonce,
+      reason: replacement.reason,
+    });
+    return sendFiller(client, filler);
+  }
+  const rawTx = await deps.signer.signTransaction({
+    chainId: filler.chainId,
+    type: 'eip1559',
+    to: deps.signer.address,
+    value: 0n,
+    gas: 21_000n,
+    nonce: filler.nonce,
+    ...replacement.fees,
+  });
+  const txHash = keccak256(rawTx);
+  const at = deps.now().toISOString();
+  if (!(await deps.nonces.replaceFiller(filler, filler.txHash, { rawTx, txHash, at }))) {
+    // Another worker re-priced it first: send the one the record holds.
+    const current = await deps.nonces.findFiller(filler.chainId, filler.from, filler.nonce);
+    return sendFiller(client, current ?? filler);
+  }
+  deps.logger.info('filler re-priced', {
+    chainId: filler.chainId,
+    nonce: filler.nonce,
+    txHash,
+    replaced: filler.txHash,
+  });
+  return sendFiller(client, {
+    ...filler,
+    rawTx,
+    txHash,
+    repricedAt: at,
+    previous: [...(filler.previous ?? []), filler.txHash],
+  });
 }

@@ -22,12 +22,16 @@ export type Filler = {
   reason: string;
   forId?: string;
   createdAt: string;
+  /** Set once it was re-priced: when its latest signature (`rawTx`, `txHash`) was made. */
+  repricedAt?: string;
+  /** The hashes of the signatures it replaced, for the same nonce: any one of them may be the one mined. */
+  previous?: string[];
 };
 
 /** What holds one nonce of a sender: a signed transaction of ours, or a filler. */
 export type NonceHolder =
   | { kind: 'tx'; nonce: number; id: string; status: string; rawTx: string; txHash: string; signedAt: string }
-  | { kind: 'filler'; nonce: number; rawTx: string; txHash: string; createdAt: string };
+  | { kind: 'filler'; nonce: number; rawTx: string; txHash: string; createdAt: string; repricedAt?: string };
 
 /** Nonce counters per (chain, sender), fillers, and which record holds which nonce. */
 export type NonceStore = {
@@ -38,6 +42,12 @@ export type NonceStore = {
   holders(chainId: number, from: string, lowest: number, highest: number): Promise<NonceHolder[]>;
   createFiller(filler: Filler): Promise<Filler>;
   findFiller(chainId: number, from: string, nonce: number): Promise<Filler | undefined>;
+  /** Stores a re-priced filler as the latest signature of its nonce, when `replaces` still is; false otherwise. */
+  replaceFiller(
+    filler: Pick<Filler, 'chainId' | 'from' | 'nonce'>,
+    replaces: string,
+    next: { rawTx: string; txHash: string; at: string },
+  ): Promise<boolean>;
 };
 
 const counterKey = (chainId: number, from: string) => ({ pk: `nonce#${senderKeyOf(chainId, from)}` });
@@ -74,6 +84,8 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
       reason: String(item.reason),
       createdAt: String(item.createdAt),
       ...(item.forId ? { forId: String(item.forId) } : {}),
+      ...(item.repricedAt ? { repricedAt: String(item.repricedAt) } : {}),
+      ...(Array.isArray(item.previous) ? { previous: item.previous.map(String) } : {}),
     };
   }
 
@@ -166,7 +178,12 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
           };
           found.push(
             item.kind === 'filler'
-              ? { kind: 'filler', ...common, createdAt: String(item.createdAt) }
+              ? {
+                  kind: 'filler',
+                  ...common,
+                  createdAt: String(item.createdAt),
+                  ...(item.repricedAt ? { repricedAt: String(item.repricedAt) } : {}),
+                }
               : {
                   kind: 'tx',
                   ...common,
@@ -201,6 +218,25 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
 
     findFiller(chainId, from, nonce) {
       return readFiller(fillerKey(chainId, from, nonce));
+    },
+
+    async replaceFiller(filler, replaces, next) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: fillerKey(filler.chainId, filler.from, filler.nonce),
+        UpdateExpression:
+          'SET rawTx = :raw, txHash = :hash, repricedAt = :at, previous = list_append(if_not_exists(previous, :none), :old)',
+        ConditionExpression: 'txHash = :old1', // -- the signature replaced is still the latest: one replacement at a time
+        ExpressionAttributeValues: {
+          ':raw': next.rawTx,
+          ':hash': next.txHash,
+          ':at': next.at,
+          ':none': [],
+          ':old': [replaces],
+          ':old1': replaces,
+        },
+      });
+      return item !== undefined;
     },
   };
 }

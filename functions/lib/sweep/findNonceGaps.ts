@@ -13,6 +13,8 @@ export type GapReport = {
   next: number;
   filled: number[];
   resent: number[];
+  /** Fillers the broadcaster was asked to re-price. */
+  repriced: number[];
 };
 
 /** How many nonces past the chain's mined nonce one sweep looks at per sender. */
@@ -23,9 +25,9 @@ const window = 500;
  * nonces our records hold, from the lowest unmined one up: a nonce nothing holds, taken long enough
  * ago that no worker can still store it (before a record stored two signing leases ago), is sent to
  * the broadcaster to be filled (the sweep itself never signs);
- * the stored bytes of fillers and of successful transactions not yet mined are sent again (the same
- * bytes, so harmless) in case the node never got or dropped them; a chain ahead of the counter
- * raises the counter.
+ * the stored bytes of fillers not yet mined are sent again (the same bytes, so harmless) in case the
+ * node never got or dropped them, and a filler that holds up its sender is re-priced (by the broadcaster);
+ * a chain ahead of the counter raises the counter. Transactions the node took are the tracker's.
  */
 export async function findNonceGaps(deps: {
   chains: ChainRegistry;
@@ -56,6 +58,7 @@ export async function findNonceGaps(deps: {
       next: counter.next,
       filled: [],
       resent: [],
+      repriced: [],
     };
     reports.push(report);
     if (mined > counter.next) {
@@ -91,10 +94,20 @@ export async function findNonceGaps(deps: {
         continue;
       }
       for (const h of held) {
-        // Open transactions are sent by their own attempts; failed ones are replaced by their filler.
-        if ((h.kind === 'tx' && h.status !== 'success') || !h.rawTx) continue;
+        // Open transactions are sent by their own attempts, and those the node took by the tracker
+        // (which re-prices them); failed ones are replaced by their filler.
+        if (h.kind === 'tx' || !h.rawTx) continue;
         await resendRaw(client, h.rawTx as Hex);
         report.resent.push(nonce);
+        // A filler that holds up its sender (the lowest nonce unmined) and has waited a sweep since it was
+        // signed: the broadcaster re-prices it if the market is above its fees, as the tracker has a transaction re-priced.
+        if (nonce === mined && Date.parse(h.repricedAt ?? h.createdAt) < settledBefore) {
+          const reason = `filler of nonce ${nonce} unmined since ${h.repricedAt ?? h.createdAt}`;
+          await deps.requests.send({
+            fill: { chainId: counter.chainId, from: counter.from, nonce, reason, reprice: h.txHash },
+          });
+          report.repriced.push(nonce);
+        }
       }
     }
   }

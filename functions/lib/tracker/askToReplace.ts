@@ -1,7 +1,6 @@
-import { type Hex, hexToBigInt, numberToHex } from 'viem';
+import { hexToBigInt, numberToHex } from 'viem';
 import type { ChainClient } from '../chain/ChainRegistry.ts';
 import { replacementFees } from '../chain/replacementFees.ts';
-import { resendRaw } from '../chain/resendRaw.ts';
 import type { Transaction } from '../transactions/model.ts';
 import type { TrackDeps } from './trackTransaction.ts';
 
@@ -24,8 +23,8 @@ async function blocksSince(client: ChainClient, signedAt: string, count: number)
  * For a transaction the node took, not in a block and with its nonce still open: asks the broadcaster
  * (the only signer) for its cancel once one was asked for or `validUntil` passed, or for a re-price once
  * it has waited STUCK_AFTER_BLOCKS blocks since its latest signature while the market's fees are above
- * that signature's. When the fee cap leaves no room to outbid, nothing is signed: the latest bytes are
- * sent again (they are mined once the market falls under them) and the decision says it is stuck.
+ * that signature's. When the fee cap leaves no room to outbid, nothing is asked for and the decision
+ * says it is stuck: the caller sends the latest bytes again (mined once the market falls under them).
  */
 export async function askToReplace(
   deps: Pick<TrackDeps, 'requests' | 'fees' | 'settings' | 'now'>,
@@ -35,23 +34,25 @@ export async function askToReplace(
   const latest = tx.hashes?.at(-1);
   if (!latest) return { action: 'none', why: 'no signature on the record' };
   const attempt = Math.max(1, tx.attempts);
+  const old = { maxFeePerGas: BigInt(latest.maxFeePerGas), maxPriorityFeePerGas: BigInt(latest.maxPriorityFeePerGas) };
+  const cap = deps.settings.feeCapWei(tx.chainId);
   const expired = tx.validUntil !== undefined && Date.parse(tx.validUntil) <= deps.now().getTime();
   if ((tx.cancel !== undefined || expired) && latest.kind !== 'cancel') {
+    // A cancel outbids the latest as a re-price does: at the cap it cannot, and waits flagged like one.
+    const replacement = replacementFees(old, await deps.fees.get(tx.chainId, client), cap);
+    if (!replacement.replaceable)
+      return { action: 'stuck', reason: `its cancel cannot be signed: ${replacement.reason}` };
     await deps.requests.send({ id: tx.id, attempt, phase: 'cancel', replaces: latest.txHash });
     return { action: 'asked', phase: 'cancel' };
   }
   const count = deps.settings.stuckAfterBlocks(tx.chainId);
   if (!(await blocksSince(client, latest.signedAt, count))) return { action: 'none', why: `not ${count} blocks yet` };
   const market = await deps.fees.get(tx.chainId, client);
-  const old = { maxFeePerGas: BigInt(latest.maxFeePerGas), maxPriorityFeePerGas: BigInt(latest.maxPriorityFeePerGas) };
   if (market.maxFeePerGas <= old.maxFeePerGas && market.maxPriorityFeePerGas <= old.maxPriorityFeePerGas) {
     return { action: 'none', why: 'the market is not above its fees' };
   }
-  const replacement = replacementFees(old, market, deps.settings.feeCapWei(tx.chainId));
-  if (!replacement.replaceable) {
-    if (tx.rawTx) await resendRaw(client, tx.rawTx as Hex);
-    return { action: 'stuck', reason: replacement.reason };
-  }
+  const replacement = replacementFees(old, market, cap);
+  if (!replacement.replaceable) return { action: 'stuck', reason: replacement.reason };
   await deps.requests.send({ id: tx.id, attempt, phase: 'reprice', replaces: latest.txHash });
   return { action: 'asked', phase: 'reprice' };
 }

@@ -205,7 +205,8 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     // Not mined, and its nonce is still open: if the node no longer holds it (dropped), send it again.
     const latest = hashes[0];
     const pooled = latest ? await client.request({ method: 'eth_getTransactionByHash', params: [latest] }) : null;
-    if (!pooled && rawTx) {
+    const resend = !pooled && rawTx !== undefined;
+    if (resend) {
       const sent = await resendRaw(client, rawTx);
       log.warn('not in the pool any more; sent again', { txHash: latest, outcome: sent.outcome });
     }
@@ -215,6 +216,8 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       if (decision.action === 'stuck') {
         // The line and the metric are for an alarm: it waits at the cap, re-sent, and holds up its sender.
         log.warn('stuck at the fee cap', { txHash: latest, reason: decision.reason, chainId: tx.chainId });
+        // Kept in the pool, so it is mined the moment the market falls under its fees.
+        if (!resend && rawTx) await resendRaw(client, rawTx);
         deps.metrics.stuck(tx.chainId);
         if (!tx.stuck) {
           await deps.responses.send({

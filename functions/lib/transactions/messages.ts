@@ -34,6 +34,8 @@ export const fillMessageSchema = z.object({
     from: z.string().min(1),
     nonce: z.number().int().min(0),
     reason: z.string(),
+    /** The filler of this nonce with this hash has waited unmined: re-price it if the market is above its fees. */
+    reprice: z.string().optional(),
   }),
 });
 export type FillMessage = z.infer<typeof fillMessageSchema>;

@@ -211,7 +211,14 @@ export function createFakeNonces(seed: { counters?: NonceCounter[]; holders?: Re
       const key = senderKey(chain, from);
       const made: NonceHolder[] = [...fillers.entries()]
         .filter(([k]) => k.startsWith(`${key}#`))
-        .map(([, f]) => ({ kind: 'filler', nonce: f.nonce, rawTx: f.rawTx, txHash: f.txHash, createdAt: f.createdAt }));
+        .map(([, f]) => ({
+          kind: 'filler',
+          nonce: f.nonce,
+          rawTx: f.rawTx,
+          txHash: f.txHash,
+          createdAt: f.createdAt,
+          ...(f.repricedAt ? { repricedAt: f.repricedAt } : {}),
+        }));
       return [...(seed.holders?.[key] ?? []), ...made].filter((h) => h.nonce >= lowest && h.nonce <= highest);
     },
     async createFiller(filler) {
@@ -224,6 +231,19 @@ export function createFakeNonces(seed: { counters?: NonceCounter[]; holders?: Re
     },
     async findFiller(chain, from, nonce) {
       return fillers.get(`${senderKey(chain, from)}#${nonce}`);
+    },
+    async replaceFiller(filler, replaces, next) {
+      const key = `${senderKey(filler.chainId, filler.from)}#${filler.nonce}`;
+      const existing = fillers.get(key);
+      if (!existing || existing.txHash !== replaces) return false; // one replacement at a time
+      fillers.set(key, {
+        ...existing,
+        rawTx: next.rawTx,
+        txHash: next.txHash,
+        repricedAt: next.at,
+        previous: [...(existing.previous ?? []), replaces],
+      });
+      return true;
     },
   };
   return { store, calls, counter: (chain: number, from: string) => counters.get(senderKey(chain, from)) };
