@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createPublicClient, createTestClient, formatGwei, type Hex, http, parseEther } from 'viem';
+import { createPublicClient, createTestClient, formatGwei, type Hex, http, parseEther, parseGwei } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { launchChromium } from '../support/launchChromium.ts';
 import { eventually, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
 import { testTokens } from '../support/tokens.ts';
@@ -31,8 +32,8 @@ let rebroadcastId = '';
 async function openPage(context: BrowserContext, heard: string[] = problems, on: Runner = runner): Promise<Page> {
   const page = await context.newPage();
   page.on('console', (m) => {
-    // The browser logs every refused call: the wrong tokens and the unknown id this test types are refused on purpose.
-    const expected = /^Failed to load resource: the server responded with a status of 40[134]/;
+    // The browser logs every refused call: the wrong tokens, the unknown id this test types and the late cancel are refused on purpose.
+    const expected = /^Failed to load resource: the server responded with a status of 40[1349]/;
     if ((m.type() === 'error' || m.type() === 'warning') && !expected.test(m.text())) {
       heard.push(`${m.type()}: ${m.text()}`);
     }
@@ -346,6 +347,187 @@ describe('the admin page', () => {
     expect(await phonePage.locator('table.transactions thead').isVisible()).toBe(false);
     expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
     await phoneContext.close();
+  });
+
+  it('flags a transaction stuck at the fee cap, shows each signature’s kind, and cancels one not yet mined after asking first; a cancel too late shows the server’s words', async () => {
+    // Its own chain, mined only when this test says: a transaction the node took stays success until then.
+    // A cap of 20 gwei, and a market held at 300 gwei: a re-price to the cap, then a wait there.
+    const capped = await startRunner({
+      DATA_DIR: tempDataDir(),
+      RETRY_BASE_SECONDS: '0',
+      BROADCAST_WAIT_MS: '0',
+      TRACK_INTERVAL_SECONDS: '1',
+      STUCK_AFTER_BLOCKS: '1',
+      FEE_CAP_GWEI: '20',
+      FEE_CACHE_MS: '0',
+    });
+    try {
+      const anvil = createTestClient({ mode: 'anvil', transport: http(capped.rpcUrl) });
+      await anvil.setAutomine(false);
+      const view = async (id: string): Promise<TransactionView> =>
+        (await request(capped, 'GET', `/transactions/${id}`)).body;
+      const until = (id: string, what: string, holds: (tx: TransactionView) => boolean) =>
+        eventually(async () => (holds(await view(id)) ? true : undefined), 30_000, what);
+
+      const context = await browser.newContext({ viewport: laptop });
+      const page = await openPage(context, problems, capped);
+      /** Every cancel the page asked for, as it left the page. */
+      const posted: { method: string; url: string; authorization: string | undefined; body: string | null }[] = [];
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname.endsWith('/cancel')) {
+          posted.push({
+            method: r.method(),
+            url: r.url(),
+            authorization: r.headers().authorization,
+            body: r.postData(),
+          });
+        }
+      });
+      await signIn(page, testTokens.admin);
+      await page.getByRole('heading', { name: 'Transactions' }).waitFor();
+      const panel = page.locator('aside.detail');
+      const find = page.getByRole('search', { name: 'Open a transaction by id' });
+      const openById = async (id: string) => {
+        await find.getByLabel('Transaction id').fill(id);
+        await find.getByRole('button', { name: 'Open' }).click();
+        await panel.locator('h2', { hasText: id.slice(0, 8) }).waitFor();
+        await panel.locator('.message').waitFor();
+      };
+      const cancelButton = panel.getByRole('button', { name: 'Cancel…' });
+      const kinds = panel.locator('.timeline .event-signed .sig-kind');
+
+      // The market goes to 300 gwei and stays there, a block a little over each second, until it is let go.
+      const stuckId = await submit({ to, value: '11' }, capped);
+      await until(stuckId, 'success', (tx) => tx.status === 'success');
+      let spiking = true;
+      const spike = (async () => {
+        while (spiking) {
+          await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: parseGwei('300') });
+          await anvil.mine({ blocks: 1 });
+          await new Promise((r) => setTimeout(r, 1100));
+        }
+      })();
+      try {
+        await until(stuckId, 'stuck', (tx) => tx.stuck !== null);
+        const { stuck } = await view(stuckId);
+        if (!stuck) throw new Error('not stuck');
+        expect(stuck.reason).toContain('fee cap of 20 gwei');
+
+        // The row flags it, since when and why; the panel says it at the top, and the timeline has each signature's kind and the wait.
+        const flag = page.locator(`tr[data-id="${stuckId}"] td[data-label="Status"] .flag-stuck`);
+        await flag.waitFor();
+        expect(await flag.getAttribute('title')).toContain(stuck.reason);
+        expect(await flag.textContent()).toContain('stuck since');
+        await openById(stuckId);
+        const banner = panel.locator('.stuck-banner');
+        await banner.waitFor();
+        expect(await banner.textContent()).toContain(stuck.reason);
+        expect(await banner.locator('time').getAttribute('datetime')).toBe(stuck.since);
+        await expect.poll(() => kinds.allTextContents()).toEqual(['original', 're-priced']);
+        expect(await panel.locator('.timeline .event-signed').last().textContent()).toContain('max fee 20 gwei');
+        const waiting = panel.locator('.timeline .event-stuck').first();
+        expect(await waiting.locator('.status-stuck').textContent()).toBe('stuck');
+        expect(await waiting.textContent()).toContain('re-sent, not re-priced');
+        // Stuck is still success: it may be canceled.
+        expect(await cancelButton.count()).toBe(1);
+        await page.screenshot({ path: `${shots}/detail-stuck-laptop.png` });
+      } finally {
+        spiking = false;
+        await spike;
+        await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: parseGwei('1') });
+      }
+      // The market falls, blocks go on (a node dropped it during the spike; the tracker sends it again): it is
+      // mined, no longer stuck, and past canceling.
+      await eventually(
+        async () => {
+          if ((await view(stuckId)).status === 'confirmed') return true;
+          await anvil.mine({ blocks: 1 });
+          await new Promise((r) => setTimeout(r, 1000));
+          return undefined;
+        },
+        30_000,
+        'mined after the spike',
+      );
+      await panel.locator('.detail-head .status-confirmed').waitFor({ timeout: 30_000 });
+      await expect.poll(() => panel.locator('.stuck-banner').count()).toBe(0);
+      expect(await cancelButton.count()).toBe(0);
+
+      // A transaction the node took, not mined: Cancel asks first, and keeping it sends nothing.
+      const validUntil = new Date(Date.now() + 3_600_000).toISOString();
+      const cancelId = await submit({ to, value: '12', validUntil }, capped);
+      await until(cancelId, 'success', (tx) => tx.status === 'success');
+      await openById(cancelId);
+      await panel.locator('.detail-head .status-success').waitFor();
+      expect(await panel.locator('.field:has(dt:text-is("Valid until")) dd').textContent()).toContain(
+        'canceled if not mined by then',
+      );
+      await cancelButton.click();
+      const dialog = page.getByRole('dialog', { name: 'Cancel this transaction?' });
+      await dialog.waitFor();
+      const said = (await dialog.textContent()) ?? '';
+      expect(said).toContain('zero-value transfer from the sender to itself');
+      expect(said).toContain('original’s outcome stands');
+      await page.screenshot({ path: `${shots}/confirm-cancel-laptop.png` });
+      await dialog.getByRole('button', { name: 'Keep it' }).click();
+      await expect.poll(() => dialog.count()).toBe(0);
+      expect(posted).toEqual([]);
+      expect((await view(cancelId)).cancel).toBeNull();
+
+      // Confirmed: one POST to …/cancel with the admin token and no body; the 202's state is shown, and the panel follows it.
+      await cancelButton.click();
+      await dialog.getByRole('button', { name: 'Cancel transaction' }).click();
+      await page.getByText(/Cancel asked for transaction/).waitFor();
+      expect(posted).toEqual([
+        {
+          method: 'POST',
+          url: `${capped.url}/transactions/${cancelId}/cancel`,
+          authorization: `Bearer ${testTokens.admin}`,
+          body: null,
+        },
+      ]);
+      const asked = panel.locator('dl.cancel-asked');
+      expect(await asked.locator('.field:has(dt:text-is("Cancel asked by")) dd').textContent()).toBe('admin');
+      expect(await asked.locator('.field:has(dt:text-is("Why")) dd').textContent()).toBe('asked for');
+      expect(await asked.locator('.field:has(dt:text-is("Came to")) dd').textContent()).toMatch(/^on its way/);
+      await page.locator(`tr[data-id="${cancelId}"] .tag-cancel`, { hasText: 'cancel asked' }).waitFor();
+      await until(cancelId, 'its cancel signed', (tx) => tx.hashes.some((h) => h.kind === 'cancel'));
+      await expect.poll(() => kinds.allTextContents(), { timeout: 10_000 }).toEqual(['original', 'cancel']);
+
+      // The cancel transfer is mined: canceled, failed, with the cancel's receipt, and no Cancel any more.
+      await anvil.mine({ blocks: 1 });
+      await panel.locator('.detail-head .status-failed').waitFor({ timeout: 30_000 });
+      expect(await panel.locator('.detail-head .tag-cancel').textContent()).toBe('canceled');
+      expect(await asked.locator('.field:has(dt:text-is("Came to")) dd').textContent()).toMatch(/^canceled/);
+      expect(await panel.locator('.timeline .event-signed:has(.sig-cancel) .tag-mined').count()).toBe(1);
+      expect(await panel.locator('#detail-receipt + p').textContent()).toContain('Of the cancel');
+      expect(await cancelButton.count()).toBe(0);
+      await page.screenshot({ path: `${shots}/detail-canceled-laptop.png` });
+
+      // Too late: asked while it showed success, it was mined before the click; the server's words are shown.
+      const lateId = await submit({ to, value: '13' }, capped);
+      await until(lateId, 'success', (tx) => tx.status === 'success');
+      await openById(lateId);
+      await panel.locator('.detail-head .status-success').waitFor();
+      await cancelButton.click();
+      await dialog.waitFor();
+      await anvil.mine({ blocks: 1 });
+      await until(lateId, 'confirmed', (tx) => tx.status === 'confirmed');
+      await dialog.getByRole('button', { name: 'Cancel transaction' }).click();
+      await expect
+        .poll(() => dialog.getByRole('alert').textContent())
+        .toBe(`transaction ${lateId} is confirmed: its outcome is final; a cancel can no longer replace it`);
+      expect(posted.map((p) => p.url)).toEqual([
+        `${capped.url}/transactions/${cancelId}/cancel`,
+        `${capped.url}/transactions/${lateId}/cancel`,
+      ]);
+      await page.screenshot({ path: `${shots}/confirm-cancel-late-laptop.png` });
+      await dialog.getByRole('button', { name: 'Keep it' }).click();
+      await panel.locator('.detail-head .status-confirmed').waitFor();
+      expect(await cancelButton.count()).toBe(0);
+      await context.close();
+    } finally {
+      await capped.stop();
+    }
   });
 
   it('follows a transaction from success to mined, says plainly when its block was reorged away, and on to confirmed', async () => {

@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rebroadcastIdOf } from '../../functions/lib/api/rebroadcastIdOf.ts';
 import { clientNameSchema } from '../../functions/lib/transactions/clientName.ts';
-import { statuses } from '../../functions/lib/transactions/model.ts';
+import { statuses, type TransactionView } from '../../functions/lib/transactions/model.ts';
 import { clientNamePattern } from '../../web/admin/clientName.ts';
+import { AdminApiError, createAdminClient } from '../../web/admin/createAdminClient.ts';
 import { decodeCall } from '../../web/admin/decodeCall.ts';
-import { formatEth, formatWhen, revealInvisible, shortHex } from '../../web/admin/format.ts';
+import { formatEth, formatWhen, revealedText, revealInvisible, shortHex } from '../../web/admin/format.ts';
+import { cancelOutcome, isCancelable, isCanceled, kindLabel } from '../../web/admin/lifecycle.ts';
 import { statusOrder } from '../../web/admin/statusOrder.ts';
 import { resolveRange } from '../../web/admin/timeRanges.ts';
 
@@ -199,5 +201,122 @@ describe('rebroadcastIdOf', () => {
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // A rebroadcast of a rebroadcast is another transaction again.
     expect(rebroadcastIdOf(id)).not.toBe(id);
+  });
+});
+
+describe('the cancel', () => {
+  it('is offered only before a transaction is in a block, and not once it failed', () => {
+    const offered = statuses.filter(isCancelable);
+    expect(offered).toEqual(['pending', 'retrying', 'success']);
+  });
+
+  /** The calls the client made, and a fetch that answers each with `status` and `body`. */
+  function answering(status: number, body: unknown) {
+    const calls: { url: string; init: RequestInit }[] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    });
+    return calls;
+  }
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('is a POST to transactions/{id}/cancel with the admin token and no body; 200 is final, 202 on its way', async () => {
+    const client = createAdminClient('admin-token', '/base/');
+    const calls = answering(200, { id: 'a/b', status: 'failed' });
+    expect(await client.cancel('a/b')).toEqual({ tx: { id: 'a/b', status: 'failed' }, final: true });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.url).toBe('/base/transactions/a%2Fb/cancel');
+    expect(calls[0]?.init.method).toBe('POST');
+    expect(calls[0]?.init.body).toBeUndefined();
+    expect(new Headers(calls[0]?.init.headers).get('authorization')).toBe('Bearer admin-token');
+
+    answering(202, { id: 'x', status: 'success' });
+    expect((await client.cancel('x')).final).toBe(false);
+  });
+
+  it('gives a 409 as an error with the server’s words, not as a token problem', async () => {
+    const message = 'it was mined in block 12: the original’s outcome stands';
+    answering(409, { error: { code: 'not_cancelable', message, details: [] } });
+    const refused = await createAdminClient('t')
+      .cancel('x')
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AdminApiError);
+    expect(refused).toMatchObject({ status: 409, message, auth: false });
+  });
+
+  /** A view with only what these tests read set; the rest as a fresh transaction has it. */
+  const view = (over: Partial<TransactionView>): TransactionView => ({
+    id: 'x',
+    status: 'success',
+    message: '',
+    attempts: 1,
+    chainId: 31337,
+    to: '0x0',
+    value: '0',
+    data: '0x',
+    gas: null,
+    from: null,
+    nonce: null,
+    txHash: null,
+    rawTx: null,
+    signedAt: null,
+    receipt: null,
+    hashes: [],
+    history: [],
+    validUntil: null,
+    cancel: null,
+    stuck: null,
+    createdAt: '',
+    updatedAt: '',
+    ...over,
+  });
+  const asked = { requestedAt: '2026-01-01T00:00:00.000Z', by: 'admin', reason: 'requested' } as const;
+  const receipt = (txHash: string) => ({
+    status: 'success' as const,
+    txHash,
+    blockNumber: 9,
+    blockHash: '0xb',
+    gasUsed: '21000',
+    effectiveGasPrice: '1',
+    confirmations: 2,
+  });
+  const signature = (txHash: string, kind?: 'original' | 'reprice' | 'cancel') => ({
+    txHash,
+    maxFeePerGas: '2',
+    maxPriorityFeePerGas: '1',
+    signedAt: '2026-01-01T00:00:00.000Z',
+    ...(kind ? { kind } : {}),
+  });
+
+  it('reads what an asked-for cancel came to from the status, the history and the receipt', () => {
+    const canceledEntry = { attempt: 1, at: '', outcome: 'failed' as const, error: 'canceled: asked for by admin' };
+    const canceled = view({ status: 'failed', cancel: asked, history: [canceledEntry] });
+    expect(isCanceled(canceled)).toBe(true);
+    expect(cancelOutcome(canceled)).toMatch(/^canceled/);
+    // Failed for another reason, a cancel asked for or not: not canceled.
+    expect(
+      isCanceled(view({ status: 'failed', cancel: asked, history: [{ ...canceledEntry, error: 'nonce used' }] })),
+    ).toBe(false);
+    expect(isCanceled(view({ status: 'failed', history: [canceledEntry] }))).toBe(false);
+
+    const hashes = [signature('0x1'), signature('0x2', 'cancel')];
+    expect(cancelOutcome(view({ status: 'confirmed', cancel: asked, hashes, receipt: receipt('0x1') }))).toMatch(
+      /original was mined first and its outcome stands/,
+    );
+    expect(cancelOutcome(view({ status: 'mined', cancel: asked, hashes, receipt: receipt('0x2') }))).toBe(
+      'the cancel transfer is in a block',
+    );
+    expect(cancelOutcome(view({ status: 'success', cancel: asked, hashes }))).toMatch(/^on its way/);
+  });
+
+  it('names each kind of signature', () => {
+    expect(kindLabel).toEqual({ original: 'original', reprice: 're-priced', cancel: 'cancel' });
+  });
+
+  it('escapes a stuck reason for a title as the page escapes text', () => {
+    expect(revealedText('fees\u202e above the cap')).toBe('fees\\u202E above the cap');
   });
 });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { listLimits } from '../../functions/lib/transactions/listing.ts';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { isTerminal, type Status } from '../../functions/lib/transactions/status.ts';
+import { CancelDialog } from './CancelDialog.ts';
 import { CountsBar } from './CountsBar.ts';
 import { AdminApiError, createAdminClient } from './createAdminClient.ts';
 import { DetailPanel } from './DetailPanel.ts';
@@ -9,6 +10,7 @@ import { type FilterState, Filters } from './Filters.ts';
 import { FindById } from './FindById.ts';
 import { formatTime } from './format.ts';
 import { html } from './html.ts';
+import { cancelOutcome } from './lifecycle.ts';
 import { RebroadcastDialog } from './RebroadcastDialog.ts';
 import { Revealed } from './Revealed.ts';
 import { TokenForm } from './TokenForm.ts';
@@ -25,7 +27,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * The admin page: the token once per tab, then the list with counts and filters, refreshed while the
- * tab is visible, a detail panel for one transaction, and the rebroadcast of a failed one.
+ * tab is visible, a detail panel for one transaction, the rebroadcast of a failed one and the cancel of
+ * one not yet mined.
  */
 export function App() {
   const [token, setToken] = useState<string | undefined>(() => sessionStorage.getItem(tokenKey) ?? undefined);
@@ -45,7 +48,8 @@ export function App() {
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<TransactionView>();
   const [detailError, setDetailError] = useState<string>();
-  const [confirming, setConfirming] = useState(false);
+  /** The confirmation open, if any. */
+  const [confirming, setConfirming] = useState<'rebroadcast' | 'cancel'>();
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string>();
   const [notice, setNotice] = useState<string>();
@@ -194,11 +198,34 @@ export function App() {
     setSendError(undefined);
     try {
       const { tx, created } = await client.rebroadcast(detail.id);
-      setConfirming(false);
+      setConfirming(undefined);
       setNotice(
         created ? `Sent again as transaction ${tx.id}.` : `It had been sent again already, as transaction ${tx.id}.`,
       );
       setSelected(tx.id);
+      setDetail(tx);
+      void refresh();
+    } catch (error) {
+      failed(error, setSendError);
+    } finally {
+      setSending(false);
+    }
+  }, [client, detail, refresh, failed]);
+
+  // 200: canceled (now or before); 202: on its way, and the panel goes on reading it. 409 stays in the dialog.
+  const cancel = useCallback(async () => {
+    if (!client || !detail) return;
+    setSending(true);
+    setSendError(undefined);
+    try {
+      const { tx, final } = await client.cancel(detail.id);
+      setConfirming(undefined);
+      const name = tx.id.slice(0, 8);
+      setNotice(
+        final
+          ? `Transaction ${name}: ${cancelOutcome(tx)}.`
+          : `Cancel asked for transaction ${name}: ${cancelOutcome(tx)}. The panel follows it.`,
+      );
       setDetail(tx);
       void refresh();
     } catch (error) {
@@ -260,19 +287,23 @@ export function App() {
               onOpen=${open}
               onRebroadcast=${() => {
                 setSendError(undefined);
-                setConfirming(true);
+                setConfirming('rebroadcast');
+              }}
+              onCancel=${() => {
+                setSendError(undefined);
+                setConfirming('cancel');
               }}
             />`
           : null
       }
       ${
         confirming && detail
-          ? html`<${RebroadcastDialog}
+          ? html`<${confirming === 'cancel' ? CancelDialog : RebroadcastDialog}
               tx=${detail}
               sending=${sending}
               error=${sendError}
-              onConfirm=${rebroadcast}
-              onCancel=${() => setConfirming(false)}
+              onConfirm=${confirming === 'cancel' ? cancel : rebroadcast}
+              onCancel=${() => setConfirming(undefined)}
             />`
           : null
       }

@@ -3,6 +3,7 @@ import type { Receipt, TransactionView } from '../../functions/lib/transactions/
 import { CallArguments } from './CallArguments.ts';
 import { formatEth, formatGwei, formatTime } from './format.ts';
 import { html } from './html.ts';
+import { cancelOutcome, cancelReason, isCancelable, isCanceled } from './lifecycle.ts';
 import { Revealed } from './Revealed.ts';
 import { StatusLabel } from './StatusLabel.ts';
 import { Timeline } from './Timeline.ts';
@@ -35,8 +36,9 @@ function ReceiptFields({ receipt }: { receipt: Receipt }) {
 /**
  * Everything about one transaction: its timeline (each signature with its fees, each attempt with its
  * error, the blocks it was mined and confirmed in, a reorg), its receipt, the request, the sender, nonce
- * and hash it was signed with, and the links to and from its rebroadcast. Escape closes it; on opening,
- * focus moves to its heading so a keyboard or screen reader user lands in it.
+ * and hash it was signed with, and the links to and from its rebroadcast. A wait at the fee cap is
+ * flagged at the top, and a cancel asked for says by whom, when, why and what came of it. Escape closes
+ * it; on opening, focus moves to its heading so a keyboard or screen reader user lands in it.
  */
 export function DetailPanel(props: {
   id: string;
@@ -45,8 +47,9 @@ export function DetailPanel(props: {
   onClose: () => void;
   onOpen: (id: string) => void;
   onRebroadcast: () => void;
+  onCancel: () => void;
 }) {
-  const { id, tx, error, onClose, onOpen, onRebroadcast } = props;
+  const { id, tx, error, onClose, onOpen, onRebroadcast, onCancel } = props;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [id]);
   const link = (target: string) =>
@@ -63,6 +66,7 @@ export function DetailPanel(props: {
       <header class="detail-head">
         <h2 id="detail-title" tabindex="-1" ref=${heading}>Transaction <span class="mono">${id.slice(0, 8)}</span></h2>
         ${tx ? html`<${StatusLabel} status=${tx.status} />` : null}
+        ${tx && isCanceled(tx) ? html`<span class="tag tag-cancel">canceled</span>` : null}
         <button type="button" class="close" onClick=${onClose} aria-label="Close the details">×</button>
       </header>
       ${error ? html`<p class="error" role="alert"><${Revealed} text=${error} /></p>` : null}
@@ -73,6 +77,24 @@ export function DetailPanel(props: {
             : html`<p class="muted">Loading…</p>`
           : html`
         <p class="message"><${Revealed} text=${tx.message} /></p>
+        ${
+          tx.stuck
+            ? html`<p class="flag-stuck stuck-banner">
+                <strong>Stuck</strong> at the chain’s fee cap since <time datetime=${tx.stuck.since}>${formatTime(tx.stuck.since)}</time>:${' '}
+                <${Revealed} text=${tx.stuck.reason} />. It is re-sent, not re-priced, until the market’s fees fall under the cap.
+              </p>`
+            : null
+        }
+        ${
+          tx.cancel
+            ? html`<dl class="cancel-asked">
+                <${Field} term="Cancel asked by" mono><${Revealed} text=${tx.cancel.by} /><//>
+                <${Field} term="Asked at">${formatTime(tx.cancel.requestedAt)}<//>
+                <${Field} term="Why">${cancelReason[tx.cancel.reason]}<//>
+                <${Field} term="Came to">${cancelOutcome(tx)}<//>
+              </dl>`
+            : null
+        }
         ${tx.rebroadcastOf ? html`<p class="relation">Rebroadcast of ${link(tx.rebroadcastOf)}</p>` : null}
         ${tx.rebroadcastAs ? html`<p class="relation">Sent again as ${link(tx.rebroadcastAs)}</p>` : null}
         ${
@@ -80,6 +102,7 @@ export function DetailPanel(props: {
             ? html`<p><button type="button" class="primary" onClick=${onRebroadcast}>Rebroadcast…</button></p>`
             : null
         }
+        ${isCancelable(tx.status) ? html`<p><button type="button" class="danger" onClick=${onCancel}>Cancel…</button></p>` : null}
         <section aria-labelledby="detail-timeline">
           <h3 id="detail-timeline">Timeline <span class="muted">(${tx.attempts} ${tx.attempts === 1 ? 'attempt' : 'attempts'})</span></h3>
           <${Timeline} tx=${tx} />
@@ -88,7 +111,8 @@ export function DetailPanel(props: {
           <h3 id="detail-receipt">Receipt</h3>
           ${
             tx.receipt
-              ? html`<${ReceiptFields} receipt=${tx.receipt} />`
+              ? html`${tx.hashes.some((h) => h.kind === 'cancel' && h.txHash === tx.receipt?.txHash) ? html`<p class="muted">Of the cancel: the zero-value transfer to the sender.</p>` : null}
+                <${ReceiptFields} receipt=${tx.receipt} />`
               : html`<p class="muted">${tx.status === 'failed' ? 'None: it was never mined.' : 'Not in a block yet.'}</p>`
           }
         </section>
@@ -123,6 +147,7 @@ export function DetailPanel(props: {
           <dl>
             <${Field} term="Created">${formatTime(tx.createdAt)}<//>
             <${Field} term="Updated">${formatTime(tx.updatedAt)}<//>
+            <${Field} term="Valid until">${tx.validUntil ? html`${formatTime(tx.validUntil)} <span class="muted">(canceled if not mined by then)</span>` : html`<span class="muted">no limit</span>`}<//>
           </dl>
         </section>
       `

@@ -1,14 +1,11 @@
-import { useEffect, useRef } from 'preact/hooks';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { CallArguments } from './CallArguments.ts';
+import { ConfirmDialog } from './ConfirmDialog.ts';
 import { formatEth } from './format.ts';
 import { html } from './html.ts';
 import { Revealed } from './Revealed.ts';
 
-/**
- * The confirmation before a rebroadcast, naming exactly what will be sent. A modal `<dialog>`: focus
- * stays inside, Escape cancels, and Cancel has the focus first so Enter alone sends nothing.
- */
+/** The confirmation before a rebroadcast, naming exactly what will be sent. */
 export function RebroadcastDialog(props: {
   tx: TransactionView;
   sending: boolean;
@@ -16,26 +13,9 @@ export function RebroadcastDialog(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const { tx, sending, error, onConfirm, onCancel } = props;
-  const dialog = useRef<HTMLDialogElement>(null);
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const d = dialog.current;
-    if (d && !d.open) d.showModal();
-    cancel.current?.focus();
-    return () => d?.close();
-  }, []);
+  const { tx, ...rest } = props;
   return html`
-    <dialog
-      ref=${dialog}
-      class="confirm"
-      aria-labelledby="confirm-title"
-      onCancel=${(e: Event) => {
-        e.preventDefault();
-        if (!sending) onCancel();
-      }}
-    >
-      <h2 id="confirm-title">Rebroadcast this transaction?</h2>
+    <${ConfirmDialog} title="Rebroadcast this transaction?" confirm="Rebroadcast" confirming="Sending…" ...${rest}>
       <p>A <strong>new</strong> transaction will be sent with the same request:</p>
       <dl class="confirm-what">
         <div class="field"><dt>To</dt><dd class="mono wrap">${tx.to}</dd></div>
@@ -50,13 +30,6 @@ export function RebroadcastDialog(props: {
         ${tx.client ? html`<div class="field"><dt>Client</dt><dd class="mono"><${Revealed} text=${tx.client} /></dd></div>` : null}
       </dl>
       <p>It gets a new id and a fresh nonce from the signer. Transaction <span class="mono">${tx.id.slice(0, 8)}</span> stays <strong>failed</strong> and links to it.</p>
-      ${error ? html`<p class="error" role="alert"><${Revealed} text=${error} /></p>` : null}
-      <div class="actions">
-        <button type="button" ref=${cancel} onClick=${onCancel} disabled=${sending}>Cancel</button>
-        <button type="button" class="primary" onClick=${onConfirm} disabled=${sending}>
-          ${sending ? 'Sending…' : 'Rebroadcast'}
-        </button>
-      </div>
-    </dialog>
+    <//>
   `;
 }

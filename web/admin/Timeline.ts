@@ -1,6 +1,7 @@
 import type { Attempt, SignatureRecord, TransactionView } from '../../functions/lib/transactions/model.ts';
 import { formatGwei, formatTime } from './format.ts';
 import { html } from './html.ts';
+import { kindLabel } from './lifecycle.ts';
 import { Revealed } from './Revealed.ts';
 import { StatusLabel } from './StatusLabel.ts';
 
@@ -20,12 +21,19 @@ const atMs = (iso: string) => {
  * names the block it lost, taken from the `mined` entry before it when it does not carry one.
  */
 function timelineOf(tx: TransactionView): Entry[] {
+  // The receipt names the signature mined: a canceled transaction's is its cancel transfer's.
+  const mined = tx.receipt?.txHash;
   const signed: Entry[] = tx.hashes.map((signature) => ({
     kind: 'signed',
     at: signature.signedAt,
     signature,
-    role:
-      signature.txHash !== tx.txHash ? undefined : tx.receipt ? 'mined' : tx.hashes.length > 1 ? 'latest' : undefined,
+    role: mined
+      ? signature.txHash === mined
+        ? 'mined'
+        : undefined
+      : signature.txHash === tx.txHash && tx.hashes.length > 1
+        ? 'latest'
+        : undefined,
   }));
   let lastBlock: number | undefined;
   const outcomes: Entry[] = tx.history.map((entry) => {
@@ -68,6 +76,8 @@ function said(entry: Attempt, block: number | undefined): string {
       return `reverted ${inBlock}, at the chain’s depth`;
     case 'reorged':
       return `its block${block === undefined ? '' : ` ${block}`} was reorged away; sent again`;
+    case 'stuck':
+      return 'at the chain’s fee cap: re-sent, not re-priced, until the market falls';
   }
 }
 
@@ -75,10 +85,13 @@ function said(entry: Attempt, block: number | undefined): string {
 const gap = ' ';
 
 function Signed({ signature, role }: { signature: SignatureRecord; role: 'mined' | 'latest' | undefined }) {
+  const kind = signature.kind ?? 'original';
   return html`
     <span class="event-kind">signed</span>${gap}
+    <span class=${`tag sig-kind sig-${kind}`}>${kindLabel[kind]}</span>${gap}
     ${role ? html`<span class=${`tag tag-${role}`}>${role === 'mined' ? 'the one mined' : 'latest'}</span>` : null}${gap}
     <p class="event-line mono wrap">${signature.txHash}</p>
+    ${kind === 'cancel' ? html`<p class="event-line muted">a zero-value transfer to the sender itself, same nonce</p>` : null}
     <p class="event-line">
       ${'max fee '}<span class="mono">${formatGwei(signature.maxFeePerGas)}</span>${' gwei · priority fee '}<span class="mono">${formatGwei(signature.maxPriorityFeePerGas)}</span>${' gwei'}
     </p>
@@ -98,8 +111,9 @@ function Outcome({ entry, block }: { entry: Attempt; block: number | undefined }
 }
 
 /**
- * Everything that happened to a transaction, in order: each signature (its hash and fees in gwei) and
- * each entry of its history (an attempt's outcome, the block it was mined and confirmed in, a reorg).
+ * Everything that happened to a transaction, in order: each signature (its kind, hash and fees in gwei)
+ * and each entry of its history (an attempt's outcome, the block it was mined and confirmed in, a reorg,
+ * a wait at the fee cap).
  */
 export function Timeline({ tx }: { tx: TransactionView }) {
   const entries = timelineOf(tx);

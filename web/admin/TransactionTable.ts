@@ -1,12 +1,14 @@
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
-import { formatEth, formatWhen, shortHex } from './format.ts';
+import { formatEth, formatTime, formatWhen, revealedText, shortHex } from './format.ts';
 import { html } from './html.ts';
+import { isCanceled } from './lifecycle.ts';
 import { Revealed } from './Revealed.ts';
 import { StatusLabel } from './StatusLabel.ts';
 
 /**
  * The list: time, id, status, client, attempts, to, value in ETH, hash. Each id is a button that opens the
- * detail panel, so the table works from the keyboard; on narrow screens each row becomes a card.
+ * detail panel, so the table works from the keyboard; on narrow screens each row becomes a card. Beside
+ * the status, a flag when it waits at the fee cap (since when, and why), and when a cancel was asked for.
  */
 export function TransactionTable(props: {
   items: TransactionView[];
@@ -40,7 +42,17 @@ export function TransactionTable(props: {
                 </button>
                 ${tx.rebroadcastOf ? html`<span class="tag" title=${`rebroadcast of ${tx.rebroadcastOf}`}>rebroadcast</span>` : null}
               </td>
-              <td data-label="Status"><${StatusLabel} status=${tx.status} /></td>
+              <td data-label="Status">
+                <${StatusLabel} status=${tx.status} />
+                ${
+                  tx.stuck
+                    ? html`<span class="flag-stuck" title=${`at the fee cap since ${formatTime(tx.stuck.since)}: ${revealedText(tx.stuck.reason)}`}>
+                        stuck since ${formatWhen(tx.stuck.since)}<span class="visually-hidden">: ${revealedText(tx.stuck.reason)}</span>
+                      </span>`
+                    : null
+                }
+                ${tx.cancel ? html`<span class="tag tag-cancel">${isCanceled(tx) ? 'canceled' : 'cancel asked'}</span>` : null}
+              </td>
               <td data-label="Client" class="mono client" title=${tx.client ?? ''}>${tx.client ? html`<${Revealed} text=${tx.client} />` : html`<span class="muted">—</span>`}</td>
               <td data-label="Attempts" class="num">${tx.attempts}</td>
               <td data-label="To" class="mono" title=${tx.to}>${shortHex(tx.to)}</td>

@@ -29,6 +29,11 @@ export type AdminClient = {
   get(id: string): Promise<TransactionView>;
   /** The new transaction, and whether this call created it (false: an earlier rebroadcast had). */
   rebroadcast(id: string): Promise<{ tx: TransactionView; created: boolean }>;
+  /**
+   * Asks for its cancel: the transaction, and whether the cancel is final (200: canceled, now or before)
+   * or on its way (202: a replacement was signed or asked for; read it again to follow it). 409: too late.
+   */
+  cancel(id: string): Promise<{ tx: TransactionView; final: boolean }>;
 };
 
 type ErrorBody = { error?: { code?: string; message?: string } };
@@ -93,6 +98,10 @@ export function createAdminClient(token: string, base = ''): AdminClient {
     async rebroadcast(id) {
       const res = await call<TransactionView>('POST', `transactions/${encodeURIComponent(id)}/rebroadcast`);
       return { tx: res.body, created: res.status === 201 };
+    },
+    async cancel(id) {
+      const res = await call<TransactionView>('POST', `transactions/${encodeURIComponent(id)}/cancel`);
+      return { tx: res.body, final: res.status !== 202 };
     },
   };
 }

@@ -77,3 +77,10 @@ export function revealInvisible(text: string): (string | Escaped)[] {
   if (last < text.length) parts.push(text.slice(last));
   return parts;
 }
+
+/** Text as `revealInvisible` shows it, as one plain string: for a `title`, where no markup goes. */
+export function revealedText(text: string): string {
+  return revealInvisible(text)
+    .map((part) => (typeof part === 'string' ? part : part.escape))
+    .join('');
+}
