@@ -1,9 +1,12 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createWalletClient, type Hash, type Hex, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
+import { deleteDelivered } from '../../infra/local/eventSourceMapping.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { audit, chainTransactionsOf, expectOneEffectEach } from '../support/audit.ts';
+import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
 import { type DriveOptions, driveUntil, type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
@@ -235,6 +238,45 @@ describe('the lifecycle on a chain of one block a second, at depth 2', () => {
     expect(outcomes.indexOf('mined')).toBeLessThan(outcomes.indexOf('reorged'));
     expect(outcomes.indexOf('reorged')).toBeLessThan(outcomes.indexOf('confirmed'));
     expect(outcomes.at(-1)).toBe('confirmed');
+    await expectOneEffectPerId();
+  });
+
+  it('a look delivered twice does not fork the tracking: one report is applied and hands on one next look', {
+    timeout: 30_000,
+  }, async () => {
+    await pauseMining();
+    let id: string;
+    try {
+      id = await post({ to: recipient, value: '4000' });
+      await driveTo(id, 'success', (t) => t.status === 'success');
+      await new Promise((r) => setTimeout(r, 1200)); // the tracking message's delay
+      const [look] = await receiveAll(stack.sqs, stack.queues.tracking);
+      if (!look) throw new Error('no tracking message');
+      await deleteDelivered(stack.sqs, stack.queues.tracking, [look], { batchItemFailures: [] });
+      await stack.testClient.mine({ blocks: 1 });
+
+      // The same look twice (SQS delivers at least once): both see it mined, both report it.
+      await handlers.tracker(sqsEvent([look, { ...look, MessageId: `${look.MessageId}-again` }]));
+      const reports = await deliver(stack.sqs, stack.queues.responses, handlers.updater);
+      expect(reports.bodies).toEqual([
+        expect.objectContaining({ status: 'mined' }),
+        expect.objectContaining({ status: 'mined' }),
+      ]);
+      await new Promise((r) => setTimeout(r, 1200));
+      const next = await receiveAll(stack.sqs, stack.queues.tracking);
+      expect(next, 'one tracking goes on, under the token the applied report wrote').toHaveLength(1);
+      const tx = await view(id);
+      expect(tx.status).toBe('mined');
+      const record = await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: `tx#${id}` } }));
+      expect(JSON.parse(next[0]?.Body ?? '{}').token).toBe(record.Item?.trackToken);
+      expect(record.Item?.trackToken).not.toBe(JSON.parse(look.Body ?? '{}').token);
+      await handlers.tracker(sqsEvent(next));
+      await deleteDelivered(stack.sqs, stack.queues.tracking, next, { batchItemFailures: [] });
+    } finally {
+      await resumeMining();
+    }
+    const tx = await driveTo(id, 'a terminal status', isFinal);
+    expect(tx.status).toBe('confirmed');
     await expectOneEffectPerId();
   });
 });

@@ -73,15 +73,30 @@ describe('recordOutcome: the tracking it starts', () => {
     expect(world.tracking.sent).toEqual([]);
   });
 
-  it('a success after a reorg starts no second tracking and writes no token (the one that saw it goes on)', async () => {
-    const world = createWorld('applied');
-    await recordOutcome(world.deps, response({ reorged: true }), now);
-    expect(world.store.calls[0]?.outcome).toMatchObject({ status: 'success', reorged: true });
-    expect(world.store.calls[0]?.outcome).not.toHaveProperty('trackToken');
+  it.each([
+    { what: 'mined short of depth', report: { status: 'mined' as const } },
+    { what: 'back from a reorg', report: { status: 'success' as const, reorged: true } },
+    { what: 'flagged stuck at the fee cap', report: { status: 'success' as const, stuck: 'at the cap' } },
+  ])(
+    'a tracker report that goes on ($what), once applied, starts the next look under a new token',
+    async ({ report }) => {
+      const world = createWorld('applied');
+      await recordOutcome(world.deps, response(report), now);
+      expect(world.store.calls[0]?.outcome).toMatchObject({ ...report, trackToken: 'token-1' });
+      expect(world.tracking.sent).toEqual([
+        { body: { id: 'tx-1', token: 'token-1' }, delaySeconds: trackAfterSeconds },
+      ]);
+    },
+  );
+
+  it('a tracker report ignored (the same look delivered twice) starts nothing: that tracking ends there', async () => {
+    const world = createWorld('ignored');
+    await recordOutcome(world.deps, response({ status: 'mined' }), now);
+    await recordOutcome(world.deps, response({ status: 'success', reorged: true }), now);
     expect(world.tracking.sent).toEqual([]);
   });
 
-  it.each(['retrying', 'failed', 'mined', 'confirmed', 'reverted'] as const)('%s starts none', async (status) => {
+  it.each(['retrying', 'failed', 'confirmed', 'reverted'] as const)('%s starts none', async (status) => {
     const world = createWorld('applied');
     await recordOutcome(world.deps, response({ status }), now);
     expect(world.store.calls[0]?.outcome).toMatchObject({ status });

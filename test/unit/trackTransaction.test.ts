@@ -67,7 +67,7 @@ describe('trackTransaction: a receipt from a canonical block', () => {
     expect(world.tracking.sent).toEqual([]);
   });
 
-  it('short of depth, from success, reports mined and looks again after the interval', async () => {
+  it('short of depth, from success, reports mined, and leaves its next look to the updater', async () => {
     const { tx, txHash } = await trackedTransaction();
     const node = createFakeNode({ head: 10 });
     node.mine(txHash, 10);
@@ -77,7 +77,8 @@ describe('trackTransaction: a receipt from a canonical block', () => {
     expect(world.responses.sent.map((s) => s.body)).toEqual([
       expect.objectContaining({ id, status: 'mined', receipt: receiptOf(txHash, 10, 1), txHash }),
     ]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 5 }]);
+    // The updater starts the next look once it applied the report: a look delivered twice cannot fork.
+    expect(world.tracking.sent).toEqual([]);
   });
 
   it('already mined in the same block reports nothing and looks again', async () => {
@@ -161,7 +162,7 @@ describe('trackTransaction: no receipt', () => {
       }),
     ]);
     expect(node.sent).toEqual([rawTx]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([]);
   });
 
   it('the sender past our nonce with none of ours in a block, on one look: nothing decided, one more look', async () => {
@@ -416,7 +417,9 @@ describe('trackTransaction: at the fee cap', () => {
     const world = createTrackWorld([tx], { node, feeCapGwei: 100 });
     world.market.maxFeePerGas = gwei(500);
     const result = await trackTransaction(world.deps, { id, token, misses: 1 });
-    expect(result).toEqual({ action: 'waiting', misses: 1 });
+    // The report goes on: the updater starts the next look once it has flagged it.
+    expect(result).toEqual({ action: 'reported', status: 'success', next: true });
+    expect(world.tracking.sent).toEqual([]);
     expect(world.requests.sent).toEqual([]);
     expect(node.sent).toEqual([rawTx]);
     expect(world.responses.sent).toEqual([
@@ -433,7 +436,6 @@ describe('trackTransaction: at the fee cap', () => {
       },
     ]);
     expect(world.stuck).toEqual([chainId]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
   });
 
   it('already flagged stuck: sends its bytes again and counts the metric, with no second report', async () => {
@@ -565,7 +567,7 @@ describe('trackTransaction: a replaced signature mined', () => {
     expect(world.tracking.sent).toEqual([]);
   });
 
-  it('its cancel short of depth: reports mined (not canceled yet) and looks again', async () => {
+  it('its cancel short of depth: reports mined (not canceled yet), its next look the updater’s', async () => {
     const { tx, cancel } = await canceledTransaction();
     const node = createFakeNode({ head: 10 });
     node.mine(cancel.txHash, 10);
@@ -576,7 +578,7 @@ describe('trackTransaction: a replaced signature mined', () => {
     expect(body).toMatchObject({ status: 'mined', receipt: receiptOf(cancel.txHash, 10, 1), txHash: cancel.txHash });
     expect(body).not.toHaveProperty('canceled');
     expect(body).not.toHaveProperty('error');
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([]);
   });
 
   it('the original mined at depth, not its cancel: confirmed, carrying the original bytes the record no longer holds', async () => {

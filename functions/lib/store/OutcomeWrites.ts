@@ -31,6 +31,10 @@ function historyEntry(o: TransactionOutcome, outcome: Attempt['outcome'] = o.sta
 const minedBytes = (o: TransactionOutcome) => (o.rawTx ? ', rawTx = :minedRaw' : '');
 const minedBytesValue = (o: TransactionOutcome) => (o.rawTx ? { ':minedRaw': o.rawTx } : {});
 
+/** With a tracker's report that goes on: the token of the tracking's next look, in the same write. */
+const handOn = (o: TransactionOutcome) => (o.trackToken ? ', trackToken = :track' : '');
+const handOnValue = (o: TransactionOutcome) => (o.trackToken ? { ':track': o.trackToken } : {});
+
 /** The updater's writes of transactions: conditional updates that only move forward. */
 export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: string): OutcomeWrites {
   const names = { '#status': 'status', '#message': 'message' };
@@ -137,7 +141,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}${minedBytes(o)} REMOVE stuck`,
+      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}${minedBytes(o)}${handOn(o)} REMOVE stuck`,
       ConditionExpression: [
         '#status IN (:success, :mined)', // -- only a transaction the node took is mined
         '(attribute_not_exists(receipt) OR receipt.blockHash <> :block)', // -- once per block it is in
@@ -154,6 +158,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':entry': [historyEntry(o)],
         ':empty': [],
         ...minedBytesValue(o),
+        ...handOnValue(o),
       },
     });
 
@@ -186,7 +191,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET stuck = :stuck, #message = :message, updatedAt = :at, ${appendHistory}`,
+      UpdateExpression: `SET stuck = :stuck, #message = :message, updatedAt = :at, ${appendHistory}${handOn(o)}`,
       ConditionExpression: [
         '#status = :success', // -- only a transaction waiting for its block
         'attribute_not_exists(stuck)', // -- flagged once
@@ -199,6 +204,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':at': o.at,
         ':entry': [historyEntry(o, 'stuck')],
         ':empty': [],
+        ...handOnValue(o),
       },
     });
 
@@ -207,7 +213,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory}${o.txHash ? ', txHash = :hash' : ''} REMOVE receipt`,
+      UpdateExpression: `SET #status = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory}${o.txHash ? ', txHash = :hash' : ''}${handOn(o)} REMOVE receipt`,
       ConditionExpression: [
         '#status = :mined', // -- only what was mined can be reorged out
         ...(o.blockHash ? ['receipt.blockHash = :gone'] : []), // -- of the block the report saw go, not a newer one
@@ -223,6 +229,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':empty': [],
         ...(o.txHash ? { ':hash': o.txHash } : {}),
         ...(o.blockHash ? { ':gone': o.blockHash } : {}),
+        ...handOnValue(o),
       },
     });
 

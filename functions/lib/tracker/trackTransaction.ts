@@ -65,8 +65,9 @@ async function anyMined(client: ReturnType<ChainRegistry['client']>, hashes: Has
  * reads the receipt of each of its signatures, counts a receipt only from a canonical block, and
  * reports `mined` short of the chain's depth, `confirmed` or `reverted` at it, `success` again when a
  * reorg took its block away (re-sending its bytes), and `failed` when its nonce was mined by none of its
- * signatures. A transaction no longer in the node's pool is sent again. Then it looks again in about a
- * block, unless it is final; a tracking message whose token the record no longer holds stops.
+ * signatures. A transaction no longer in the node's pool is sent again. Without a report it looks again
+ * in about a block; a report that goes on is handed on by the updater, under a new token, once applied.
+ * A tracking message whose token the record no longer holds stops.
  */
 export async function trackTransaction(deps: TrackDeps, message: TrackMessage): Promise<TrackResult> {
   const log = deps.logger.createChild({ persistentKeys: { transactionId: message.id } });
@@ -82,9 +83,10 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       { id: tx.id, token: message.token, misses: next, ...(nonceTaken ? { nonceTaken } : {}) },
       deps.settings.intervalSeconds,
     );
+  // A report that goes on (`next`) is handed on by the updater: once applied, it starts the next look
+  // under a new token; a report it ignores (this look was delivered twice) ends this tracking here.
   const report = async (r: Omit<ResponseMessage, 'id' | 'attempt' | 'at'>, next: boolean): Promise<TrackResult> => {
     await deps.responses.send({ id: tx.id, attempt: Math.max(1, tx.attempts), at: deps.now().toISOString(), ...r });
-    if (next) await again(0);
     log.info('tracked', { status: r.status, txHash: r.txHash, next });
     return { action: 'reported', status: r.status, next };
   };
@@ -220,14 +222,15 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
         if (!resend && rawTx) await resendRaw(client, rawTx);
         deps.metrics.stuck(tx.chainId);
         if (!tx.stuck) {
-          await deps.responses.send({
-            id: tx.id,
-            attempt: Math.max(1, tx.attempts),
-            at: deps.now().toISOString(),
-            status: 'success',
-            stuck: decision.reason,
-            message: `Stuck at the fee cap: ${decision.reason}. Re-sent each block; it is mined once the market falls under its fees.`,
-          });
+          // Flagged once; the updater hands the tracking on with it.
+          return report(
+            {
+              status: 'success',
+              stuck: decision.reason,
+              message: `Stuck at the fee cap: ${decision.reason}. Re-sent each block; it is mined once the market falls under its fees.`,
+            },
+            true,
+          );
         }
       }
     }

@@ -18,8 +18,9 @@ export type RecordOutcomeDeps = {
  * Applies one response's outcome to its transaction, forward only: a late or repeated response is
  * ignored, not an error. An open transaction becomes due for the sweep `staleAfterMs` after its
  * next attempt was scheduled (or after now). The broadcaster's `success`, once applied, starts the
- * tracking that follows the transaction to its block and its depth: its token goes on the record in
- * the same write, so a repeated response starts no second tracking.
+ * tracking that follows the transaction to its block and its depth, and each applied report of the
+ * tracker that goes on starts its next look: the token goes on the record in the same write, so a
+ * repeated response starts no second tracking.
  */
 export async function recordOutcome(
   deps: RecordOutcomeDeps,
@@ -29,9 +30,12 @@ export async function recordOutcome(
   // The wire message says when the next attempt runs; the record keeps when the sweep should look.
   const { nextAttemptAt, ...outcome } = response;
   const from = nextAttemptAt ? Date.parse(nextAttemptAt) : now.getTime();
-  // The broadcaster's success starts it; the tracker's (back from a reorg, or flagged stuck) goes on with its own.
+  // The broadcaster's success starts the tracking. A tracker's report that goes on (mined short of depth,
+  // back from a reorg, flagged stuck) hands it on under a new token, so a look delivered twice, whose
+  // second report is ignored, ends there instead of forking the tracking in two.
   const starts = outcome.status === 'success' && !outcome.reorged && !outcome.stuck;
-  const trackToken = starts ? (deps.newToken ?? randomUUID)() : undefined;
+  const goesOn = outcome.status === 'mined' || (outcome.status === 'success' && !starts);
+  const trackToken = starts || goesOn ? (deps.newToken ?? randomUUID)() : undefined;
   const result = await deps.transactions.applyOutcome(
     { ...outcome, ...(trackToken ? { trackToken } : {}) },
     dueForSweepAt(from, deps.staleAfterMs),
