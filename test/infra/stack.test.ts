@@ -319,7 +319,8 @@ describe('signing key and least privilege', () => {
         .filter((st: Json) => asArray(st.Action).includes('sqs:SendMessage'))
         .map((st: Json) => st.Resource['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''));
     expect(sendTargets(fn.updater.role)).toEqual(['Tracking']);
-    expect(new Set(sendTargets(fn.tracker.role))).toEqual(new Set(['Responses', 'Tracking']));
+    // It asks the broadcaster (requests) to re-price or cancel; it never signs.
+    expect(new Set(sendTargets(fn.tracker.role))).toEqual(new Set(['Requests', 'Responses', 'Tracking']));
     expect(actionsOf(fn.tracker.role)).not.toContain('kms:Sign');
     expect(new Set(actionsOf(fn.authorizer.role))).toEqual(
       new Set([

@@ -62,6 +62,7 @@ describe('open routes', () => {
       '/openapi.json',
       '/transactions',
       '/transactions/{id}',
+      '/transactions/{id}/cancel',
       '/transactions/{id}/rebroadcast',
     ]);
     const post = doc.body.paths['/transactions'].post;
@@ -78,8 +79,10 @@ describe('open routes', () => {
       'function',
       'gas',
       'to',
+      'validUntil',
       'value',
     ]);
+    expect(request.properties.validUntil).toMatchObject({ type: 'string', format: 'date-time' });
     expect(request.additionalProperties).toBe(false);
     expect(request.required).toEqual(['to']);
     expect(doc.body.paths['/health'].get.security).toEqual([]);
@@ -337,6 +340,53 @@ describe('Idempotency-Key', () => {
     expect(res.status).toBe(202);
     expect(res.body.id).toBe(orphan);
     expect(await tableCounts(stack)).toEqual({ rows: before.rows + 1, messages: before.messages + 1 });
+  });
+});
+
+describe('POST /transactions/{id}/cancel', () => {
+  it('cancels a transaction not yet signed: 202 at once, 200 once failed, and a repeat answers the same', async () => {
+    const posted = await call('POST', '/transactions', { to, value: '31' }, { ...client, prefer: 'respond-async' });
+    const id = posted.body.id as string;
+    const first = await call('POST', `/transactions/${id}/cancel`, undefined, { ...client, prefer: 'respond-async' });
+    expect(first.status).toBe(202);
+    expect(first.headers.location).toBe(`/transactions/${id}`);
+    expect(first.body.cancel).toMatchObject({ by: clientName, reason: 'requested' });
+    // The broadcaster finds it fenced: it reports it failed, and signs nothing.
+    const done = await pumpWhile(
+      (async () => {
+        for (;;) {
+          const now = await call('GET', `/transactions/${id}`);
+          if (now.body.status === 'failed') return now.body;
+          await sleep(20);
+        }
+      })(),
+    );
+    expect(done.rawTx).toBeNull();
+    expect(done.history.at(-1).error).toBe(`canceled by ${clientName} before it was signed`);
+    const again = await call('POST', `/transactions/${id}/cancel`, undefined, admin);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id, status: 'failed', cancel: first.body.cancel });
+  });
+
+  it('409 once its outcome is final, 404 for an id that names nothing, 401 without a token', async () => {
+    const posted = await call('POST', '/transactions', { to, value: '32' }, { ...client, prefer: 'respond-async' });
+    const id = posted.body.id as string;
+    // As if the tracker had seen it confirmed: nothing can replace it any more.
+    await stack.doc.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: {
+          ...(await stack.doc.send(new GetCommand({ TableName: stack.tableName, Key: { pk: `tx#${id}` } }))).Item,
+          status: 'confirmed',
+        },
+      }),
+    );
+    const late = await call('POST', `/transactions/${id}/cancel`);
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'not_cancelable' });
+    expect(late.body.error.message).toContain('confirmed');
+    expect((await call('POST', '/transactions/no-such-id/cancel')).status).toBe(404);
+    expect((await call('POST', `/transactions/${id}/cancel`, undefined, {})).status).toBe(401);
   });
 });
 
