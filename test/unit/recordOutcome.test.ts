@@ -1,28 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import type { OutcomeWrites } from '../../functions/lib/store/OutcomeWrites.ts';
 import type { ResponseMessage } from '../../functions/lib/transactions/messages.ts';
-import type { TransactionOutcome } from '../../functions/lib/transactions/model.ts';
+import type { Transaction, TransactionOutcome } from '../../functions/lib/transactions/model.ts';
 import { type RecordOutcomeDeps, recordOutcome } from '../../functions/lib/updater/recordOutcome.ts';
-import { createRecordingQueue } from './fakes/broadcastFakes.ts';
+import { createRecordingQueue, pendingTransaction } from './fakes/broadcastFakes.ts';
 
 const now = new Date('2025-01-01T00:00:00.000Z');
 const staleAfterMs = 120_000;
 const trackAfterSeconds = 3;
 
 /** Outcome writes that record what they were asked and answer `answer` (applied unless told otherwise). */
-function createFakeOutcomeWrites(answer: 'applied' | 'ignored' = 'applied') {
+function createFakeOutcomeWrites(answer: 'applied' | 'ignored' = 'applied', record?: Transaction) {
   const calls: Array<{ outcome: TransactionOutcome; dueAt: number }> = [];
-  const writes: OutcomeWrites = {
+  const writes: RecordOutcomeDeps['transactions'] = {
     async applyOutcome(outcome, dueAt) {
       calls.push({ outcome, dueAt });
       return answer;
+    },
+    async get() {
+      return record && structuredClone(record);
     },
   };
   return { writes, calls };
 }
 
-function createWorld(answer: 'applied' | 'ignored' = 'applied') {
-  const store = createFakeOutcomeWrites(answer);
+function createWorld(answer: 'applied' | 'ignored' = 'applied', record?: Transaction) {
+  const store = createFakeOutcomeWrites(answer, record);
   const tracking = createRecordingQueue();
   let tokens = 0;
   const deps: RecordOutcomeDeps = {
@@ -67,9 +69,36 @@ describe('recordOutcome: the tracking it starts', () => {
     expect(world.tracking.sent).toEqual([{ body: { id: 'tx-1', token: written }, delaySeconds: trackAfterSeconds }]);
   });
 
-  it('an ignored success (a repeat) starts no tracking', async () => {
-    const world = createWorld('ignored');
+  it('an ignored success (a repeat of another attempt) starts no tracking', async () => {
+    const applied = pendingTransaction({
+      status: 'success',
+      trackToken: 'token-0',
+      history: [{ attempt: 1, at: '2024-12-31T23:59:00.000Z', outcome: 'success' }],
+    });
+    const world = createWorld('ignored', applied);
     expect(await recordOutcome(world.deps, response(), now)).toBe('ignored');
+    expect(world.tracking.sent).toEqual([]);
+  });
+
+  it('this very response applied before, its first look not sent (the send failed): sends it under the token written', async () => {
+    const applied = pendingTransaction({
+      status: 'success',
+      trackToken: 'token-0',
+      history: [{ attempt: 1, at: now.toISOString(), outcome: 'success' }],
+    });
+    const world = createWorld('ignored', applied);
+    expect(await recordOutcome(world.deps, response(), now)).toBe('ignored');
+    expect(world.tracking.sent).toEqual([{ body: { id: 'tx-1', token: 'token-0' }, delaySeconds: trackAfterSeconds }]);
+  });
+
+  it('a tracker report ignored after the transaction moved on sends nothing', async () => {
+    const movedOn = pendingTransaction({
+      status: 'mined',
+      trackToken: 'token-0',
+      history: [{ attempt: 1, at: now.toISOString(), outcome: 'mined', blockNumber: 3 }],
+    });
+    const world = createWorld('ignored', movedOn);
+    await recordOutcome(world.deps, response({ status: 'success', reorged: true }), now);
     expect(world.tracking.sent).toEqual([]);
   });
 

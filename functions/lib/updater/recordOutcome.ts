@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
 import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
 import type { ResponseMessage, TrackMessage } from '../transactions/messages.ts';
 
 /** What recording an outcome needs: the table's outcome writes, the tracking queue, and its settings. */
 export type RecordOutcomeDeps = {
-  transactions: OutcomeWrites;
+  transactions: OutcomeWrites & Pick<TransactionReads, 'get'>;
   tracking: QueueSender<TrackMessage>;
   staleAfterMs: number;
   /** Seconds before the first look at the chain: about a block. */
@@ -41,8 +42,18 @@ export async function recordOutcome(
     dueForSweepAt(from, deps.staleAfterMs),
   );
   if (result === 'applied' && trackToken) {
-    // If this send is lost, the sweep finds the transaction due and starts another tracking.
+    // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
     await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds);
+  } else if (result === 'ignored' && starts) {
+    // Ignored because an earlier delivery of this very response applied it and then failed to send the
+    // tracking's first look (the record's last entry is this response's): send it now, under the token
+    // that delivery wrote, rather than leave the transaction unfollowed until the sweep. (Not for a
+    // tracker's report: two copies of one look may report at the same instant, and must not both go on.)
+    const tx = await deps.transactions.get(response.id);
+    const last = tx?.history.at(-1);
+    if (tx?.trackToken && last?.at === response.at && last.outcome === 'success') {
+      await deps.tracking.send({ id: response.id, token: tx.trackToken }, deps.trackAfterSeconds);
+    }
   }
   return result;
 }
