@@ -10,7 +10,8 @@ const deps = {
   transactions: services.transactions,
   tracking: services.queues.tracking,
   staleAfterMs: services.config.STALE_AFTER_SECONDS * 1000,
-  trackAfterSeconds: services.config.TRACK_INTERVAL_SECONDS,
+  trackAfterSeconds: (chainId: number | undefined) =>
+    services.config.TRACK_INTERVAL_SECONDS(chainId ?? services.config.CHAIN_ID),
 };
 
 const recordHandler = async (record: SQSRecord) => {

@@ -52,4 +52,28 @@ describe('loadConfig', () => {
       expect(String(error)).not.toContain(secretish);
     }
   });
+
+  it('reads the per-chain settings as one value for all chains, or chain:value pairs over the defaults', () => {
+    const defaults = loadConfig({});
+    expect([1, 137, 31337].map(defaults.TRACK_INTERVAL_SECONDS)).toEqual([12, 2, 2]);
+    expect([1, 31337].map(defaults.STUCK_AFTER_BLOCKS)).toEqual([5, 3]);
+    expect([1, 31337].map(defaults.CONFIRMATIONS)).toEqual([2, 1]);
+    expect(defaults.FEE_CAP_GWEI(1)).toBe(1000);
+    const set = loadConfig({
+      TRACK_INTERVAL_SECONDS: '137:5',
+      STUCK_AFTER_BLOCKS: '4',
+      FEE_CAP_GWEI: '1:300, 137:3000',
+    });
+    expect([1, 137].map(set.TRACK_INTERVAL_SECONDS)).toEqual([12, 5]);
+    expect([1, 31337].map(set.STUCK_AFTER_BLOCKS)).toEqual([4, 4]);
+    expect([1, 137, 10].map(set.FEE_CAP_GWEI)).toEqual([300, 3000, 1000]);
+  });
+
+  it.each([
+    ['TRACK_INTERVAL_SECONDS', '0', /TRACK_INTERVAL_SECONDS: must be 1 to 900 seconds/],
+    ['STUCK_AFTER_BLOCKS', '1:x', /STUCK_AFTER_BLOCKS: "1:x" must be <chain id>:<1 to 1000 blocks>/],
+    ['FEE_CAP_GWEI', '2000000', /FEE_CAP_GWEI: must be 1 to 1000000 gwei/],
+  ])('a wrong %s=%s is named with its bounds', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(message);
+  });
 });

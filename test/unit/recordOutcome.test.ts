@@ -31,7 +31,7 @@ function createWorld(answer: 'applied' | 'ignored' = 'applied', record?: Transac
     transactions: store.writes,
     tracking: tracking.queue,
     staleAfterMs,
-    trackAfterSeconds,
+    trackAfterSeconds: () => trackAfterSeconds,
     newToken: () => `token-${++tokens}`,
   };
   return { deps, store, tracking };

@@ -41,6 +41,7 @@ describe('trackTransaction: a receipt from a canonical block', () => {
         body: {
           id,
           attempt: 1,
+          chainId,
           at,
           status: 'confirmed',
           receipt: receiptOf(txHash, 10, 2),
@@ -427,6 +428,7 @@ describe('trackTransaction: at the fee cap', () => {
         body: {
           id,
           attempt: 1,
+          chainId,
           at,
           status: 'success',
           stuck: expect.stringMatching(/500 gwei.*100 gwei/),
@@ -555,6 +557,7 @@ describe('trackTransaction: a replaced signature mined', () => {
       {
         id,
         attempt: 1,
+        chainId,
         at,
         status: 'failed',
         canceled: true,

@@ -88,7 +88,13 @@ export async function broadcastTransaction(
       log.info('nothing replaced', { why: replaced.skipped });
       return undefined;
     }
-    const response: ResponseMessage = { id, attempt, at: deps.now().toISOString(), ...replaced.outcome };
+    const response: ResponseMessage = {
+      id,
+      attempt,
+      at: deps.now().toISOString(),
+      chainId: replaced.chainId,
+      ...replaced.outcome,
+    };
     await deps.responses.send(response);
     return response;
   }
@@ -98,7 +104,8 @@ export async function broadcastTransaction(
     return undefined;
   }
   const outcome = await runStep(deps, claim, phase, attempt);
-  const response: ResponseMessage = { id, attempt, at: deps.now().toISOString(), ...outcome };
+  const chainId = claim.state === 'closed' ? {} : { chainId: claim.tx.chainId };
+  const response: ResponseMessage = { id, attempt, at: deps.now().toISOString(), ...chainId, ...outcome };
   await deps.responses.send(response);
   log.info('attempt finished', { status: response.status, txHash: response.txHash, error: response.error });
   return response;

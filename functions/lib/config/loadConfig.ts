@@ -44,8 +44,8 @@ const schema = z
     STUCK_AFTER_BLOCKS: perChain(defaultStuckAfterBlocks, { min: 1, max: 1000, unit: 'blocks' }),
     // The most a re-price (or a cancel) may offer as max fee per gas, in gwei: `500`, or per chain `1:300,137:3000`.
     FEE_CAP_GWEI: perChain(() => defaultFeeCapGwei, { min: 1, max: 1_000_000, unit: 'gwei' }),
-    // Seconds between two looks of the tracker at one transaction: about a block.
-    TRACK_INTERVAL_SECONDS: intFrom(1, 900).default(2),
+    // Seconds between two looks of the tracker at one transaction, about a block: `2`, or per chain `1:12,137:2`.
+    TRACK_INTERVAL_SECONDS: perChain(defaultTrackIntervalSeconds, { min: 1, max: 900, unit: 'seconds' }),
     SIGNER_PRIVATE_KEY: z
       .string()
       .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key')
@@ -101,6 +101,11 @@ export function defaultConfirmations(chainId: number): number {
 /** Blocks unmined before a re-price where STUCK_AFTER_BLOCKS does not name the chain: a local chain 3, any other 5. */
 export function defaultStuckAfterBlocks(chainId: number): number {
   return isLocalChain(chainId) ? 3 : 5;
+}
+
+/** About a block, where TRACK_INTERVAL_SECONDS does not name the chain: Ethereum's and its testnets' 12 s, BNB's 3, else 2. */
+export function defaultTrackIntervalSeconds(chainId: number): number {
+  return ({ 1: 12, 11155111: 12, 17000: 12, 56: 3 } as Record<number, number>)[chainId] ?? 2;
 }
 
 /** The fee cap where FEE_CAP_GWEI does not name the chain. */

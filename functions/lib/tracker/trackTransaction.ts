@@ -22,8 +22,8 @@ export type TrackDeps = {
   settings: {
     /** The chain's depth: a receipt with this many confirmations is final. */
     confirmations: (chainId: number) => number;
-    /** Seconds between two looks: about a block. */
-    intervalSeconds: number;
+    /** Seconds between two looks on a chain: about a block (TRACK_INTERVAL_SECONDS). */
+    intervalSeconds: (chainId: number) => number;
     /** Blocks unmined, with the market above its fees, before a re-price (STUCK_AFTER_BLOCKS). */
     stuckAfterBlocks: (chainId: number) => number;
     /** The most a re-price may offer as max fee per gas, in wei (FEE_CAP_GWEI). */
@@ -81,12 +81,18 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   const again = (next: number, nonceTaken = false) =>
     deps.tracking.send(
       { id: tx.id, token: message.token, misses: next, ...(nonceTaken ? { nonceTaken } : {}) },
-      deps.settings.intervalSeconds,
+      deps.settings.intervalSeconds(tx.chainId),
     );
   // A report that goes on (`next`) is handed on by the updater: once applied, it starts the next look
   // under a new token; a report it ignores (this look was delivered twice) ends this tracking here.
   const report = async (r: Omit<ResponseMessage, 'id' | 'attempt' | 'at'>, next: boolean): Promise<TrackResult> => {
-    await deps.responses.send({ id: tx.id, attempt: Math.max(1, tx.attempts), at: deps.now().toISOString(), ...r });
+    await deps.responses.send({
+      id: tx.id,
+      attempt: Math.max(1, tx.attempts),
+      at: deps.now().toISOString(),
+      chainId: tx.chainId,
+      ...r,
+    });
     log.info('tracked', { status: r.status, txHash: r.txHash, next });
     return { action: 'reported', status: r.status, next };
   };

@@ -73,6 +73,8 @@ export const responseMessageSchema = z.object({
   blockNumber: z.number().int().min(0).optional(),
   blockHash: z.string().optional(),
   tracked: z.boolean().optional(),
+  /** The transaction's chain, where the sender knew it: the updater paces the next look by it. */
+  chainId: z.number().int().positive().optional(),
   stuck: z.string().optional(),
   canceled: z.boolean().optional(),
   rawTx: z.string().optional(),

@@ -10,8 +10,8 @@ export type RecordOutcomeDeps = {
   transactions: OutcomeWrites & Pick<TransactionReads, 'get'>;
   tracking: QueueSender<TrackMessage>;
   staleAfterMs: number;
-  /** Seconds before the first look at the chain: about a block. */
-  trackAfterSeconds: number;
+  /** Seconds before the next look at the chain: about a block of the transaction's chain (unknown: the default chain's). */
+  trackAfterSeconds: (chainId: number | undefined) => number;
   newToken?: () => string;
 };
 
@@ -29,7 +29,7 @@ export async function recordOutcome(
   now: Date,
 ): Promise<'applied' | 'ignored'> {
   // The wire message says when the next attempt runs; the record keeps when the sweep should look.
-  const { nextAttemptAt, ...outcome } = response;
+  const { nextAttemptAt, chainId: _chain, ...outcome } = response;
   const from = nextAttemptAt ? Date.parse(nextAttemptAt) : now.getTime();
   // The broadcaster's success starts the tracking. A tracker's report that goes on (mined short of depth,
   // back from a reorg, flagged stuck) hands it on under a new token, so a look delivered twice, whose
@@ -43,7 +43,7 @@ export async function recordOutcome(
   );
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
-    await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds);
+    await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds(response.chainId));
   } else if (result === 'ignored' && starts) {
     // Ignored because an earlier delivery of this very response applied it and then failed to send the
     // tracking's first look (the record's last entry is this response's): send it now, under the token
@@ -52,7 +52,7 @@ export async function recordOutcome(
     const tx = await deps.transactions.get(response.id);
     const last = tx?.history.at(-1);
     if (tx?.trackToken && last?.at === response.at && last.outcome === 'success') {
-      await deps.tracking.send({ id: response.id, token: tx.trackToken }, deps.trackAfterSeconds);
+      await deps.tracking.send({ id: response.id, token: tx.trackToken }, deps.trackAfterSeconds(tx.chainId));
     }
   }
   return result;

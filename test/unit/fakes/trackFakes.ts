@@ -185,7 +185,7 @@ export function createTrackWorld(
     fees: { get: async () => ({ ...market }) },
     settings: {
       confirmations: () => depth,
-      intervalSeconds,
+      intervalSeconds: () => intervalSeconds,
       stuckAfterBlocks: () => stuckAfterBlocks,
       feeCapWei: () => BigInt(feeCapGwei) * 1_000_000_000n,
     },

@@ -7,7 +7,7 @@ import type { BroadcastDeps } from '../BroadcastDeps.ts';
 import { type Outcome, succeeded } from '../outcome.ts';
 
 /** What a re-price or a cancel came to: a report for the updater, or nothing to report (and why). */
-export type ReplaceResult = { outcome: Outcome } | { skipped: string };
+export type ReplaceResult = { outcome: Outcome; chainId: number } | { skipped: string };
 
 /** The gas of a cancel: a plain transfer to the sender itself. */
 const cancelGas = 21_000n;
@@ -92,6 +92,7 @@ export async function replaceLatest(
   // Taken by the node: a transaction not yet reported as taken (pending, retrying) now is.
   if (sent.outcome === 'sent' && !isFollowed(tx)) {
     return {
+      chainId: tx.chainId,
       outcome: succeeded(
         txHash,
         `Broadcast: the node accepted ${cancelling ? 'its cancel' : 'its replacement'} ${txHash}.`,
