@@ -115,6 +115,47 @@ describe('broadcastTransaction: nonce too low', () => {
   });
 });
 
+describe('broadcastTransaction: a transaction with more than one signature', () => {
+  /** Retrying, signed twice for nonce 7: the original, then its cancel (the record's bytes). */
+  async function canceledWhileRetrying() {
+    const original = await signedBytes({ nonce: 7 });
+    const cancel = await signedBytes({ nonce: 7, to: account.address, value: 0n });
+    const entry = (txHash: string, kind?: 'cancel') => ({
+      txHash,
+      maxFeePerGas: fees.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+      signedAt: '2025-01-01T00:00:00.000Z',
+      ...(kind ? { kind } : {}),
+    });
+    const tx = {
+      ...(await signedEarlier(1)),
+      rawTx: cancel.rawTx,
+      txHash: cancel.txHash,
+      hashes: [{ ...entry(original.txHash), rawTx: original.rawTx }, entry(cancel.txHash, 'cancel')],
+      cancel: { requestedAt: '2025-01-01T00:00:00.000Z', by: 'admin', reason: 'requested' as const },
+    };
+    return { tx, original, cancel };
+  }
+
+  it('nonce too low for its cancel, its original on chain: success with the original, never failed', async () => {
+    const { tx, original } = await canceledWhileRetrying();
+    const world = createBroadcastWorld([tx]);
+    world.chain.refuse(rpcError('nonce too low'));
+    world.chain.lookup = (hash) => (hash === original.txHash ? { hash, blockHash: `0x${'01'.repeat(32)}` } : null);
+    const response = await broadcastTransaction(world.deps, { id, attempt: 2 });
+    expect(response).toMatchObject({ status: 'success', txHash: original.txHash });
+  });
+
+  it('its attempts spent, the original found: settled as success with the original, no filler', async () => {
+    const { tx, original } = await canceledWhileRetrying();
+    const world = createBroadcastWorld([tx]);
+    world.chain.lookup = (hash) => (hash === original.txHash ? { hash, blockHash: `0x${'01'.repeat(32)}` } : null);
+    const response = await broadcastTransaction(world.deps, { id, attempt: 3, phase: 'settle' });
+    expect(response).toMatchObject({ status: 'success', txHash: original.txHash });
+    expect(world.nonces.calls.createFiller).toEqual([]);
+  });
+});
+
 describe('broadcastTransaction: answers that need the node asked first', () => {
   it('replacement underpriced is a success when the node holds our hash', async () => {
     const world = createBroadcastWorld([pendingTransaction()]);

@@ -1,9 +1,11 @@
 import { type Hex, keccak256 } from 'viem';
+import { landed } from '../../chain/findTransaction.ts';
 import { replacementFees } from '../../chain/replacementFees.ts';
 import { resendRaw } from '../../chain/resendRaw.ts';
 import type { ReplacePhase } from '../../transactions/messages.ts';
 import { isTerminal, type Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps } from '../BroadcastDeps.ts';
+import { findSignature } from '../findSignature.ts';
 import { type Outcome, succeeded } from '../outcome.ts';
 
 /** What a re-price or a cancel came to: a report for the updater, or nothing to report (and why). */
@@ -89,6 +91,13 @@ export async function replaceLatest(
     capped: replacement.capped,
     sent: sent.outcome,
   });
+  if (sent.outcome === 'taken' && !isFollowed(tx)) {
+    // Its nonce is taken, and the node had not been heard to take it: by an earlier signature of its own?
+    const { seen, txHash: found } = await findSignature(client, tx, latest.txHash as Hex);
+    if (landed(seen)) {
+      return { chainId: tx.chainId, outcome: succeeded(found, `Broadcast: the node already had ${found}.`) };
+    }
+  }
   // Taken by the node: a transaction not yet reported as taken (pending, retrying) now is.
   if (sent.outcome === 'sent' && !isFollowed(tx)) {
     return {

@@ -1,8 +1,9 @@
 import type { Hex } from 'viem';
 import { classifyRpcError } from '../../chain/classifyRpcError.ts';
-import { findTransaction, landed } from '../../chain/findTransaction.ts';
+import { landed } from '../../chain/findTransaction.ts';
 import type { Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps, SignedTransaction } from '../BroadcastDeps.ts';
+import { findSignature } from '../findSignature.ts';
 import { failed, type Outcome, succeeded } from '../outcome.ts';
 import { scheduleNext } from './scheduleNext.ts';
 import { failAndFill } from './settleSpent.ts';
@@ -24,9 +25,9 @@ export async function sendSigned(
       case 'known':
         return succeeded(signed.txHash, `Broadcast: the node already had ${signed.txHash}.`);
       case 'nonceUsed': {
-        const seen = await findTransaction(client, signed.txHash);
-        if (landed(seen))
-          return succeeded(signed.txHash, `Broadcast: ${signed.txHash} is already on chain or in the pool.`);
+        // Any of its signatures may hold the nonce (an earlier one, before a re-price or a cancel).
+        const { seen, txHash } = await findSignature(client, tx, signed.txHash);
+        if (landed(seen)) return succeeded(txHash, `Broadcast: ${txHash} is already on chain or in the pool.`);
         // A node that cannot tell us about our own hash decides nothing: try again, or settle later.
         if (seen === 'unreachable') return scheduleNext(deps, tx, attempt, { ...c, class: 'transient' }, signed, seen);
         const chainNext = await client
@@ -40,8 +41,8 @@ export async function sendSigned(
       }
       case 'replacement':
       case 'unknown': {
-        const seen = await findTransaction(client, signed.txHash);
-        if (landed(seen)) return succeeded(signed.txHash, `Broadcast: the node knows ${signed.txHash}.`);
+        const { seen, txHash } = await findSignature(client, tx, signed.txHash);
+        if (landed(seen)) return succeeded(txHash, `Broadcast: the node knows ${txHash}.`);
         return scheduleNext(deps, tx, attempt, c, signed, seen);
       }
       case 'transient':

@@ -1,10 +1,11 @@
 import type { ChainClient } from '../../chain/ChainRegistry.ts';
 import type { ClassifiedRpcError } from '../../chain/classifyRpcError.ts';
-import { findTransaction, landed, type Sighting } from '../../chain/findTransaction.ts';
+import { landed, type Sighting } from '../../chain/findTransaction.ts';
 import type { Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps, SignedTransaction } from '../BroadcastDeps.ts';
 import { backoffDelay } from '../backoffDelay.ts';
 import { type FillResult, fillNonce } from '../fillNonce.ts';
+import { findSignature } from '../findSignature.ts';
 import { failed, type Outcome, succeeded } from '../outcome.ts';
 
 /**
@@ -22,9 +23,11 @@ export async function settleSpent(
   sighting?: Sighting,
 ): Promise<Outcome> {
   const client = deps.chains.client(tx.chainId);
-  const seen = sighting ?? (await findTransaction(client, signed.txHash));
+  const { seen, txHash } = sighting
+    ? { seen: sighting, txHash: signed.txHash }
+    : await findSignature(client, tx, signed.txHash);
   if (landed(seen)) {
-    return succeeded(signed.txHash, `Broadcast: after ${attempt} attempts the node reports ${signed.txHash} as known.`);
+    return succeeded(txHash, `Broadcast: after ${attempt} attempts the node reports ${txHash} as known.`);
   }
   if (seen === 'unseen') return failAndFill(deps, client, tx, attempt, c, signed);
   const fill = await fillNonce(deps, client, fillParams(tx, c, signed));
@@ -74,13 +77,9 @@ export async function failAndFill(
   const fill = filled ?? (await fillNonce(deps, client, fillParams(tx, c, signed)));
   if (fill.outcome === 'taken') {
     // Something holds the nonce: ours, or someone else's. Only the node can say which.
-    const seen = await findTransaction(client, signed.txHash);
-    if (landed(seen)) {
-      return succeeded(
-        signed.txHash,
-        `Broadcast: ${signed.txHash} reached the chain before its nonce could be filled.`,
-      );
-    }
+    const { seen, txHash } = await findSignature(client, tx, signed.txHash);
+    if (landed(seen))
+      return succeeded(txHash, `Broadcast: ${txHash} reached the chain before its nonce could be filled.`);
     if (seen === 'unreachable') return settleLater(deps, tx, attempt, c, signed);
   }
   const note =
