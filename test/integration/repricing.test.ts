@@ -214,6 +214,9 @@ describe('cancel and expiry', () => {
     expect(answer.status).toBe(202);
     await driveAll([sent.id], 'a cancel signed', (t) => t.hashes.some((h) => h.kind === 'cancel'));
     await resumeMining();
+    // Its cancel in a block short of depth: a cancel asked again is on its way, not too late.
+    await driveAll([sent.id], 'its cancel mined', (t) => t.status === 'mined' || isFinal(t));
+    expect([200, 202]).toContain((await cancel(sent.id)).status);
 
     const [tx] = await driveAll([sent.id], 'a terminal status', isFinal);
     if (!tx?.receipt) throw new Error('no receipt');

@@ -5,7 +5,7 @@ import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { IntakeWrites } from '../store/IntakeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import type { BroadcastMessage } from '../transactions/messages.ts';
-import { type CancelRequest, isCanceled, isTerminal, type Transaction } from '../transactions/model.ts';
+import { type CancelRequest, isCanceled, isCancelMined, isTerminal, type Transaction } from '../transactions/model.ts';
 
 export type CancelDeps = {
   transactions: Pick<TransactionReads, 'get'> & Pick<IntakeWrites, 'closeForCancel' | 'requestCancel'>;
@@ -19,7 +19,7 @@ export const mayTouch = (caller: Caller, tx: Transaction) => caller.role === 'ad
 
 /** Why a transaction cannot be canceled any more, or undefined while it can. */
 function tooLate(tx: Transaction): string | undefined {
-  if (tx.status === 'mined') return `it is in block ${tx.receipt?.blockNumber ?? '?'}`;
+  if (tx.status === 'mined' && !isCancelMined(tx)) return `it is in block ${tx.receipt?.blockNumber ?? '?'}`;
   if (isTerminal(tx.status) && !isCanceled(tx)) {
     return tx.status === 'failed' ? 'it failed before a cancel was asked for' : 'its outcome is final';
   }
@@ -39,7 +39,8 @@ export async function cancelTransaction(deps: CancelDeps, id: string, caller: Ca
   if (!tx || !mayTouch(caller, tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
   const late = tooLate(tx);
   if (late) throw new NotCancelableError(id, tx.status, late);
-  if (isCanceled(tx)) return tx;
+  // Canceled, or its cancel in a block on its way to depth: nothing more to ask for.
+  if (isCanceled(tx) || isCancelMined(tx)) return tx;
   const by = caller.role === 'admin' ? 'admin' : caller.client;
   const request: CancelRequest = { requestedAt: deps.now().toISOString(), by, reason: 'requested' };
   const attempt = Math.max(1, tx.attempts);

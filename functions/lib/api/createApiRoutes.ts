@@ -15,6 +15,7 @@ import {
   idPattern,
   isBroadcast,
   isCanceled,
+  isCancelMined,
   isTerminal,
   type Transaction,
   toView,
@@ -52,8 +53,11 @@ function mayRead(caller: Caller, tx: Transaction): boolean {
   return caller.role === 'admin' || tx.client === caller.client;
 }
 
-/** A cancel's wait ends once the transaction leaves the states a cancel can still change. */
-const isSettled = (tx: Transaction) => isTerminal(tx.status) || tx.status === 'mined';
+/** An original in a block: a cancel can no longer replace it (its own cancel in a block is on its way). */
+const originalMined = (tx: Transaction) => tx.status === 'mined' && !isCancelMined(tx);
+
+/** A cancel's wait ends once the transaction is final, or its original is in a block. */
+const isSettled = (tx: Transaction) => isTerminal(tx.status) || originalMined(tx);
 
 /** The 409 of a cancel that came too late: the original's outcome stands. */
 function notCancelable(tx: Transaction): NotCancelableError {
@@ -211,7 +215,7 @@ export function createApiRoutes(services: Services): Route[] {
       responses: {
         200: transactionAnswer('canceled: `status` is `failed` and `cancel` says who asked and when'),
         202: transactionAnswer(
-          'the cancel is on its way (`cancel` is set; a cancel signature is in `hashes` once signed); poll `Location`',
+          'the cancel is on its way (`cancel` is set; a cancel signature is in `hashes` once signed; `mined` with the cancel’s receipt short of depth); poll `Location`',
         ),
         404: error('no transaction has this id'),
         409: error(
@@ -226,7 +230,7 @@ export function createApiRoutes(services: Services): Route[] {
         const headers = { ...locationOf(settled), ...(prefer.applied ? { 'preference-applied': prefer.applied } : {}) };
         if (isCanceled(settled)) return json(200, toView(settled), headers);
         // The original was mined first while we waited: its outcome stands, and the answer says so.
-        if (isTerminal(settled.status) || settled.status === 'mined') throw notCancelable(settled);
+        if (isTerminal(settled.status) || originalMined(settled)) throw notCancelable(settled);
         return json(202, toView(settled), headers);
       },
     },

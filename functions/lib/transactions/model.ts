@@ -198,6 +198,16 @@ export function isCanceled(tx: Pick<Transaction, 'status' | 'cancel'>): boolean 
   return tx.status === 'failed' && tx.cancel !== undefined;
 }
 
+/** True while its cancel is in a block short of the chain's depth: canceled, once at depth. */
+export function isCancelMined(tx: Pick<Transaction, 'status' | 'receipt' | 'hashes'>): boolean {
+  const mined = tx.receipt?.txHash;
+  return (
+    tx.status === 'mined' &&
+    mined !== undefined &&
+    tx.hashes?.some((h) => h.txHash === mined && h.kind === 'cancel') === true
+  );
+}
+
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
   const { signingClosed: _closed, trackToken: _tracking, ...rest } = tx;
