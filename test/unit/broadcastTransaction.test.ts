@@ -156,6 +156,34 @@ describe('broadcastTransaction: a transaction with more than one signature', () 
   });
 });
 
+describe('broadcastTransaction: validUntil passed on a signed transaction the node has not taken', () => {
+  it('its cancel is signed and sent in place of its bytes, and reported success', async () => {
+    const earlier = await signedEarlier(1);
+    const tx = {
+      ...earlier,
+      validUntil: '2024-12-31T23:59:59.000Z',
+      hashes: [
+        {
+          txHash: earlier.txHash ?? '',
+          maxFeePerGas: fees.maxFeePerGas.toString(),
+          maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+          signedAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+    };
+    const world = createBroadcastWorld([tx]);
+    const response = await broadcastTransaction(world.deps, { id, attempt: 2 });
+    const stored = world.store.record(id);
+    expect(stored?.hashes?.at(-1)?.kind).toBe('cancel');
+    expect(world.chain.sent).toEqual([stored?.rawTx]);
+    const sent = parseTransaction(world.chain.sent[0] as Hex);
+    expect(sent).toMatchObject({ nonce: 7, to: account.address.toLowerCase() });
+    expect(sent.value ?? 0n).toBe(0n);
+    expect(response).toMatchObject({ status: 'success', txHash: stored?.txHash });
+    expect(stored?.cancel).toMatchObject({ by: 'validUntil', reason: 'expired' });
+  });
+});
+
 describe('broadcastTransaction: answers that need the node asked first', () => {
   it('replacement underpriced is a success when the node holds our hash', async () => {
     const world = createBroadcastWorld([pendingTransaction()]);

@@ -1,4 +1,6 @@
+import type { Hex } from 'viem';
 import type { BroadcastMessage, BroadcastPhase, ReplacePhase, ResponseMessage } from '../transactions/messages.ts';
+import type { Transaction } from '../transactions/model.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
 import { failed, lastError, type Outcome } from './outcome.ts';
 import { type Claim, claimOrLoad } from './phases/claimOrLoad.ts';
@@ -17,7 +19,7 @@ type Of<S extends Open['state']> = Extract<Open, { state: S }>;
 
 /** An unsigned transaction, in the broadcast phase: sign it once, then send it, or end or retry what failed. */
 const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) => {
-  if (tx.validUntil !== undefined && Date.parse(tx.validUntil) <= deps.now().getTime()) {
+  if (expired(tx, deps.now())) {
     // Past validUntil and never signed: it is canceled by never being signed.
     const reason = `canceled: not sent by validUntil ${tx.validUntil}`;
     return failUnsigned(deps, tx, token, { class: 'permanent', label: 'expired', reason }, attempt);
@@ -32,6 +34,28 @@ const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) 
   await deps.transactions.releaseClaim(tx.id, token);
   return scheduleNext(deps, tx, attempt, result.error, undefined);
 };
+
+/**
+ * A signed transaction the node has not been heard to take: its stored bytes are sent, unless
+ * `validUntil` has passed, when its cancel is signed and sent in their place (if the fee cap allows).
+ */
+const sendOrCancel: Step<Of<'signed'>> = async (deps, { tx, signed }, attempt) => {
+  if (expired(tx, deps.now())) {
+    const canceled = await replaceLatest(deps, tx.id, 'cancel', undefined);
+    if ('outcome' in canceled) return canceled.outcome;
+    deps.logger.info('validUntil passed; its cancel not taken yet', { transactionId: tx.id, why: canceled.skipped });
+    // A cancel stored but not taken by the node is what this attempt sends: never the original again.
+    const now = await deps.transactions.get(tx.id);
+    if (now?.rawTx && now.txHash) {
+      return sendSigned(deps, now, attempt, { ...signed, rawTx: now.rawTx as Hex, txHash: now.txHash as Hex });
+    }
+  }
+  return sendSigned(deps, tx, attempt, signed);
+};
+
+/** True once a transaction's `validUntil` has passed. */
+const expired = (tx: Transaction, now: Date) =>
+  tx.validUntil !== undefined && Date.parse(tx.validUntil) <= now.getTime();
 
 /** It failed before it was signed, and the failed report may have been lost: report it again. */
 const reportClosed: Step<Of<'closed'>> = async (_deps, { reason }, attempt) =>
@@ -49,7 +73,7 @@ const steps: { [S in Open['state']]: Record<SignPhase, Step<Of<S>>> } = {
     settle: (deps, { tx, token }, attempt) => failUnsigned(deps, tx, token, lastError(tx), attempt),
   },
   signed: {
-    broadcast: (deps, { tx, signed }, attempt) => sendSigned(deps, tx, attempt, signed),
+    broadcast: sendOrCancel,
     settle: (deps, { tx, signed }, attempt) => settleSpent(deps, tx, attempt, lastError(tx), signed),
   },
 };
