@@ -358,6 +358,17 @@ describe('trackTransaction: re-pricing a transaction the market passed', () => {
     expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
   });
 
+  it('behind an unmined nonce of its sender, it waits for that one: no re-price', async () => {
+    const { tx, txHash } = await trackedTransaction();
+    const node = createFakeNode({ head: 10, latestNonce: 6 });
+    node.pool.add(txHash);
+    const world = createTrackWorld([tx], { node });
+    world.market.maxFeePerGas = fees.maxFeePerGas * 3n;
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent).toEqual([]);
+    expect(world.responses.sent).toEqual([]);
+  });
+
   it('a market tip above its tip is enough to ask', async () => {
     const { tx, txHash, node } = await pooledAndUnmined();
     const world = createTrackWorld([tx], { node });

@@ -23,13 +23,15 @@ async function blocksSince(client: ChainClient, signedAt: string, count: number)
  * For a transaction the node took, not in a block and with its nonce still open: asks the broadcaster
  * (the only signer) for its cancel once one was asked for or `validUntil` passed, or for a re-price once
  * it has waited STUCK_AFTER_BLOCKS blocks since its latest signature while the market's fees are above
- * that signature's. When the fee cap leaves no room to outbid, nothing is asked for and the decision
+ * that signature's, if it is its sender's next nonce (one behind another waits for that one). When the fee cap leaves no room to outbid, nothing is asked for and the decision
  * says it is stuck: the caller sends the latest bytes again (mined once the market falls under them).
  */
 export async function askToReplace(
   deps: Pick<TrackDeps, 'requests' | 'fees' | 'settings' | 'now'>,
   client: ChainClient,
   tx: Transaction,
+  /** The sender's next nonce on chain (its mined count). */
+  chainNext: number,
 ): Promise<ReplaceDecision> {
   const latest = tx.hashes?.at(-1);
   if (!latest) return { action: 'none', why: 'no signature on the record' };
@@ -45,6 +47,8 @@ export async function askToReplace(
     await deps.requests.send({ id: tx.id, attempt, phase: 'cancel', replaces: latest.txHash });
     return { action: 'asked', phase: 'cancel' };
   }
+  // Behind an unmined nonce of its sender, it waits for that one: outbidding the market would only overpay.
+  if (tx.nonce !== undefined && tx.nonce > chainNext) return { action: 'none', why: `nonce ${chainNext} comes first` };
   const count = deps.settings.stuckAfterBlocks(tx.chainId);
   if (!(await blocksSince(client, latest.signedAt, count))) return { action: 'none', why: `not ${count} blocks yet` };
   const market = await deps.fees.get(tx.chainId, client);

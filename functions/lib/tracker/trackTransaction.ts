@@ -219,7 +219,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
       log.warn('not in the pool any more; sent again', { txHash: latest, outcome: sent.outcome });
     }
     if (tx.status === 'success') {
-      const decision = await askToReplace(deps, client, tx);
+      const decision = await askToReplace(deps, client, tx, mined);
       if (decision.action === 'asked') log.info(`asked the broadcaster to ${decision.phase}`, { txHash: latest });
       if (decision.action === 'stuck') {
         // The line and the metric are for an alarm: it waits at the cap, re-sent, and holds up its sender.
