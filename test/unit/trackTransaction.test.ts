@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readReceipt } from '../../functions/lib/tracker/readReceipt.ts';
 import { trackTransaction } from '../../functions/lib/tracker/trackTransaction.ts';
-import type { Receipt, SignatureRecord, Transaction } from '../../functions/lib/transactions/model.ts';
+import {
+  type Receipt,
+  type SignatureRecord,
+  type Transaction,
+  toView,
+} from '../../functions/lib/transactions/model.ts';
 import { account, chainId, fees, pendingTransaction, signedBytes } from './fakes/broadcastFakes.ts';
 import { blockHash, createFakeNode, createTrackWorld, trackedTransaction } from './fakes/trackFakes.ts';
 
@@ -595,7 +600,7 @@ describe('trackTransaction: a replaced signature mined', () => {
     expect(world.tracking.sent).toEqual([]);
   });
 
-  it('the original mined at depth, not its cancel: confirmed, carrying the original bytes the record no longer holds', async () => {
+  it('the original mined at depth, not its cancel: confirmed, naming the original (its bytes are in its entry)', async () => {
     const { tx, original } = await canceledTransaction();
     const node = createFakeNode({ head: 11 });
     node.mine(original.txHash, 10);
@@ -607,13 +612,13 @@ describe('trackTransaction: a replaced signature mined', () => {
         status: 'confirmed',
         receipt: receiptOf(original.txHash, 10, 2),
         txHash: original.txHash,
-        rawTx: original.rawTx,
       }),
     ]);
     expect(world.responses.sent[0]?.body).not.toHaveProperty('canceled');
+    expect(world.responses.sent[0]?.body).not.toHaveProperty('rawTx');
   });
 
-  it('an older signature mined short of depth: the mined report carries its bytes', async () => {
+  it('an older signature mined short of depth: the mined report names it, and the view shows its bytes', async () => {
     const { tx, olderHash, olderRawTx } = await trackedTransaction({}, { older: true });
     const older = tx.hashes?.[0];
     if (older) older.rawTx = olderRawTx;
@@ -622,9 +627,12 @@ describe('trackTransaction: a replaced signature mined', () => {
     const world = createTrackWorld([tx], { node, depth: 2 });
     await trackTransaction(world.deps, { id, token });
     expect(world.responses.sent.map((s) => s.body)).toEqual([
-      expect.objectContaining({ status: 'mined', txHash: olderHash, rawTx: olderRawTx }),
+      expect.objectContaining({ status: 'mined', txHash: olderHash }),
     ]);
     expect(olderRawTx).not.toBe(tx.rawTx);
+    // The record keeps the latest's bytes (the ones sent again); the view shows those of the hash mined.
+    expect(toView({ ...tx, status: 'mined', txHash: olderHash }).rawTx).toBe(olderRawTx);
+    expect(toView(tx).rawTx).toBe(tx.rawTx);
   });
 
   it('the latest signature mined: the report carries no bytes, the record holds them', async () => {

@@ -27,10 +27,6 @@ function historyEntry(o: TransactionOutcome, outcome: Attempt['outcome'] = o.sta
   };
 }
 
-/** With an outcome that names the bytes of the signature mined: the record's bytes become those. */
-const minedBytes = (o: TransactionOutcome) => (o.rawTx ? ', rawTx = :minedRaw' : '');
-const minedBytesValue = (o: TransactionOutcome) => (o.rawTx ? { ':minedRaw': o.rawTx } : {});
-
 /** With a tracker's report that goes on: the token of the tracking's next look, in the same write. */
 const handOn = (o: TransactionOutcome) => (o.trackToken ? ', trackToken = :track' : '');
 const handOnValue = (o: TransactionOutcome) => (o.trackToken ? { ':track': o.trackToken } : {});
@@ -141,7 +137,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}${minedBytes(o)}${handOn(o)} REMOVE stuck`,
+      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}${handOn(o)} REMOVE stuck`,
       ConditionExpression: [
         '#status IN (:success, :mined)', // -- only a transaction the node took is mined
         '(attribute_not_exists(receipt) OR receipt.blockHash <> :block)', // -- once per block it is in
@@ -157,7 +153,6 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':due': dueAt,
         ':entry': [historyEntry(o)],
         ':empty': [],
-        ...minedBytesValue(o),
         ...handOnValue(o),
       },
     });
@@ -170,7 +165,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory}${minedBytes(o)} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck`,
+      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck`,
       ConditionExpression: '#status IN (:success, :mined)', // -- nothing leaves a terminal status
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -182,7 +177,6 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':hash': receipt.txHash,
         ':entry': [historyEntry(o)],
         ':empty': [],
-        ...minedBytesValue(o),
       },
     });
 

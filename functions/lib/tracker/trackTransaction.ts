@@ -116,8 +116,6 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   if (receipt) {
     const found = receipt;
     const mined = tx.hashes?.find((h) => h.txHash === found.txHash);
-    // The bytes of the signature mined, where a later one replaced them as the record's.
-    const bytes = mined?.rawTx && mined.rawTx !== tx.rawTx ? { rawTx: mined.rawTx } : {};
     const canceled = mined?.kind === 'cancel';
     if (receipt.confirmations >= depth) {
       if (canceled) {
@@ -127,7 +125,6 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
             canceled: true,
             receipt,
             txHash: receipt.txHash,
-            ...bytes,
             error: 'canceled',
             message: `Canceled: its nonce was used by its cancel (a zero-value transfer to the sender), in block ${receipt.blockNumber} with ${receipt.confirmations} confirmations; the request had no effect.`,
           },
@@ -141,7 +138,6 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
           status,
           receipt,
           txHash: receipt.txHash,
-          ...bytes,
           message: `${status === 'confirmed' ? 'Confirmed' : 'Reverted'}: in block ${receipt.blockNumber} with ${receipt.confirmations} confirmations, ${what}.`,
         },
         false,
@@ -153,7 +149,6 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
           status: 'mined',
           receipt,
           txHash: receipt.txHash,
-          ...bytes,
           message: `Mined${canceled ? ' (its cancel)' : ''} in block ${receipt.blockNumber}; ${receipt.confirmations} of ${depth} confirmations.`,
         },
         true,

@@ -77,6 +77,5 @@ export const responseMessageSchema = z.object({
   chainId: z.number().int().positive().optional(),
   stuck: z.string().optional(),
   canceled: z.boolean().optional(),
-  rawTx: z.string().optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;

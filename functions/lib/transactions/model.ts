@@ -79,8 +79,6 @@ export type TransactionOutcome = {
   stuck?: string | undefined;
   /** failed from the tracker, with the receipt: its cancel (a zero-value transfer to itself) was mined at depth. */
   canceled?: boolean | undefined;
-  /** mined, confirmed: the bytes of the signature mined, when another signature replaced it on the record. */
-  rawTx?: string | undefined;
 };
 
 /** A cancel asked for: by whom (a client's name, or `admin`), when, and why (a caller asked, or `validUntil` passed). */
@@ -132,6 +130,7 @@ export const transactionSchema = z.object({
   from: z.string().optional(),
   nonce: z.number().int().optional(),
   txHash: z.string().optional(),
+  /** The latest signature's bytes, the ones sent again (the view's `rawTx` are those of `txHash`). */
   rawTx: z.string().optional(),
   signedAt: z.string().optional(),
   filledBy: z.string().optional(),
@@ -184,7 +183,7 @@ export const transactionViewSchema = transactionSchema
     from: z.string().nullable(),
     nonce: z.number().int().nullable(),
     txHash: z.string().nullable(),
-    rawTx: z.string().nullable(),
+    rawTx: z.string().nullable().meta({ description: 'the signed bytes of `txHash`' }),
     signedAt: z.string().nullable(),
     validUntil: z.string().nullable(),
     cancel: cancelSchema.nullable().meta({ description: 'null unless a cancel was asked for' }),
@@ -208,6 +207,12 @@ export function isCancelMined(tx: Pick<Transaction, 'status' | 'receipt' | 'hash
   );
 }
 
+/** The bytes of the signature `txHash` names: its entry's once a later one replaced it, else the record's (the latest). */
+function bytesOf(tx: Transaction): string | undefined {
+  const entry = tx.hashes?.find((h) => h.txHash === tx.txHash);
+  return entry?.rawTx ?? tx.rawTx;
+}
+
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
   const { signingClosed: _closed, trackToken: _tracking, ...rest } = tx;
@@ -219,7 +224,8 @@ export function toView(tx: Transaction): TransactionView {
     from: tx.from ?? null,
     nonce: tx.nonce ?? null,
     txHash: tx.txHash ?? null,
-    rawTx: tx.rawTx ?? null,
+    // The bytes of `txHash`: the record's own are the latest signature's, the one sent again.
+    rawTx: bytesOf(tx) ?? null,
     signedAt: tx.signedAt ?? null,
     validUntil: tx.validUntil ?? null,
     cancel: tx.cancel ?? null,
