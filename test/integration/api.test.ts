@@ -343,6 +343,23 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('validUntil', () => {
+  it('a repeat with the same Idempotency-Key after validUntil passed gets the transaction it made, not a 400', async () => {
+    const body = { to, value: '33', validUntil: new Date(Date.now() + 1500).toISOString() };
+    const key = { ...client, prefer: 'respond-async', 'idempotency-key': 'valid-until-1' };
+    const first = await call('POST', '/transactions', body, key);
+    expect(first.status).toBe(202);
+    await sleep(1700);
+    const repeat = await call('POST', '/transactions', body, key);
+    expect(repeat.body.id).toBe(first.body.id);
+    expect(repeat.headers['idempotent-replayed']).toBe('true');
+    // Without the key it is a new request, and its validUntil has passed.
+    const fresh = await call('POST', '/transactions', body, { ...client, prefer: 'respond-async' });
+    expect(fresh.status).toBe(400);
+    expect(fresh.body.error.details[0].path).toBe('validUntil');
+  });
+});
+
 describe('POST /transactions/{id}/cancel', () => {
   it('cancels a transaction not yet signed: 202 at once, 200 once failed, and a repeat answers the same', async () => {
     const posted = await call('POST', '/transactions', { to, value: '31' }, { ...client, prefer: 'respond-async' });

@@ -22,24 +22,26 @@ export type SubmitDeps = RecordDeps & {
 export type Submitted = Recorded;
 
 /** Validates a body down to the canonical request; every refusal is a ValidationError naming its fields. */
-function validate(deps: SubmitDeps, body: unknown, now: Date): NormalizedRequest {
+function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
   const parsed = transactionRequestSchema.safeParse(body);
   if (!parsed.success) throw fromZodError(parsed.error, 'the transaction request');
   const request = normalizeRequest(parsed.data, deps.defaultChainId);
-  if (request.validUntil !== undefined) {
-    const until = Date.parse(request.validUntil);
-    if (until <= now.getTime() || until > now.getTime() + maxValidityMs) {
-      throw ValidationError.naming('validUntil is not in the next 30 days', [
-        { path: 'validUntil', message: `must be after ${now.toISOString()} and within 30 days of it` },
-      ]);
-    }
-  }
   if (!deps.chainIds.includes(request.chainId)) {
     throw new ValidationError(`chainId ${request.chainId} is not a configured chain`, [
       { path: 'chainId', message: `must be one of ${deps.chainIds.join(', ')}` },
     ]);
   }
   return request;
+}
+
+/** A `validUntil` a new transaction cannot be accepted with: not after `now`, or more than 30 days ahead. */
+function validUntilProblem(request: NormalizedRequest, now: Date): ValidationError | undefined {
+  if (request.validUntil === undefined) return undefined;
+  const until = Date.parse(request.validUntil);
+  if (until > now.getTime() && until <= now.getTime() + maxValidityMs) return undefined;
+  return ValidationError.naming('validUntil is not in the next 30 days', [
+    { path: 'validUntil', message: `must be after ${now.toISOString()} and within 30 days of it` },
+  ]);
 }
 
 /**
@@ -58,13 +60,21 @@ export async function submitTransaction(
   idempotencyKey?: string,
 ): Promise<Submitted> {
   const now = deps.now();
-  const request = validate(deps, body, now);
+  const request = validate(deps, body);
   let id = deps.newId();
+  // Keys are the client's own, whichever of its tokens sends them (a rotation keeps them); another
+  // client's identical key is another request. Nothing derived from a token is stored.
+  const scoped = `${caller.client}:${idempotencyKey}`;
+  const late = validUntilProblem(request, now);
+  if (late) {
+    // A repeat of a request accepted while its validUntil lay ahead gets what that request made.
+    const bound = idempotencyKey === undefined ? undefined : await deps.idempotency.find(scoped, now.getTime());
+    const existing = bound?.requestHash === hashRequest(request) && (await deps.transactions.get(bound.transactionId));
+    if (existing) return { tx: existing, replayed: true };
+    throw late;
+  }
   if (idempotencyKey !== undefined) {
     const hash = hashRequest(request);
-    // Keys are the client's own, whichever of its tokens sends them (a rotation keeps them); another
-    // client's identical key is another request. Nothing derived from a token is stored.
-    const scoped = `${caller.client}:${idempotencyKey}`;
     const bound = await deps.idempotency.reserve(scoped, hash, id, now.getTime());
     if (bound.record.requestHash !== hash) throw new IdempotencyConflictError(bound.record.transactionId);
     id = bound.record.transactionId;

@@ -25,6 +25,8 @@ export type IdempotencyStore = {
     transactionId: string,
     nowMs: number,
   ): Promise<{ record: IdempotencyRecord; created: boolean }>;
+  /** The binding of `key` in force, if any; binds nothing. */
+  find(key: string, nowMs: number): Promise<IdempotencyRecord | undefined>;
 };
 
 const idemKey = (key: string) => ({ pk: `idem#${key}` });
@@ -64,6 +66,18 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
         };
       }
       throw new Error(`idempotency key ${key} could not be bound`);
+    },
+
+    async find(key, nowMs) {
+      const out = await doc.send(new GetCommand({ TableName, Key: idemKey(key), ConsistentRead: true }));
+      const item = out.Item;
+      if (!item || Number(item.expiresAt) <= Math.floor(nowMs / 1000)) return undefined;
+      return {
+        key,
+        requestHash: String(item.requestHash),
+        transactionId: String(item.transactionId),
+        expiresAt: Number(item.expiresAt),
+      };
     },
   };
 }
