@@ -52,7 +52,7 @@ import {
   visibilityTimeoutSeconds,
 } from '../topology.ts';
 import { BroadcasterFunction, type QueueAccess } from './BroadcasterFunction.ts';
-import type { StackSettings } from './stackSettings.ts';
+import { lifecycleEnvironment, type StackSettings } from './stackSettings.ts';
 
 /** The stack's properties, already parsed from CDK context by `stackSettings`. */
 export type BroadcasterStackProps = StackProps & { settings: StackSettings };
@@ -193,7 +193,11 @@ export class BroadcasterStack extends Stack {
         memorySize: functions[name].memoryMb,
         logRetention,
         removalPolicy,
-        environment: { LOG_LEVEL: settings.logLevel, CHAIN_ID: String(settings.chainId) },
+        environment: {
+          LOG_LEVEL: settings.logLevel,
+          CHAIN_ID: String(settings.chainId),
+          ...lifecycleEnvironment(settings),
+        },
         ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
       });
     };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { ConfigError } from '../../functions/lib/errors/errors.ts';
 import { batchSize, workers } from '../topology.ts';
 
@@ -26,6 +27,15 @@ const schema = z.object({
   /** An alarm fires when the oldest request has waited this long for a worker. */
   oldestRequestAlarmSeconds: int(60, 86_400).default(300),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /**
+   * The lifecycle's settings per chain, as the functions read them (`2`, or `1:12,8453:10`), given to
+   * every function alike so the tracker and the broadcaster never disagree: CONFIRMATIONS,
+   * STUCK_AFTER_BLOCKS, FEE_CAP_GWEI, TRACK_INTERVAL_SECONDS. Unset: each chain's default.
+   */
+  confirmations: z.string().optional(),
+  stuckAfterBlocks: z.string().optional(),
+  feeCapGwei: z.string().optional(),
+  trackIntervalSeconds: z.string().optional(),
   logRetentionDays: z.coerce
     .number()
     .pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)]))
@@ -46,7 +56,36 @@ export class StackSettingsError extends ConfigError {
 /** Reads the stack's properties from CDK context (`npx cdk deploy -c workers=16`), with defaults. */
 export function stackSettings(context: Record<string, unknown>): StackSettings {
   const parsed = schema.safeParse(context);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  -c ${i.path.join('.')}=...: ${i.message}`);
-  throw new StackSettingsError(`invalid stack properties:\n${lines.join('\n')}`);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  -c ${i.path.join('.')}=...: ${i.message}`);
+    throw new StackSettingsError(`invalid stack properties:\n${lines.join('\n')}`);
+  }
+  // Checked here with the functions' own parser, so a wrong value fails the synth, not a cold start.
+  const lifecycle = lifecycleEnvironment(parsed.data);
+  try {
+    loadConfig(lifecycle);
+  } catch (error) {
+    const key = (name: string) => Object.entries(lifecycleKeys).find(([, v]) => v === name)?.[0] ?? name;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StackSettingsError(message.replace(/^ {2}([A-Z_]+):/gm, (_m, name: string) => `  -c ${key(name)}=...:`));
+  }
+  return parsed.data;
+}
+
+/** The stack properties that are the functions' per-chain lifecycle settings, and the variable of each. */
+const lifecycleKeys = {
+  confirmations: 'CONFIRMATIONS',
+  stuckAfterBlocks: 'STUCK_AFTER_BLOCKS',
+  feeCapGwei: 'FEE_CAP_GWEI',
+  trackIntervalSeconds: 'TRACK_INTERVAL_SECONDS',
+} as const satisfies Partial<Record<keyof StackSettings, string>>;
+
+/** The lifecycle settings given, as the environment every function gets. */
+export function lifecycleEnvironment(settings: StackSettings): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, name] of Object.entries(lifecycleKeys) as Array<[keyof typeof lifecycleKeys, string]>) {
+    const value = settings[key];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }

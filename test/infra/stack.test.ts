@@ -456,6 +456,30 @@ describe('stack properties', () => {
     expect(() => synth({ workers: '1' })).toThrowError(StackSettingsError);
     expect(() => synth({ workers: '1' })).toThrowError(/-c workers=/);
     expect(() => synth({ retention: 'sometimes' })).toThrowError(/-c retention=/);
+    expect(() => synth({ feeCapGwei: '1:lots' })).toThrowError(/-c feeCapGwei=\.\.\.: "1:lots" must be/);
+  });
+
+  it('gives every function the same lifecycle settings, so the tracker and the broadcaster never disagree', () => {
+    const set = synth({
+      feeCapGwei: '1:300',
+      stuckAfterBlocks: '4',
+      confirmations: '1:12',
+      trackIntervalSeconds: '1:12',
+    });
+    const variables = ofType(set.json, 'AWS::Lambda::Function')
+      .map(([, r]) => r.Properties.Environment?.Variables ?? {})
+      .filter((v: Record<string, unknown>) => v.CHAIN_ID !== undefined);
+    expect(variables).toHaveLength(6);
+    for (const v of variables) {
+      expect(v).toMatchObject({
+        FEE_CAP_GWEI: '1:300',
+        STUCK_AFTER_BLOCKS: '4',
+        CONFIRMATIONS: '1:12',
+        TRACK_INTERVAL_SECONDS: '1:12',
+      });
+    }
+    // Unset: no variable, each chain's default.
+    expect(fn.tracker.props.Environment.Variables.FEE_CAP_GWEI).toBeUndefined();
   });
 });
 
