@@ -374,6 +374,21 @@ describe('trackTransaction: re-pricing a transaction the market passed', () => {
     expect(world.responses.sent).toEqual([]);
   });
 
+  it('a record too large for another signature is flagged stuck, not replaced (DynamoDB holds 400 KB an item)', async () => {
+    const big = `0x${'ab'.repeat(90_000)}`;
+    const { tx, txHash } = await trackedTransaction({ data: big });
+    tx.rawTx = big; // as large as its call data: what each replacement would copy into its entry
+    const node = createFakeNode({ head: 10, latestNonce: 7 });
+    node.pool.add(txHash);
+    const world = createTrackWorld([tx], { node });
+    world.market.maxFeePerGas = fees.maxFeePerGas * 3n;
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent).toEqual([]);
+    expect(world.responses.sent.map((r) => r.body)).toEqual([
+      expect.objectContaining({ stuck: expect.stringContaining('holds no more signatures') }),
+    ]);
+  });
+
   it('a market tip above its tip is enough to ask', async () => {
     const { tx, txHash, node } = await pooledAndUnmined();
     const world = createTrackWorld([tx], { node });

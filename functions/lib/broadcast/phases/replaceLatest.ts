@@ -2,6 +2,7 @@ import { type Hex, keccak256 } from 'viem';
 import { landed } from '../../chain/findTransaction.ts';
 import { replacementFees } from '../../chain/replacementFees.ts';
 import { resendRaw } from '../../chain/resendRaw.ts';
+import { roomForAnotherSignature } from '../../store/itemSize.ts';
 import type { ReplacePhase } from '../../transactions/messages.ts';
 import { isTerminal, type Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps } from '../BroadcastDeps.ts';
@@ -44,6 +45,10 @@ export async function replaceLatest(
   if (phase === 'cancel' && latest.kind === 'cancel') {
     await resendRaw(client, tx.rawTx as Hex);
     return { skipped: 'its cancel was signed already' };
+  }
+  if (!roomForAnotherSignature(tx)) {
+    await resendRaw(client, tx.rawTx as Hex);
+    return { skipped: 'the record holds no more signatures' };
   }
   const market = await deps.fees.get(tx.chainId, client);
   const old = { maxFeePerGas: BigInt(latest.maxFeePerGas), maxPriorityFeePerGas: BigInt(latest.maxPriorityFeePerGas) };
