@@ -23,8 +23,10 @@ const recipient = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 /** Another dev account, the test's own, for what the broadcaster must not sign (the contract's deployment). */
 const deployer = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 
-/** Init code that returns the runtime code `60006000fd` (PUSH1 0 PUSH1 0 REVERT): every call to it reverts. */
-const revertingInitCode: Hex = '0x6460006000fd6000526005601bf3';
+/** Runtime code that reverts every call with `Error("nope")`: the ABI-encoded reason in memory, then REVERT. */
+const revertingRuntime = `7f08c379a0${'00'.repeat(28)}600052602060045260046024527f6e6f7065${'00'.repeat(28)}60445260646000fd`;
+/** Init code that copies `revertingRuntime` (87 bytes) to memory and returns it. */
+const revertingInitCode: Hex = `0x605780600b6000396000f3${revertingRuntime}`;
 
 async function post(body: Record<string, string>): Promise<string> {
   const res = await handlers.api(apiEvent('POST', '/transactions', body));
@@ -156,7 +158,7 @@ describe('the lifecycle on a chain of one block a second, at depth 2', () => {
     const deployed = await stack.chain.waitForTransactionReceipt({ hash: deployment, pollingInterval: 100 });
     const contract = deployed.contractAddress;
     if (!contract) throw new Error('no contract deployed');
-    expect(await stack.chain.getCode({ address: contract })).toBe('0x60006000fd');
+    expect(await stack.chain.getCode({ address: contract })).toBe(`0x${revertingRuntime}`);
 
     // An explicit gas limit: estimating it would fail first, since the call reverts.
     const id = await post({ to: contract, value: '0', data: '0x', gas: '50000' });
@@ -164,6 +166,9 @@ describe('the lifecycle on a chain of one block a second, at depth 2', () => {
 
     expect(tx.status).toBe('reverted');
     await expectCanonicalReceipt(tx, 'reverted');
+    // The reason as the node tells it (anvil's call tracer), never a guess.
+    expect(tx.receipt?.revertReason).toBe('nope');
+    expect(tx.message).toContain('reverted: nope');
     expect(tx.history.map((h) => h.outcome).at(-1)).toBe('reverted');
     expect(tx.history.map((h) => h.outcome)).not.toContain('confirmed');
     await expectOneEffectPerId();

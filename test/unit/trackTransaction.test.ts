@@ -1,3 +1,4 @@
+import { encodeErrorResult } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { readReceipt } from '../../functions/lib/tracker/readReceipt.ts';
 import { trackTransaction } from '../../functions/lib/tracker/trackTransaction.ts';
@@ -340,6 +341,35 @@ async function pooledAndUnmined(overrides: Partial<Transaction> = {}, latest: Pa
   node.pool.add(signed.txHash);
   return { ...signed, node };
 }
+
+describe('trackTransaction: the reason a transaction reverted', () => {
+  const errorString = (text: string) => encodeErrorResult({ abi: [errorAbi], errorName: 'Error', args: [text] });
+  const errorAbi = { type: 'error', name: 'Error', inputs: [{ name: 'message', type: 'string' }] } as const;
+
+  it.each([
+    { what: 'the call tracer gives it', trace: { revertReason: 'nope', output: '0x' }, reason: 'nope' },
+    { what: 'the output encodes Error(string)', trace: { output: errorString('too late') }, reason: 'too late' },
+    {
+      what: 'the output encodes Panic(0x11)',
+      trace: { output: `0x4e487b71${'0'.repeat(62)}11` },
+      reason: 'panic 0x11',
+    },
+    { what: 'a revert without data', trace: { output: '0x' }, reason: undefined },
+    { what: 'a custom error', trace: { output: `0xdeadbeef${'0'.repeat(64)}` }, reason: undefined },
+    { what: 'a node without the tracer', trace: undefined, reason: undefined },
+  ])('at depth, reverted: $what → $reason', async ({ trace, reason }) => {
+    const { tx, txHash } = await trackedTransaction();
+    const node = createFakeNode({ head: 11 });
+    node.mine(txHash, 10, 'reverted');
+    if (trace) node.trace = (hash) => (hash === txHash ? trace : null);
+    const world = createTrackWorld([tx], { node, depth: 2 });
+    await trackTransaction(world.deps, { id, token });
+    const [body] = world.responses.sent.map((s) => s.body as { status: string; receipt: Receipt; message: string });
+    expect(body?.status).toBe('reverted');
+    expect(body?.receipt.revertReason).toBe(reason);
+    if (reason) expect(body?.message).toContain(`reverted: ${reason}`);
+  });
+});
 
 describe('trackTransaction: re-pricing a transaction the market passed', () => {
   it('asks the broadcaster to re-price its latest signature once 3 blocks came after it with the market above its fees', async () => {

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Hash, Hex } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import type { FeeCache } from '../chain/createFeeCache.ts';
+import { readRevertReason } from '../chain/readRevertReason.ts';
 import { resendRaw } from '../chain/resendRaw.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
@@ -132,11 +133,12 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
         );
       }
       const status = receipt.status === 'success' ? 'confirmed' : 'reverted';
-      const what = status === 'confirmed' ? 'it succeeded' : 'its execution reverted';
+      const reason = status === 'reverted' ? await readRevertReason(client, receipt.txHash as Hash) : undefined;
+      const what = status === 'confirmed' ? 'it succeeded' : `its execution reverted${reason ? `: ${reason}` : ''}`;
       return report(
         {
           status,
-          receipt,
+          receipt: reason ? { ...receipt, revertReason: reason } : receipt,
           txHash: receipt.txHash,
           message: `${status === 'confirmed' ? 'Confirmed' : 'Reverted'}: in block ${receipt.blockNumber} with ${receipt.confirmations} confirmations, ${what}.`,
         },

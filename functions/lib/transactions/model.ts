@@ -26,6 +26,10 @@ export const receiptSchema = z
       .int()
       .min(1)
       .meta({ description: 'blocks on top of and including its block, when last seen' }),
+    revertReason: z.string().optional().meta({
+      description:
+        'reverted: the reason the node gives (its call tracer, or the Error/Panic encoded), when it gives one',
+    }),
   })
   .meta({ id: 'Receipt' });
 export type Receipt = z.infer<typeof receiptSchema>;

@@ -44,6 +44,8 @@ export function createFakeNode({ head = 10, latestNonce = 7 } = {}) {
     onCount: () => {},
     /** The time of block `n`, in seconds: one block every 6 s from 2025-01-01T00:00:00Z (block 10 at 00:01:00). */
     timestampOf: (n: number) => Date.parse('2025-01-01T00:00:00.000Z') / 1000 + n * 6,
+    /** What `debug_traceTransaction` answers for a hash; unset, the node has no such method. */
+    trace: undefined as ((hash: string) => unknown) | undefined,
     /** Bytes sent, in order. */
     sent: [] as Hex[],
     /** The methods asked, in order. */
@@ -98,6 +100,9 @@ export function createFakeNode({ head = 10, latestNonce = 7 } = {}) {
         if (mined) return { hash, blockHash: mined.blockHash, blockNumber: numberToHex(mined.blockNumber) };
         return pool.has(hash) ? { hash, blockHash: null, blockNumber: null } : null;
       }
+      case 'debug_traceTransaction':
+        if (state.trace) return state.trace(String(params[0]));
+        throw new Error('the method debug_traceTransaction does not exist/is not available');
       default:
         throw new Error(`the fake node does not answer ${method}`);
     }
