@@ -69,6 +69,13 @@ describe('loadConfig', () => {
     expect([1, 137, 10].map(set.FEE_CAP_GWEI)).toEqual([300, 3000, 1000]);
   });
 
+  it('CONFIRMATIONS may name finalized, for every chain or per chain', () => {
+    expect(loadConfig({ CONFIRMATIONS: 'finalized' }).CONFIRMATIONS(1)).toBe('finalized');
+    const some = loadConfig({ CONFIRMATIONS: '1:finalized, 137:64' }).CONFIRMATIONS;
+    expect([1, 137, 31337].map(some)).toEqual(['finalized', 64, 1]);
+    expect(() => loadConfig({ CONFIRMATIONS: '1:soon' })).toThrowError(/CONFIRMATIONS: "1:soon" must be/);
+  });
+
   it.each([
     ['TRACK_INTERVAL_SECONDS', '0', /TRACK_INTERVAL_SECONDS: must be 1 to 900 seconds/],
     ['STUCK_AFTER_BLOCKS', '1:x', /STUCK_AFTER_BLOCKS: "1:x" must be <chain id>:<1 to 1000 blocks>/],

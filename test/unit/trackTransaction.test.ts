@@ -342,6 +342,22 @@ async function pooledAndUnmined(overrides: Partial<Transaction> = {}, latest: Pa
   return { ...signed, node };
 }
 
+describe('trackTransaction: a chain whose depth is its finalized block', () => {
+  it.each([
+    { finalized: 9, status: 'mined' },
+    { finalized: 10, status: 'confirmed' },
+    { finalized: undefined, status: 'mined' },
+  ])('in block 10, the finalized block $finalized: $status', async ({ finalized, status }) => {
+    const { tx, txHash } = await trackedTransaction();
+    const node = createFakeNode({ head: 20 });
+    node.mine(txHash, 10);
+    node.finalized = finalized;
+    const world = createTrackWorld([tx], { node, depth: 'finalized' });
+    await trackTransaction(world.deps, { id, token });
+    expect(world.responses.sent.map((s) => (s.body as { status: string }).status)).toEqual([status]);
+  });
+});
+
 describe('trackTransaction: the reason a transaction reverted', () => {
   const errorString = (text: string) => encodeErrorResult({ abi: [errorAbi], errorName: 'Error', args: [text] });
   const errorAbi = { type: 'error', name: 'Error', inputs: [{ name: 'message', type: 'string' }] } as const;

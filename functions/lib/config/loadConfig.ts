@@ -39,7 +39,8 @@ const schema = z
     RESPONSES_QUEUE_URL: z.string().min(1).optional(),
     TRACKING_QUEUE_URL: z.string().min(1).optional(),
     // The chain's depth: `2` for every chain, or per chain `1:12,8453:10`; a chain named nowhere gets its default.
-    CONFIRMATIONS: perChain(defaultConfirmations, { min: 1, max: 1000, unit: 'blocks' }),
+    // Or `finalized` (per chain, `1:finalized`): final once the node's `finalized` block holds it.
+    CONFIRMATIONS: depthPerChain(),
     // Blocks a transaction may wait unmined, while the market's fees are above its own, before it is re-priced.
     STUCK_AFTER_BLOCKS: perChain(defaultStuckAfterBlocks, { min: 1, max: 1000, unit: 'blocks' }),
     // The most a re-price (or a cancel) may offer as max fee per gas, in gwei: `500`, or per chain `1:300,137:3000`.
@@ -112,6 +113,37 @@ export function defaultTrackIntervalSeconds(chainId: number): number {
 export const defaultFeeCapGwei = 1000;
 
 const isLocalChain = (chainId: number) => chainId === 31337 || chainId === 1337;
+
+/** A chain's depth: a number of confirmations, or `finalized` (the node's finalized block holds it). */
+export type Depth = number | 'finalized';
+
+/** CONFIRMATIONS: as `perChain`, where a value may also be `finalized`. */
+function depthPerChain() {
+  const numbers = perChain(defaultConfirmations, { min: 1, max: 1000, unit: 'blocks' });
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): ((chainId: number) => Depth) => {
+      const trimmed = (text ?? '').trim();
+      if (trimmed === 'finalized') return () => 'finalized';
+      const finalized = new Set<number>();
+      const rest = trimmed
+        .split(',')
+        .filter((pair) => {
+          const m = /^\s*(\d+)\s*:\s*finalized\s*$/.exec(pair);
+          if (m) finalized.add(Number(m[1]));
+          return !m;
+        })
+        .join(',');
+      const parsed = numbers.safeParse(rest === '' ? undefined : rest);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+        return defaultConfirmations;
+      }
+      const depthOf = parsed.data;
+      return (chainId) => (finalized.has(chainId) ? 'finalized' : depthOf(chainId));
+    });
+}
 
 /**
  * A setting per chain, as a function of the chain id: one number for every chain (`2`), or

@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Hash, Hex } from 'viem';
+import { type Hash, type Hex, hexToNumber } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import type { FeeCache } from '../chain/createFeeCache.ts';
 import { readRevertReason } from '../chain/readRevertReason.ts';
 import { resendRaw } from '../chain/resendRaw.ts';
+import type { Depth } from '../config/loadConfig.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import type { BroadcastMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
@@ -21,8 +22,8 @@ export type TrackDeps = {
   requests: QueueSender<BroadcastMessage>;
   fees: FeeCache;
   settings: {
-    /** The chain's depth: a receipt with this many confirmations is final. */
-    confirmations: (chainId: number) => number;
+    /** The chain's depth: a receipt with this many confirmations is final, or one the `finalized` block holds. */
+    confirmations: (chainId: number) => Depth;
     /** Seconds between two looks on a chain: about a block (TRACK_INTERVAL_SECONDS). */
     intervalSeconds: (chainId: number) => number;
     /** Blocks unmined, with the market above its fees, before a re-price (STUCK_AFTER_BLOCKS). */
@@ -41,6 +42,19 @@ export type TrackResult =
   | { action: 'stopped'; why: string }
   | { action: 'reported'; status: ResponseMessage['status']; next: boolean }
   | { action: 'waiting'; misses: number };
+
+/**
+ * True once a receipt is final: with this many confirmations, or in a block at or below the node's
+ * `finalized` one. A node that cannot tell its finalized block (no such tag, or no answer) says not yet.
+ */
+async function atDepth(client: ReturnType<ChainRegistry['client']>, receipt: Receipt, depth: Depth): Promise<boolean> {
+  if (depth !== 'finalized') return receipt.confirmations >= depth;
+  const finalized = await client
+    .request({ method: 'eth_getBlockByNumber', params: ['finalized', false] })
+    .catch(() => null);
+  const number = finalized?.number;
+  return typeof number === 'string' && hexToNumber(number) >= receipt.blockNumber;
+}
 
 /** Looks in a row without a receipt before one decides anything: one empty answer decides nothing. */
 const missesToDecide = 2;
@@ -118,7 +132,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     const found = receipt;
     const mined = tx.hashes?.find((h) => h.txHash === found.txHash);
     const canceled = mined?.kind === 'cancel';
-    if (receipt.confirmations >= depth) {
+    if (await atDepth(client, receipt, depth)) {
       if (canceled) {
         return report(
           {
@@ -151,7 +165,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
           status: 'mined',
           receipt,
           txHash: receipt.txHash,
-          message: `Mined${canceled ? ' (its cancel)' : ''} in block ${receipt.blockNumber}; ${receipt.confirmations} of ${depth} confirmations.`,
+          message: `Mined${canceled ? ' (its cancel)' : ''} in block ${receipt.blockNumber}; ${depth === 'finalized' ? `${receipt.confirmations} confirmations, not yet finalized` : `${receipt.confirmations} of ${depth} confirmations`}.`,
         },
         true,
       );

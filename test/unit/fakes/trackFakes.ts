@@ -1,5 +1,6 @@
 import { type Hash, type Hex, keccak256, numberToHex, stringToHex } from 'viem';
 import type { ChainClient } from '../../../functions/lib/chain/ChainRegistry.ts';
+import type { Depth } from '../../../functions/lib/config/loadConfig.ts';
 import type { TrackDeps } from '../../../functions/lib/tracker/trackTransaction.ts';
 import type { Transaction } from '../../../functions/lib/transactions/model.ts';
 import {
@@ -44,6 +45,8 @@ export function createFakeNode({ head = 10, latestNonce = 7 } = {}) {
     onCount: () => {},
     /** The time of block `n`, in seconds: one block every 6 s from 2025-01-01T00:00:00Z (block 10 at 00:01:00). */
     timestampOf: (n: number) => Date.parse('2025-01-01T00:00:00.000Z') / 1000 + n * 6,
+    /** The node's `finalized` block; unset, the node does not know the tag. */
+    finalized: undefined as number | undefined,
     /** What `debug_traceTransaction` answers for a hash; unset, the node has no such method. */
     trace: undefined as ((hash: string) => unknown) | undefined,
     /** Bytes sent, in order. */
@@ -85,7 +88,8 @@ export function createFakeNode({ head = 10, latestNonce = 7 } = {}) {
         };
       }
       case 'eth_getBlockByNumber': {
-        const number = Number(BigInt(String(params[0])));
+        if (params[0] === 'finalized' && state.finalized === undefined) throw new Error('unknown block tag finalized');
+        const number = params[0] === 'finalized' ? (state.finalized ?? 0) : Number(BigInt(String(params[0])));
         const hash = number <= state.head ? canonical.get(number) : undefined;
         return hash
           ? { number: numberToHex(number), hash, timestamp: numberToHex(state.timestampOf(number)), transactions: [] }
@@ -171,7 +175,7 @@ export async function trackedTransaction(overrides: Partial<Transaction> = {}, {
 /** The tracker's world: the record(s) given, one node on chain 31337, the depth and the interval asked. */
 export function createTrackWorld(
   transactions: Transaction[],
-  { node = createFakeNode(), depth = 2, intervalSeconds = 5, stuckAfterBlocks = 3, feeCapGwei = 100 } = {},
+  { node = createFakeNode(), depth = 2 as Depth, intervalSeconds = 5, stuckAfterBlocks = 3, feeCapGwei = 100 } = {},
 ) {
   const records = new Map(transactions.map((tx) => [tx.id, structuredClone(tx)]));
   const responses = createRecordingQueue();
