@@ -12,7 +12,13 @@ export const handler = async (): Promise<{ requeued: number; filled: number }> =
   const now = Date.now();
   const requeued = await requeueStale(
     { transactions, requests, tracking: services.queues.tracking, logger },
-    { now, staleAfterMs: config.STALE_AFTER_SECONDS * 1000, maxAttempts: config.MAX_ATTEMPTS },
+    {
+      now,
+      staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
+      maxAttempts: config.MAX_ATTEMPTS,
+      // Four looks on the slowest configured chain, as the updater allows a tracked transaction.
+      trackedStaleAfterMs: 4000 * Math.max(...chains.chainIds().map(config.TRACK_INTERVAL_SECONDS)),
+    },
   );
   const gaps = await findNonceGaps({
     chains,

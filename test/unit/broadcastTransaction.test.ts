@@ -140,7 +140,8 @@ describe('broadcastTransaction: a transaction with more than one signature', () 
   it('nonce too low for its cancel, its original on chain: success with the original, never failed', async () => {
     const { tx, original } = await canceledWhileRetrying();
     const world = createBroadcastWorld([tx]);
-    world.chain.refuse(rpcError('nonce too low'));
+    // Every send of the cancel is refused: the original holds the nonce.
+    world.chain.refuse(rpcError('nonce too low'), rpcError('nonce too low'));
     world.chain.lookup = (hash) => (hash === original.txHash ? { hash, blockHash: `0x${'01'.repeat(32)}` } : null);
     const response = await broadcastTransaction(world.deps, { id, attempt: 2 });
     expect(response).toMatchObject({ status: 'success', txHash: original.txHash });
@@ -181,6 +182,31 @@ describe('broadcastTransaction: validUntil passed on a signed transaction the no
     expect(sent.value ?? 0n).toBe(0n);
     expect(response).toMatchObject({ status: 'success', txHash: stored?.txHash });
     expect(stored?.cancel).toMatchObject({ by: 'validUntil', reason: 'expired' });
+  });
+});
+
+describe('broadcastTransaction: a cancel that cannot be signed', () => {
+  it('past validUntil with no room under the cap for its cancel: sends nothing, never the original, and tries again', async () => {
+    const earlier = await signedEarlier(1);
+    const tx = {
+      ...earlier,
+      validUntil: '2024-12-31T23:59:59.000Z',
+      hashes: [
+        {
+          txHash: earlier.txHash ?? '',
+          maxFeePerGas: fees.maxFeePerGas.toString(),
+          maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+          signedAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+    };
+    const world = createBroadcastWorld([tx]);
+    world.deps.settings = { ...settings, feeCapWei: () => fees.maxFeePerGas };
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(world.chain.sent).toEqual([]);
+    expect(world.signer.requests).toEqual([]);
+    expect(response).toMatchObject({ status: 'retrying', error: expect.stringMatching(/no cancel could be signed/) });
+    expect(world.retries.sent.map((r) => r.body)).toEqual([{ id, attempt: 2, phase: 'broadcast' }]);
   });
 });
 
@@ -613,7 +639,7 @@ describe('broadcastTransaction: cancel', () => {
 
 describe('broadcastTransaction: a replacement the fee cap leaves no room for', () => {
   it.each(['reprice', 'cancel'] as const)(
-    '%s with the cap under the 12.5%% bump signs nothing and sends the latest bytes again',
+    '%s with the cap under the 12.5%% bump signs nothing (a re-price keeps its bytes in the pool, a cancel never sends the original again)',
     async (phase) => {
       const { tx, rawTx, txHash } = await takenByNode();
       const world = createBroadcastWorld([tx]);
@@ -622,7 +648,7 @@ describe('broadcastTransaction: a replacement the fee cap leaves no room for', (
       const response = await broadcastTransaction(world.deps, { id, attempt: 1, phase, replaces: txHash });
       expect(response).toBeUndefined();
       expect(world.signer.requests).toEqual([]);
-      expect(world.chain.sent).toEqual([rawTx]);
+      expect(world.chain.sent).toEqual(phase === 'reprice' ? [rawTx] : []);
       expect(world.store.record(id)).toMatchObject({ rawTx, txHash, hashes: tx.hashes });
       expect(world.store.record(id)?.cancel).toBeUndefined();
     },

@@ -148,4 +148,13 @@ describe('recordOutcome: when the sweep looks', () => {
     await recordOutcome(world.deps, response(), now);
     expect(world.store.calls[0]?.dueAt).toBe(now.getTime() + staleAfterMs);
   });
+
+  it('a tracked one on a slow chain: not before four of its looks, so two misses in a row can decide', async () => {
+    const world = createWorld();
+    world.deps.trackAfterSeconds = (chainId) => (chainId === 1 ? 60 : 3);
+    await recordOutcome(world.deps, response({ chainId: 1 }), now);
+    await recordOutcome(world.deps, response({ chainId: 1, status: 'retrying' }), now);
+    await recordOutcome(world.deps, response({ chainId: 31337 }), now);
+    expect(world.store.calls.map((c) => c.dueAt - now.getTime())).toEqual([240_000, staleAfterMs, staleAfterMs]);
+  });
 });

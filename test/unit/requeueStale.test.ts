@@ -107,6 +107,15 @@ describe('requeueStale: transactions the node took', () => {
     },
   );
 
+  it('restarted on a slow chain, it is due again only after a few of its looks (trackedStaleAfterMs)', async () => {
+    const world = createWorld(
+      [pendingTransaction({ status: 'success', attempts: 1, trackToken: 'old' })],
+      [{ id: 'tx-1', attempts: 1, status: 'success' }],
+    );
+    await requeueStale(world.deps, { now, staleAfterMs, maxAttempts: 3, trackedStaleAfterMs: 4 * staleAfterMs });
+    expect(world.log[0]).toBe(`restartTracking:tx-1:fresh-1:${now + 4 * staleAfterMs}`);
+  });
+
   it('one that is no longer tracked when the token is written starts no tracking', async () => {
     // The index still says success; the record has been confirmed since.
     const world = createWorld(

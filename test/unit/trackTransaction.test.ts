@@ -373,7 +373,12 @@ describe('trackTransaction: the reason a transaction reverted', () => {
     { what: 'a revert without data', trace: { output: '0x' }, reason: undefined },
     { what: 'a custom error', trace: { output: `0xdeadbeef${'0'.repeat(64)}` }, reason: undefined },
     { what: 'a node without the tracer', trace: undefined, reason: undefined },
-  ])('at depth, reverted: $what → $reason', async ({ trace, reason }) => {
+    {
+      what: 'a reason of 100,000 characters',
+      trace: { revertReason: 'x'.repeat(100_000) },
+      reason: `${'x'.repeat(512)}…`,
+    },
+  ])('at depth, reverted: $what', async ({ trace, reason }) => {
     const { tx, txHash } = await trackedTransaction();
     const node = createFakeNode({ head: 11 });
     node.mine(txHash, 10, 'reverted');
@@ -569,7 +574,7 @@ describe('trackTransaction: asking for its cancel', () => {
     );
   });
 
-  it('a cancel the fee cap leaves no room for: asks nothing, flags it stuck once, and keeps its bytes in the pool', async () => {
+  it('a cancel the fee cap leaves no room for: asks nothing, flags it stuck once, and never sends the original again', async () => {
     // Its latest at the cap (100 gwei), the market at 500: no cancel can outbid it.
     const { tx, rawTx, node } = await pooledAndUnmined({ cancel: asked }, feesOf(gwei(100), gwei(2)));
     const world = createTrackWorld([tx], { node, feeCapGwei: 100 });
@@ -580,8 +585,29 @@ describe('trackTransaction: asking for its cancel', () => {
     expect(world.responses.sent.map((r) => r.body)).toEqual([
       expect.objectContaining({ status: 'success', stuck: expect.stringMatching(/^its cancel cannot be signed: /) }),
     ]);
-    // In the pool already: sent again once, not twice.
-    expect(node.sent).toEqual([rawTx]);
+    expect(node.sent).toEqual([]);
+    expect(rawTx).toBe(tx.rawTx);
+  });
+
+  it('dropped from the pool with a cancel asked for and none signed yet: the original is not sent again', async () => {
+    const { tx, txHash } = await trackedTransaction({ cancel: asked });
+    const node = createFakeNode({ head: 10, latestNonce: 7 });
+    const world = createTrackWorld([tx], { node });
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(node.pool.has(txHash)).toBe(false);
+    expect(node.sent).toEqual([]);
+    expect(world.requests.sent.map((r) => r.body)).toEqual([{ id, attempt: 1, phase: 'cancel', replaces: txHash }]);
+  });
+
+  it('a record too large for a re-price still has room for its cancel (a plain transfer)', async () => {
+    const big = `0x${'ab'.repeat(80_000)}`;
+    const { tx, txHash } = await trackedTransaction({ data: big, cancel: asked });
+    tx.rawTx = big;
+    const node = createFakeNode({ head: 10, latestNonce: 7 });
+    node.pool.add(txHash);
+    const world = createTrackWorld([tx], { node });
+    await trackTransaction(world.deps, { id, token, misses: 1 });
+    expect(world.requests.sent.map((r) => r.body)).toEqual([{ id, attempt: 1, phase: 'cancel', replaces: txHash }]);
   });
 
   it('its latest signature already a cancel: no second cancel is asked', async () => {

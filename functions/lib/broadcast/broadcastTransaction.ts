@@ -37,20 +37,22 @@ const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) 
 
 /**
  * A signed transaction the node has not been heard to take: its stored bytes are sent, unless
- * `validUntil` has passed, when its cancel is signed and sent in their place (if the fee cap allows).
+ * `validUntil` has passed or a cancel was asked for: then its cancel is signed and sent in their place,
+ * and the original is never sent again. When no cancel can be signed (the fee cap, a full record) the
+ * attempt sends nothing and is retried; spent, it is settled (the filler takes the nonce).
  */
 const sendOrCancel: Step<Of<'signed'>> = async (deps, { tx, signed }, attempt) => {
-  if (expired(tx, deps.now())) {
-    const canceled = await replaceLatest(deps, tx.id, 'cancel', undefined);
-    if ('outcome' in canceled) return canceled.outcome;
-    deps.logger.info('validUntil passed; its cancel not taken yet', { transactionId: tx.id, why: canceled.skipped });
-    // A cancel stored but not taken by the node is what this attempt sends: never the original again.
-    const now = await deps.transactions.get(tx.id);
-    if (now?.rawTx && now.txHash) {
-      return sendSigned(deps, now, attempt, { ...signed, rawTx: now.rawTx as Hex, txHash: now.txHash as Hex });
-    }
+  if (!expired(tx, deps.now()) && tx.cancel === undefined) return sendSigned(deps, tx, attempt, signed);
+  const canceled = await replaceLatest(deps, tx.id, 'cancel', undefined);
+  if ('outcome' in canceled) return canceled.outcome;
+  const now = (await deps.transactions.get(tx.id)) ?? tx;
+  const latest = now.hashes?.at(-1);
+  if (latest?.kind === 'cancel' && now.rawTx) {
+    // A cancel stored but not taken by the node is what this attempt sends.
+    return sendSigned(deps, now, attempt, { ...signed, rawTx: now.rawTx as Hex, txHash: latest.txHash as Hex });
   }
-  return sendSigned(deps, tx, attempt, signed);
+  const why = `${tx.cancel ? 'a cancel was asked for' : `validUntil ${tx.validUntil} passed`} and no cancel could be signed (${canceled.skipped})`;
+  return scheduleNext(deps, now, attempt, { class: 'transient', label: 'cancel', reason: why }, signed);
 };
 
 /** True once a transaction's `validUntil` has passed. */

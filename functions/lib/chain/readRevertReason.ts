@@ -10,6 +10,15 @@ type CallFrame = { revertReason?: unknown; output?: unknown };
  * without the tracer, a revert with no data, or a custom error gives nothing.
  */
 export async function readRevertReason(client: ChainClient, hash: Hash): Promise<string | undefined> {
+  const reason = await reasonOf(client, hash);
+  // A contract may revert with a reason of any length: the record (and the message) keep its start.
+  return reason === undefined || reason.length <= maxReasonLength ? reason : `${reason.slice(0, maxReasonLength)}…`;
+}
+
+/** The longest revert reason kept, in characters. */
+export const maxReasonLength = 512;
+
+async function reasonOf(client: ChainClient, hash: Hash): Promise<string | undefined> {
   // debug_ is outside the public RPC schema viem types: one untyped call, its answer checked field by field.
   const request = client.request as unknown as (args: { method: string; params: unknown[] }) => Promise<unknown>;
   let frame: CallFrame;

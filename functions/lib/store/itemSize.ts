@@ -4,11 +4,14 @@ import type { Transaction } from '../transactions/model.ts';
 const roomyItemBytes = 350_000;
 
 /**
- * True when the record can hold one more signature: a replacement keeps the bytes it replaces in their
- * `hashes` entry, so the item grows by about the size of `rawTx` each time. A call with large data can
- * be replaced only a few times; past that it waits as it is (flagged stuck) rather than fail to store.
+ * True when the record can hold one more signature of `kind`: a replacement keeps the bytes it replaces
+ * in their `hashes` entry, so a re-price grows the item by about the size of `rawTx`; a cancel, whose
+ * own bytes are small, hardly at all. A call with large data can be re-priced only a few times; past
+ * that it waits as it is (flagged stuck) rather than fail to store.
  */
-export function roomForAnotherSignature(tx: Transaction): boolean {
+export function roomForAnotherSignature(tx: Transaction, kind: 'reprice' | 'cancel'): boolean {
   const now = JSON.stringify(tx).length;
-  return now + (tx.rawTx?.length ?? 0) + 1000 < roomyItemBytes;
+  // A re-price's bytes are as large as the latest's; a cancel's (a plain transfer) take their place small.
+  const growth = kind === 'cancel' ? 0 : (tx.rawTx?.length ?? 0);
+  return now + growth + 1000 < roomyItemBytes;
 }

@@ -27,17 +27,26 @@ export async function requeueStale(
     staleAfterMs,
     maxAttempts,
     limit = 1000,
-  }: { now: number; staleAfterMs: number; maxAttempts: number; limit?: number },
+    trackedStaleAfterMs = staleAfterMs,
+  }: {
+    now: number;
+    staleAfterMs: number;
+    maxAttempts: number;
+    limit?: number;
+    /** For a tracked one restarted: long enough for a few looks on the slowest chain (two misses decide). */
+    trackedStaleAfterMs?: number;
+  },
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
   const dueAt = dueForSweepAt(now, staleAfterMs);
+  const trackedDueAt = dueForSweepAt(now, Math.max(staleAfterMs, trackedStaleAfterMs));
   // One failed send must not stop the others: what is not re-enqueued stays due for the next sweep.
   const results = await Promise.allSettled(
     stale.map(async (entry) => {
       const { id, attempts } = entry;
       // An index made before it copied the status: read it from the table.
       const status = entry.status ?? (await deps.transactions.get(id))?.status;
-      if (status && isTracked(status)) return track(deps, entry, dueAt);
+      if (status && isTracked(status)) return track(deps, entry, trackedDueAt);
       if (status === undefined) return false; // gone since the index was read
       // Attempts left: the next one; every attempt spent: settle what the last one left open.
       const message: BroadcastMessage =

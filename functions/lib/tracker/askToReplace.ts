@@ -41,9 +41,11 @@ export async function askToReplace(
   const cap = deps.settings.feeCapWei(tx.chainId);
   const expired = tx.validUntil !== undefined && Date.parse(tx.validUntil) <= deps.now().getTime();
   // A record too large for another signature waits as it is, flagged, whatever is asked of it.
-  const full = !roomForAnotherSignature(tx);
+  const full = (kind: 'reprice' | 'cancel') => !roomForAnotherSignature(tx, kind);
   if ((tx.cancel !== undefined || expired) && latest.kind !== 'cancel') {
-    if (full) return { action: 'stuck', reason: 'its cancel cannot be signed: the record holds no more signatures' };
+    if (full('cancel')) {
+      return { action: 'stuck', reason: 'its cancel cannot be signed: the record holds no more signatures' };
+    }
     // A cancel outbids the latest as a re-price does: at the cap it cannot, and waits flagged like one.
     const replacement = replacementFees(old, await deps.fees.get(tx.chainId, client), cap);
     if (!replacement.replaceable)
@@ -61,7 +63,8 @@ export async function askToReplace(
   }
   const replacement = replacementFees(old, market, cap);
   if (!replacement.replaceable) return { action: 'stuck', reason: replacement.reason };
-  if (full) return { action: 'stuck', reason: 'the record holds no more signatures (its call data is large)' };
+  if (full('reprice'))
+    return { action: 'stuck', reason: 'the record holds no more signatures (its call data is large)' };
   await deps.requests.send({ id: tx.id, attempt, phase: 'reprice', replaces: latest.txHash });
   return { action: 'asked', phase: 'reprice' };
 }

@@ -224,7 +224,11 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     // Not mined, and its nonce is still open: if the node no longer holds it (dropped), send it again.
     const latest = hashes[0];
     const pooled = latest ? await client.request({ method: 'eth_getTransactionByHash', params: [latest] }) : null;
-    const resend = !pooled && rawTx !== undefined;
+    // Asked to cancel it (or past validUntil) with no cancel signed yet: the original is never sent again.
+    const cancelWanted =
+      (tx.cancel !== undefined || (tx.validUntil !== undefined && Date.parse(tx.validUntil) <= deps.now().getTime())) &&
+      tx.hashes?.at(-1)?.kind !== 'cancel';
+    const resend = !pooled && rawTx !== undefined && !cancelWanted;
     if (resend) {
       const sent = await resendRaw(client, rawTx);
       log.warn('not in the pool any more; sent again', { txHash: latest, outcome: sent.outcome });
@@ -236,7 +240,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
         // The line and the metric are for an alarm: it waits at the cap, re-sent, and holds up its sender.
         log.warn('stuck at the fee cap', { txHash: latest, reason: decision.reason, chainId: tx.chainId });
         // Kept in the pool, so it is mined the moment the market falls under its fees.
-        if (!resend && rawTx) await resendRaw(client, rawTx);
+        if (!resend && !cancelWanted && rawTx) await resendRaw(client, rawTx);
         deps.metrics.stuck(tx.chainId);
         if (!tx.stuck) {
           // Flagged once; the updater hands the tracking on with it.

@@ -39,7 +39,12 @@ export async function recordOutcome(
   const trackToken = starts || goesOn ? (deps.newToken ?? randomUUID)() : undefined;
   const result = await deps.transactions.applyOutcome(
     { ...outcome, ...(trackToken ? { trackToken } : {}) },
-    dueForSweepAt(from, deps.staleAfterMs),
+    // A tracked one is quiet between looks: the sweep waits for at least four of them before it restarts
+    // the tracking, so that a look that needs the one before it (two misses decide) can come.
+    dueForSweepAt(
+      from,
+      trackToken ? Math.max(deps.staleAfterMs, 4000 * deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
+    ),
   );
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.

@@ -46,8 +46,12 @@ export async function replaceLatest(
     await resendRaw(client, tx.rawTx as Hex);
     return { skipped: 'its cancel was signed already' };
   }
-  if (!roomForAnotherSignature(tx)) {
-    await resendRaw(client, tx.rawTx as Hex);
+  // Asked to cancel it, the original's bytes are never sent again, even when no cancel can be signed.
+  const keepLatest = async () => {
+    if (!(phase === 'cancel' && latest.kind !== 'cancel')) await resendRaw(client, tx.rawTx as Hex);
+  };
+  if (!roomForAnotherSignature(tx, cancelling ? 'cancel' : 'reprice')) {
+    await keepLatest();
     return { skipped: 'the record holds no more signatures' };
   }
   const market = await deps.fees.get(tx.chainId, client);
@@ -55,7 +59,7 @@ export async function replaceLatest(
   const replacement = replacementFees(old, market, deps.settings.feeCapWei(tx.chainId));
   if (!replacement.replaceable) {
     // The cap leaves no room to outbid: the latest stays in the pool, re-sent; the tracker flags it.
-    await resendRaw(client, tx.rawTx as Hex);
+    await keepLatest();
     return { skipped: replacement.reason };
   }
   const { fees } = replacement;
