@@ -5,12 +5,13 @@ import { gweiToWei } from './lib/chain/replacementFees.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
+import { stuckMetric } from './lib/tracker/stuckMetric.ts';
 import { trackTransaction } from './lib/tracker/trackTransaction.ts';
 import { trackMessageSchema } from './lib/transactions/messages.ts';
 
 // The tracker reads the table and the chains and reports to the responses queue; it never writes the table or signs.
 const services = await loadServices('tracker');
-const metrics = new Metrics({ namespace: 'TransactionBroadcaster', serviceName: 'tracker' });
+const metrics = new Metrics({ namespace: stuckMetric.namespace, serviceName: stuckMetric.service });
 const deps = {
   transactions: services.transactions,
   chains: services.chains,
@@ -26,10 +27,10 @@ const deps = {
   },
   metrics: {
     stuck(chainId: number) {
-      // One metric, flushed at once (EMF in the log): an alarm on it sees a sender waiting at its cap.
+      // One metric, flushed at once (EMF in the log): the stack's alarm on it sees a sender waiting at its cap.
       const metric = metrics.singleMetric();
-      metric.addDimension('chainId', String(chainId));
-      metric.addMetric('StuckAtFeeCap', MetricUnit.Count, 1);
+      metric.addMetadata('chainId', String(chainId));
+      metric.addMetric(stuckMetric.name, MetricUnit.Count, 1);
     },
   },
   logger: services.logger,

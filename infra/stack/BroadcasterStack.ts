@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import {
@@ -36,6 +36,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
 import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
+import { stuckMetric } from '../../functions/lib/tracker/stuckMetric.ts';
 import { handlers } from '../handlers.ts';
 import {
   type FunctionName,
@@ -387,6 +388,18 @@ export class BroadcasterStack extends Stack {
       requests.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
       settings.oldestRequestAlarmSeconds,
       `A request has waited ${settings.oldestRequestAlarmSeconds} s for a worker: the pool is saturated or failing`,
+    );
+    alarm(
+      'StuckAtFeeCap',
+      new Metric({
+        namespace: stuckMetric.namespace,
+        metricName: stuckMetric.name,
+        dimensionsMap: { service: stuckMetric.service },
+        period,
+        statistic: 'Sum',
+      }),
+      1,
+      'A transaction waits at the fee cap (FEE_CAP_GWEI) and holds up its sender: raise the cap, or wait for the market; the tracker log line "stuck at the fee cap" names it',
     );
     for (const [name, fn] of Object.entries(this.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1, `The ${name} function failed`);

@@ -395,6 +395,10 @@ describe('schedule and alarms', () => {
       expect(on('Errors', 'FunctionName', id), id).toHaveLength(1);
       expect(on('Throttles', 'FunctionName', id), id).toHaveLength(1);
     }
+    // The tracker's metric for a transaction waiting at the fee cap, whatever its chain.
+    expect(on('StuckAtFeeCap', 'service', 'tracker')).toMatchObject([
+      { Namespace: 'TransactionBroadcaster', Threshold: 1, Statistic: 'Sum' },
+    ]);
   });
 
   it('the alarm topic’s key lets CloudWatch publish (the AWS-managed SNS key would not)', () => {
