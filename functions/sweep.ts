@@ -1,6 +1,7 @@
 import { loadServices } from './lib/services/loadServices.ts';
 import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
+import { trackedStaleAfterMs } from './lib/transactions/dueForSweepAt.ts';
 
 // The sweep reads the table and the chains and writes to the requests and tracking queues; it never signs.
 const services = await loadServices('sweep');
@@ -16,8 +17,11 @@ export const handler = async (): Promise<{ requeued: number; filled: number }> =
       now,
       staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
       maxAttempts: config.MAX_ATTEMPTS,
-      // Four looks on the slowest configured chain, as the updater allows a tracked transaction.
-      trackedStaleAfterMs: 4000 * Math.max(...chains.chainIds().map(config.TRACK_INTERVAL_SECONDS)),
+      // As the updater allows a tracked transaction, on the slowest configured chain.
+      trackedStaleAfterMs: trackedStaleAfterMs(
+        config.STALE_AFTER_SECONDS * 1000,
+        Math.max(...chains.chainIds().map(config.TRACK_INTERVAL_SECONDS)),
+      ),
     },
   );
   const gaps = await findNonceGaps({

@@ -4,8 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { deleteDelivered } from '../../infra/local/eventSourceMapping.ts';
-import { apiEvent } from '../support/apiEvent.ts';
-import { audit, chainTransactionsOf, expectOneEffectEach } from '../support/audit.ts';
+import { chainTransactionsOf } from '../support/audit.ts';
+import {
+  devRecipient,
+  devSigner,
+  expectOneEffectPerId as expectOneEffectOf,
+  isFinal,
+  pauseMining as pauseChain,
+  postAccepted,
+  resumeMining as resumeChain,
+  viewOf,
+} from '../support/chainCases.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
 import { type DriveOptions, driveUntil, type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
@@ -17,9 +26,14 @@ import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 let stack: TestStack;
 let handlers: Handlers;
 
-/** The broadcaster's signer: the first anvil dev account (the local signer's default key). */
-const signer = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
-const recipient = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const signer = devSigner;
+const recipient = devRecipient;
+const post = (body: Record<string, string>) => postAccepted(handlers, body);
+const view = (id: string) => viewOf(handlers, id);
+const pauseMining = () => pauseChain(stack);
+const resumeMining = () => resumeChain(stack);
+const expectOneEffectPerId = () => expectOneEffectOf(stack, { some: true });
+
 /** Another dev account, the test's own, for what the broadcaster must not sign (the contract's deployment). */
 const deployer = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 
@@ -27,18 +41,6 @@ const deployer = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 const revertingRuntime = `7f08c379a0${'00'.repeat(28)}600052602060045260046024527f6e6f7065${'00'.repeat(28)}60445260646000fd`;
 /** Init code that copies `revertingRuntime` (87 bytes) to memory and returns it. */
 const revertingInitCode: Hex = `0x605780600b6000396000f3${revertingRuntime}`;
-
-async function post(body: Record<string, string>): Promise<string> {
-  const res = await handlers.api(apiEvent('POST', '/transactions', body));
-  expect(res.statusCode, res.body).toBe(202);
-  return JSON.parse(res.body ?? '{}').id;
-}
-
-async function view(id: string): Promise<TransactionView> {
-  const res = await handlers.api(apiEvent('GET', `/transactions/${id}`));
-  expect(res.statusCode).toBe(200);
-  return JSON.parse(res.body ?? '{}');
-}
 
 /** Drives every queue, the tracker's included, until transaction `id` satisfies `holds`; returns it then. */
 async function driveTo(
@@ -66,8 +68,6 @@ async function driveTo(
   return last;
 }
 
-const isFinal = (tx: TransactionView) => ['confirmed', 'reverted', 'failed'].includes(tx.status);
-
 const rpcAnswer = z.object({ result: z.unknown(), error: z.object({ message: z.string() }).optional() });
 
 /** A JSON-RPC call viem has no method for (anvil_reorg). */
@@ -80,16 +80,6 @@ async function anvilRpc(method: string, params: unknown[]): Promise<unknown> {
   const out = rpcAnswer.parse(await res.json());
   if (out.error) throw new Error(`${method}: ${out.error.message}`);
   return out.result;
-}
-
-/** No blocks at all until `resumeMining`: automine off and the one-second interval stopped. */
-async function pauseMining() {
-  await stack.testClient.setAutomine(false);
-  await stack.testClient.setIntervalMining({ interval: 0 });
-}
-
-async function resumeMining() {
-  await stack.testClient.setIntervalMining({ interval: 1 });
 }
 
 /** The receipt a settled record holds is the canonical chain's, at depth. */
@@ -110,17 +100,6 @@ async function expectCanonicalReceipt(tx: TransactionView, status: 'success' | '
   expect(onChain.status).toBe(status);
   const head = await stack.chain.getBlockNumber({ cacheTime: 0 });
   expect(Number(head) - r.blockNumber + 1).toBeGreaterThanOrEqual(r.confirmations);
-}
-
-/** Every case ends here: the whole chain read back against the table. */
-async function expectOneEffectPerId() {
-  const endpoints = {
-    dynamodb: String(stack.env.AWS_ENDPOINT_URL_DYNAMODB),
-    sqs: String(stack.env.AWS_ENDPOINT_URL_SQS),
-  };
-  const a = await audit({ endpoints, tableName: stack.tableName, signer }, stack.anvil.url);
-  expect(a.chainTxs.length).toBeGreaterThan(0);
-  expectOneEffectEach(a);
 }
 
 beforeAll(async () => {

@@ -2,7 +2,16 @@ import { type Hash, parseGwei, parseTransaction } from 'viem';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { apiEvent } from '../support/apiEvent.ts';
-import { audit, expectOneEffectEach } from '../support/audit.ts';
+import {
+  devRecipient,
+  devSigner,
+  expectOneEffectPerId as expectOneEffectOf,
+  isFinal,
+  pauseMining as pauseChain,
+  postAccepted,
+  resumeMining as resumeChain,
+  viewOf,
+} from '../support/chainCases.ts';
 import { driveUntil, type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
@@ -13,22 +22,16 @@ import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 let stack: TestStack;
 let handlers: Handlers;
 
-const signer = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
-const recipient = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const signer = devSigner;
+const recipient = devRecipient;
+const post = (body: Record<string, string>) => postAccepted(handlers, body);
+const view = (id: string) => viewOf(handlers, id);
+const pauseMining = () => pauseChain(stack);
+const resumeMining = () => resumeChain(stack);
+const expectOneEffectPerId = () => expectOneEffectOf(stack);
+
 /** FEE_CAP_GWEI of this file: a spike of 30 gwei is under it, one of 300 above. */
 const capGwei = 100;
-
-async function post(body: Record<string, string>): Promise<string> {
-  const res = await handlers.api(apiEvent('POST', '/transactions', body));
-  expect(res.statusCode, res.body).toBe(202);
-  return JSON.parse(res.body ?? '{}').id;
-}
-
-async function view(id: string): Promise<TransactionView> {
-  const res = await handlers.api(apiEvent('GET', `/transactions/${id}`));
-  expect(res.statusCode).toBe(200);
-  return JSON.parse(res.body ?? '{}');
-}
 
 async function cancel(id: string): Promise<{ status: number; body: TransactionView & { error?: { code: string } } }> {
   const res = await handlers.api(apiEvent('POST', `/transactions/${id}/cancel`));
@@ -55,8 +58,6 @@ async function driveAll(ids: string[], what: string, holds: (tx: TransactionView
   return last;
 }
 
-const isFinal = (tx: TransactionView) => ['confirmed', 'reverted', 'failed'].includes(tx.status);
-
 /** Holds the base fee of every next block at `gwei` until the returned stop is called. */
 function holdBaseFee(gwei: string): () => Promise<void> {
   let held = true;
@@ -73,14 +74,6 @@ function holdBaseFee(gwei: string): () => Promise<void> {
   };
 }
 
-async function pauseMining() {
-  await stack.testClient.setAutomine(false);
-  await stack.testClient.setIntervalMining({ interval: 0 });
-}
-async function resumeMining() {
-  await stack.testClient.setIntervalMining({ interval: 1 });
-}
-
 /** Sends nothing, mines nothing: the chain as a test left it, for the next. */
 let release: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -89,14 +82,6 @@ afterEach(async () => {
   await stack.testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: parseGwei('1') });
   await resumeMining();
 });
-
-async function expectOneEffectPerId() {
-  const endpoints = {
-    dynamodb: String(stack.env.AWS_ENDPOINT_URL_DYNAMODB),
-    sqs: String(stack.env.AWS_ENDPOINT_URL_SQS),
-  };
-  expectOneEffectEach(await audit({ endpoints, tableName: stack.tableName, signer }, stack.anvil.url));
-}
 
 /** Posts one transfer with mining paused and drives it to success: signed at the fees of a calm market. */
 async function sentWhilePaused(value: string): Promise<TransactionView> {

@@ -157,21 +157,26 @@ describe('broadcastTransaction: a transaction with more than one signature', () 
   });
 });
 
+/** Signed by an earlier attempt (one signature in `hashes`), retrying, and past its validUntil. */
+async function expiredWhileRetrying(): Promise<Transaction> {
+  const earlier = await signedEarlier(1);
+  return {
+    ...earlier,
+    validUntil: '2024-12-31T23:59:59.000Z',
+    hashes: [
+      {
+        txHash: earlier.txHash ?? '',
+        maxFeePerGas: fees.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+        signedAt: '2025-01-01T00:00:00.000Z',
+      },
+    ],
+  };
+}
+
 describe('broadcastTransaction: validUntil passed on a signed transaction the node has not taken', () => {
   it('its cancel is signed and sent in place of its bytes, and reported success', async () => {
-    const earlier = await signedEarlier(1);
-    const tx = {
-      ...earlier,
-      validUntil: '2024-12-31T23:59:59.000Z',
-      hashes: [
-        {
-          txHash: earlier.txHash ?? '',
-          maxFeePerGas: fees.maxFeePerGas.toString(),
-          maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
-          signedAt: '2025-01-01T00:00:00.000Z',
-        },
-      ],
-    };
+    const tx = await expiredWhileRetrying();
     const world = createBroadcastWorld([tx]);
     const response = await broadcastTransaction(world.deps, { id, attempt: 2 });
     const stored = world.store.record(id);
@@ -187,19 +192,7 @@ describe('broadcastTransaction: validUntil passed on a signed transaction the no
 
 describe('broadcastTransaction: a cancel that cannot be signed', () => {
   it('past validUntil with no room under the cap for its cancel: sends nothing, never the original, and tries again', async () => {
-    const earlier = await signedEarlier(1);
-    const tx = {
-      ...earlier,
-      validUntil: '2024-12-31T23:59:59.000Z',
-      hashes: [
-        {
-          txHash: earlier.txHash ?? '',
-          maxFeePerGas: fees.maxFeePerGas.toString(),
-          maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
-          signedAt: '2025-01-01T00:00:00.000Z',
-        },
-      ],
-    };
+    const tx = await expiredWhileRetrying();
     const world = createBroadcastWorld([tx]);
     world.deps.settings = { ...settings, feeCapWei: () => fees.maxFeePerGas };
     const response = await broadcastTransaction(world.deps, { id, attempt: 1 });

@@ -192,48 +192,55 @@ export function App() {
     });
   }, [selected]);
 
-  const rebroadcast = useCallback(async () => {
-    if (!client || !detail) return;
-    setSending(true);
-    setSendError(undefined);
-    try {
-      const { tx, created } = await client.rebroadcast(detail.id);
-      setConfirming(undefined);
-      setNotice(
-        created ? `Sent again as transaction ${tx.id}.` : `It had been sent again already, as transaction ${tx.id}.`,
-      );
-      setSelected(tx.id);
-      setDetail(tx);
-      void refresh();
-    } catch (error) {
-      failed(error, setSendError);
-    } finally {
-      setSending(false);
-    }
-  }, [client, detail, refresh, failed]);
+  /** Runs a confirmed action on the open transaction: the dialog shows it sending, closes on success, keeps an error. */
+  const act = useCallback(
+    async (run: (id: string) => Promise<void>) => {
+      if (!client || !detail) return;
+      setSending(true);
+      setSendError(undefined);
+      try {
+        await run(detail.id);
+        setConfirming(undefined);
+        void refresh();
+      } catch (error) {
+        failed(error, setSendError);
+      } finally {
+        setSending(false);
+      }
+    },
+    [client, detail, refresh, failed],
+  );
+
+  const rebroadcast = useCallback(
+    () =>
+      act(async (id) => {
+        if (!client) return;
+        const { tx, created } = await client.rebroadcast(id);
+        setNotice(
+          created ? `Sent again as transaction ${tx.id}.` : `It had been sent again already, as transaction ${tx.id}.`,
+        );
+        setSelected(tx.id);
+        setDetail(tx);
+      }),
+    [act, client],
+  );
 
   // 200: canceled (now or before); 202: on its way, and the panel goes on reading it. 409 stays in the dialog.
-  const cancel = useCallback(async () => {
-    if (!client || !detail) return;
-    setSending(true);
-    setSendError(undefined);
-    try {
-      const { tx, final } = await client.cancel(detail.id);
-      setConfirming(undefined);
-      const name = tx.id.slice(0, 8);
-      setNotice(
-        final
-          ? `Transaction ${name}: ${cancelOutcome(tx)}.`
-          : `Cancel asked for transaction ${name}: ${cancelOutcome(tx)}. The panel follows it.`,
-      );
-      setDetail(tx);
-      void refresh();
-    } catch (error) {
-      failed(error, setSendError);
-    } finally {
-      setSending(false);
-    }
-  }, [client, detail, refresh, failed]);
+  const cancel = useCallback(
+    () =>
+      act(async (id) => {
+        if (!client) return;
+        const { tx, final } = await client.cancel(id);
+        const name = tx.id.slice(0, 8);
+        setNotice(
+          final
+            ? `Transaction ${name}: ${cancelOutcome(tx)}.`
+            : `Cancel asked for transaction ${name}: ${cancelOutcome(tx)}. The panel follows it.`,
+        );
+        setDetail(tx);
+      }),
+    [act, client],
+  );
 
   if (!token || !verified) {
     return html`<${TokenForm}

@@ -1,18 +1,12 @@
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
-import { ConfirmDialog } from './ConfirmDialog.ts';
+import { type ActionDialogProps, ConfirmDialog } from './ConfirmDialog.ts';
 import { formatTime } from './format.ts';
 import { html } from './html.ts';
 import { Revealed } from './Revealed.ts';
 import { StatusLabel } from './StatusLabel.ts';
 
 /** The confirmation before a cancel: what it does to a signed transaction, and that it can lose the race. */
-export function CancelDialog(props: {
-  tx: TransactionView;
-  sending: boolean;
-  error: string | undefined;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
+export function CancelDialog(props: ActionDialogProps & { tx: TransactionView }) {
   const { tx, ...rest } = props;
   return html`
     <${ConfirmDialog}

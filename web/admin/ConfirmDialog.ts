@@ -3,21 +3,27 @@ import { useEffect, useRef } from 'preact/hooks';
 import { html } from './html.ts';
 import { Revealed } from './Revealed.ts';
 
-/**
- * A confirmation before an action that cannot be taken back. A modal `<dialog>`: focus stays inside,
- * Escape dismisses, and the dismiss button has the focus first so Enter alone does nothing.
- */
-export function ConfirmDialog(props: {
-  title: string;
-  children: ComponentChildren;
-  confirm: string;
-  confirming: string;
-  dismiss?: string;
+/** What a dialog that asks before an action on one transaction is given: the action's state and its two ends. */
+export type ActionDialogProps = {
   sending: boolean;
   error: string | undefined;
   onConfirm: () => void;
   onCancel: () => void;
-}) {
+};
+
+/**
+ * A confirmation before an action that cannot be taken back. A modal `<dialog>`: focus stays inside,
+ * Escape dismisses, and the dismiss button has the focus first so Enter alone does nothing.
+ */
+export function ConfirmDialog(
+  props: ActionDialogProps & {
+    title: string;
+    children: ComponentChildren;
+    confirm: string;
+    confirming: string;
+    dismiss?: string;
+  },
+) {
   const { title, children, confirm, confirming, dismiss = 'Cancel', sending, error, onConfirm, onCancel } = props;
   const dialog = useRef<HTMLDialogElement>(null);
   const back = useRef<HTMLButtonElement>(null);

@@ -1,18 +1,12 @@
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { CallArguments } from './CallArguments.ts';
-import { ConfirmDialog } from './ConfirmDialog.ts';
+import { type ActionDialogProps, ConfirmDialog } from './ConfirmDialog.ts';
 import { formatEth } from './format.ts';
 import { html } from './html.ts';
 import { Revealed } from './Revealed.ts';
 
 /** The confirmation before a rebroadcast, naming exactly what will be sent. */
-export function RebroadcastDialog(props: {
-  tx: TransactionView;
-  sending: boolean;
-  error: string | undefined;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
+export function RebroadcastDialog(props: ActionDialogProps & { tx: TransactionView }) {
   const { tx, ...rest } = props;
   return html`
     <${ConfirmDialog} title="Rebroadcast this transaction?" confirm="Rebroadcast" confirming="Sending…" ...${rest}>

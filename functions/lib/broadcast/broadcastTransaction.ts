@@ -1,6 +1,6 @@
 import type { Hex } from 'viem';
 import type { BroadcastMessage, BroadcastPhase, ReplacePhase, ResponseMessage } from '../transactions/messages.ts';
-import type { Transaction } from '../transactions/model.ts';
+import { isExpired } from '../transactions/model.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
 import { failed, lastError, type Outcome } from './outcome.ts';
 import { type Claim, claimOrLoad } from './phases/claimOrLoad.ts';
@@ -19,7 +19,7 @@ type Of<S extends Open['state']> = Extract<Open, { state: S }>;
 
 /** An unsigned transaction, in the broadcast phase: sign it once, then send it, or end or retry what failed. */
 const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) => {
-  if (expired(tx, deps.now())) {
+  if (isExpired(tx, deps.now())) {
     // Past validUntil and never signed: it is canceled by never being signed.
     const reason = `canceled: not sent by validUntil ${tx.validUntil}`;
     return failUnsigned(deps, tx, token, { class: 'permanent', label: 'expired', reason }, attempt);
@@ -42,7 +42,7 @@ const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) 
  * attempt sends nothing and is retried; spent, it is settled (the filler takes the nonce).
  */
 const sendOrCancel: Step<Of<'signed'>> = async (deps, { tx, signed }, attempt) => {
-  if (!expired(tx, deps.now()) && tx.cancel === undefined) return sendSigned(deps, tx, attempt, signed);
+  if (!isExpired(tx, deps.now()) && tx.cancel === undefined) return sendSigned(deps, tx, attempt, signed);
   const canceled = await replaceLatest(deps, tx.id, 'cancel', undefined);
   if ('outcome' in canceled) return canceled.outcome;
   const now = (await deps.transactions.get(tx.id)) ?? tx;
@@ -54,10 +54,6 @@ const sendOrCancel: Step<Of<'signed'>> = async (deps, { tx, signed }, attempt) =
   const why = `${tx.cancel ? 'a cancel was asked for' : `validUntil ${tx.validUntil} passed`} and no cancel could be signed (${canceled.skipped})`;
   return scheduleNext(deps, now, attempt, { class: 'transient', label: 'cancel', reason: why }, signed);
 };
-
-/** True once a transaction's `validUntil` has passed. */
-const expired = (tx: Transaction, now: Date) =>
-  tx.validUntil !== undefined && Date.parse(tx.validUntil) <= now.getTime();
 
 /** It failed before it was signed, and the failed report may have been lost: report it again. */
 const reportClosed: Step<Of<'closed'>> = async (_deps, { reason }, attempt) =>

@@ -1,6 +1,6 @@
 import { type Hex, keccak256, parseTransaction } from 'viem';
 import type { ChainClient } from '../chain/ChainRegistry.ts';
-import { replacementFees } from '../chain/replacementFees.ts';
+import { marketAbove, replacementFees } from '../chain/replacementFees.ts';
 import { type ResendResult, resendRaw } from '../chain/resendRaw.ts';
 import type { Filler } from '../store/NonceStore.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
@@ -80,9 +80,7 @@ async function repriceFiller(
   const old = parseTransaction(filler.rawTx as Hex);
   const oldFees = { maxFeePerGas: old.maxFeePerGas ?? 0n, maxPriorityFeePerGas: old.maxPriorityFeePerGas ?? 0n };
   const market = await deps.fees.get(filler.chainId, client);
-  if (market.maxFeePerGas <= oldFees.maxFeePerGas && market.maxPriorityFeePerGas <= oldFees.maxPriorityFeePerGas) {
-    return sendFiller(client, filler);
-  }
+  if (!marketAbove(market, oldFees)) return sendFiller(client, filler);
   const replacement = replacementFees(oldFees, market, deps.settings.feeCapWei(filler.chainId));
   if (!replacement.replaceable) {
     deps.logger.warn('filler stuck at the fee cap', {

@@ -38,5 +38,10 @@ export function replacementFees(old: Fees, market: Fees, capWei: bigint): Replac
   };
 }
 
+/** True when the market asks more than `fees` in either fee: what a signature stuck under it needs outbid. */
+export function marketAbove(market: Fees, fees: Fees): boolean {
+  return market.maxFeePerGas > fees.maxFeePerGas || market.maxPriorityFeePerGas > fees.maxPriorityFeePerGas;
+}
+
 /** The fee cap of a chain in wei, from FEE_CAP_GWEI's whole gwei. */
 export const gweiToWei = (gweiValue: number) => BigInt(gweiValue) * 1_000_000_000n;

@@ -1,8 +1,8 @@
 import { hexToBigInt, numberToHex } from 'viem';
 import type { ChainClient } from '../chain/ChainRegistry.ts';
-import { replacementFees } from '../chain/replacementFees.ts';
+import { marketAbove, replacementFees } from '../chain/replacementFees.ts';
 import { roomForAnotherSignature } from '../store/itemSize.ts';
-import type { Transaction } from '../transactions/model.ts';
+import { awaitsCancel, feesOf, type Transaction } from '../transactions/model.ts';
 import type { TrackDeps } from './trackTransaction.ts';
 
 /** What a look decided about replacing the latest signature. */
@@ -37,12 +37,11 @@ export async function askToReplace(
   const latest = tx.hashes?.at(-1);
   if (!latest) return { action: 'none', why: 'no signature on the record' };
   const attempt = Math.max(1, tx.attempts);
-  const old = { maxFeePerGas: BigInt(latest.maxFeePerGas), maxPriorityFeePerGas: BigInt(latest.maxPriorityFeePerGas) };
+  const old = feesOf(latest);
   const cap = deps.settings.feeCapWei(tx.chainId);
-  const expired = tx.validUntil !== undefined && Date.parse(tx.validUntil) <= deps.now().getTime();
   // A record too large for another signature waits as it is, flagged, whatever is asked of it.
   const full = (kind: 'reprice' | 'cancel') => !roomForAnotherSignature(tx, kind);
-  if ((tx.cancel !== undefined || expired) && latest.kind !== 'cancel') {
+  if (awaitsCancel(tx, deps.now())) {
     if (full('cancel')) {
       return { action: 'stuck', reason: 'its cancel cannot be signed: the record holds no more signatures' };
     }
@@ -58,9 +57,7 @@ export async function askToReplace(
   const count = deps.settings.stuckAfterBlocks(tx.chainId);
   if (!(await blocksSince(client, latest.signedAt, count))) return { action: 'none', why: `not ${count} blocks yet` };
   const market = await deps.fees.get(tx.chainId, client);
-  if (market.maxFeePerGas <= old.maxFeePerGas && market.maxPriorityFeePerGas <= old.maxPriorityFeePerGas) {
-    return { action: 'none', why: 'the market is not above its fees' };
-  }
+  if (!marketAbove(market, old)) return { action: 'none', why: 'the market is not above its fees' };
   const replacement = replacementFees(old, market, cap);
   if (!replacement.replaceable) return { action: 'stuck', reason: replacement.reason };
   if (full('reprice'))

@@ -8,7 +8,7 @@ import type { Depth } from '../config/loadConfig.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import type { BroadcastMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
-import { isTracked, type Receipt, type Transaction } from '../transactions/model.ts';
+import { awaitsCancel, isTracked, type Receipt, type Transaction } from '../transactions/model.ts';
 import { askToReplace } from './askToReplace.ts';
 import { readReceipt } from './readReceipt.ts';
 
@@ -225,9 +225,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     const latest = hashes[0];
     const pooled = latest ? await client.request({ method: 'eth_getTransactionByHash', params: [latest] }) : null;
     // Asked to cancel it (or past validUntil) with no cancel signed yet: the original is never sent again.
-    const cancelWanted =
-      (tx.cancel !== undefined || (tx.validUntil !== undefined && Date.parse(tx.validUntil) <= deps.now().getTime())) &&
-      tx.hashes?.at(-1)?.kind !== 'cancel';
+    const cancelWanted = awaitsCancel(tx, deps.now());
     const resend = !pooled && rawTx !== undefined && !cancelWanted;
     if (resend) {
       const sent = await resendRaw(client, rawTx);

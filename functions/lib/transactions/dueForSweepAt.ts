@@ -5,3 +5,12 @@
 export function dueForSweepAt(fromMs: number, staleAfterMs: number): number {
   return fromMs + staleAfterMs;
 }
+
+/**
+ * How long a tracked transaction may stay quiet before the sweep restarts its tracking: `staleAfterMs`,
+ * but at least four looks `intervalSeconds` apart, so that a look that needs the one before it (two
+ * misses in a row decide) can come before a new token stops it.
+ */
+export function trackedStaleAfterMs(staleAfterMs: number, intervalSeconds: number): number {
+  return Math.max(staleAfterMs, 4000 * intervalSeconds);
+}

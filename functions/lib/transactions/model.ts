@@ -201,6 +201,21 @@ export function isCanceled(tx: Pick<Transaction, 'status' | 'cancel'>): boolean 
   return tx.status === 'failed' && tx.cancel !== undefined;
 }
 
+/** True once a transaction's `validUntil` has passed. */
+export function isExpired(tx: Pick<Transaction, 'validUntil'>, now: Date): boolean {
+  return tx.validUntil !== undefined && Date.parse(tx.validUntil) <= now.getTime();
+}
+
+/** True when a cancel was asked for (or `validUntil` passed) and its latest signature is not a cancel yet. */
+export function awaitsCancel(tx: Pick<Transaction, 'validUntil' | 'cancel' | 'hashes'>, now: Date): boolean {
+  return (tx.cancel !== undefined || isExpired(tx, now)) && tx.hashes?.at(-1)?.kind !== 'cancel';
+}
+
+/** The fees a signature was made with. */
+export function feesOf(signature: SignatureRecord): { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
+  return { maxFeePerGas: BigInt(signature.maxFeePerGas), maxPriorityFeePerGas: BigInt(signature.maxPriorityFeePerGas) };
+}
+
 /** True while its cancel is in a block short of the chain's depth: canceled, once at depth. */
 export function isCancelMined(tx: Pick<Transaction, 'status' | 'receipt' | 'hashes'>): boolean {
   const mined = tx.receipt?.txHash;

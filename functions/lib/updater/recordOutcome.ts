@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
-import { dueForSweepAt } from '../transactions/dueForSweepAt.ts';
+import { dueForSweepAt, trackedStaleAfterMs } from '../transactions/dueForSweepAt.ts';
 import type { ResponseMessage, TrackMessage } from '../transactions/messages.ts';
 
 /** What recording an outcome needs: the table's outcome writes, the tracking queue, and its settings. */
@@ -39,11 +39,10 @@ export async function recordOutcome(
   const trackToken = starts || goesOn ? (deps.newToken ?? randomUUID)() : undefined;
   const result = await deps.transactions.applyOutcome(
     { ...outcome, ...(trackToken ? { trackToken } : {}) },
-    // A tracked one is quiet between looks: the sweep waits for at least four of them before it restarts
-    // the tracking, so that a look that needs the one before it (two misses decide) can come.
+    // A tracked one is quiet between looks: the sweep gives it a few of them before restarting its tracking.
     dueForSweepAt(
       from,
-      trackToken ? Math.max(deps.staleAfterMs, 4000 * deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
+      trackToken ? trackedStaleAfterMs(deps.staleAfterMs, deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
     ),
   );
   if (result === 'applied' && trackToken) {

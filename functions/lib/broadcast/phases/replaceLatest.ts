@@ -4,7 +4,7 @@ import { replacementFees } from '../../chain/replacementFees.ts';
 import { resendRaw } from '../../chain/resendRaw.ts';
 import { roomForAnotherSignature } from '../../store/itemSize.ts';
 import type { ReplacePhase } from '../../transactions/messages.ts';
-import { isTerminal, type Transaction } from '../../transactions/model.ts';
+import { feesOf, isTerminal, type Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps } from '../BroadcastDeps.ts';
 import { findSignature } from '../findSignature.ts';
 import { type Outcome, succeeded } from '../outcome.ts';
@@ -55,8 +55,7 @@ export async function replaceLatest(
     return { skipped: 'the record holds no more signatures' };
   }
   const market = await deps.fees.get(tx.chainId, client);
-  const old = { maxFeePerGas: BigInt(latest.maxFeePerGas), maxPriorityFeePerGas: BigInt(latest.maxPriorityFeePerGas) };
-  const replacement = replacementFees(old, market, deps.settings.feeCapWei(tx.chainId));
+  const replacement = replacementFees(feesOf(latest), market, deps.settings.feeCapWei(tx.chainId));
   if (!replacement.replaceable) {
     // The cap leaves no room to outbid: the latest stays in the pool, re-sent; the tracker flags it.
     await keepLatest();
