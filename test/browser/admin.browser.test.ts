@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createPublicClient, createTestClient, formatGwei, type Hex, http, parseEther, parseGwei } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -404,7 +405,7 @@ describe('the admin page', () => {
         while (spiking) {
           await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: parseGwei('300') });
           await anvil.mine({ blocks: 1 });
-          await new Promise((r) => setTimeout(r, 1100));
+          await sleep(1100);
         }
       })();
       try {
@@ -442,7 +443,7 @@ describe('the admin page', () => {
         async () => {
           if ((await view(stuckId)).status === 'confirmed') return true;
           await anvil.mine({ blocks: 1 });
-          await new Promise((r) => setTimeout(r, 1000));
+          await sleep(1000);
           return undefined;
         },
         30_000,

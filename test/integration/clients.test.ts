@@ -55,6 +55,25 @@ describe('a client reads only its own transactions', () => {
     expect(admin.body.client).toBe('team-a');
   });
 
+  it('another client cannot cancel it: the same 404 as for an id that does not exist, and nothing asked for', async () => {
+    // prepare
+    const mine = await call('POST', '/transactions', teamA1, { to, value: '5' });
+    expect(mine.status).toBe(202);
+    const before = await tableCounts(stack);
+    // act
+    const theirs = await call('POST', `/transactions/${mine.body.id}/cancel`, teamB);
+    const nobody = await call('POST', '/transactions/00000000-0000-4000-8000-000000000000/cancel', teamB);
+    // assess
+    expect(theirs.status).toBe(404);
+    expect(theirs.body).toEqual({
+      error: { ...nobody.body.error, message: nobody.body.error.message.replace(/[0-9a-f-]{36}/, mine.body.id) },
+    });
+    expect(await tableCounts(stack)).toEqual(before);
+    const after = await call('GET', `/transactions/${mine.body.id}`, teamA2);
+    expect(after.body.status).toBe(mine.body.status);
+    expect(after.body.cancel ?? null).toBeNull();
+  });
+
   it('the admin list filters by client, with that client’s counts', async () => {
     await call('POST', '/transactions', teamB, { to, value: '2' });
     const a = await call('GET', '/transactions?client=team-a', asAdmin);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createWalletClient, type Hash, type Hex, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,7 +234,7 @@ describe('the lifecycle on a chain of one block a second, at depth 2', () => {
     try {
       id = await post({ to: recipient, value: '4000' });
       await driveTo(id, 'success', (t) => t.status === 'success');
-      await new Promise((r) => setTimeout(r, 1200)); // the tracking message's delay
+      await sleep(1200); // the tracking message's delay
       const [look] = await receiveAll(stack.sqs, stack.queues.tracking);
       if (!look) throw new Error('no tracking message');
       await deleteDelivered(stack.sqs, stack.queues.tracking, [look], { batchItemFailures: [] });
@@ -246,7 +247,7 @@ describe('the lifecycle on a chain of one block a second, at depth 2', () => {
         expect.objectContaining({ status: 'mined' }),
         expect.objectContaining({ status: 'mined' }),
       ]);
-      await new Promise((r) => setTimeout(r, 1200));
+      await sleep(1200);
       const next = await receiveAll(stack.sqs, stack.queues.tracking);
       expect(next, 'one tracking goes on, under the token the applied report wrote').toHaveLength(1);
       const tx = await view(id);

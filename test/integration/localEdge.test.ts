@@ -305,6 +305,25 @@ describe('slow and idle clients are cut off', () => {
   });
 });
 
+it('without test settings, the edge has the limits the README documents', async () => {
+  // The tests above shorten the limits to see them act; this pins the ones the runner serves with.
+  edge = await startEdge();
+  const { server } = edge;
+  expect({
+    headersTimeout: server.headersTimeout,
+    requestTimeout: server.requestTimeout,
+    keepAliveTimeout: server.keepAliveTimeout,
+    maxConnections: server.maxConnections,
+    maxBodyBytes,
+  }).toEqual({
+    headersTimeout: 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    maxConnections: 256,
+    maxBodyBytes: 128 * kib,
+  });
+});
+
 describe('the connection cap', () => {
   it('a connection past the cap is dropped unanswered; once one closes, a new one is served', async () => {
     edge = await startEdge({ maxConnections: 3 });

@@ -3,6 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiEvent } from '../support/apiEvent.ts';
+import { sendEvent } from '../support/callApi.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
 import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
@@ -16,10 +17,8 @@ let sweep: Handlers['sweep'];
 
 const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await api(apiEvent(method, path, body, headers));
-  return { status: res.statusCode ?? 0, body: JSON.parse(res.body ?? 'null'), headers: res.headers ?? {} };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  sendEvent(api, apiEvent(method, path, body, headers));
 
 /** Messages on the requests queue, visible or in flight. */
 const queueDepth = async () => (await tableCounts(stack)).messages;

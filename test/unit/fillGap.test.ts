@@ -18,6 +18,16 @@ const feesOfRaw = (rawTx: string) => {
 };
 
 describe('fillGap', () => {
+  it('a gap of another signer is not ours to fill: nothing is signed, stored or sent', async () => {
+    const world = createBroadcastWorld([]);
+    const other = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+    const result = await fillGap(world.deps, { fill: { chainId, from: other, nonce: 3, reason: 'test' } });
+    expect(result).toBeUndefined();
+    expect(world.signer.requests).toEqual([]);
+    expect(world.chain.sent).toEqual([]);
+    expect(await world.deps.nonces.findFiller(chainId, other, 3)).toBeUndefined();
+  });
+
   it('fills a nonce with a zero-value transfer to the sender, once: a repeat sends the same filler', async () => {
     const world = createBroadcastWorld([]);
     const first = await fillGap(world.deps, fill(3));
