@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, Fn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnTable, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -33,6 +33,9 @@ export type BroadcasterFunctionProps = {
 
 /** What a function may do with a queue it is bound to; the runtime needs every queue's URL either way. */
 export type QueueAccess = 'send' | 'describe' | 'url';
+
+/** What a function may do with the signer pool's keys: sign with them, read their public keys, or neither. */
+export type SigningAccess = 'sign' | 'read' | 'none';
 
 /**
  * A Lambda function of this service with its defaults in one place: Node.js 22 on ARM64, an ESM bundle
@@ -122,12 +125,23 @@ export class BroadcasterFunction extends NodejsFunction {
   }
 
   /**
-   * Binds the signing key: its ARN in `KMS_KEY_ID` (so the runtime never falls back to a local key),
-   * and with `sign`, `kms:Sign` and `kms:GetPublicKey` on this key alone.
+   * Binds the signer pool: every key's ARN in `KMS_KEY_IDS`, comma-separated (so the runtime never falls
+   * back to a local key), and on each key `sign` (`kms:Sign` and `kms:GetPublicKey`: the broadcaster),
+   * `read` (`kms:GetPublicKey` alone: a function that needs the pool's addresses) or `none`.
    */
-  bindSigningKey(key: Pick<IKey, 'keyArn' | 'grant'>, access: 'sign' | 'none'): this {
-    this.addEnvironment('KMS_KEY_ID', key.keyArn);
-    if (access === 'sign') key.grant(this, 'kms:Sign', 'kms:GetPublicKey');
+  bindSigningKeys(keys: ReadonlyArray<Pick<IKey, 'keyArn' | 'grant'>>, access: SigningAccess): this {
+    if (keys.length === 0) throw new Error('the signer pool has no key');
+    this.addEnvironment(
+      'KMS_KEY_IDS',
+      Fn.join(
+        ',',
+        keys.map((k) => k.keyArn),
+      ),
+    );
+    for (const key of keys) {
+      if (access === 'sign') key.grant(this, 'kms:Sign', 'kms:GetPublicKey');
+      if (access === 'read') key.grant(this, 'kms:GetPublicKey');
+    }
     return this;
   }
 }

@@ -1,4 +1,13 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -23,7 +32,7 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -33,6 +42,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
 import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
@@ -53,7 +63,8 @@ import {
   visibilityTimeoutSeconds,
 } from '../topology.ts';
 import { BroadcasterFunction, type QueueAccess } from './BroadcasterFunction.ts';
-import { lifecycleEnvironment, type StackSettings } from './stackSettings.ts';
+import type { SignerAddressData, SignerAddressProperties } from './signerAddressHandler.ts';
+import { lifecycleEnvironment, type StackSettings, signerPool } from './stackSettings.ts';
 
 /** The stack's properties, already parsed from CDK context by `stackSettings`. */
 export type BroadcasterStackProps = StackProps & { settings: StackSettings };
@@ -84,14 +95,21 @@ const keyAdminActions = [
 ];
 
 /**
- * The transaction broadcaster on AWS: HTTP API with a Lambda authorizer, the four handlers, three
- * queues with DLQs, the table, the KMS signing key, the sweep schedule, and alarms to an SNS topic.
+ * The transaction broadcaster on AWS: HTTP API with a Lambda authorizer, the handlers, the queues with
+ * DLQs, the table, the KMS signer pool (and each key's address), the sweep schedule, and alarms to an SNS topic.
  */
 export class BroadcasterStack extends Stack {
   readonly functions: Record<FunctionName, BroadcasterFunction>;
   readonly table: Table;
   readonly queues: Record<QueueName, Queue>;
-  readonly signingKey: Key;
+  /** The signer pool, in order: the keys the stack created, or those it imported (`signerKeyArns`). */
+  readonly signingKeys: IKey[];
+  /** The first key of the pool (construct id `SignerKey`, as before there was a pool). */
+  readonly signingKey: IKey;
+  /** Each key's Ethereum address, derived at deploy time (`Custom::SignerAddress`), in the pool's order. */
+  readonly signerAddresses: string[];
+  /** The deploy-time function behind `Custom::SignerAddress`: it reads the keys' public keys, nothing else. */
+  readonly signerAddressResolver: BroadcasterFunction;
   readonly chainsSecret: Secret;
   readonly tokensSecret: Secret;
 
@@ -228,50 +246,25 @@ export class BroadcasterStack extends Stack {
     for (const fn of [api, broadcaster, tracker, sweep]) fn.bindSecret('CHAINS_SECRET_ARN', chainsSecret);
     authorizer.bindSecret('TOKEN_SECRET_ARN', tokensSecret);
 
-    // --- the signing key: secp256k1, and a key policy that names who may sign
-    // Only the broadcaster signs: the sweep finds nonce gaps and asks the broadcaster to fill them.
-    const signers = [broadcaster.role].flatMap((r) => (r ? [r] : []));
-    const signerArns = signers.map((r) => r.roleArn);
-    const signingKey = new Key(this, 'SignerKey', {
-      description: 'Signs the broadcaster’s Ethereum transactions (secp256k1); the private key never leaves KMS',
-      keySpec: KeySpec.ECC_SECG_P256K1,
-      keyUsage: KeyUsage.SIGN_VERIFY,
-      // Never deleted with the stack: the funds at its address would be lost with it.
-      removalPolicy: RemovalPolicy.RETAIN,
-      policy: new PolicyDocument({
-        statements: [
-          new PolicyStatement({
-            sid: 'AccountAdministersButDoesNotSign',
-            principals: [new AccountRootPrincipal()],
-            actions: keyAdminActions,
-            resources: ['*'],
-          }),
-          // Named by ARN in a condition rather than as principals: KMS refuses a principal it cannot see yet,
-          // and a role created seconds earlier in the same deployment may not be visible to it.
-          new PolicyStatement({
-            sid: 'OnlyTheBroadcasterSigns',
-            principals: [new AccountRootPrincipal()],
-            actions: ['kms:Sign', 'kms:GetPublicKey'],
-            resources: ['*'],
-            conditions: { ArnEquals: { 'aws:PrincipalArn': signerArns } },
-          }),
-          new PolicyStatement({
-            sid: 'NobodyElseSigns',
-            effect: Effect.DENY,
-            principals: [new AnyPrincipal()],
-            actions: ['kms:Sign'],
-            resources: ['*'],
-            conditions: { ArnNotEquals: { 'aws:PrincipalArn': signerArns } },
-          }),
-        ],
-      }),
-    });
-    this.signingKey = signingKey;
-    broadcaster.bindSigningKey(signingKey, 'sign');
-    sweep.bindSigningKey(signingKey, 'none');
-    api.bindSigningKey(signingKey, 'none');
-    updater.bindSigningKey(signingKey, 'none');
-    tracker.bindSigningKey(signingKey, 'none');
+    // --- the signer pool: secp256k1 keys the stack creates, each with a key policy that names who may sign,
+    // or existing keys (`signerKeyArns`) whose key policies are the operator's (README: Deploying to AWS)
+    const pool = signerPool(settings);
+    this.signingKeys =
+      'use' in pool
+        ? pool.use.map((arn, i) => Key.fromKeyArn(this, signerKeyId(i), arn))
+        : Array.from({ length: pool.create }, (_, i) => this.signerKey(signerKeyId(i), broadcaster));
+    const [firstKey] = this.signingKeys;
+    if (!firstKey) throw new Error('the signer pool has no key');
+    this.signingKey = firstKey;
+    // Only the broadcaster signs: the sweep finds nonce gaps and asks the broadcaster to fill them. The api
+    // (a request's `from`, the admin's signers view), the sweep (the balance watch) and the tracker know the
+    // pool's addresses from the public keys; the updater never needs them.
+    broadcaster.bindSigningKeys(this.signingKeys, 'sign');
+    for (const fn of [api, sweep, tracker]) fn.bindSigningKeys(this.signingKeys, 'read');
+    updater.bindSigningKeys(this.signingKeys, 'none');
+    const addresses = this.signerAddressResources(this.signingKeys, { logRetention, removalPolicy });
+    this.signerAddresses = addresses.addresses;
+    this.signerAddressResolver = addresses.resolver;
 
     // --- event source mappings: the worker pool, each queue to its consumer (infra/topology.ts)
     for (const name of queueNames) {
@@ -413,10 +406,24 @@ export class BroadcasterStack extends Stack {
 
     // --- outputs
     new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'SignerKeyArn', {
-      value: signingKey.keyArn,
-      description: 'The signing key; its address: npm run signer-address -- <this ARN>',
+    // Each key of the pool and the address to fund: `SignerKeyArn` and `SignerAddress` for the first, as before
+    // there was a pool; `SignerKey2Arn` and `SignerAddress2` for the second, and so on.
+    this.signingKeys.forEach((key, i) => {
+      const n = i === 0 ? '' : String(i + 1);
+      new CfnOutput(this, `SignerKey${n}Arn`, {
+        value: key.keyArn,
+        description: `Signing key ${i + 1} of ${this.signingKeys.length}; its address: npm run signer-address -- <this ARN>`,
+      });
+      new CfnOutput(this, `SignerAddress${n}`, {
+        value: this.signerAddresses[i] ?? '',
+        description: `The Ethereum address of signing key ${i + 1}: fund it on every chain you configured`,
+      });
     });
+    if (broadcaster.role)
+      new CfnOutput(this, 'BroadcasterRoleArn', {
+        value: broadcaster.role.roleArn,
+        description: 'The only role that may sign: an imported key’s policy denies kms:Sign to every other',
+      });
     new CfnOutput(this, 'ChainsSecretArn', {
       value: chainsSecret.secretArn,
       description: 'Put {"<chain id>": "<rpc url>"} here',
@@ -428,6 +435,99 @@ export class BroadcasterStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Subscribe to receive the alarms' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'Region', { value: Aws.REGION });
+  }
+
+  /** A secp256k1 signing key the stack creates, whose key policy lets `signer` alone sign. */
+  private signerKey(id: string, signer: BroadcasterFunction): Key {
+    const signerArns = [signer.role].flatMap((r) => (r ? [r.roleArn] : []));
+    return new Key(this, id, {
+      description: 'Signs the broadcaster’s Ethereum transactions (secp256k1); the private key never leaves KMS',
+      keySpec: KeySpec.ECC_SECG_P256K1,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      // Never deleted with the stack: the funds at its address would be lost with it.
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: new PolicyDocument({
+        statements: [
+          // kms:Get* includes GetPublicKey: the account's IAM policies grant it to the functions that read addresses.
+          new PolicyStatement({
+            sid: 'AccountAdministersButDoesNotSign',
+            principals: [new AccountRootPrincipal()],
+            actions: keyAdminActions,
+            resources: ['*'],
+          }),
+          // Named by ARN in a condition rather than as principals: KMS refuses a principal it cannot see yet,
+          // and a role created seconds earlier in the same deployment may not be visible to it.
+          new PolicyStatement({
+            sid: 'OnlyTheBroadcasterSigns',
+            principals: [new AccountRootPrincipal()],
+            actions: ['kms:Sign', 'kms:GetPublicKey'],
+            resources: ['*'],
+            conditions: { ArnEquals: { 'aws:PrincipalArn': signerArns } },
+          }),
+          new PolicyStatement({
+            sid: 'NobodyElseSigns',
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['kms:Sign'],
+            resources: ['*'],
+            conditions: { ArnNotEquals: { 'aws:PrincipalArn': signerArns } },
+          }),
+        ],
+      }),
+    });
+  }
+
+  /**
+   * One `Custom::SignerAddress` per key, answering its Ethereum address at deploy time (KMS gives the public
+   * key only to a caller; synth never calls AWS). Their handler may read the public keys and nothing else.
+   */
+  private signerAddressResources(
+    keys: IKey[],
+    options: { logRetention: RetentionDays; removalPolicy: RemovalPolicy },
+  ): { resolver: BroadcasterFunction; addresses: string[] } {
+    const resolver = new BroadcasterFunction(this, 'SignerAddressResolver', {
+      entry: 'infra/stack/signerAddressHandler.ts',
+      description: 'At deploy time: the Ethereum address of each signing key (kms:GetPublicKey), for the outputs',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      ...options,
+    });
+    for (const key of keys) key.grant(resolver, 'kms:GetPublicKey');
+    // The provider framework's own function: our role and log group rather than its defaults (a managed
+    // policy that writes to any log group, and logs kept forever).
+    const frameworkRole = new Role(this, 'SignerAddressProviderRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The signer address provider framework: invokes the resolver, writes its own logs',
+    });
+    const frameworkLogs = new LogGroup(this, 'SignerAddressProviderLogs', {
+      retention: options.logRetention,
+      removalPolicy: options.removalPolicy,
+    });
+    frameworkLogs.grantWrite(frameworkRole);
+    const provider = new Provider(this, 'SignerAddressProvider', {
+      onEventHandler: resolver,
+      frameworkOnEventRole: frameworkRole,
+      logGroup: frameworkLogs,
+    });
+    const cfnResolver = resolver.node.defaultChild;
+    if (cfnResolver instanceof CfnFunction) {
+      Validations.of(frameworkRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(cfnResolver)}.Arn>:*]`,
+        reason:
+          'lambda:InvokeFunction on the signer address resolver and its versions (the Provider framework’s grant); it names no other function.',
+      });
+    }
+    const addresses = keys.map((key, i) => {
+      const properties: Omit<SignerAddressProperties, 'ServiceToken'> = { KeyId: key.keyArn };
+      const resource = new CustomResource(this, signerAddressId(i), {
+        serviceToken: provider.serviceToken,
+        resourceType: 'Custom::SignerAddress',
+        properties,
+      });
+      const address: keyof SignerAddressData = 'Address';
+      return resource.getAttString(address);
+    });
+    return { resolver, addresses };
   }
 
   /** An SNS topic for the alarms, encrypted with a key CloudWatch may use (it cannot use the AWS-managed SNS key). */
@@ -447,6 +547,16 @@ export class BroadcasterStack extends Stack {
     if (email) topic.addSubscription(new EmailSubscription(email));
     return topic;
   }
+}
+
+/** The construct id of the pool's key `i` (from 0): `SignerKey` for the first, as before there was a pool, then `SignerKey2`... */
+export function signerKeyId(i: number): string {
+  return i === 0 ? 'SignerKey' : `SignerKey${i + 1}`;
+}
+
+/** The construct id of the resource that answers key `i`'s address: `SignerKeyAddress`, `SignerKey2Address`... */
+export function signerAddressId(i: number): string {
+  return `${signerKeyId(i)}Address`;
 }
 
 /** `requests` -> `Requests`: the construct id of a function or queue. */

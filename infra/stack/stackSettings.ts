@@ -5,42 +5,90 @@ import { batchSize, workers } from '../topology.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const schema = z.object({
-  /** The CloudFormation stack's name: deploy one stack per environment (or per chain) with different names. */
-  stackName: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
-    .default('TxBroadcaster'),
-  /** The chain transactions go to unless they name one; its RPC URL must be in the chains secret. */
-  chainId: int(1, 2 ** 53 - 1).default(11_155_111),
-  /** The worker pool: the requests mapping's `maxConcurrency` (the retry queue gets a quarter, at least 2). */
-  workers: int(workers.min, workers.max).default(workers.default),
-  /** Messages per invocation of the broadcaster and the updater. */
-  batchSize: int(batchSize.min, batchSize.max).default(batchSize.default),
-  /** `retain` keeps the table, secrets and logs when the stack is deleted; `destroy` removes them (test stacks). */
-  retention: z.enum(['retain', 'destroy']).default('retain'),
-  /** Where alarm notifications are mailed (confirm the subscription); without it, subscribe to the topic yourself. */
-  alarmEmail: z.email().optional(),
-  /** API Gateway stage throttling: steady requests per second, and the burst above it. */
-  apiRateLimit: int(1, 10_000).default(50),
-  apiBurstLimit: int(1, 5000).default(100),
-  /** An alarm fires when the oldest request has waited this long for a worker. */
-  oldestRequestAlarmSeconds: int(60, 86_400).default(300),
-  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  /**
-   * The lifecycle's settings per chain, as the functions read them (`2`, or `1:12,8453:10`), given to
-   * every function alike so the tracker and the broadcaster never disagree: CONFIRMATIONS,
-   * STUCK_AFTER_BLOCKS, FEE_CAP_GWEI, TRACK_INTERVAL_SECONDS. Unset: each chain's default.
-   */
-  confirmations: z.string().optional(),
-  stuckAfterBlocks: z.string().optional(),
-  feeCapGwei: z.string().optional(),
-  trackIntervalSeconds: z.string().optional(),
-  logRetentionDays: z.coerce
-    .number()
-    .pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)]))
-    .default(30),
-});
+/** The most keys one stack's pool holds, created or imported. */
+export const maxSignerKeys = 20;
+
+/**
+ * A KMS key's ARN, as `GetPublicKey` and an IAM policy's `Resource` take it: a key id (a UUID, or
+ * `mrk-` and 32 hex digits for a multi-Region key), never an alias (an IAM grant on an alias ARN grants nothing).
+ */
+export const kmsKeyArn =
+  /^arn:aws(?:-[a-z]+)*:kms:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
+const keyCount = `must be a whole number of keys, 1 to ${maxSignerKeys}`;
+
+/** `-c signerKeyArns=arn1,arn2` (a string), or a list in cdk.json's `context`: the ARNs, in order. */
+const keyArnList = z
+  .union([z.string(), z.array(z.string())], { error: 'must be key ARNs, comma-separated' })
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((a) => a.trim()).filter((a) => a !== ''))
+  .superRefine((arns, ctx) => {
+    const say = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (arns.length === 0) say('names no key: give one ARN or more, comma-separated');
+    if (arns.length > maxSignerKeys) say(`names ${arns.length} keys; at most ${maxSignerKeys}`);
+    for (const arn of arns)
+      if (!kmsKeyArn.test(arn))
+        say(`"${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; an alias will not do)`);
+    const repeated = arns.filter((a, i) => arns.indexOf(a) !== i);
+    if (repeated.length > 0) say(`names ${[...new Set(repeated)].join(', ')} more than once`);
+  });
+
+const schema = z
+  .object({
+    /** The CloudFormation stack's name: deploy one stack per environment (or per chain) with different names. */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
+      .default('TxBroadcaster'),
+    /** The chain transactions go to unless they name one; its RPC URL must be in the chains secret. */
+    chainId: int(1, 2 ** 53 - 1).default(11_155_111),
+    /** The worker pool: the requests mapping's `maxConcurrency` (the retry queue gets a quarter, at least 2). */
+    workers: int(workers.min, workers.max).default(workers.default),
+    /** Messages per invocation of the broadcaster and the updater. */
+    batchSize: int(batchSize.min, batchSize.max).default(batchSize.default),
+    /** `retain` keeps the table, secrets and logs when the stack is deleted; `destroy` removes them (test stacks). */
+    retention: z.enum(['retain', 'destroy']).default('retain'),
+    /** Where alarm notifications are mailed (confirm the subscription); without it, subscribe to the topic yourself. */
+    alarmEmail: z.email().optional(),
+    /** API Gateway stage throttling: steady requests per second, and the burst above it. */
+    apiRateLimit: int(1, 10_000).default(50),
+    apiBurstLimit: int(1, 5000).default(100),
+    /** An alarm fires when the oldest request has waited this long for a worker. */
+    oldestRequestAlarmSeconds: int(60, 86_400).default(300),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /**
+     * The lifecycle's settings per chain, as the functions read them (`2`, or `1:12,8453:10`), given to
+     * every function alike so the tracker and the broadcaster never disagree: CONFIRMATIONS,
+     * STUCK_AFTER_BLOCKS, FEE_CAP_GWEI, TRACK_INTERVAL_SECONDS. Unset: each chain's default.
+     */
+    confirmations: z.string().optional(),
+    stuckAfterBlocks: z.string().optional(),
+    feeCapGwei: z.string().optional(),
+    trackIntervalSeconds: z.string().optional(),
+    /**
+     * The signer pool: how many secp256k1 KMS keys the stack creates (default 1). The first keeps the
+     * construct id `SignerKey` it always had, so a stack deployed with one key keeps it, and its address.
+     */
+    signerKeys: z.coerce
+      .number({ error: keyCount })
+      .int({ error: keyCount })
+      .min(1, { error: keyCount })
+      .max(maxSignerKeys, { error: keyCount })
+      .optional(),
+    /** Or: the ARNs of existing secp256k1 keys to sign with (comma-separated), instead of keys the stack creates. */
+    signerKeyArns: keyArnList.optional(),
+    logRetentionDays: z.coerce
+      .number()
+      .pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)]))
+      .default(30),
+  })
+  .superRefine((settings, ctx) => {
+    if (settings.signerKeys !== undefined && settings.signerKeyArns !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signerKeys'],
+        message: 'give signerKeys (keys the stack creates) or signerKeyArns (keys you have), not both',
+      });
+  });
 
 /** The stack's properties, defaults filled. */
 export type StackSettings = z.infer<typeof schema>;
@@ -70,6 +118,13 @@ export function stackSettings(context: Record<string, unknown>): StackSettings {
     throw new StackSettingsError(message.replace(/^ {2}([A-Z_]+):/gm, (_m, name: string) => `  -c ${key(name)}=...:`));
   }
   return parsed.data;
+}
+
+/** The signer pool the properties ask for: keys the stack creates, or the ARNs of keys it only uses. */
+export type SignerPool = { create: number } | { use: string[] };
+
+export function signerPool(settings: StackSettings): SignerPool {
+  return settings.signerKeyArns ? { use: settings.signerKeyArns } : { create: settings.signerKeys ?? 1 };
 }
 
 /** The stack properties that are the functions' per-chain lifecycle settings, and the variable of each. */

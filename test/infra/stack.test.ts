@@ -1,4 +1,4 @@
-import { App, CfnElement, type Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, type Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import cdkNag from 'cdk-nag';
@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
 import { tokenSecretSchema } from '../../functions/lib/auth/TokenSource.ts';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
+import type { BroadcasterFunction } from '../../infra/stack/BroadcasterFunction.ts';
 import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
 import { buildApp } from '../../infra/stack/buildApp.ts';
 import { StackSettingsError } from '../../infra/stack/stackSettings.ts';
@@ -38,6 +39,22 @@ const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 let base: Synth;
 /** The same app with every property away from its default. */
 let variant: Synth;
+/** A pool of three keys the stack creates. */
+let pooled: Synth;
+/** A pool of two existing keys (signerKeyArns). */
+let imported: Synth;
+const importedArns = [
+  'arn:aws:kms:us-east-1:111122223333:key/0b8e2c4a-1111-4b1e-9c3d-000000000001',
+  'arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef',
+];
+/** The custom-resources Provider's own function (the signer addresses' framework), by its handler. */
+const framework = () => {
+  const found = ofType(base.json, 'AWS::Lambda::Function').filter(
+    ([, f]) => f.Properties.Handler === 'framework.onEvent',
+  );
+  expect(found).toHaveLength(1);
+  return found[0]?.[0] ?? '';
+};
 let fn: Record<
   'api' | 'broadcaster' | 'updater' | 'tracker' | 'sweep' | 'authorizer',
   { id: string; props: Json; role: string }
@@ -46,6 +63,8 @@ let fn: Record<
 beforeAll(() => {
   base = synth();
   variant = synth({ workers: '20', retention: 'destroy', chainId: '1', apiRateLimit: '5', apiBurstLimit: '10' });
+  pooled = synth({ signerKeys: '3' });
+  imported = synth({ signerKeyArns: importedArns.join(',') });
   const { stack, json } = base;
   const entry = (f: BroadcasterStack['functions']['api']) => {
     const id = idOf(stack, f);
@@ -65,8 +84,12 @@ beforeAll(() => {
 describe('functions', () => {
   it('run Node.js 22 on ARM64 from ESM bundles with source maps', () => {
     const functions = ofType(base.json, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
-    for (const [, f] of functions) {
+    // The six handlers, the signer address resolver, and the custom-resources Provider's own function.
+    const resolver = idOf(base.stack, base.stack.signerAddressResolver);
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      [...Object.values(fn).map((f) => f.id), resolver, framework()].sort(),
+    );
+    for (const [, f] of functions.filter(([id]) => id !== framework())) {
       expect(f.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
@@ -86,11 +109,19 @@ describe('functions', () => {
           'RETRY_QUEUE_URL',
           'RESPONSES_QUEUE_URL',
           'TRACKING_QUEUE_URL',
-          'KMS_KEY_ID',
+          'KMS_KEY_IDS',
         ]),
       );
-      expect(env.KMS_KEY_ID, name).toEqual({ 'Fn::GetAtt': [idOf(base.stack, base.stack.signingKey), 'Arn'] });
-      for (const forbidden of ['RPC_URL', 'SIGNER_PRIVATE_KEY', 'LOCAL_SIGNER_ALLOWED', 'API_TOKEN', 'ADMIN_TOKEN'])
+      expect(env.KMS_KEY_IDS, name).toEqual({ 'Fn::GetAtt': [idOf(base.stack, base.stack.signingKey), 'Arn'] });
+      for (const forbidden of [
+        'RPC_URL',
+        'KMS_KEY_ID',
+        'SIGNER_PRIVATE_KEY',
+        'SIGNER_PRIVATE_KEYS',
+        'LOCAL_SIGNER_ALLOWED',
+        'API_TOKEN',
+        'ADMIN_TOKEN',
+      ])
         expect(env[forbidden], `${name} ${forbidden}`).toBeUndefined();
     }
     expect(fn.api.props.Environment.Variables.AUTH_MODE).toBe('authorizer');
@@ -259,48 +290,165 @@ describe('table', () => {
   });
 });
 
-describe('signing key and least privilege', () => {
-  const keyPolicy = () => {
-    const key = base.json.Resources[idOf(base.stack, base.stack.signingKey)];
-    return { key, statements: key.Properties.KeyPolicy.Statement as Json[] };
+describe('signer pool and least privilege', () => {
+  /** The secp256k1 keys a synth creates, in the order of `stack.signingKeys`. */
+  const signerKeys = (s: Synth) => ofType(s.json, 'AWS::KMS::Key').filter(([, k]) => k.Properties.KeySpec);
+  const keyArns = (s: Synth): Json[] =>
+    s.stack.signingKeys.map((k) =>
+      Token.isUnresolved(k.keyArn) ? { 'Fn::GetAtt': [idOf(s.stack, k), 'Arn'] } : k.keyArn,
+    );
+  const roleOf = (s: Synth, f: BroadcasterFunction) => (f.role ? idOf(s.stack, f.role) : '');
+  /** Each role's KMS permissions on the signing keys, as `<action> <resource>` lines. */
+  const kmsGrants = (s: Synth): Map<string, string[]> => {
+    const held = new Map<string, string[]>();
+    for (const [, policy] of ofType(s.json, 'AWS::IAM::Policy'))
+      for (const st of policy.Properties.PolicyDocument.Statement) {
+        const kms = (asArray(st.Action) as string[]).filter((a) => a.startsWith('kms:'));
+        if (kms.length === 0 || st.Effect !== 'Allow') continue;
+        for (const role of policy.Properties.Roles)
+          for (const action of kms)
+            for (const resource of asArray(st.Resource))
+              held.set(role.Ref, [...(held.get(role.Ref) ?? []), `${action} ${JSON.stringify(resource)}`]);
+      }
+    return held;
   };
-  const signerArns = () => [fn.broadcaster.role].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+  const grantsOn = (s: Synth, actions: string[]) =>
+    keyArns(s)
+      .flatMap((arn) => actions.map((a) => `${a} ${JSON.stringify(arn)}`))
+      .sort();
 
-  it('is a secp256k1 signing key, never deleted with the stack', () => {
-    const { key } = keyPolicy();
+  it('is one secp256k1 signing key by default, never deleted with the stack', () => {
+    const keys = signerKeys(base);
+    expect(keys).toHaveLength(1);
+    const [[id, key] = ['', {}]] = keys;
+    expect(id).toBe(idOf(base.stack, base.stack.signingKey));
     expect(key.Properties).toMatchObject({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' });
     expect(key.DeletionPolicy).toBe('Retain');
   });
 
-  it('its key policy names who may sign, denies everyone else, and lets administrators neither sign nor grant', () => {
-    const { statements } = keyPolicy();
-    const allowsSign = statements.filter(
-      (s) => s.Effect === 'Allow' && asArray(s.Action).some((a: string) => a === 'kms:Sign' || a === 'kms:*'),
-    );
-    expect(allowsSign).toHaveLength(1);
-    expect(allowsSign[0].Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': signerArns() } });
-    const deny = statements.find((s) => s.Effect === 'Deny');
-    expect(deny).toMatchObject({ Action: 'kms:Sign', Principal: { AWS: '*' } });
-    expect(deny.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': signerArns() } });
-    const admin = statements.find((s) => s.Sid === 'AccountAdministersButDoesNotSign');
-    for (const action of asArray(admin.Action)) expect(action).not.toMatch(/^kms:(\*|Sign|Create\*|CreateGrant)$/);
+  it('signerKeys=3 creates three, each kept; the first keeps its logical id, so a deployed stack keeps its key and funds', () => {
+    const keys = signerKeys(pooled);
+    expect(keys).toHaveLength(3);
+    for (const [id, key] of keys) {
+      expect(key.Properties, id).toMatchObject({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' });
+      expect(key.DeletionPolicy, id).toBe('Retain');
+      expect(key.UpdateReplacePolicy, id).toBe('Retain');
+    }
+    // The logical id the single key has had since the first release: CloudFormation would replace a key under a new one.
+    expect(idOf(pooled.stack, pooled.stack.signingKey)).toBe('SignerKey4A557171');
+    expect(idOf(base.stack, base.stack.signingKey)).toBe('SignerKey4A557171');
+    expect(pooled.stack.signingKeys.map((k) => k.node.id)).toEqual(['SignerKey', 'SignerKey2', 'SignerKey3']);
+    expect(keys.map(([id]) => id)).toEqual(pooled.stack.signingKeys.map((k) => idOf(pooled.stack, k)));
   });
 
-  it('only the broadcaster may Sign and GetPublicKey (the sweep asks it to fill nonce gaps), and only on this key', () => {
-    const holders = new Map<string, Json[]>();
-    for (const [, policy] of ofType(base.json, 'AWS::IAM::Policy')) {
-      for (const s of policy.Properties.PolicyDocument.Statement) {
-        const actions = asArray(s.Action) as string[];
-        if (!actions.some((a) => /^kms:(Sign|GetPublicKey|\*)$/.test(a))) continue;
-        for (const role of policy.Properties.Roles) holders.set(role.Ref, [...(holders.get(role.Ref) ?? []), s]);
+  it('each key’s policy lets the broadcaster alone sign, denies everyone else, and lets administrators neither sign nor grant', () => {
+    for (const s of [base, pooled]) {
+      const signerArns = [{ 'Fn::GetAtt': [roleOf(s, s.stack.functions.broadcaster), 'Arn'] }];
+      for (const [id, key] of signerKeys(s)) {
+        const statements = key.Properties.KeyPolicy.Statement as Json[];
+        const allowsSign = statements.filter(
+          (st) => st.Effect === 'Allow' && asArray(st.Action).some((a: string) => a === 'kms:Sign' || a === 'kms:*'),
+        );
+        expect(allowsSign, id).toHaveLength(1);
+        expect(allowsSign[0].Condition, id).toEqual({ ArnEquals: { 'aws:PrincipalArn': signerArns } });
+        const deny = statements.find((st) => st.Effect === 'Deny');
+        expect(deny, id).toMatchObject({ Sid: 'NobodyElseSigns', Action: 'kms:Sign', Principal: { AWS: '*' } });
+        expect(deny.Condition, id).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': signerArns } });
+        const admin = statements.find((st) => st.Sid === 'AccountAdministersButDoesNotSign');
+        for (const action of asArray(admin.Action))
+          expect(action, id).not.toMatch(/^kms:(\*|Sign|Create\*|CreateGrant)$/);
       }
     }
-    expect([...holders.keys()]).toEqual([fn.broadcaster.role]);
-    for (const statements of holders.values()) {
-      for (const s of statements) {
-        expect(s.Action).toEqual(['kms:Sign', 'kms:GetPublicKey']);
-        expect(s.Resource).toEqual({ 'Fn::GetAtt': [idOf(base.stack, base.stack.signingKey), 'Arn'] });
+  });
+
+  it('the broadcaster may Sign on every key of the pool; the api, sweep and tracker only read public keys; the updater nothing', () => {
+    for (const s of [base, pooled, imported]) {
+      const { functions: f, signerAddressResolver } = s.stack;
+      const held = kmsGrants(s);
+      const expected = new Map([
+        [roleOf(s, f.broadcaster), grantsOn(s, ['kms:Sign', 'kms:GetPublicKey'])],
+        [roleOf(s, f.api), grantsOn(s, ['kms:GetPublicKey'])],
+        [roleOf(s, f.sweep), grantsOn(s, ['kms:GetPublicKey'])],
+        [roleOf(s, f.tracker), grantsOn(s, ['kms:GetPublicKey'])],
+        // The deploy-time resolver behind the SignerAddress outputs.
+        [roleOf(s, signerAddressResolver), grantsOn(s, ['kms:GetPublicKey'])],
+      ]);
+      expect(new Map([...held].map(([role, grants]) => [role, [...grants].sort()]))).toEqual(expected);
+      expect(held.has(roleOf(s, f.updater))).toBe(false);
+      expect(held.has(roleOf(s, f.authorizer))).toBe(false);
+      // The resolver writes its logs and reads public keys: nothing else.
+      const resolverActions = ofType(s.json, 'AWS::IAM::Policy')
+        .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === roleOf(s, signerAddressResolver)))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((st: Json) => asArray(st.Action)));
+      expect(new Set(resolverActions)).toEqual(
+        new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'kms:GetPublicKey']),
+      );
+    }
+  });
+
+  it('gives each function every key of the pool in KMS_KEY_IDS, in order', () => {
+    const names = ['api', 'broadcaster', 'updater', 'tracker', 'sweep'] as const;
+    for (const s of [pooled, imported]) {
+      const arns = keyArns(s);
+      const joined = arns.every((a) => typeof a === 'string') ? arns.join(',') : { 'Fn::Join': [',', arns] };
+      for (const name of names) {
+        const env = s.json.Resources[idOf(s.stack, s.stack.functions[name])].Properties.Environment.Variables;
+        expect(env.KMS_KEY_IDS, name).toEqual(joined);
+        expect(env.KMS_KEY_ID, name).toBeUndefined();
       }
+    }
+    expect(keyArns(pooled)).toHaveLength(3);
+    expect(imported.json.Resources[fn.authorizer.id].Properties.Environment.Variables.KMS_KEY_IDS).toBeUndefined();
+  });
+
+  it('signerKeyArns uses those keys, creating none: the grants are the roles’ own, on exactly those ARNs', () => {
+    expect(signerKeys(imported)).toEqual([]);
+    expect(imported.stack.signingKeys.map((k) => k.keyArn)).toEqual(importedArns);
+    expect(imported.stack.signingKeys[0]?.node.id).toBe('SignerKey');
+    const env =
+      imported.json.Resources[idOf(imported.stack, imported.stack.functions.broadcaster)].Properties.Environment
+        .Variables;
+    expect(env.KMS_KEY_IDS).toBe(importedArns.join(','));
+  });
+
+  it('outputs each key’s ARN and its address, derived at deploy time from the key by the resolver', () => {
+    for (const s of [base, pooled, imported]) {
+      const outputs = s.json.Outputs as Record<string, Json>;
+      const arns = keyArns(s);
+      const resolver = idOf(s.stack, s.stack.signerAddressResolver);
+      const addressResources = ofType(s.json, 'Custom::SignerAddress');
+      expect(addressResources).toHaveLength(arns.length);
+      arns.forEach((arn, i) => {
+        const n = i === 0 ? '' : String(i + 1);
+        expect(outputs[`SignerKey${n}Arn`]?.Value, `SignerKey${n}Arn`).toEqual(arn);
+        const address = outputs[`SignerAddress${n}`]?.Value;
+        expect(address?.['Fn::GetAtt'], `SignerAddress${n}`).toHaveLength(2);
+        const [resourceId, attribute] = address['Fn::GetAtt'];
+        expect(attribute).toBe('Address');
+        const resource = s.json.Resources[resourceId];
+        expect(resource.Type).toBe('Custom::SignerAddress');
+        expect(resource.Properties.KeyId).toEqual(arn);
+        // Through the Provider framework's function, which may invoke the resolver and nothing else.
+        const frameworkId = resource.Properties.ServiceToken['Fn::GetAtt'][0];
+        expect(s.json.Resources[frameworkId].Properties.Handler).toBe('framework.onEvent');
+      });
+      expect(Object.keys(outputs).filter((o) => /^Signer(Key\d*Arn|Address\d*)$/.test(o))).toHaveLength(
+        2 * arns.length,
+      );
+      const [frameworkId] = new Set(addressResources.map(([, r]) => r.Properties.ServiceToken['Fn::GetAtt'][0]));
+      const frameworkRole = s.json.Resources[frameworkId].Properties.Role['Fn::GetAtt'][0];
+      const frameworkActions = ofType(s.json, 'AWS::IAM::Policy')
+        .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === frameworkRole))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+        .flatMap((st: Json) => asArray(st.Action).map((a) => `${a} ${JSON.stringify(st.Resource)}`));
+      for (const line of frameworkActions.filter((l: string) => l.startsWith('lambda:')))
+        expect(line).toContain(`"${resolver}"`);
+      expect(frameworkActions.filter((l: string) => !/^(lambda:(InvokeFunction|GetFunction)|logs:)/.test(l))).toEqual(
+        [],
+      );
+      expect(outputs.BroadcasterRoleArn?.Value).toEqual({
+        'Fn::GetAtt': [roleOf(s, s.stack.functions.broadcaster), 'Arn'],
+      });
     }
   });
 
@@ -414,7 +562,15 @@ describe('schedule and alarms', () => {
 
   it('prints where to find the API, the key (for the signer address) and the secrets', () => {
     expect(Object.keys(base.json.Outputs)).toEqual(
-      expect.arrayContaining(['ApiUrl', 'SignerKeyArn', 'ChainsSecretArn', 'TokensSecretArn', 'AlarmTopicArn']),
+      expect.arrayContaining([
+        'ApiUrl',
+        'SignerKeyArn',
+        'SignerAddress',
+        'BroadcasterRoleArn',
+        'ChainsSecretArn',
+        'TokensSecretArn',
+        'AlarmTopicArn',
+      ]),
     );
   });
 });
@@ -463,6 +619,36 @@ describe('stack properties', () => {
     expect(() => synth({ feeCapGwei: '1:lots' })).toThrowError(/-c feeCapGwei=\.\.\.: "1:lots" must be/);
   });
 
+  it('refuses a signer pool it cannot build: a count outside 1..20, a value that is not a key ARN, both ways at once', () => {
+    const count = /-c signerKeys=\.\.\.: must be a whole number of keys, 1 to 20/;
+    for (const bad of ['0', '21', 'three', '2.5', '']) {
+      expect(() => synth({ signerKeys: bad }), bad).toThrowError(StackSettingsError);
+      expect(() => synth({ signerKeys: bad }), bad).toThrowError(count);
+    }
+    expect(() => synth({ signerKeys: '20' })).not.toThrow();
+    const [arn = '', other = ''] = importedArns;
+    const notAnArn = (v: string) =>
+      new RegExp(`-c signerKeyArns=\\.\\.\\.: "${v.replace(/[/.*]/g, '\\$&')}" is not a KMS key ARN`);
+    for (const bad of [
+      'arn:aws:kms:us-east-1:111122223333:alias/signer',
+      '0b8e2c4a-1111-4b1e-9c3d-000000000001',
+      'arn:aws:kms:us-east-1:1111:key/0b8e2c4a-1111-4b1e-9c3d-000000000001',
+      'arn:aws:s3:::bucket',
+    ])
+      expect(() => synth({ signerKeyArns: `${arn},${bad}` }), bad).toThrowError(notAnArn(bad));
+    expect(() => synth({ signerKeyArns: ' , ' })).toThrowError(/-c signerKeyArns=\.\.\.: names no key/);
+    expect(() => synth({ signerKeyArns: `${arn},${other},${arn}` })).toThrowError(
+      /-c signerKeyArns=\.\.\.: names arn:aws:kms:\S+ more than once/,
+    );
+    expect(() => synth({ signerKeyArns: Array.from({ length: 21 }, () => arn) })).toThrowError(/at most 20/);
+    expect(() => synth({ signerKeys: '2', signerKeyArns: arn })).toThrowError(
+      /-c signerKeys=\.\.\.: give signerKeys \(keys the stack creates\) or signerKeyArns \(keys you have\), not both/,
+    );
+    // A list in cdk.json's context works as the comma-separated string does.
+    const listed = synth({ signerKeyArns: importedArns });
+    expect(listed.stack.signingKeys.map((k) => k.keyArn)).toEqual(importedArns);
+  });
+
   it('gives every function the same lifecycle settings, so the tracker and the broadcaster never disagree', () => {
     const set = synth({
       feeCapGwei: '1:300',
@@ -488,11 +674,13 @@ describe('stack properties', () => {
 });
 
 describe('cdk-nag AwsSolutions', () => {
-  it('finds nothing unacknowledged', () => {
-    const report = new cdkNag.AwsSolutionsChecks(base.app).validateScope(base.app);
-    expect(
-      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath)}`),
-    ).toEqual([]);
+  it('finds nothing unacknowledged, with a pool of created keys or of imported ones too', () => {
+    for (const s of [base, pooled, imported]) {
+      const report = new cdkNag.AwsSolutionsChecks(s.app).validateScope(s.app);
+      expect(
+        report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath)}`),
+      ).toEqual([]);
+    }
   });
 
   it('every acknowledgement carries its reason', () => {

@@ -68,10 +68,13 @@ afterAll(async () => {
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
-/** Each function's bundle directory in the cloud assembly, by its description's first word. */
+/**
+ * Each bundle we build (every function but the custom-resources Provider's own, which aws-cdk-lib ships
+ * built) in the cloud assembly, by its logical id without the hash.
+ */
 function bundles(): Array<{ name: string; file: string; bytes: number }> {
   return Object.entries(template.Resources)
-    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler')
     .map(([id, r]) => {
       const asset = r.Metadata?.['aws:asset:path'];
       if (!asset) throw new Error(`${id} has no asset metadata`);
@@ -92,12 +95,14 @@ describe('npx cdk synth', () => {
       'Api',
       'Authorizer',
       'Broadcaster',
+      // The deploy-time function behind the SignerAddress outputs.
+      'SignerAddressResolver',
       'Sweep',
       'Tracker',
       'Updater',
     ]);
     console.log(
-      `bundle sizes (budget ${budgetBytes} bytes each):\n${sizes.map((b) => `  ${b.name.padEnd(12)} ${b.bytes.toLocaleString('en')} bytes`).join('\n')}`,
+      `bundle sizes (budget ${budgetBytes} bytes each):\n${sizes.map((b) => `  ${b.name.padEnd(22)} ${b.bytes.toLocaleString('en')} bytes`).join('\n')}`,
     );
     for (const b of sizes) {
       expect(b.bytes, b.name).toBeLessThan(budgetBytes);
