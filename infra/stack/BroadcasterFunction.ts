@@ -131,13 +131,8 @@ export class BroadcasterFunction extends NodejsFunction {
    */
   bindSigningKeys(keys: ReadonlyArray<Pick<IKey, 'keyArn' | 'grant'>>, access: SigningAccess): this {
     if (keys.length === 0) throw new Error('the signer pool has no key');
-    this.addEnvironment(
-      'KMS_KEY_IDS',
-      Fn.join(
-        ',',
-        keys.map((k) => k.keyArn),
-      ),
-    );
+    const arns = keys.map((k) => k.keyArn);
+    this.addEnvironment('KMS_KEY_IDS', Fn.join(',', arns));
     for (const key of keys) {
       if (access === 'sign') key.grant(this, 'kms:Sign', 'kms:GetPublicKey');
       if (access === 'read') key.grant(this, 'kms:GetPublicKey');
