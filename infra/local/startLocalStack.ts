@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { selectSigner } from '../../functions/lib/chain/selectSigner.ts';
+import { selectSigners } from '../../functions/lib/chain/selectSigner.ts';
 import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
 import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
@@ -25,7 +25,10 @@ export type LocalStack = {
   url: string;
   chainId: number;
   rpcUrl: string;
+  /** The first signer of the pool (the one a one-key setup signs with). */
   signer: string;
+  /** Every signer of the pool, in its order. */
+  signers: string[];
   /** Where the emulators listen, for tools and tests that look inside. */
   endpoints: { dynamodb: string; sqs: string };
   /** The handlers' configuration, as they read it. */
@@ -165,12 +168,14 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     // Lambda), run on each request's head before its body is read, as API Gateway's authorizer would.
     const authorize = createEdgeAuth(loadConfig(process.env));
     const http: { server: Server; url: string } = await serveHttpApi(api, settings.HOST, settings.PORT, { authorize });
+    // The addresses the handlers sign with: the KMS keys' when KMS_KEY_IDS is set (e.g. LocalStack), else the local keys.
+    const signers = (await selectSigners({ ...config, LOCAL_SIGNER_ALLOWED: true })()).all.map((s) => s.address);
     return {
       url: http.url,
       chainId: config.CHAIN_ID,
       rpcUrl: handlerEnv.RPC_URL ?? '',
-      // The address the handlers sign with: the KMS key's when KMS_KEY_ID is set (e.g. LocalStack), else the dev key.
-      signer: (await selectSigner({ ...config, LOCAL_SIGNER_ALLOWED: true })()).address,
+      signer: signers[0] as string,
+      signers,
       endpoints: { dynamodb: handlerEnv.AWS_ENDPOINT_URL_DYNAMODB, sqs: handlerEnv.AWS_ENDPOINT_URL_SQS },
       config,
       settings,

@@ -76,6 +76,7 @@ describe('open routes', () => {
       'args',
       'chainId',
       'data',
+      'from',
       'function',
       'gas',
       'to',

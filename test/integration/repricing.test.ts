@@ -100,6 +100,8 @@ beforeAll(async () => {
     STUCK_AFTER_BLOCKS: '2',
     FEE_CAP_GWEI: String(capGwei),
     FEE_CACHE_MS: '0',
+    // Each signer's health (its balance, a stuck head) read afresh at every choice: the test flags one and sends at once.
+    BALANCE_CACHE_MS: '0',
     LOG_LEVEL: process.env.DEBUG_LOG ?? 'SILENT',
   });
 });
@@ -155,9 +157,15 @@ describe('re-pricing on a chain of one block a second', () => {
     expect(flagged.history.map((h) => h.outcome)).toContain('stuck');
     // Never above the cap, whatever the market asked.
     for (const h of flagged.hashes) expect(BigInt(h.maxFeePerGas)).toBeLessThanOrEqual(parseGwei(String(capGwei)));
-    // The one behind it: signed at the market's fees (the cap bounds re-pricing), waiting for the nonce before it.
+    // The one behind it: its signer's next transaction waits at the cap, so the signer is unhealthy and it
+    // takes no new one: it waits, unsigned, no nonce taken, saying why, until the stuck one is mined.
     const behind = await post({ to: recipient, value: '5001' });
-    await driveAll([behind], 'success', (t) => t.status === 'success');
+    const [waiting] = await driveAll([behind], 'waiting', (t) => t.waiting !== null);
+    expect(waiting).toMatchObject({ status: 'pending', nonce: null, rawTx: null });
+    expect(waiting?.waiting?.reason).toContain(
+      `its next transaction (nonce ${flagged.nonce}, ${stuck.id}) waits at the fee cap`,
+    );
+    expect(waiting?.message).toBe(waiting?.waiting?.reason);
 
     await release();
     release = undefined;
@@ -167,7 +175,9 @@ describe('re-pricing on a chain of one block a second', () => {
     if (!a?.receipt || !b?.receipt) throw new Error('no receipts');
     expect([a.status, b.status]).toEqual(['confirmed', 'confirmed']);
     expect(a.stuck, 'mined: no longer stuck').toBeNull();
+    // Woken when the stuck one was mined, it took the next nonce.
     expect(b.nonce).toBe((a.nonce ?? -1) + 1);
+    expect(b.waiting).toBeNull();
     expect(b.receipt.blockNumber).toBeGreaterThanOrEqual(a.receipt.blockNumber);
     await expectOneEffectPerId();
   });

@@ -5,6 +5,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BroadcastDeps } from '../../functions/lib/broadcast/BroadcastDeps.ts';
 import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
+import { type Signer, signerSet } from '../../functions/lib/chain/Signer.ts';
 import { anvilDevKey } from '../../functions/lib/config/loadConfig.ts';
 import { KmsSignerError } from '../../functions/lib/errors/errors.ts';
 import { buildBroadcastDeps } from '../../functions/lib/services/buildBroadcastDeps.ts';
@@ -72,23 +73,26 @@ describe('a transaction that failed before it was signed', () => {
 /** The broadcaster's deps with a signer that KMS throttles once (a transient error), then signs. */
 function throttledOnce(): BroadcastDeps {
   let calls = 0;
+  const real = deps.signers.all[0] as Signer;
   return {
     ...deps,
-    signer: {
-      address: deps.signer.address,
-      signTransaction: async (tx) => {
-        calls++;
-        if (calls === 1) {
-          throw new KmsSignerError({
-            keyId: 'test-key',
-            operation: 'Sign',
-            reason: 'throttled',
-            detail: 'rate exceeded',
-          });
-        }
-        return deps.signer.signTransaction(tx);
+    signers: signerSet([
+      {
+        address: real.address,
+        signTransaction: async (tx) => {
+          calls++;
+          if (calls === 1) {
+            throw new KmsSignerError({
+              keyId: 'test-key',
+              operation: 'Sign',
+              reason: 'throttled',
+              detail: 'rate exceeded',
+            });
+          }
+          return real.signTransaction(tx);
+        },
       },
-    },
+    ]),
   };
 }
 
@@ -159,15 +163,18 @@ describe('a nonce gap filled twice', () => {
     const { fillGap } = await import('../../functions/lib/broadcast/fillGap.ts');
     const nonce = (await minedNonce()) + 50; // a nonce far ahead: nothing holds it
     let signatures = 0;
+    const real = deps.signers.all[0] as Signer;
     const counting: BroadcastDeps = {
       ...deps,
-      signer: {
-        address: deps.signer.address,
-        signTransaction: async (tx) => {
-          signatures++;
-          return deps.signer.signTransaction(tx);
+      signers: signerSet([
+        {
+          address: real.address,
+          signTransaction: async (tx) => {
+            signatures++;
+            return real.signTransaction(tx);
+          },
         },
-      },
+      ]),
     };
     const request = { fill: { chainId: 31337, from: signer.address, nonce, reason: 'test gap' } };
     const first = await fillGap(counting, request);

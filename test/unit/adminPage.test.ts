@@ -269,6 +269,7 @@ describe('the cancel', () => {
     validUntil: null,
     cancel: null,
     stuck: null,
+    waiting: null,
     createdAt: '',
     updatedAt: '',
     ...over,

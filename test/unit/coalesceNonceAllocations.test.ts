@@ -18,6 +18,7 @@ function fakeStore(options: { fail?: boolean } = {}) {
     },
     raiseFloor: async () => undefined,
     counters: async () => [],
+    readCounters: async () => [],
     holders: async () => [],
     createFiller: async (f) => f,
     findFiller: async () => undefined,

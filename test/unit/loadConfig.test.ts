@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anvilDevKey, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { ConfigError } from '../../functions/lib/errors/errors.ts';
 
 describe('loadConfig', () => {
@@ -9,8 +9,32 @@ describe('loadConfig', () => {
       CHAIN_ID: 31337,
       MAX_ATTEMPTS: 3,
       SIGNING_LEASE_SECONDS: 30,
-      SIGNER_PRIVATE_KEY: anvilDevKey,
+      SIGNER_PRIVATE_KEYS: [],
+      KMS_KEY_IDS: [],
+      BALANCE_CACHE_MS: 5000,
     });
+    // No key configured: the pool is anvil's first dev key (selectSigners), in flight 16 a signer, no balance floor.
+    expect(config.SIGNER_PRIVATE_KEY).toBeUndefined();
+    expect(config.MAX_IN_FLIGHT_PER_SIGNER(1)).toBe(16);
+    expect(config.LOW_BALANCE_WEI(1)).toBe(0n);
+  });
+
+  it('reads the in-flight cap and the balance floor per chain, in wei of any size', () => {
+    const config = loadConfig({
+      MAX_IN_FLIGHT_PER_SIGNER: '1:64,137:8',
+      LOW_BALANCE_WEI: '1:50000000000000000000000000000',
+    });
+    expect([
+      config.MAX_IN_FLIGHT_PER_SIGNER(1),
+      config.MAX_IN_FLIGHT_PER_SIGNER(137),
+      config.MAX_IN_FLIGHT_PER_SIGNER(5),
+    ]).toEqual([64, 8, 16]);
+    expect(config.LOW_BALANCE_WEI(1)).toBe(50_000_000_000_000_000_000_000_000_000n);
+    expect(config.LOW_BALANCE_WEI(137)).toBe(0n);
+    expect(() => loadConfig({ MAX_IN_FLIGHT_PER_SIGNER: '0' })).toThrowError(/MAX_IN_FLIGHT_PER_SIGNER: must be 1 to/);
+    expect(() => loadConfig({ LOW_BALANCE_WEI: '1:-5' })).toThrowError(
+      /LOW_BALANCE_WEI: "1:-5" must be <chain id>:<a whole number of wei>/,
+    );
   });
 
   it('names every wrong variable', () => {

@@ -101,6 +101,7 @@ export function createApiRoutes(services: Services): Route[] {
     requests: services.queues.requests,
     chainIds: services.chains.chainIds(),
     defaultChainId: config.CHAIN_ID,
+    signerAddresses: async () => (await services.signers()).all.map((s) => s.address),
     staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
     logger,
     now: () => new Date(),

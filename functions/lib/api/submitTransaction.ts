@@ -15,6 +15,8 @@ export type SubmitDeps = RecordDeps & {
   idempotency: IdempotencyStore;
   chainIds: number[];
   defaultChainId: number;
+  /** The addresses of the signer pool: a request's `from` must be one of them. */
+  signerAddresses: () => Promise<readonly string[]>;
   newId: () => string;
 };
 
@@ -22,7 +24,7 @@ export type SubmitDeps = RecordDeps & {
 export type Submitted = Recorded;
 
 /** Validates a body down to the canonical request; every refusal is a ValidationError naming its fields. */
-function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
+async function validate(deps: SubmitDeps, body: unknown): Promise<NormalizedRequest> {
   const parsed = transactionRequestSchema.safeParse(body);
   if (!parsed.success) throw fromZodError(parsed.error, 'the transaction request');
   const request = normalizeRequest(parsed.data, deps.defaultChainId);
@@ -30,6 +32,15 @@ function validate(deps: SubmitDeps, body: unknown): NormalizedRequest {
     throw new ValidationError(`chainId ${request.chainId} is not a configured chain`, [
       { path: 'chainId', message: `must be one of ${deps.chainIds.join(', ')}` },
     ]);
+  }
+  if (request.from !== undefined) {
+    const pool = await deps.signerAddresses();
+    const from = request.from.toLowerCase();
+    if (!pool.some((a) => a.toLowerCase() === from)) {
+      throw new ValidationError(`from ${request.from} is not a signer of this deployment`, [
+        { path: 'from', message: `must be one of ${pool.join(', ')}` },
+      ]);
+    }
   }
   return request;
 }
@@ -60,7 +71,7 @@ export async function submitTransaction(
   idempotencyKey?: string,
 ): Promise<Submitted> {
   const now = deps.now();
-  const request = validate(deps, body);
+  const request = await validate(deps, body);
   let id = deps.newId();
   // Keys are the client's own, whichever of its tokens sends them (a rotation keeps them); another
   // client's identical key is another request. Nothing derived from a token is stored.

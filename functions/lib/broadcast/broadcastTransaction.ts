@@ -10,11 +10,13 @@ import { scheduleNext } from './phases/scheduleNext.ts';
 import { sendSigned } from './phases/sendSigned.ts';
 import { settleSpent } from './phases/settleSpent.ts';
 import { signOnce } from './phases/signOnce.ts';
+import { waitForSigner } from './phases/waitForSigner.ts';
 
 type Open = Exclude<Claim, { state: 'gone' }>;
 /** The phases that start from a claim: sign, send, settle; a re-price or a cancel starts from the record. */
 type SignPhase = Exclude<BroadcastPhase, ReplacePhase>;
-type Step<C extends Open> = (deps: BroadcastDeps, claim: C, attempt: number) => Promise<Outcome>;
+/** A step's outcome, or `waiting`: it waits for a signer with room, and reports nothing (it stays pending). */
+type Step<C extends Open> = (deps: BroadcastDeps, claim: C, attempt: number) => Promise<Outcome | 'waiting'>;
 type Of<S extends Open['state']> = Extract<Open, { state: S }>;
 
 /** An unsigned transaction, in the broadcast phase: sign it once, then send it, or end or retry what failed. */
@@ -26,9 +28,14 @@ const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) 
   }
   const result = await signOnce(deps, tx, token);
   if ('signed' in result) return sendSigned(deps, tx, attempt, result.signed);
+  if ('waiting' in result) {
+    await waitForSigner(deps, tx, token, attempt, result);
+    return 'waiting';
+  }
   if (result.error.class === 'permanent' || attempt >= deps.settings.maxAttempts) {
-    // A nonce taken by this attempt is on the record now, not yet on the copy loaded before it.
-    return failUnsigned(deps, { ...tx, nonce: result.nonce ?? tx.nonce }, token, result.error, attempt);
+    // A nonce taken by this attempt (and its sender) is on the record now, not yet on the copy loaded before it.
+    const taken = result.nonce === undefined ? {} : { nonce: result.nonce, from: result.from ?? tx.from };
+    return failUnsigned(deps, { ...tx, ...taken }, token, result.error, attempt);
   }
   // Nothing was signed: let the claim go so the next attempt need not wait for it to expire.
   await deps.transactions.releaseClaim(tx.id, token);
@@ -77,7 +84,7 @@ const steps: { [S in Open['state']]: Record<SignPhase, Step<Of<S>>> } = {
 };
 
 /** The step for a claim and a phase, with the claim's type kept. */
-function runStep(deps: BroadcastDeps, claim: Open, phase: SignPhase, attempt: number): Promise<Outcome> {
+function runStep(deps: BroadcastDeps, claim: Open, phase: SignPhase, attempt: number): Promise<Outcome | 'waiting'> {
   switch (claim.state) {
     case 'closed':
       return steps.closed[phase](deps, claim, attempt);
@@ -126,6 +133,7 @@ export async function broadcastTransaction(
     return undefined;
   }
   const outcome = await runStep(deps, claim, phase, attempt);
+  if (outcome === 'waiting') return undefined;
   const chainId = claim.state === 'closed' ? {} : { chainId: claim.tx.chainId };
   const response: ResponseMessage = { id, attempt, at: deps.now().toISOString(), ...chainId, ...outcome };
   await deps.responses.send(response);

@@ -2,6 +2,7 @@ import { type Hex, keccak256, parseTransaction } from 'viem';
 import type { ChainClient } from '../chain/ChainRegistry.ts';
 import { marketAbove, replacementFees } from '../chain/replacementFees.ts';
 import { type ResendResult, resendRaw } from '../chain/resendRaw.ts';
+import type { Signer } from '../chain/Signer.ts';
 import type { Filler } from '../store/NonceStore.ts';
 import type { BroadcastDeps } from './BroadcastDeps.ts';
 
@@ -16,14 +17,24 @@ const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
  * fees outbid `replacing` (the failed transaction's bytes) so it replaces them if they linger in a pool.
  */
 export async function fillNonce(
-  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings' | 'logger'>,
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signers' | 'now' | 'settings' | 'logger'>,
   client: ChainClient,
-  params: { chainId: number; nonce: number; reason: string; forId?: string; replacing?: Hex; reprice?: string },
+  params: {
+    chainId: number;
+    /** The sender whose nonce it is: a signer of the pool. */
+    from: string;
+    nonce: number;
+    reason: string;
+    forId?: string;
+    replacing?: Hex;
+    reprice?: string;
+  },
 ): Promise<FillResult> {
+  const signer = poolSigner(deps, params.from);
   // A filler already made for this nonce is the one: send it again rather than sign (KMS) anew, unless
   // it waited unmined under a market above its fees: then it is re-priced by the transactions' rules.
-  const existing = await deps.nonces.findFiller(params.chainId, deps.signer.address, params.nonce);
-  if (existing && params.reprice === existing.txHash) return repriceFiller(deps, client, existing);
+  const existing = await deps.nonces.findFiller(params.chainId, signer.address, params.nonce);
+  if (existing && params.reprice === existing.txHash) return repriceFiller(deps, client, signer, existing);
   if (existing) return sendFiller(client, existing);
   const current = await deps.fees.get(params.chainId, client);
   let maxFeePerGas = current.maxFeePerGas * 2n;
@@ -37,10 +48,10 @@ export async function fillNonce(
     if (old.gasPrice) maxFeePerGas = maxBig(maxFeePerGas, (old.gasPrice * 125n) / 100n);
   }
   if (maxPriorityFeePerGas > maxFeePerGas) maxFeePerGas = maxPriorityFeePerGas;
-  const rawTx = await deps.signer.signTransaction({
+  const rawTx = await signer.signTransaction({
     chainId: params.chainId,
     type: 'eip1559',
-    to: deps.signer.address,
+    to: signer.address,
     value: 0n,
     gas: 21_000n,
     nonce: params.nonce,
@@ -49,7 +60,7 @@ export async function fillNonce(
   });
   const filler = await deps.nonces.createFiller({
     chainId: params.chainId,
-    from: deps.signer.address,
+    from: signer.address,
     nonce: params.nonce,
     rawTx,
     txHash: keccak256(rawTx),
@@ -58,6 +69,13 @@ export async function fillNonce(
     ...(params.forId ? { forId: params.forId } : {}),
   });
   return sendFiller(client, filler);
+}
+
+/** The pool's signer of `from`; a sender outside the pool is never signed for. */
+export function poolSigner(deps: Pick<BroadcastDeps, 'signers'>, from: string): Signer {
+  const signer = deps.signers.get(from);
+  if (!signer) throw new Error(`${from} is not a signer of this deployment's pool; nothing is signed for it`);
+  return signer;
 }
 
 /** Sends a recorded filler's bytes (again); safe to repeat. */
@@ -73,8 +91,9 @@ async function sendFiller(client: ChainClient, filler: Filler): Promise<FillResu
  * cap, or with the market not above it, the filler is sent again as it is.
  */
 async function repriceFiller(
-  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signer' | 'now' | 'settings' | 'logger'>,
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'now' | 'settings' | 'logger'>,
   client: ChainClient,
+  signer: Signer,
   filler: Filler,
 ): Promise<FillResult> {
   const old = parseTransaction(filler.rawTx as Hex);
@@ -90,10 +109,10 @@ async function repriceFiller(
     });
     return sendFiller(client, filler);
   }
-  const rawTx = await deps.signer.signTransaction({
+  const rawTx = await signer.signTransaction({
     chainId: filler.chainId,
     type: 'eip1559',
-    to: deps.signer.address,
+    to: signer.address,
     value: 0n,
     gas: 21_000n,
     nonce: filler.nonce,

@@ -8,12 +8,19 @@ import {
   rpcSchema,
   type Transport,
 } from 'viem';
-import { estimateFeesPerGas, estimateGas, getChainId, getTransactionCount, sendRawTransaction } from 'viem/actions';
+import {
+  estimateFeesPerGas,
+  estimateGas,
+  getBalance,
+  getChainId,
+  getTransactionCount,
+  sendRawTransaction,
+} from 'viem/actions';
 import { UnknownChainError } from '../errors/errors.ts';
 
 type ChainActions = Pick<
   PublicActions,
-  'estimateFeesPerGas' | 'estimateGas' | 'getChainId' | 'getTransactionCount' | 'sendRawTransaction'
+  'estimateFeesPerGas' | 'estimateGas' | 'getBalance' | 'getChainId' | 'getTransactionCount' | 'sendRawTransaction'
 >;
 
 /**
@@ -32,6 +39,7 @@ function chainActions(client: Client<Transport, undefined, undefined, PublicRpcS
   return {
     estimateFeesPerGas: (args) => estimateFeesPerGas(client, args),
     estimateGas: (args) => estimateGas(client, args),
+    getBalance: (args) => getBalance(client, args),
     getChainId: () => getChainId(client),
     getTransactionCount: (args) => getTransactionCount(client, args),
     sendRawTransaction: (args) => sendRawTransaction(client, args),

@@ -16,6 +16,30 @@ export const localSigningLeaseSeconds = 30;
 export const devTokens = { client: 'dev-client-token', admin: 'dev-admin-token' } as const;
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key');
+
+/** A comma-separated list, each item as `item` says, none twice; empty when unset. */
+function listOf(item: z.ZodType<string>, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): string[] => {
+      const items = (text ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      items.forEach((value, i) => {
+        const parsed = item.safeParse(value);
+        // The value itself is never echoed: it may be a private key.
+        if (!parsed.success)
+          ctx.addIssue({ code: 'custom', message: `item ${i + 1} ${parsed.error.issues[0]?.message}` });
+      });
+      if (new Set(items.map((t) => t.toLowerCase())).size !== items.length) {
+        ctx.addIssue({ code: 'custom', message: `lists one of its ${what} twice` });
+      }
+      return items;
+    });
+}
 const optionalUrl = z
   .string()
   .url()
@@ -47,11 +71,18 @@ const schema = z
     FEE_CAP_GWEI: perChain(() => defaultFeeCapGwei, { min: 1, max: 1_000_000, unit: 'gwei' }),
     // Seconds between two looks of the tracker at one transaction, about a block: `2`, or per chain `1:12,137:2`.
     TRACK_INTERVAL_SECONDS: perChain(defaultTrackIntervalSeconds, { min: 1, max: 900, unit: 'seconds' }),
-    SIGNER_PRIVATE_KEY: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key')
-      .default(anvilDevKey),
+    // The local signer pool: SIGNER_PRIVATE_KEYS (comma-separated), or the one key SIGNER_PRIVATE_KEY; default anvil's first.
+    SIGNER_PRIVATE_KEY: privateKey.optional(),
+    SIGNER_PRIVATE_KEYS: listOf(privateKey, 'private keys'),
+    // The signer pool on AWS: KMS keys (ids, aliases or ARNs), KMS_KEY_IDS comma-separated, or the one KMS_KEY_ID.
     KMS_KEY_ID: z.string().min(1).optional(),
+    KMS_KEY_IDS: listOf(z.string().min(1), 'KMS key ids'),
+    // Unmined transactions one signer may hold on a chain before it takes no more: `16`, or per chain `1:16,137:64`.
+    MAX_IN_FLIGHT_PER_SIGNER: perChain(() => defaultMaxInFlight, { min: 1, max: 100_000, unit: 'transactions' }),
+    // A signer whose balance is below this (wei) on a chain is unhealthy there: `0` (off), or per chain `1:50000000000000000`.
+    LOW_BALANCE_WEI: perChainWei(),
+    // How long a signer's balance, read from the chain, is used before it is read again.
+    BALANCE_CACHE_MS: intFrom(0, 600_000).default(5000),
     // Set only by the local runner and the tests: without KMS_KEY_ID the runtime refuses to start unless it is true.
     LOCAL_SIGNER_ALLOWED: z
       .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
@@ -80,6 +111,14 @@ const schema = z
     // A Secrets Manager secret {"hashKey": "...", "tokens": [{"hash", "client", "role"}]}; when set it replaces the local tokens.
     TOKEN_SECRET_ARN: z.string().min(1).optional(),
     AWS_LAMBDA_FUNCTION_NAME: z.string().optional(), // set by Lambda itself: refuses the dev tokens there
+  })
+  .refine((c) => !(c.SIGNER_PRIVATE_KEY && c.SIGNER_PRIVATE_KEYS.length > 0), {
+    path: ['SIGNER_PRIVATE_KEYS'],
+    message: 'set SIGNER_PRIVATE_KEYS or SIGNER_PRIVATE_KEY, not both',
+  })
+  .refine((c) => !(c.KMS_KEY_ID && c.KMS_KEY_IDS.length > 0), {
+    path: ['KMS_KEY_IDS'],
+    message: 'set KMS_KEY_IDS or KMS_KEY_ID, not both',
   })
   .refine((c) => c.RETRY_BASE_SECONDS <= c.RETRY_CAP_SECONDS, {
     path: ['RETRY_BASE_SECONDS'],
@@ -111,6 +150,9 @@ export function defaultTrackIntervalSeconds(chainId: number): number {
 
 /** The fee cap where FEE_CAP_GWEI does not name the chain. */
 export const defaultFeeCapGwei = 1000;
+
+/** Unmined transactions per signer where MAX_IN_FLIGHT_PER_SIGNER does not name the chain: geth's 16 executable slots per account. */
+export const defaultMaxInFlight = 16;
 
 const isLocalChain = (chainId: number) => chainId === 31337 || chainId === 1337;
 
@@ -151,26 +193,43 @@ function depthPerChain() {
  */
 function perChain(defaults: (chainId: number) => number, bounds: { min: number; max: number; unit: string }) {
   const range = `${bounds.min} to ${bounds.max} ${bounds.unit}`;
+  return perChainOf(defaults, range, (text) => {
+    const n = Number(text);
+    return n >= bounds.min && n <= bounds.max ? n : undefined;
+  });
+}
+
+/** LOW_BALANCE_WEI: as `perChain`, in wei (a bigint, any size); 0, the default, watches nothing. */
+function perChainWei() {
+  return perChainOf(
+    () => 0n,
+    'a whole number of wei',
+    (text) => BigInt(text),
+  );
+}
+
+/** One value for every chain, or `chain:value` pairs over `defaults`; `parse` takes the digits of a value, undefined when out of range. */
+function perChainOf<T>(defaults: (chainId: number) => T, range: string, parse: (digits: string) => T | undefined) {
   return z
     .string()
     .optional()
-    .transform((text, ctx): ((chainId: number) => number) => {
+    .transform((text, ctx): ((chainId: number) => T) => {
       const trimmed = (text ?? '').trim();
       if (trimmed === '') return defaults;
-      const inRange = (n: number) => n >= bounds.min && n <= bounds.max;
       if (/^\d+$/.test(trimmed)) {
-        const all = Number(trimmed);
-        if (!inRange(all)) ctx.addIssue({ code: 'custom', message: `must be ${range}` });
-        return () => all;
+        const all = parse(trimmed);
+        if (all === undefined) ctx.addIssue({ code: 'custom', message: `must be ${range}` });
+        return () => all ?? defaults(0);
       }
-      const values = new Map<number, number>();
+      const values = new Map<number, T>();
       for (const pair of trimmed.split(',')) {
         const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair);
-        if (!m || !inRange(Number(m[2]))) {
+        const value = m ? parse(m[2] as string) : undefined;
+        if (!m || value === undefined) {
           ctx.addIssue({ code: 'custom', message: `"${pair}" must be <chain id>:<${range}>` });
           continue;
         }
-        values.set(Number(m[1]), Number(m[2]));
+        values.set(Number(m[1]), value);
       }
       return (chainId) => values.get(chainId) ?? defaults(chainId);
     });

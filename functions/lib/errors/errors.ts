@@ -285,3 +285,20 @@ export class KmsSignerError extends AppError {
     this.reason = fields.reason;
   }
 }
+
+/** A signer holds as many unmined transactions on a chain as it may (MAX_IN_FLIGHT_PER_SIGNER): it takes no nonce now. */
+export class SignerFullError extends AppError {
+  override name = 'SignerFullError';
+  readonly from: string;
+
+  constructor(chainId: number, from: string, limit: number) {
+    super(
+      'signer_full',
+      `signer ${from} holds its most unmined transactions on chain ${chainId} (its nonces stop below ${limit})`,
+      {
+        transient: true,
+      },
+    );
+    this.from = from;
+  }
+}

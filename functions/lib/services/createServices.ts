@@ -4,14 +4,15 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ChainRegistry, createChainRegistry } from '../chain/ChainRegistry.ts';
 import { localRpcUrls } from '../chain/resolveRpcUrls.ts';
-import type { Signer } from '../chain/Signer.ts';
-import { selectSigner } from '../chain/selectSigner.ts';
+import { type SignerSet, signerSet } from '../chain/Signer.ts';
+import { selectSigners } from '../chain/selectSigner.ts';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, required } from '../config/loadConfig.ts';
 import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
+import { createWaitingLine, type WaitingLine } from '../store/WaitingLine.ts';
 import type { BroadcastMessage, FillMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
 import { serviceHooks } from './serviceHooks.ts';
 
@@ -24,6 +25,7 @@ export type Services = {
   transactions: TransactionStore;
   idempotency: IdempotencyStore;
   nonces: NonceStore;
+  waiting: WaitingLine;
   chains: ChainRegistry;
   queues: {
     requests: QueueSender<BroadcastMessage | FillMessage>;
@@ -32,8 +34,8 @@ export type Services = {
     tracking: QueueSender<TrackMessage>;
   };
   queueUrls: { requests: string; retry: string; responses: string; tracking: string };
-  /** The signer, resolved once on first use (a KMS key's address needs one call to KMS). */
-  signer: () => Promise<Signer>;
+  /** The signer pool, resolved once on first use (a KMS key's address needs one call to KMS). */
+  signers: () => Promise<SignerSet>;
 };
 
 /**
@@ -47,8 +49,10 @@ export function createServices(
 ): Services {
   // A benchmark's observers, if any (none in production): see serviceHooks.ts.
   const { awsClient, rpcRequest, signer: onSigner } = serviceHooks;
-  const selected = selectSigner(config);
-  const signer = onSigner ? async () => onSigner(await selected(), serviceName) : selected;
+  const selected = selectSigners(config);
+  const signers = onSigner
+    ? async () => signerSet((await selected()).all.map((s) => onSigner(s, serviceName)))
+    : selected;
   const dynamo = new DynamoDBClient(awsClientConfig(config, 'DYNAMODB'));
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const sqs = new SQSClient(awsClientConfig(config, 'SQS'));
@@ -68,6 +72,7 @@ export function createServices(
     transactions: createTransactionStore(doc, config.TABLE_NAME),
     idempotency: createIdempotencyStore(doc, config.TABLE_NAME),
     nonces: createNonceStore(doc, config.TABLE_NAME),
+    waiting: createWaitingLine(doc, config.TABLE_NAME),
     chains: createChainRegistry(
       rpcUrls,
       config.RPC_TIMEOUT_MS,
@@ -80,6 +85,6 @@ export function createServices(
       tracking: createQueueSender(sqs, queueUrls.tracking),
     },
     queueUrls,
-    signer,
+    signers,
   };
 }

@@ -11,7 +11,7 @@ export type ServiceHooks = {
   awsClient?: (client: DynamoDBClient | SQSClient, owner: string) => void;
   /** Each JSON-RPC request to a chain, before it is sent. */
   rpcRequest?: (chainId: number, method: string, owner: string) => void;
-  /** The services' signer, once resolved; returns the signer to use (e.g. one that counts signatures). */
+  /** Each signer of the services' pool, once resolved; returns the signer to use (e.g. one that counts signatures). */
   signer?: (signer: Signer, owner: string) => Signer;
 };
 

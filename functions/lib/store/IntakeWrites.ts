@@ -9,6 +9,7 @@ import {
   openStatusValues,
   sortKeyOf,
   txKey,
+  waitingAttributes,
 } from './transactionKeys.ts';
 
 /** The api's writes: a transaction accepted, and a failed one linked to the one that sends it again. */
@@ -68,7 +69,7 @@ export function createIntakeWrites(doc: DynamoDBDocumentClient, TableName: strin
       const item = await conditionalUpdate(doc, {
         TableName,
         Key: txKey(id),
-        UpdateExpression: 'SET signingClosed = :reason, cancel = :cancel',
+        UpdateExpression: `SET signingClosed = :reason, cancel = :cancel REMOVE ${waitingAttributes}`,
         ConditionExpression: [
           'attribute_not_exists(rawTx)', // -- never signed: nothing of it can be on its way
           'attribute_not_exists(signingClosed)', // -- not closed already, for this or another reason

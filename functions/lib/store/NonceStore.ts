@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { SignerFullError } from '../errors/errors.ts';
 import { conditionalPut, conditionalUpdate } from './conditionalWrite.ts';
 import { getItems } from './getItems.ts';
 import { senderKeyOf } from './tableDesign.ts';
@@ -30,13 +31,36 @@ export type Filler = {
 
 /** What holds one nonce of a sender: a signed transaction of ours, or a filler. */
 export type NonceHolder =
-  | { kind: 'tx'; nonce: number; id: string; status: string; rawTx: string; txHash: string; signedAt: string }
+  | {
+      kind: 'tx';
+      nonce: number;
+      id: string;
+      status: string;
+      rawTx: string;
+      txHash: string;
+      signedAt: string;
+      /** Since when it waits at the fee cap, if it does. */
+      stuckSince?: string;
+    }
   | { kind: 'filler'; nonce: number; rawTx: string; txHash: string; createdAt: string; repricedAt?: string };
 
 /** Nonce counters per (chain, sender), fillers, and which record holds which nonce. */
 export type NonceStore = {
-  /** Takes `count` (default 1) consecutive nonces at once and returns the first. */
-  allocate(chainId: number, from: string, seed: () => Promise<number>, now: number, count?: number): Promise<number>;
+  /**
+   * Takes `count` (default 1) consecutive nonces at once and returns the first. With `limit`, the
+   * nonces taken stay below it (the sender's mined nonce plus its in-flight cap): throws SignerFullError
+   * when they would not, and takes none.
+   */
+  allocate(
+    chainId: number,
+    from: string,
+    seed: () => Promise<number>,
+    now: number,
+    count?: number,
+    limit?: number,
+  ): Promise<number>;
+  /** The counters of these senders on one chain (a sender with none yet is left out), strongly consistent. */
+  readCounters(chainId: number, senders: readonly string[]): Promise<NonceCounter[]>;
   raiseFloor(chainId: number, from: string, floor: number): Promise<void>;
   counters(): Promise<NonceCounter[]>;
   holders(chainId: number, from: string, lowest: number, highest: number): Promise<NonceHolder[]>;
@@ -50,6 +74,9 @@ export type NonceStore = {
   ): Promise<boolean>;
 };
 
+const stuckSinceOf = (stuck: unknown) =>
+  typeof stuck === 'object' && stuck !== null && 'since' in stuck ? String(stuck.since) : undefined;
+
 const counterKey = (chainId: number, from: string) => ({ pk: `nonce#${senderKeyOf(chainId, from)}` });
 const fillerKey = (chainId: number, from: string, nonce: number) => ({
   pk: `filler#${senderKeyOf(chainId, from)}#${nonce}`,
@@ -59,18 +86,44 @@ const fillerKey = (chainId: number, from: string, nonce: number) => ({
 export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string): NonceStore {
   const TableName = tableName;
 
-  async function takeNext(chainId: number, from: string, now: number, count: number): Promise<number | undefined> {
+  /** The first of `count` nonces taken, or undefined when the counter is not seeded yet; throws SignerFullError past `limit`. */
+  async function takeNext(
+    chainId: number,
+    from: string,
+    now: number,
+    count: number,
+    limit: number | undefined,
+  ): Promise<number | undefined> {
+    const capped = limit !== undefined;
     const old = await conditionalUpdate(doc, {
       TableName,
       Key: counterKey(chainId, from),
       UpdateExpression: 'SET #next = #next + :count, allocatedAt = :now',
-      ConditionExpression: 'attribute_exists(#next)', // -- seeded from the chain first
+      ConditionExpression: capped
+        ? 'attribute_exists(#next) AND #next <= :lastStart' // -- seeded, and the nonces taken stay below the limit
+        : 'attribute_exists(#next)', // -- seeded from the chain first
       ExpressionAttributeNames: { '#next': 'next' },
-      ExpressionAttributeValues: { ':count': count, ':now': now },
+      ExpressionAttributeValues: { ':count': count, ':now': now, ...(capped ? { ':lastStart': limit - count } : {}) },
       ReturnValues: 'UPDATED_OLD',
     });
-    return old === undefined ? undefined : Number(old.next);
+    if (old !== undefined) return Number(old.next);
+    if (!capped) return undefined;
+    // Refused: not seeded yet, or full. Only a read tells which.
+    const item = (await doc.send(new GetCommand({ TableName, Key: counterKey(chainId, from), ConsistentRead: true })))
+      .Item;
+    if (item === undefined) return undefined;
+    throw new SignerFullError(chainId, from, limit);
   }
+
+  const toCounter = (item: Record<string, unknown>): NonceCounter => ({
+    chainId: Number(item.chainId),
+    from: String(item.from),
+    next: Number(item.next),
+    allocatedAt: Number(item.allocatedAt ?? 0),
+    ...(item.externalTo === undefined
+      ? {}
+      : { external: { from: Number(item.externalFrom), to: Number(item.externalTo) } }),
+  });
 
   async function readFiller(key: { pk: string }): Promise<Filler | undefined> {
     const item = (await doc.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }))).Item;
@@ -90,8 +143,8 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
   }
 
   return {
-    async allocate(chainId, from, seed, now, count = 1) {
-      const taken = await takeNext(chainId, from, now, count);
+    async allocate(chainId, from, seed, now, count = 1, limit = undefined) {
+      const taken = await takeNext(chainId, from, now, count, limit);
       if (taken !== undefined) return taken;
       const start = await seed();
       await conditionalPut(doc, {
@@ -107,7 +160,7 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
         },
         ConditionExpression: 'attribute_not_exists(pk)', // -- another worker may have seeded it
       });
-      const afterSeed = await takeNext(chainId, from, now, count);
+      const afterSeed = await takeNext(chainId, from, now, count, limit);
       if (afterSeed === undefined) throw new Error(`nonce counter for ${from} on ${chainId} vanished`);
       return afterSeed;
     },
@@ -142,19 +195,18 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
           TableName,
           (out.Items ?? []).map((entry) => ({ pk: String(entry.pk) })),
         );
-        for (const item of items) {
-          found.push({
-            chainId: Number(item.chainId),
-            from: String(item.from),
-            next: Number(item.next),
-            allocatedAt: Number(item.allocatedAt ?? 0),
-            ...(item.externalTo === undefined
-              ? {}
-              : { external: { from: Number(item.externalFrom), to: Number(item.externalTo) } }),
-          });
-        }
+        for (const item of items) found.push(toCounter(item));
       }
       return found;
+    },
+
+    async readCounters(chainId, senders) {
+      const items = await getItems(
+        doc,
+        TableName,
+        senders.map((from) => counterKey(chainId, from)),
+      );
+      return items.map(toCounter);
     },
 
     async holders(chainId, from, lowest, highest) {
@@ -190,6 +242,7 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
                   id: String(item.id),
                   status: String(item.status),
                   signedAt: String(item.signedAt),
+                  ...(stuckSinceOf(item.stuck) ? { stuckSince: stuckSinceOf(item.stuck) as string } : {}),
                 },
           );
         }

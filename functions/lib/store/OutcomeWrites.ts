@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Receipt, TransactionOutcome } from '../transactions/model.ts';
 import { conditionalUpdate } from './conditionalWrite.ts';
-import { isOpen, openStatusValues, txKey } from './transactionKeys.ts';
+import { isOpen, openStatusValues, txKey, waitingAttributes } from './transactionKeys.ts';
 
 /** The updater's writes: the only writes that move a transaction's status. */
 export type OutcomeWrites = {
@@ -121,7 +121,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
       TableName,
       Key: txKey(o.id),
       // No claim is left on it; a failed one also leaves the sweep's `open` index.
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${followed ? '' : 'openShard, dueAt, '}leaseToken, leaseUntil`,
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${followed ? '' : 'openShard, dueAt, '}leaseToken, leaseUntil, ${waitingAttributes}`,
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
@@ -165,7 +165,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck`,
+      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck, ${waitingAttributes}`,
       ConditionExpression: '#status IN (:success, :mined)', // -- nothing leaves a terminal status
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -232,7 +232,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :failed, #message = :message, updatedAt = :at, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck`,
+      UpdateExpression: `SET #status = :failed, #message = :message, updatedAt = :at, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck, ${waitingAttributes}`,
       ConditionExpression: '#status = :success', // -- mined means one of ours holds the nonce
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type CancelRequest, type SignatureKind, type Transaction, transactionSchema } from '../transactions/model.ts';
 import { conditionalUpdate } from './conditionalWrite.ts';
 import { senderKeyOf } from './tableDesign.ts';
-import { isOpen, openStatusValues, txKey } from './transactionKeys.ts';
+import { isOpen, openStatusValues, txKey, waitingAttributes } from './transactionKeys.ts';
 
 /** What signing stores on a transaction, once: the sender, its nonce, the signed bytes and their hash. */
 export type SignedRecord = {
@@ -29,6 +29,23 @@ export type SigningWrites = {
     id: string,
     token: string,
     reservation: { chainId: number; from: string; nonce: number },
+  ): Promise<boolean>;
+  /**
+   * Stores the signer chosen for a transaction under the claim `token`, before a nonce is taken for it:
+   * false when the claim was lost or it has a sender already (the first choice stays, whatever comes later).
+   */
+  assignSigner(id: string, token: string, from: string): Promise<boolean>;
+  /**
+   * Puts a transaction no signer can take now in its chain's waiting line (the `waiting` index), with
+   * the reason as its message, and lets the claim go: nothing holds a worker while it waits. It becomes
+   * due for the sweep at `dueAt`, in case no wake reaches it. False when the claim was lost.
+   */
+  park(
+    id: string,
+    token: string,
+    wait: { chainId: number; reason: string },
+    now: Date,
+    dueAt: number,
   ): Promise<boolean>;
   /** Fences a transaction that failed before it was signed: no worker may sign it afterwards. */
   closeUnsigned(id: string, token: string, reason: string): Promise<boolean>;
@@ -86,8 +103,7 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
       const item = await conditionalUpdate(doc, {
         TableName,
         Key: txKey(id),
-        UpdateExpression:
-          'SET #from = :from, nonce = :nonce, rawTx = :raw, txHash = :hash, gas = :gas, signedAt = :at, senderKey = :sender, hashes = list_append(if_not_exists(hashes, :none), :signature)',
+        UpdateExpression: `SET #from = :from, nonce = :nonce, rawTx = :raw, txHash = :hash, gas = :gas, signedAt = :at, senderKey = :sender, hashes = list_append(if_not_exists(hashes, :none), :signature) REMOVE ${waitingAttributes}`,
         ConditionExpression: [
           'attribute_not_exists(rawTx)', // -- a transaction is signed once
           'attribute_not_exists(signingClosed)', // -- a cancel that came while it was being signed wins
@@ -95,6 +111,7 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
           'leaseUntil > :now', // -- an expired claim's nonce is left for the gap filler
           isOpen, // -- a terminal transaction is never signed
           '(attribute_not_exists(nonce) OR nonce = :nonce)', // -- a reserved nonce is the one signed with
+          '(attribute_not_exists(#from) OR #from = :from)', // -- the signer chosen (or named) is the one that signs
         ].join(' AND '),
         ExpressionAttributeNames: { '#from': 'from', '#status': 'status' },
         ExpressionAttributeValues: {
@@ -134,11 +151,50 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
       return item !== undefined;
     },
 
+    async assignSigner(id, token, from) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET #from = :from',
+        ConditionExpression: [
+          'leaseToken = :token', // -- only the worker that holds the claim chooses
+          'attribute_not_exists(#from)', // -- chosen once: a retry, a sweep or a restart never chooses again
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#from': 'from' },
+        ExpressionAttributeValues: { ':from': from, ':token': token },
+      });
+      return item !== undefined;
+    },
+
+    async park(id, token, wait, now, dueAt) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression:
+          'SET #message = :reason, waiting = :waiting, waitChain = :chain, waitSince = :since, dueAt = :due REMOVE leaseToken, leaseUntil',
+        ConditionExpression: [
+          'leaseToken = :token', // -- we hold the claim: nobody signs it meanwhile
+          'attribute_not_exists(rawTx)', // -- only an unsigned one waits for a signer
+          'attribute_not_exists(signingClosed)', // -- a cancel that came meanwhile wins
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#message': 'message' },
+        ExpressionAttributeValues: {
+          ':reason': wait.reason,
+          ':waiting': { since: now.toISOString(), reason: wait.reason },
+          ':chain': String(wait.chainId),
+          ':since': now.getTime(),
+          ':due': dueAt,
+          ':token': token,
+        },
+      });
+      return item !== undefined;
+    },
+
     async closeUnsigned(id, token, reason) {
       const item = await conditionalUpdate(doc, {
         TableName,
         Key: txKey(id),
-        UpdateExpression: 'SET signingClosed = :reason REMOVE leaseToken, leaseUntil',
+        UpdateExpression: `SET signingClosed = :reason REMOVE leaseToken, leaseUntil, ${waitingAttributes}`,
         ConditionExpression: [
           'leaseToken = :token', // -- we hold the claim, so nobody is signing it
           'attribute_not_exists(rawTx)', // -- nothing was signed that could still land

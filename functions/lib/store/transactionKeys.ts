@@ -14,6 +14,8 @@ export type NewTransaction = Pick<Transaction, 'id' | 'chainId' | 'to' | 'value'
   client?: string;
   /** Not mined by then, it is canceled. */
   validUntil?: string;
+  /** The signer the request named: it signs it, whatever the others' load. */
+  from?: string;
 };
 
 /** A place in the newest-first order of transactions: the page after it starts just below it. */
@@ -30,6 +32,12 @@ export const sortKeyOf = (tx: Pick<Transaction, 'createdAt' | 'id'>) => `${tx.cr
 
 /** The statuses a transaction may still leave; every write that moves one forward starts from these. */
 export const openStatusValues = { ':pending': 'pending', ':retrying': 'retrying' } as const;
+
+/**
+ * The attributes a transaction carries while it waits for a signer with room (the `waiting` index and
+ * what the view shows): every write that signs it, closes it or ends it removes them.
+ */
+export const waitingAttributes = 'waiting, waitChain, waitSince';
 
 /** `#status IN (:pending, :retrying)`, with `#status` and the values above: the transaction is not terminal. */
 export const isOpen = '#status IN (:pending, :retrying)';

@@ -106,6 +106,17 @@ export const stuckSchema = z
   })
   .meta({ id: 'Stuck', description: 'waiting at the fee cap: re-sent, not re-priced, until the market falls' });
 
+/**
+ * No signer could take it when it was to be signed (each held its most unmined transactions, or was
+ * unhealthy): it waits, pending and unsigned, and is taken up as soon as one has room. Gone once signed.
+ */
+export const waitingSchema = z
+  .object({
+    since: z.string(),
+    reason: z.string(),
+  })
+  .meta({ id: 'Waiting', description: 'waiting for a signer with room: nothing is signed, no worker is held' });
+
 /** Ids are ours (UUIDs); anything else cannot name a transaction, and must not reach the table's key. */
 export const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -165,6 +176,7 @@ export const transactionSchema = z.object({
     .meta({ description: 'not mined by then, it is canceled (ISO 8601), as the request asked' }),
   cancel: cancelSchema.optional(),
   stuck: stuckSchema.optional(),
+  waiting: waitingSchema.optional(),
   history: z.array(attemptSchema).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -192,6 +204,7 @@ export const transactionViewSchema = transactionSchema
     validUntil: z.string().nullable(),
     cancel: cancelSchema.nullable().meta({ description: 'null unless a cancel was asked for' }),
     stuck: stuckSchema.nullable().meta({ description: 'null unless it waits at the fee cap' }),
+    waiting: waitingSchema.nullable().meta({ description: 'null unless it waits for a signer with room' }),
   })
   .meta({ id: 'Transaction' });
 export type TransactionView = z.infer<typeof transactionViewSchema>;
@@ -249,5 +262,6 @@ export function toView(tx: Transaction): TransactionView {
     validUntil: tx.validUntil ?? null,
     cancel: tx.cancel ?? null,
     stuck: tx.stuck ?? null,
+    waiting: tx.waiting ?? null,
   };
 }

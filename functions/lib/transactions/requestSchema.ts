@@ -64,6 +64,11 @@ export const transactionRequestSchema = z
     gas: gasLimit.optional().meta({
       description: 'gas limit, as decimal digits or 0x hex, at least 21000 and at most 2^64-1; estimated when absent',
     }),
+    from: address.optional().meta({
+      description:
+        'the signer that signs it: one of the deployment’s signers; by default the healthy one with the fewest unmined transactions',
+      example: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
+    }),
     validUntil: z.iso
       .datetime({ offset: true, message: 'must be an ISO 8601 date and time, such as 2026-12-01T12:00:00Z' })
       .optional()
@@ -96,6 +101,8 @@ export type NormalizedRequest = {
   args?: unknown[];
   /** ISO 8601 in UTC. */
   validUntil?: string;
+  /** The signer the request names, checksummed. */
+  from?: string;
 };
 
 /** How far ahead `validUntil` may lie. */
@@ -120,5 +127,6 @@ export function normalizeRequest(req: TransactionRequest, defaultChainId: number
     ...(req.gas === undefined ? {} : { gas: BigInt(req.gas).toString() }),
     ...(call ? { function: call.function, args: call.args } : {}),
     ...(req.validUntil === undefined ? {} : { validUntil: new Date(req.validUntil).toISOString() }),
+    ...(req.from === undefined ? {} : { from: getAddress(req.from) }),
   };
 }

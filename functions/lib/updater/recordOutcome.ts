@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
@@ -13,6 +14,12 @@ export type RecordOutcomeDeps = {
   /** Seconds before the next look at the chain: about a block of the transaction's chain (unknown: the default chain's). */
   trackAfterSeconds: (chainId: number | undefined) => number;
   newToken?: () => string;
+  /**
+   * A transaction of `chainId` was mined: its signer has room for one more. Wakes the oldest transaction
+   * waiting for a signer there (`wakeWaiting`); a failure is logged, the sweep being the net under it.
+   */
+  wake?: (chainId: number) => Promise<unknown>;
+  logger?: Pick<Logger, 'warn'>;
 };
 
 /**
@@ -45,6 +52,11 @@ export async function recordOutcome(
       trackToken ? trackedStaleAfterMs(deps.staleAfterMs, deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
     ),
   );
+  if (result === 'applied' && outcome.status === 'mined' && response.chainId !== undefined && deps.wake) {
+    await deps.wake(response.chainId).catch((error: unknown) => {
+      deps.logger?.warn('could not wake a transaction waiting for a signer; the sweep will', { error });
+    });
+  }
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
     await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds(response.chainId));

@@ -3,10 +3,12 @@ import { type Hex, keccak256, type TransactionSerializable } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { BroadcastDeps, BroadcastSettings } from '../../../functions/lib/broadcast/BroadcastDeps.ts';
 import type { ChainClient, ChainRegistry } from '../../../functions/lib/chain/ChainRegistry.ts';
-import type { Signer } from '../../../functions/lib/chain/Signer.ts';
-import { UnknownChainError } from '../../../functions/lib/errors/errors.ts';
+import { type Signer, signerSet } from '../../../functions/lib/chain/Signer.ts';
+import { SignerFullError, UnknownChainError } from '../../../functions/lib/errors/errors.ts';
 import type { QueueSender } from '../../../functions/lib/queue/createQueueSender.ts';
+import { createSignerStates } from '../../../functions/lib/signers/signerStates.ts';
 import type { Filler, NonceCounter, NonceHolder, NonceStore } from '../../../functions/lib/store/NonceStore.ts';
+import type { WaitingLine } from '../../../functions/lib/store/WaitingLine.ts';
 import type { Transaction } from '../../../functions/lib/transactions/model.ts';
 
 // Small in-memory stand-ins for what the broadcaster and the sweep talk to. Each one keeps the
@@ -61,7 +63,14 @@ export async function signedBytes(tx: { nonce: number; gas?: bigint; to?: Hex; v
   return { rawTx, txHash: keccak256(rawTx) };
 }
 
-type StoredTransaction = Transaction & { leaseToken?: string; leaseUntil?: number };
+type StoredTransaction = Transaction & {
+  leaseToken?: string;
+  leaseUntil?: number;
+  /** In its chain's waiting line since (ms), as the `waiting` index holds it. */
+  waitChain?: string;
+  waitSince?: number;
+  dueAt?: number;
+};
 
 const isOpen = (tx: Transaction) => tx.status === 'pending' || tx.status === 'retrying';
 
@@ -76,7 +85,7 @@ export function createFakeTransactions(initial: Transaction[] = []) {
   const record = (id: string): StoredTransaction | undefined => records.get(id);
   const view = (stored: StoredTransaction): Transaction => {
     // The store parses items with the transaction schema, which does not carry the lease.
-    const { leaseToken: _token, leaseUntil: _until, ...tx } = stored;
+    const { leaseToken: _token, leaseUntil: _until, waitChain: _chain, waitSince: _since, dueAt: _due, ...tx } = stored;
     return structuredClone(tx);
   };
   const store: BroadcastDeps['transactions'] = {
@@ -103,6 +112,8 @@ export function createFakeTransactions(initial: Transaction[] = []) {
       if (stored.leaseUntil === undefined || stored.leaseUntil <= now.getTime()) return false; // a live claim
       if (!isOpen(stored)) return false; // a terminal transaction is never signed
       if (stored.nonce !== undefined && stored.nonce !== signed.nonce) return false; // the reserved nonce
+      if (stored.from !== undefined && stored.from !== signed.from) return false; // the signer chosen signs
+      leaveLine(stored);
       Object.assign(stored, {
         from: signed.from,
         nonce: signed.nonce,
@@ -155,17 +166,63 @@ export function createFakeTransactions(initial: Transaction[] = []) {
       stored.from = reservation.from;
       return true;
     },
+    async assignSigner(id, token, from) {
+      const stored = records.get(id);
+      if (!stored || stored.leaseToken !== token) return false; // only the worker that holds the claim
+      if (stored.from !== undefined) return false; // chosen once
+      stored.from = from;
+      return true;
+    },
+    async park(id, token, wait, now, dueAt) {
+      const stored = records.get(id);
+      if (!stored || stored.leaseToken !== token) return false; // we hold the claim
+      if (stored.rawTx !== undefined || stored.signingClosed !== undefined) return false;
+      Object.assign(stored, {
+        message: wait.reason,
+        waiting: { since: now.toISOString(), reason: wait.reason },
+        waitChain: String(wait.chainId),
+        waitSince: now.getTime(),
+        dueAt,
+      });
+      delete stored.leaseToken;
+      delete stored.leaseUntil;
+      return true;
+    },
     async closeUnsigned(id, token, reason) {
       const stored = records.get(id);
       if (!stored || stored.leaseToken !== token) return false; // we hold the claim
       if (stored.rawTx !== undefined) return false; // nothing was signed that could still land
+      leaveLine(stored);
       stored.signingClosed = reason;
       delete stored.leaseToken;
       delete stored.leaseUntil;
       return true;
     },
   };
-  return { store, record };
+  /** The `waiting` index over these records. */
+  const waiting: WaitingLine = {
+    async oldest(chain, limit) {
+      return [...records.values()]
+        .filter((r) => r.waitChain === String(chain))
+        .sort((a, b) => (a.waitSince ?? 0) - (b.waitSince ?? 0))
+        .slice(0, limit)
+        .map((r) => ({ id: r.id, attempts: r.attempts }));
+    },
+    async take(id) {
+      const stored = records.get(id);
+      if (stored?.waitChain === undefined) return false; // one waker per waiter
+      delete stored.waitChain;
+      delete stored.waitSince;
+      return true;
+    },
+  };
+  return { store, record, waiting };
+}
+
+function leaveLine(stored: StoredTransaction) {
+  delete stored.waiting;
+  delete stored.waitChain;
+  delete stored.waitSince;
 }
 
 const senderKey = (chain: number, from: string) => `${chain}#${from.toLowerCase()}`;
@@ -184,13 +241,14 @@ export function createFakeNonces(seed: { counters?: NonceCounter[]; holders?: Re
     createFiller: [] as Filler[],
   };
   const store: NonceStore = {
-    async allocate(chain, from, seedFromChain, now, count = 1) {
+    async allocate(chain, from, seedFromChain, now, count = 1, limit = undefined) {
       const key = senderKey(chain, from);
       let counter = counters.get(key);
       if (!counter) {
         counter = { chainId: chain, from, next: await seedFromChain(), allocatedAt: now };
         counters.set(key, counter);
       }
+      if (limit !== undefined && counter.next + count > limit) throw new SignerFullError(chain, from, limit);
       const first = counter.next;
       counter.next += count;
       counter.allocatedAt = now;
@@ -206,6 +264,12 @@ export function createFakeNonces(seed: { counters?: NonceCounter[]; holders?: Re
     },
     async counters() {
       return [...counters.values()].map((c) => structuredClone(c));
+    },
+    async readCounters(chain, senders) {
+      return senders.flatMap((from) => {
+        const c = counters.get(senderKey(chain, from));
+        return c ? [structuredClone(c)] : [];
+      });
     },
     async holders(chain, from, lowest, highest) {
       const key = senderKey(chain, from);
@@ -260,6 +324,9 @@ export function createFakeChain(counts: { latest?: number; pending?: number } = 
   const state = {
     latest: counts.latest ?? 0,
     pending: counts.pending ?? counts.latest ?? 0,
+    /** Every account's balance, in wei, unless `balances` names it (lower-case address). */
+    balance: 10n ** 21n,
+    balances: new Map<string, bigint>(),
     /** Set to make `getTransactionCount` fail, as an unreachable node does. */
     down: undefined as Error | undefined,
     /** Bytes sent, in order, whatever the answer. */
@@ -296,6 +363,9 @@ export function createFakeChain(counts: { latest?: number; pending?: number } = 
     },
     async estimateGas() {
       return 21_000n;
+    },
+    async getBalance({ address }: { address: Hex }) {
+      return state.balances.get(address.toLowerCase()) ?? state.balance;
     },
     async estimateFeesPerGas() {
       return fees;
@@ -361,6 +431,7 @@ export const settings: BroadcastSettings = {
   retryBaseSeconds: 10,
   retryCapSeconds: 300,
   leaseSeconds: 60,
+  staleAfterMs: 60_000,
   feeCapWei: () => 1000n * 1_000_000_000n,
 };
 
@@ -370,20 +441,38 @@ export const settings: BroadcastSettings = {
  */
 export function createBroadcastWorld(
   transactions: Transaction[],
-  { chain = createFakeChain({ latest: 7, pending: 7 }), counters = [] as NonceCounter[] } = {},
+  {
+    chain = createFakeChain({ latest: 7, pending: 7 }),
+    counters = [] as NonceCounter[],
+    /** MAX_IN_FLIGHT_PER_SIGNER: by default more than any test holds. */
+    maxInFlight = 1000,
+    lowBalanceWei = 0n,
+    /** More signers of the pool besides the dev account's. */
+    extraSigners = [] as Signer[],
+  } = {},
 ) {
   const store = createFakeTransactions(transactions);
   const nonces = createFakeNonces({ counters });
   const signer = createFakeSigner();
+  const signers = signerSet([signer.signer, ...extraSigners]);
+  const chains = createFakeRegistry({ [chainId]: chain });
   const retries = createRecordingQueue();
   const responses = createRecordingQueue();
   const clock = createClock();
   const deps: BroadcastDeps = {
     transactions: store.store,
     nonces: nonces.store,
-    chains: createFakeRegistry({ [chainId]: chain }),
+    chains,
     fees: { get: async () => fees },
-    signer: signer.signer,
+    signers,
+    signerStates: createSignerStates({
+      signers,
+      nonces: nonces.store,
+      chains,
+      settings: { maxInFlight: () => maxInFlight, lowBalanceWei: () => lowBalanceWei, loadTtlMs: 0, healthTtlMs: 0 },
+      now: () => clock.now().getTime(),
+    }),
+    waiting: store.waiting,
     retryQueue: retries.queue,
     responses: responses.queue,
     settings,

@@ -17,10 +17,11 @@ export async function failUnsigned(
   attempt: number,
 ): Promise<Outcome> {
   if (!(await deps.transactions.closeUnsigned(tx.id, token, c.reason))) throw new SigningInProgressError(tx.id);
-  if (tx.nonce === undefined) return failed(c, attempt);
+  if (tx.nonce === undefined || tx.from === undefined) return failed(c, attempt);
   const client = deps.chains.client(tx.chainId);
   const fill = await fillNonce(deps, client, {
     chainId: tx.chainId,
+    from: tx.from,
     nonce: tx.nonce,
     reason: `transaction ${tx.id} failed before it was signed: ${c.reason}`,
     forId: tx.id,

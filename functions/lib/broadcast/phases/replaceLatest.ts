@@ -6,6 +6,7 @@ import { roomForAnotherSignature } from '../../store/itemSize.ts';
 import type { ReplacePhase } from '../../transactions/messages.ts';
 import { feesOf, isTerminal, type Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps } from '../BroadcastDeps.ts';
+import { poolSigner } from '../fillNonce.ts';
 import { findSignature } from '../findSignature.ts';
 import { type Outcome, succeeded } from '../outcome.ts';
 
@@ -62,7 +63,7 @@ export async function replaceLatest(
     return { skipped: replacement.reason };
   }
   const { fees } = replacement;
-  const rawTx = await deps.signer.signTransaction({
+  const rawTx = await poolSigner(deps, tx.from).signTransaction({
     chainId: tx.chainId,
     type: 'eip1559',
     nonce: tx.nonce,

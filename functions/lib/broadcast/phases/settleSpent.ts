@@ -57,6 +57,7 @@ async function settleLater(
 function fillParams(tx: Transaction, c: ClassifiedRpcError, signed: SignedTransaction) {
   return {
     chainId: tx.chainId,
+    from: signed.from,
     nonce: signed.nonce,
     reason: `transaction ${tx.id} failed: ${c.reason}`,
     forId: tx.id,

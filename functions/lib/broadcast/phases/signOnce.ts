@@ -1,19 +1,27 @@
 import { type Hex, keccak256 } from 'viem';
 import type { ChainClient } from '../../chain/ChainRegistry.ts';
 import { type ClassifiedRpcError, classifyRpcError } from '../../chain/classifyRpcError.ts';
-import { isTransient, SigningInProgressError, UnknownChainError } from '../../errors/errors.ts';
+import { isTransient, SignerFullError, SigningInProgressError, UnknownChainError } from '../../errors/errors.ts';
 import type { Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps, SignedTransaction } from '../BroadcastDeps.ts';
+import { assignSigner, refusedReason } from './assignSigner.ts';
 
-/** Signed and stored, or an error to act on: with the nonce it had taken (and reserved), if any. */
-export type SignResult = { signed: SignedTransaction } | { error: ClassifiedRpcError; nonce?: number };
+/**
+ * Signed and stored; or an error to act on, with the nonce it had taken (and reserved), if any; or it
+ * must wait for a signer with room (`from`: the signer it is bound to, if one is).
+ */
+export type SignResult =
+  | { signed: SignedTransaction }
+  | { error: ClassifiedRpcError; nonce?: number; from?: string }
+  | { waiting: string; from?: string };
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * Prices, signs and stores the transaction once, under the claim `token`. Chain errors before the
- * nonce is taken, and transient signing errors after it (with that nonce, reserved on the record so
- * the next attempt signs with it), are returned; a lost claim throws.
+ * Prices, signs and stores the transaction once, under the claim `token`, by the signer assigned to it
+ * (`assignSigner`), with a nonce below that signer's in-flight limit. Chain errors before the nonce is
+ * taken, and transient signing errors after it (with that nonce, reserved on the record so the next
+ * attempt signs with it), are returned, as is a signer with no room; a lost claim throws.
  */
 export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: string): Promise<SignResult> {
   let client: ChainClient;
@@ -24,7 +32,11 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
       return { error: { class: 'permanent', label: 'unknown chain', reason: error.message } };
     throw error;
   }
-  const from = deps.signer.address;
+  const assigned = await assignSigner(deps, tx, token);
+  if ('error' in assigned) return { error: assigned.error };
+  if ('waiting' in assigned) return { waiting: assigned.waiting, ...(tx.from ? { from: tx.from } : {}) };
+  const { signer, limit } = assigned;
+  const from = signer.address;
   const request = { to: tx.to as Hex, value: BigInt(tx.value), data: tx.data as Hex };
   let fees: Awaited<ReturnType<BroadcastDeps['fees']['get']>>;
   let gas: bigint;
@@ -44,8 +56,15 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
         from,
         () => client.getTransactionCount({ address: from, blockTag: 'pending' }),
         deps.now().getTime(),
+        1,
+        limit,
       ));
   } catch (error) {
+    if (error instanceof SignerFullError && limit !== undefined) {
+      // Another worker took its last room first. It was stored as this one's signer (or named): it waits for it.
+      deps.signerStates.full(tx.chainId, from);
+      return { waiting: refusedReason(from, limit), from };
+    }
     const c = classifyRpcError(error);
     if (c.class === 'unknown') throw error;
     return { error: c };
@@ -54,7 +73,7 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
   let txHash: Hex;
   let saved: boolean;
   try {
-    rawTx = await deps.signer.signTransaction({
+    rawTx = await signer.signTransaction({
       chainId: tx.chainId,
       type: 'eip1559',
       ...request,
@@ -84,7 +103,9 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
     if (tx.nonce === undefined) {
       await deps.transactions.reserveNonce(tx.id, token, { chainId: tx.chainId, from, nonce }).catch(() => false);
     }
-    if (isTransient(error)) return { error: { class: 'transient', label: 'signing', reason: messageOf(error) }, nonce };
+    if (isTransient(error)) {
+      return { error: { class: 'transient', label: 'signing', reason: messageOf(error) }, nonce, from };
+    }
     throw error;
   }
   // A lost claim leaves this nonce unused; the sweep's gap filler takes care of it.

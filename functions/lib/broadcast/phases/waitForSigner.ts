@@ -1,0 +1,38 @@
+import { SigningInProgressError } from '../../errors/errors.ts';
+import { chooseSigner } from '../../signers/signerStates.ts';
+import { dueForSweepAt } from '../../transactions/dueForSweepAt.ts';
+import type { Transaction } from '../../transactions/model.ts';
+import type { BroadcastDeps } from '../BroadcastDeps.ts';
+
+/**
+ * No signer can take the transaction now: it waits in its chain's line, `pending`, with the reason as
+ * its message, and the claim goes: no worker is held while it waits. A signer whose transaction is
+ * mined wakes the oldest waiter (the updater); the sweep is the net under a wake that never came.
+ * A signer may have freed between the read that said "full" and the park, its wake finding the line
+ * still empty: so the states are read once more after parking, and one that finds room takes itself
+ * out of the line and goes to the retry queue at once.
+ */
+export async function waitForSigner(
+  deps: BroadcastDeps,
+  tx: Transaction,
+  token: string,
+  attempt: number,
+  wait: { waiting: string; from?: string },
+): Promise<void> {
+  const now = deps.now();
+  const dueAt = dueForSweepAt(now.getTime(), deps.settings.staleAfterMs);
+  if (!(await deps.transactions.park(tx.id, token, { chainId: tx.chainId, reason: wait.waiting }, now, dueAt))) {
+    throw new SigningInProgressError(tx.id);
+  }
+  deps.logger.info('waiting for a signer with room', { reason: wait.waiting });
+  const states = await deps.signerStates.read(tx.chainId, { fresh: true }).catch(() => undefined);
+  if (!states) return;
+  const from = wait.from?.toLowerCase();
+  const room =
+    from === undefined
+      ? 'chosen' in chooseSigner(states)
+      : states.some((s) => s.address.toLowerCase() === from && s.inFlight < s.cap);
+  if (room && (await deps.waiting.take(tx.id))) {
+    await deps.retryQueue.send({ id: tx.id, attempt, phase: 'broadcast' });
+  }
+}

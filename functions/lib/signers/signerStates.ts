@@ -1,0 +1,182 @@
+import type { Hex } from 'viem';
+import type { ChainRegistry } from '../chain/ChainRegistry.ts';
+import type { SignerSet } from '../chain/Signer.ts';
+import type { NonceStore } from '../store/NonceStore.ts';
+
+/** Where one signer of the pool stands on one chain, as last read. */
+export type SignerState = {
+  chainId: number;
+  address: string;
+  /** The next nonce the counter hands out; undefined until this signer took one on this chain. */
+  next: number | undefined;
+  /** The chain's count of this signer's mined transactions: the nonce it mines next. */
+  mined: number;
+  /** Nonces taken and not mined yet: its transactions (and fillers) in flight. */
+  inFlight: number;
+  /** The most it may hold in flight (MAX_IN_FLIGHT_PER_SIGNER). */
+  cap: number;
+  /** Its balance in wei; undefined when the chain did not answer. */
+  balance: bigint | undefined;
+  /** False when it gets no new transactions but those that name it: the reason is `why`. */
+  healthy: boolean;
+  why?: string;
+};
+
+export type SignerStatesDeps = {
+  signers: SignerSet;
+  nonces: Pick<NonceStore, 'readCounters' | 'holders'>;
+  chains: ChainRegistry;
+  settings: {
+    maxInFlight: (chainId: number) => number;
+    lowBalanceWei: (chainId: number) => bigint;
+    /** How long a read of the counters and mined nonces serves (about FEE_CACHE_MS). */
+    loadTtlMs: number;
+    /** How long a balance and the head's health serve (BALANCE_CACHE_MS). */
+    healthTtlMs: number;
+  };
+  now?: () => number;
+};
+
+/** The pool's states per chain, read at most once per TTL and shared by concurrent callers. */
+export type SignerStates = {
+  /** Every signer of the pool on `chainId`, in the pool's order; `fresh` reads again whatever the TTL. */
+  read(chainId: number, options?: { fresh?: boolean }): Promise<SignerState[]>;
+  /** `count` nonces were just taken for `from`: the states read count them until the next read. */
+  taken(chainId: number, from: string, count: number): void;
+  /** `from` refused a nonce as full: the states read treat it as full until the next read. */
+  full(chainId: number, from: string): void;
+};
+
+type Health = { balance: bigint | undefined; why?: string };
+
+export function createSignerStates(deps: SignerStatesDeps): SignerStates {
+  const now = deps.now ?? Date.now;
+  const loads = new Map<number, { at: number; states: Promise<SignerState[]> }>();
+  const health = new Map<string, { at: number; health: Promise<Health> }>();
+
+  async function healthOf(chainId: number, address: string, mined: number, next: number | undefined) {
+    // Per mined nonce: once the head is mined, what held it (stuck or not) is read again at once.
+    const key = `${chainId}#${address.toLowerCase()}#${mined}`;
+    const cached = health.get(key);
+    if (cached && now() - cached.at < deps.settings.healthTtlMs) return cached.health;
+    const read = readHealth(chainId, address, mined, next);
+    for (const k of health.keys()) if (k.startsWith(`${chainId}#${address.toLowerCase()}#`)) health.delete(k);
+    health.set(key, { at: now(), health: read });
+    read.catch(() => {
+      if (health.get(key)?.health === read) health.delete(key);
+    });
+    return read;
+  }
+
+  async function readHealth(
+    chainId: number,
+    address: string,
+    mined: number,
+    next: number | undefined,
+  ): Promise<Health> {
+    const client = deps.chains.client(chainId);
+    const low = deps.settings.lowBalanceWei(chainId);
+    const [balance, head] = await Promise.all([
+      client.getBalance({ address: address as Hex, blockTag: 'latest' }).catch(() => undefined),
+      // The transaction its next nonce holds, if it waits at the fee cap: everything of this signer waits behind it.
+      next !== undefined && next > mined ? deps.nonces.holders(chainId, address, mined, mined) : Promise.resolve([]),
+    ]);
+    const stuck = head.find((h) => h.kind === 'tx' && h.stuckSince !== undefined);
+    if (stuck?.kind === 'tx') {
+      return {
+        balance,
+        why: `its next transaction (nonce ${mined}, ${stuck.id}) waits at the fee cap since ${stuck.stuckSince}`,
+      };
+    }
+    if (low > 0n && balance !== undefined && balance < low) {
+      return { balance, why: `its balance ${balance} wei is below LOW_BALANCE_WEI ${low}` };
+    }
+    return { balance };
+  }
+
+  async function readStates(chainId: number): Promise<SignerState[]> {
+    const client = deps.chains.client(chainId);
+    const addresses = deps.signers.all.map((s) => s.address);
+    const [counters, mined] = await Promise.all([
+      deps.nonces.readCounters(chainId, addresses),
+      Promise.all(addresses.map((address) => client.getTransactionCount({ address, blockTag: 'latest' }))),
+    ]);
+    const cap = deps.settings.maxInFlight(chainId);
+    return Promise.all(
+      addresses.map(async (address, i) => {
+        const minedNonce = mined[i] as number;
+        const next = counters.find((c) => c.from.toLowerCase() === address.toLowerCase())?.next;
+        const { balance, why } = await healthOf(chainId, address, minedNonce, next);
+        return {
+          chainId,
+          address,
+          next,
+          mined: minedNonce,
+          inFlight: Math.max(0, (next ?? minedNonce) - minedNonce),
+          cap,
+          balance,
+          healthy: why === undefined,
+          ...(why === undefined ? {} : { why }),
+        };
+      }),
+    );
+  }
+
+  /** Applies a change to the cached states of a chain, if any: the next callers see it. */
+  function adjust(chainId: number, from: string, change: (s: SignerState) => void) {
+    const entry = loads.get(chainId);
+    if (!entry) return;
+    entry.states = entry.states.then((states) => {
+      for (const s of states) if (s.address.toLowerCase() === from.toLowerCase()) change(s);
+      return states;
+    });
+  }
+
+  return {
+    read(chainId, options) {
+      const entry = loads.get(chainId);
+      if (!options?.fresh && entry && now() - entry.at < deps.settings.loadTtlMs) {
+        return entry.states.then((states) => states.map((s) => ({ ...s })));
+      }
+      const states = readStates(chainId);
+      loads.set(chainId, { at: now(), states });
+      states.catch(() => {
+        if (loads.get(chainId)?.states === states) loads.delete(chainId);
+      });
+      return states.then((all) => all.map((s) => ({ ...s })));
+    },
+    taken(chainId, from, count) {
+      adjust(chainId, from, (s) => {
+        s.next = (s.next ?? s.mined) + count;
+        s.inFlight += count;
+      });
+    },
+    full(chainId, from) {
+      adjust(chainId, from, (s) => {
+        s.inFlight = Math.max(s.inFlight, s.cap);
+      });
+    },
+  };
+}
+
+/** The choice among the pool: the healthy signer with room and the fewest in flight (ties at random), or why none. */
+export function chooseSigner(
+  states: readonly SignerState[],
+  random: () => number = Math.random,
+): { chosen: SignerState } | { none: string } {
+  const open = states.filter((s) => s.healthy && s.inFlight < s.cap);
+  if (open.length === 0) return { none: whyNone(states) };
+  const fewest = Math.min(...open.map((s) => s.inFlight));
+  const ties = open.filter((s) => s.inFlight === fewest);
+  return { chosen: ties[Math.floor(random() * ties.length)] as SignerState };
+}
+
+/** Why no signer can take a transaction now, one reason per signer. */
+export function whyNone(states: readonly SignerState[]): string {
+  const each = states.map((s) =>
+    s.inFlight >= s.cap
+      ? `${s.address} holds ${s.inFlight} unmined (the most it may)`
+      : `${s.address}: ${s.why ?? 'unavailable'}`,
+  );
+  return `waiting for a signer: ${each.join('; ')}`;
+}
