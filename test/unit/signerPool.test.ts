@@ -145,9 +145,13 @@ describe('the in-flight cap', () => {
     expect(signed?.waiting).toBeUndefined();
     expect(signed?.waitChain).toBeUndefined();
     expect(parseTransaction(signed?.rawTx as `0x02${string}`).nonce).toBe(9);
-    // tx-4 finds the room taken again: it waits again, in the line.
+    // tx-4 finds the room taken again: it waits again, in its place in the line (before one that came later).
+    const firstWait = world.store.record('tx-4')?.waiting?.since;
+    world.clock.advance(5000);
     expect(await broadcastTransaction(world.deps, { id: 'tx-4', attempt: 1 })).toBeUndefined();
     expect(world.store.record('tx-4')?.waitChain).toBe('31337');
+    expect(world.store.record('tx-4')?.waiting?.since).toBe(firstWait);
+    expect((await world.store.waiting.oldest(31337, 1)).map((w) => w.id)).toEqual(['tx-4']);
   });
 
   it('a signer that frees while the transaction parks: it takes itself out of the line and goes to the retry queue', async () => {

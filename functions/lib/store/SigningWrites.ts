@@ -43,7 +43,7 @@ export type SigningWrites = {
   park(
     id: string,
     token: string,
-    wait: { chainId: number; reason: string },
+    wait: { chainId: number; reason: string; since?: string | undefined },
     now: Date,
     dueAt: number,
   ): Promise<boolean>;
@@ -171,7 +171,8 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
         TableName,
         Key: txKey(id),
         UpdateExpression:
-          'SET #message = :reason, waiting = :waiting, waitChain = :chain, waitSince = :since, dueAt = :due REMOVE leaseToken, leaseUntil',
+          // One that waited before keeps its place in the line (waitSince) and the time it began to wait.
+          'SET #message = :reason, waiting = :waiting, waitChain = :chain, waitSince = if_not_exists(waitSince, :since), dueAt = :due REMOVE leaseToken, leaseUntil',
         ConditionExpression: [
           'leaseToken = :token', // -- we hold the claim: nobody signs it meanwhile
           'attribute_not_exists(rawTx)', // -- only an unsigned one waits for a signer
@@ -180,7 +181,7 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
         ExpressionAttributeNames: { '#message': 'message' },
         ExpressionAttributeValues: {
           ':reason': wait.reason,
-          ':waiting': { since: now.toISOString(), reason: wait.reason },
+          ':waiting': { since: wait.since ?? now.toISOString(), reason: wait.reason },
           ':chain': String(wait.chainId),
           ':since': now.getTime(),
           ':due': dueAt,

@@ -36,7 +36,8 @@ export function createWaitingLine(doc: DynamoDBDocumentClient, TableName: string
       const item = await conditionalUpdate(doc, {
         TableName,
         Key: txKey(id),
-        UpdateExpression: 'REMOVE waitChain, waitSince',
+        // Out of the index; its waitSince stays, so one that must wait again keeps its place in the line.
+        UpdateExpression: 'REMOVE waitChain',
         ConditionExpression: 'attribute_exists(waitChain)', // -- one waker per waiter
       });
       return item !== undefined;

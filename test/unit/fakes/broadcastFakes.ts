@@ -179,9 +179,9 @@ export function createFakeTransactions(initial: Transaction[] = []) {
       if (stored.rawTx !== undefined || stored.signingClosed !== undefined) return false;
       Object.assign(stored, {
         message: wait.reason,
-        waiting: { since: now.toISOString(), reason: wait.reason },
+        waiting: { since: wait.since ?? now.toISOString(), reason: wait.reason },
         waitChain: String(wait.chainId),
-        waitSince: now.getTime(),
+        waitSince: stored.waitSince ?? now.getTime(),
         dueAt,
       });
       delete stored.leaseToken;
@@ -211,8 +211,7 @@ export function createFakeTransactions(initial: Transaction[] = []) {
     async take(id) {
       const stored = records.get(id);
       if (stored?.waitChain === undefined) return false; // one waker per waiter
-      delete stored.waitChain;
-      delete stored.waitSince;
+      delete stored.waitChain; // its waitSince stays: its place in the line
       return true;
     },
   };

@@ -21,7 +21,8 @@ export async function waitForSigner(
 ): Promise<void> {
   const now = deps.now();
   const dueAt = dueForSweepAt(now.getTime(), deps.settings.staleAfterMs);
-  if (!(await deps.transactions.park(tx.id, token, { chainId: tx.chainId, reason: wait.waiting }, now, dueAt))) {
+  const place = { chainId: tx.chainId, reason: wait.waiting, since: tx.waiting?.since };
+  if (!(await deps.transactions.park(tx.id, token, place, now, dueAt))) {
     throw new SigningInProgressError(tx.id);
   }
   deps.logger.info('waiting for a signer with room', { reason: wait.waiting });
