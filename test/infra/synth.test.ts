@@ -123,8 +123,8 @@ describe('npx cdk synth', () => {
       RESPONSES_QUEUE_URL: 'http://127.0.0.1:1/000000000000/responses',
       TRACKING_QUEUE_URL: 'http://127.0.0.1:1/000000000000/tracking',
       RPC_URL: 'http://127.0.0.1:1',
-      // The broadcaster and the sweep ask KMS for their address at cold start.
-      KMS_KEY_ID: kms.keyId,
+      // The broadcaster and the sweep ask KMS for their addresses at cold start; the stack names the pool in KMS_KEY_IDS.
+      KMS_KEY_IDS: kms.keyId,
       AWS_ENDPOINT_URL_KMS: kms.url,
       TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tokens',
       LOG_LEVEL: 'SILENT',
