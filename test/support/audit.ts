@@ -11,13 +11,15 @@ export type Audit = {
     status: string;
     attempts: number;
     nonce: number | null;
+    /** Its sender, once one was named, chosen or signed with. */
+    from: string | null;
     txHash: string | null;
     filledBy?: string;
     rawTx: string | null;
     /** Every signature made for it (its `hashes`, and `txHash`): any one of them may be the one mined. */
     hashes: string[];
   }>;
-  fillers: Array<{ nonce: number; txHash: string }>;
+  fillers: Array<{ nonce: number; txHash: string; from: string }>;
   chainTxs: Array<{ hash: string; nonce: number }>;
 };
 
@@ -61,6 +63,7 @@ export async function audit(
     status: String(t.status),
     attempts: Number(t.attempts),
     nonce: t.nonce === undefined ? null : Number(t.nonce),
+    from: t.from === undefined ? null : String(t.from),
     txHash: t.txHash === undefined ? null : String(t.txHash),
     rawTx: t.rawTx === undefined ? null : String(t.rawTx),
     hashes: signaturesOf(t),
@@ -71,6 +74,7 @@ export async function audit(
     [String(f.txHash), ...(Array.isArray(f.previous) ? f.previous.map(String) : [])].map((txHash) => ({
       nonce: Number(f.nonce),
       txHash,
+      from: String(f.from),
     })),
   );
   const chainTxs = (await chainTransactionsOf(rpcUrl, runner.signer)).map(({ hash, nonce }) => ({ hash, nonce }));

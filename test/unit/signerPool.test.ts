@@ -45,7 +45,16 @@ describe('chooseSigner', () => {
     expect(chooseSigner(states)).toEqual({ chosen: states[1] });
   });
 
-  it('breaks ties at random, so processes that read the same states spread', () => {
+  it('among those with the fewest in flight, takes the one that has sent the fewest', () => {
+    const states = [
+      state({ address: '0xa', next: 40 }),
+      state({ address: '0xb', next: 12 }),
+      state({ address: '0xc', next: 30 }),
+    ];
+    expect(chooseSigner(states, () => 0)).toEqual({ chosen: states[1] });
+  });
+
+  it('breaks the remaining ties at random, so processes that read the same states spread', () => {
     const states = [state({ address: '0xa' }), state({ address: '0xb' })];
     expect(chooseSigner(states, () => 0)).toEqual({ chosen: states[0] });
     expect(chooseSigner(states, () => 0.99)).toEqual({ chosen: states[1] });
@@ -166,6 +175,30 @@ describe('the in-flight cap', () => {
     expect(await broadcastTransaction(world.deps, { id: 'tx-2', attempt: 1 })).toBeUndefined();
     expect(world.retries.sent.map((s) => s.body)).toEqual([{ id: 'tx-2', attempt: 1, phase: 'broadcast' }]);
     expect(world.store.record('tx-2')?.waitChain).toBeUndefined();
+  });
+
+  it('a chosen signer that another worker filled first is let go, and another of the pool signs it', async () => {
+    const world = createBroadcastWorld([pendingTransaction()], {
+      maxInFlight: 2,
+      extraSigners: [asSigner(second)],
+      counters: [{ chainId: 31337, from: account.address, next: 7, allocatedAt: 0 }],
+    });
+    world.deps.random = () => 0; // the dev account first among equals (both have sent nothing)
+    const allocate = world.deps.nonces.allocate;
+    let raced = false;
+    world.deps.nonces.allocate = async (chainId, from, seed, now, count, limit) => {
+      if (!raced && from === account.address) {
+        raced = true;
+        // Another process takes the dev account's last two nonces between this one's read and its update.
+        await allocate(chainId, from, seed, now, 2);
+      }
+      return allocate(chainId, from, seed, now, count, limit);
+    };
+    const response = await broadcastTransaction(world.deps, { id: 'tx-1', attempt: 1 });
+    expect(response).toMatchObject({ status: 'success' });
+    const stored = world.store.record('tx-1');
+    expect(stored?.from).toBe(second.address);
+    expect(await senderOf(stored?.rawTx)).toBe(second.address);
   });
 
   it('a nonce reserved by an earlier attempt keeps its signer and that nonce, full or not', async () => {

@@ -39,8 +39,12 @@ export type SignerStatesDeps = {
 
 /** The pool's states per chain, read at most once per TTL and shared by concurrent callers. */
 export type SignerStates = {
-  /** Every signer of the pool on `chainId`, in the pool's order; `fresh` reads again whatever the TTL. */
-  read(chainId: number, options?: { fresh?: boolean }): Promise<SignerState[]>;
+  /**
+   * Every signer of the pool on `chainId`, in the pool's order; `fresh` reads again whatever the TTL.
+   * Callers reading at the same time share one read (even with a TTL of 0), and the states are shared:
+   * a choice counted with `taken` before the chooser awaits anything is seen by the next chooser.
+   */
+  read(chainId: number, options?: { fresh?: boolean }): Promise<readonly Readonly<SignerState>[]>;
   /** `count` nonces were just taken for `from`: the states read count them until the next read. */
   taken(chainId: number, from: string, count: number): void;
   /** `from` refused a nonce as full: the states read treat it as full until the next read. */
@@ -51,7 +55,8 @@ type Health = { balance: bigint | undefined; why?: string };
 
 export function createSignerStates(deps: SignerStatesDeps): SignerStates {
   const now = deps.now ?? Date.now;
-  const loads = new Map<number, { at: number; states: Promise<SignerState[]> }>();
+  type Load = { at: number; states: Promise<SignerState[]>; settled?: SignerState[] };
+  const loads = new Map<number, Load>();
   const health = new Map<string, { at: number; health: Promise<Health> }>();
 
   async function healthOf(chainId: number, address: string, mined: number, next: number | undefined) {
@@ -122,28 +127,32 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
     );
   }
 
-  /** Applies a change to the cached states of a chain, if any: the next callers see it. */
+  /** Applies a change to the states of a chain as read last, if any: the next callers see it. */
   function adjust(chainId: number, from: string, change: (s: SignerState) => void) {
     const entry = loads.get(chainId);
-    if (!entry) return;
-    entry.states = entry.states.then((states) => {
+    const apply = (states: SignerState[]) => {
       for (const s of states) if (s.address.toLowerCase() === from.toLowerCase()) change(s);
       return states;
-    });
+    };
+    if (entry?.settled) apply(entry.settled);
+    else if (entry) entry.states = entry.states.then(apply);
   }
 
   return {
     read(chainId, options) {
       const entry = loads.get(chainId);
-      if (!options?.fresh && entry && now() - entry.at < deps.settings.loadTtlMs) {
-        return entry.states.then((states) => states.map((s) => ({ ...s })));
-      }
-      const states = readStates(chainId);
-      loads.set(chainId, { at: now(), states });
-      states.catch(() => {
-        if (loads.get(chainId)?.states === states) loads.delete(chainId);
+      const shared = entry && (entry.settled === undefined || now() - entry.at < deps.settings.loadTtlMs);
+      if (!options?.fresh && entry && shared) return entry.states;
+      const load: Load = { at: now(), states: readStates(chainId) };
+      loads.set(chainId, load);
+      load.states = load.states.then((states) => {
+        load.settled = states;
+        return states;
       });
-      return states.then((all) => all.map((s) => ({ ...s })));
+      load.states.catch(() => {
+        if (loads.get(chainId) === load) loads.delete(chainId);
+      });
+      return load.states;
     },
     taken(chainId, from, count) {
       adjust(chainId, from, (s) => {
@@ -159,7 +168,11 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
   };
 }
 
-/** The choice among the pool: the healthy signer with room and the fewest in flight (ties at random), or why none. */
+/**
+ * The choice among the pool: the healthy signer with room and the fewest in flight; among those, the one
+ * that has sent the fewest (its lowest next nonce), so the load evens out over time too; then at random.
+ * Or why none can take one.
+ */
 export function chooseSigner(
   states: readonly SignerState[],
   random: () => number = Math.random,
@@ -167,7 +180,9 @@ export function chooseSigner(
   const open = states.filter((s) => s.healthy && s.inFlight < s.cap);
   if (open.length === 0) return { none: whyNone(states) };
   const fewest = Math.min(...open.map((s) => s.inFlight));
-  const ties = open.filter((s) => s.inFlight === fewest);
+  const sentOf = (s: SignerState) => s.next ?? s.mined;
+  const least = Math.min(...open.filter((s) => s.inFlight === fewest).map(sentOf));
+  const ties = open.filter((s) => s.inFlight === fewest && sentOf(s) === least);
   return { chosen: ties[Math.floor(random() * ties.length)] as SignerState };
 }
 

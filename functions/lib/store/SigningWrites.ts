@@ -36,6 +36,11 @@ export type SigningWrites = {
    */
   assignSigner(id: string, token: string, from: string): Promise<boolean>;
   /**
+   * Lets go of the signer chosen for a transaction under the claim `token` while no nonce was taken for
+   * it (the signer turned out full): true once it has none, false when the claim was lost.
+   */
+  unassignSigner(id: string, token: string, from: string): Promise<boolean>;
+  /**
    * Puts a transaction no signer can take now in its chain's waiting line (the `waiting` index), with
    * the reason as its message, and lets the claim go: nothing holds a worker while it waits. It becomes
    * due for the sweep at `dueAt`, in case no wake reaches it. False when the claim was lost.
@@ -159,6 +164,22 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
         ConditionExpression: [
           'leaseToken = :token', // -- only the worker that holds the claim chooses
           'attribute_not_exists(#from)', // -- chosen once: a retry, a sweep or a restart never chooses again
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#from': 'from' },
+        ExpressionAttributeValues: { ':from': from, ':token': token },
+      });
+      return item !== undefined;
+    },
+
+    async unassignSigner(id, token, from) {
+      const item = await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'REMOVE #from',
+        ConditionExpression: [
+          'leaseToken = :token', // -- only the worker that chose it
+          'attribute_not_exists(nonce)', // -- no nonce was taken for it: nothing belongs to that sender yet
+          '(attribute_not_exists(#from) OR #from = :from)', // -- the choice let go is this one
         ].join(' AND '),
         ExpressionAttributeNames: { '#from': 'from' },
         ExpressionAttributeValues: { ':from': from, ':token': token },

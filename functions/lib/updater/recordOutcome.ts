@@ -52,7 +52,9 @@ export async function recordOutcome(
       trackToken ? trackedStaleAfterMs(deps.staleAfterMs, deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
     ),
   );
-  if (result === 'applied' && outcome.status === 'mined' && response.chainId !== undefined && deps.wake) {
+  // A transaction in a block (mined; or confirmed or reverted at once, at a depth of 1) frees its signer's room.
+  const landed = outcome.status === 'mined' || outcome.status === 'confirmed' || outcome.status === 'reverted';
+  if (result === 'applied' && landed && response.chainId !== undefined && deps.wake) {
     await deps.wake(response.chainId).catch((error: unknown) => {
       deps.logger?.warn('could not wake a transaction waiting for a signer; the sweep will', { error });
     });

@@ -173,6 +173,14 @@ export function createFakeTransactions(initial: Transaction[] = []) {
       stored.from = from;
       return true;
     },
+    async unassignSigner(id, token, from) {
+      const stored = records.get(id);
+      if (!stored || stored.leaseToken !== token) return false; // only the worker that chose it
+      if (stored.nonce !== undefined) return false; // a nonce was taken: it belongs to that sender
+      if (stored.from !== undefined && stored.from !== from) return false;
+      delete stored.from;
+      return true;
+    },
     async park(id, token, wait, now, dueAt) {
       const stored = records.get(id);
       if (!stored || stored.leaseToken !== token) return false; // we hold the claim

@@ -11,7 +11,12 @@ import type { BroadcastDeps } from '../BroadcastDeps.ts';
  * nonce was taken already); or why it must wait for one; or an error to act on.
  */
 export type Assignment =
-  | { signer: Signer; limit: number | undefined }
+  | {
+      signer: Signer;
+      limit: number | undefined;
+      /** Chosen now (not named by the request, nor bound by an earlier attempt): it may be let go before a nonce is taken. */
+      chosen: boolean;
+    }
   | { waiting: string }
   | { error: ClassifiedRpcError };
 
@@ -41,8 +46,8 @@ export async function assignSigner(deps: BroadcastDeps, tx: Transaction, token: 
   }
   const bound = tx.from === undefined ? undefined : deps.signers.get(tx.from);
   // Its nonce was taken by an earlier attempt that could not sign: that nonce, by that signer, and no other.
-  if (bound && tx.nonce !== undefined) return { signer: bound, limit: undefined };
-  let states: SignerState[];
+  if (bound && tx.nonce !== undefined) return { signer: bound, limit: undefined, chosen: false };
+  let states: readonly Readonly<SignerState>[];
   try {
     states = await deps.signerStates.read(tx.chainId);
   } catch (error) {
@@ -53,17 +58,19 @@ export async function assignSigner(deps: BroadcastDeps, tx: Transaction, token: 
     if (!state) return { error: { class: 'transient', label: 'signer', reason: `no state for ${bound.address}` } };
     if (state.inFlight >= state.cap) return { waiting: fullReason(state) };
     deps.signerStates.taken(tx.chainId, bound.address, 1);
-    return { signer: bound, limit: state.mined + state.cap };
+    return { signer: bound, limit: state.mined + state.cap, chosen: false };
   }
   const choice = chooseSigner(states, deps.random);
   if ('none' in choice) return { waiting: choice.none };
   const signer = deps.signers.get(choice.chosen.address) as Signer;
+  const limit = choice.chosen.mined + choice.chosen.cap;
+  // Counted at once, before anything is awaited: the records signed side by side in this process read
+  // the same states, and each sees the choices made before its own, so they spread over the pool.
+  deps.signerStates.taken(tx.chainId, signer.address, 1);
   if (deps.signers.all.length > 1 && !(await deps.transactions.assignSigner(tx.id, token, signer.address))) {
     throw new SigningInProgressError(tx.id);
   }
-  // Counted at once, so the records signed side by side in this process spread over the pool.
-  deps.signerStates.taken(tx.chainId, signer.address, 1);
-  return { signer, limit: choice.chosen.mined + choice.chosen.cap };
+  return { signer, limit, chosen: true };
 }
 
 /** Why a transaction waits after its signer refused a nonce as full. */

@@ -1,6 +1,7 @@
 import { type Hex, keccak256 } from 'viem';
 import type { ChainClient } from '../../chain/ChainRegistry.ts';
 import { type ClassifiedRpcError, classifyRpcError } from '../../chain/classifyRpcError.ts';
+import type { Signer } from '../../chain/Signer.ts';
 import { isTransient, SignerFullError, SigningInProgressError, UnknownChainError } from '../../errors/errors.ts';
 import type { Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps, SignedTransaction } from '../BroadcastDeps.ts';
@@ -32,43 +33,62 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
       return { error: { class: 'permanent', label: 'unknown chain', reason: error.message } };
     throw error;
   }
-  const assigned = await assignSigner(deps, tx, token);
-  if ('error' in assigned) return { error: assigned.error };
-  if ('waiting' in assigned) return { waiting: assigned.waiting, ...(tx.from ? { from: tx.from } : {}) };
-  const { signer, limit } = assigned;
-  const from = signer.address;
   const request = { to: tx.to as Hex, value: BigInt(tx.value), data: tx.data as Hex };
   let fees: Awaited<ReturnType<BroadcastDeps['fees']['get']>>;
-  let gas: bigint;
   try {
     fees = await deps.fees.get(tx.chainId, client);
-    gas = tx.gas ? BigInt(tx.gas) : await client.estimateGas({ account: from, ...request });
   } catch (error) {
     return { error: classifyRpcError(error) };
   }
+  // The signer and its nonce. A chosen signer that refuses the nonce as full (another worker took its
+  // last room first) is let go and another is chosen, as long as one has room; one named or bound waits.
+  let signer: Signer;
+  let gas: bigint;
   let nonce: number;
-  try {
-    // A nonce reserved by an earlier claim that could not sign is the one to use: never take two.
-    nonce =
-      tx.nonce ??
-      (await deps.nonces.allocate(
-        tx.chainId,
-        from,
-        () => client.getTransactionCount({ address: from, blockTag: 'pending' }),
-        deps.now().getTime(),
-        1,
-        limit,
-      ));
-  } catch (error) {
-    if (error instanceof SignerFullError && limit !== undefined) {
-      // Another worker took its last room first. It was stored as this one's signer (or named): it waits for it.
-      deps.signerStates.full(tx.chainId, from);
-      return { waiting: refusedReason(from, limit), from };
+  for (let round = 0; ; round++) {
+    const assigned = await assignSigner(deps, tx, token);
+    if ('error' in assigned) return { error: assigned.error };
+    if ('waiting' in assigned) return { waiting: assigned.waiting, ...(tx.from ? { from: tx.from } : {}) };
+    const { limit } = assigned;
+    signer = assigned.signer;
+    const from = signer.address;
+    try {
+      gas = tx.gas ? BigInt(tx.gas) : await client.estimateGas({ account: from, ...request });
+    } catch (error) {
+      if (assigned.chosen && deps.signers.all.length > 1) await deps.transactions.unassignSigner(tx.id, token, from);
+      return { error: classifyRpcError(error) };
     }
-    const c = classifyRpcError(error);
-    if (c.class === 'unknown') throw error;
-    return { error: c };
+    try {
+      // A nonce reserved by an earlier claim that could not sign is the one to use: never take two.
+      nonce =
+        tx.nonce ??
+        (await deps.nonces.allocate(
+          tx.chainId,
+          from,
+          () => client.getTransactionCount({ address: from, blockTag: 'pending' }),
+          deps.now().getTime(),
+          1,
+          limit,
+        ));
+      break;
+    } catch (error) {
+      if (!(error instanceof SignerFullError) || limit === undefined) {
+        const c = classifyRpcError(error);
+        if (c.class === 'unknown') throw error;
+        return { error: c };
+      }
+      deps.signerStates.full(tx.chainId, from);
+      if (!assigned.chosen) return { waiting: refusedReason(from, limit), from };
+      // No nonce was taken for it: the choice is let go, and made again among the others, or it waits for any.
+      if (deps.signers.all.length > 1 && !(await deps.transactions.unassignSigner(tx.id, token, from))) {
+        throw new SigningInProgressError(tx.id);
+      }
+      if (round + 1 >= deps.signers.all.length) {
+        return { waiting: `waiting for a signer: every one took its most unmined transactions (${from} last)` };
+      }
+    }
   }
+  const from = signer.address;
   let rawTx: Hex;
   let txHash: Hex;
   let saved: boolean;
