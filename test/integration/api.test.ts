@@ -58,6 +58,7 @@ describe('open routes', () => {
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/admin',
+      '/admin/signers',
       '/health',
       '/openapi.json',
       '/transactions',
@@ -411,8 +412,9 @@ describe('POST /transactions/{id}/cancel', () => {
 describe('the OpenAPI document', () => {
   it('every documented answer of every route was seen above, and each matched its schema', () => {
     // 500 is our own fault and 503 an outage: neither can be provoked from outside.
-    // The admin routes' other answers are exercised in adminApi.test.ts.
-    const adminRoutes = /^(GET \/transactions|POST \/transactions\/\{id\}\/rebroadcast|GET \/admin) /;
+    // The admin routes' other answers are exercised in adminApi.test.ts and adminSigners.test.ts.
+    const adminRoutes =
+      /^(GET \/transactions|POST \/transactions\/\{id\}\/rebroadcast|GET \/admin|GET \/admin\/signers) /;
     expect(checker.unseen([' 500', 'GET /health 503']).filter((k) => !adminRoutes.test(k))).toEqual([]);
     const roleChecks = [
       'GET /transactions 401',

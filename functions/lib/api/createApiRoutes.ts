@@ -10,7 +10,7 @@ import { parsePrefer } from '../http/parsePrefer.ts';
 import { maxBodyBytes, readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
 import type { Services } from '../services/createServices.ts';
-import { listLimits, listQuerySchema, transactionListSchema } from '../transactions/listing.ts';
+import { listLimits, listQuerySchema, signersViewSchema, transactionListSchema } from '../transactions/listing.ts';
 import {
   idPattern,
   isBroadcast,
@@ -25,6 +25,7 @@ import { transactionRequestSchema } from '../transactions/requestSchema.ts';
 import { cancelTransaction } from './cancelTransaction.ts';
 import { listTransactions } from './listTransactions.ts';
 import type { ResponseDoc, Route, RouteDetails } from './Route.ts';
+import { createSignersView } from './readSignersView.ts';
 import { rebroadcastTransaction } from './rebroadcastTransaction.ts';
 import { type RouteName, routeTable } from './routeTable.ts';
 import { submitTransaction } from './submitTransaction.ts';
@@ -108,6 +109,19 @@ export function createApiRoutes(services: Services): Route[] {
     newId: randomUUID,
   };
   const cancelDeps = { transactions, requests: services.queues.requests, logger, now: () => new Date() };
+  const signersView = createSignersView({
+    signers: services.signers,
+    nonces: services.nonces,
+    chains: services.chains,
+    transactions,
+    settings: {
+      maxInFlight: config.MAX_IN_FLIGHT_PER_SIGNER,
+      lowBalanceWei: config.LOW_BALANCE_WEI,
+      loadTtlMs: config.FEE_CACHE_MS,
+      healthTtlMs: config.BALANCE_CACHE_MS,
+    },
+    logger,
+  });
   const details: Record<RouteName, RouteDetails> = {
     submitTransaction: {
       description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most ${maxWaitMs / 1000} s) for the outcome.`,
@@ -233,6 +247,16 @@ export function createApiRoutes(services: Services): Route[] {
         // The original was mined first while we waited: its outcome stands, and the answer says so.
         if (isTerminal(settled.status) || originalMined(settled)) throw notCancelable(settled);
         return json(202, toView(settled), headers);
+      },
+    },
+    adminSigners: {
+      description:
+        "For each configured chain and each signer of the pool: its balance, the nonces it holds in flight and the most it may (MAX_IN_FLIGHT_PER_SIGNER), its counter's next nonce and the chain's mined nonce (read now), whether it is healthy and why not (a balance below LOW_BALANCE_WEI, or its next transaction stuck at the fee cap; the balance and health are at most BALANCE_CACHE_MS old), and how many of the chain's transactions wait for a signer. A chain whose RPC does not answer is reported in its `error`; the others are still read.",
+      responses: {
+        200: { description: 'the pool on every chain', schema: signersViewSchema },
+      },
+      async handler() {
+        return json(200, await signersView());
       },
     },
     adminPage: {

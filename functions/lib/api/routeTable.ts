@@ -44,6 +44,13 @@ export const routeTable = [
     summary: 'Cancel a transaction not yet in a block',
   },
   {
+    name: 'adminSigners',
+    method: 'GET',
+    path: '/admin/signers',
+    access: 'admin',
+    summary: 'The signer pool on each chain: balance, in flight, next and mined nonce, health; and how many wait',
+  },
+  {
     name: 'adminPage',
     method: 'GET',
     path: '/admin',

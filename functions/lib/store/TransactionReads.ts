@@ -30,6 +30,8 @@ export type TransactionReads = {
   countByStatus(range: Pick<ListQuery, 'from' | 'to' | 'client'>): Promise<Record<Status, number>>;
   /** Up to `limit` open transactions due for the sweep at `now`, from the sparse `open` index. */
   findStale(now: number, limit: number): Promise<StaleTransaction[]>;
+  /** How many of a chain's transactions wait for a signer with room: a `Select: COUNT` of the `waiting` index. */
+  countWaiting(chainId: number): Promise<number>;
 };
 
 /** The index a listing reads: one client's (`byClient`, its status filtered after), one status's, or every transaction's. */
@@ -93,6 +95,22 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
         }
       }
       return found;
+    },
+
+    async countWaiting(chainId) {
+      let count = 0;
+      const pages = paginateQuery(
+        { client: doc },
+        {
+          TableName,
+          IndexName: 'waiting',
+          KeyConditionExpression: 'waitChain = :chain',
+          ExpressionAttributeValues: { ':chain': String(chainId) },
+          Select: 'COUNT',
+        },
+      );
+      for await (const page of pages) count += page.Count ?? 0;
+      return count;
     },
 
     async list(query) {

@@ -2,8 +2,9 @@ import * as z from 'zod';
 import { clientNameSchema } from './clientName.ts';
 import { statuses, transactionViewSchema } from './model.ts';
 
-// The wire contract of `GET /transactions`: the api parses and documents with it, the admin page reads
-// its types. The paging itself (the cursor, the store) is the api's, in api/listTransactions.ts.
+// The wire contracts of the admin's reads, `GET /transactions` and `GET /admin/signers`: the api parses and
+// documents with them, the admin page reads their types. The paging itself (the cursor, the store) is the
+// api's, in api/listTransactions.ts; the signers view is read by api/readSignersView.ts.
 
 /** Most transactions one page may hold, and how many it holds unless asked. */
 export const listLimits = { default: 50, max: 200 } as const;
@@ -63,3 +64,61 @@ export const transactionListSchema = z
   .meta({ id: 'TransactionList' });
 /** One page of `GET /transactions`. */
 export type TransactionList = z.infer<typeof transactionListSchema>;
+
+// --- `GET /admin/signers`
+
+const nonce = z.number().int().min(0);
+
+/** One signer of the pool on one chain, as read for this answer. */
+export const signerRowSchema = z
+  .strictObject({
+    address: z.string().meta({ description: 'the signer’s address (EIP-55)' }),
+    balance: z
+      .string()
+      .regex(/^\d+$/)
+      .nullable()
+      .meta({ description: 'its balance in wei, a decimal string; null when the chain did not give it' }),
+    inFlight: nonce.nullable().meta({
+      description: 'nonces it has taken and the chain has not mined: its transactions (and fillers) in flight',
+    }),
+    cap: z.number().int().min(1).meta({ description: 'the most it may hold in flight (MAX_IN_FLIGHT_PER_SIGNER)' }),
+    next: nonce
+      .nullable()
+      .meta({ description: 'the next nonce its counter hands out; null before it took one on this chain' }),
+    mined: nonce
+      .nullable()
+      .meta({ description: 'the chain’s count of its mined transactions: the nonce it mines next' }),
+    healthy: z
+      .boolean()
+      .nullable()
+      .meta({ description: 'false when it gets no new transactions but those that name it (`why` says why)' }),
+    why: z.string().nullable().meta({ description: 'why it is not healthy; null when it is' }),
+  })
+  .meta({ id: 'SignerState' });
+
+/** The pool on one chain. */
+export const chainSignersSchema = z
+  .strictObject({
+    chainId: z.number().int().min(1),
+    waiting: z.number().int().min(0).meta({
+      description: 'transactions of this chain that wait for a signer with room (or for the signer they name)',
+    }),
+    error: z.string().nullable().meta({
+      description:
+        'why this chain’s signers could not be read (its RPC did not answer): its rows then hold only the address and the cap',
+    }),
+    signers: z.array(signerRowSchema).meta({ description: 'every signer of the pool, in the pool’s order' }),
+  })
+  .meta({ id: 'ChainSigners' });
+
+/** The answer of `GET /admin/signers`. */
+export const signersViewSchema = z
+  .strictObject({
+    chains: z.array(chainSignersSchema).meta({ description: 'every configured chain' }),
+  })
+  .meta({ id: 'SignersView' });
+
+export type SignerRow = z.infer<typeof signerRowSchema>;
+export type ChainSigners = z.infer<typeof chainSignersSchema>;
+/** The answer of `GET /admin/signers`. */
+export type SignersView = z.infer<typeof signersViewSchema>;
