@@ -435,6 +435,7 @@ describe('GET /admin', () => {
     expect(list.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
       'query:status',
       'query:client',
+      'query:signer',
       'query:from',
       'query:to',
       'query:limit',

@@ -10,13 +10,14 @@ import { accessCheckFor } from '../../functions/lib/auth/accessCheckFor.ts';
 import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { createServices } from '../../functions/lib/services/createServices.ts';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
+import { statuses } from '../../functions/lib/transactions/status.ts';
 import { type Answer, callApi } from '../support/callApi.ts';
 import { driveUntil, type Handlers, loadHandlers, pump } from '../support/loadHandlers.ts';
 import { type OpenApiChecker, openApiChecker } from '../support/openApiChecker.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { asAdmin as admin, asClient as client, tokenEnv } from '../support/tokens.ts';
 
-// The admin's view of the signer pool (`GET /admin/signers`), through the
+// The admin's view of the signer pool (`GET /admin/signers`) and the list's filter by signer, through the
 // real api handler on emulators and anvil: three of anvil's dev accounts as the pool, a cap of two in flight.
 
 const mnemonic = 'test test test test test test test test test test test junk';
@@ -207,6 +208,75 @@ describe('GET /admin/signers', () => {
     });
     // The URL is not in it: a provider's URL carries its API key.
     expect(JSON.stringify(res.body)).not.toContain('127.0.0.1');
+  });
+});
+
+describe('GET /transactions?signer=', () => {
+  const idsOf = (res: Answer) => res.body.items.map((t: { id: string }) => t.id);
+  const countsOf = async (ids: string[]) => {
+    const counts = Object.fromEntries(statuses.map((s) => [s, 0]));
+    for (const tx of await Promise.all(ids.map(view))) counts[tx.status] = (counts[tx.status] ?? 0) + 1;
+    return counts;
+  };
+
+  it('lists only that signer’s transactions, in any case of its address, with its counts', async () => {
+    expect(sent[a]?.length).toBe(3);
+    const onlyA = await call('GET', `/transactions?signer=${a}`);
+    expect(onlyA.status).toBe(200);
+    expect(new Set(idsOf(onlyA))).toEqual(new Set(sent[a]));
+    expect(new Set(onlyA.body.items.map((t: { from: string }) => t.from))).toEqual(new Set([a]));
+    expect(onlyA.body.counts).toEqual(await countsOf(sent[a] ?? []));
+
+    const lower = await call('GET', `/transactions?signer=${b.toLowerCase()}`);
+    expect(idsOf(lower)).toEqual(sent[b]);
+    expect(lower.body.counts).toEqual(await countsOf(sent[b] ?? []));
+
+    // With a status: that signer's of that status; the counts are still of every status.
+    const status = (await view(sent[a]?.[0] ?? '')).status;
+    const both = await call('GET', `/transactions?signer=${a}&status=${status}`);
+    expect(both.body.items.every((t: TransactionView) => t.status === status && t.from === a)).toBe(true);
+    expect(both.body.counts).toEqual(onlyA.body.counts);
+
+    // A signer with none: nothing, and zero counts.
+    const none = await call('GET', `/transactions?signer=${c}`);
+    expect(none.body.items).toEqual([]);
+    expect(Object.values(none.body.counts)).toEqual(statuses.map(() => 0));
+  });
+
+  it('pages by the entries read: a page may come out short, the cursor goes on, nothing lost or repeated', async () => {
+    const seen: string[] = [];
+    let pages = 0;
+    let cursor: string | null = null;
+    do {
+      const res: Answer = await call('GET', `/transactions?signer=${b}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(1);
+      seen.push(...idsOf(res));
+      cursor = res.body.cursor;
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual(sent[b]);
+    // Four transactions in all, one entry a page: the pages without B's came out empty.
+    expect(pages).toBe(4);
+  });
+
+  it.each([
+    ['too short', '0x1234'],
+    ['not hex', `0x${'g'.repeat(40)}`],
+    ['a mixed case that is not its checksum', notItsChecksum(a)],
+    ['empty', ''],
+  ])('400 naming `signer` for an address that is not one: %s', async (_what, signer) => {
+    const res = await call('GET', `/transactions?signer=${signer}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['signer']);
+  });
+
+  it('is documented as a parameter of the list', async () => {
+    const doc = (await callApi(handlers.api, 'GET', '/openapi.json')).body;
+    const parameters = doc.paths['/transactions'].get.parameters.map((p: { name: string }) => p.name);
+    expect(parameters).toContain('signer');
+    expect(doc.paths['/admin/signers'].get['x-required-role']).toBe('admin');
   });
 });
 

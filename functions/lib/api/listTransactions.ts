@@ -43,7 +43,7 @@ function decodeCursor(cursor: string, query: { from?: string; to?: string }): Pa
 }
 
 /**
- * One page of transactions, newest first, with a status filter and a time range, from an index
+ * One page of transactions, newest first, with status, client and signer filters and a time range, from an index
  * (never a scan); counts per status come with the first page. A page starts just below the last one
  * (keyset paging), so transactions created while a client pages, all newer, neither shift nor repeat
  * what it sees.
@@ -54,7 +54,7 @@ export async function listTransactions(
 ): Promise<TransactionList> {
   const parsed = listQuerySchema.safeParse(params);
   if (!parsed.success) throw fromZodError(parsed.error, 'the query');
-  const { status, client, from, to, limit, cursor } = parsed.data;
+  const { status, client, signer, from, to, limit, cursor } = parsed.data;
   if (from !== undefined && to !== undefined && from >= to) {
     throw new ValidationError('the time range is empty: `to` must be later than `from`', [
       { path: 'to', message: 'must be later than from' },
@@ -68,9 +68,12 @@ export async function listTransactions(
       limit,
       ...(status ? { status } : {}),
       ...(client ? { client } : {}),
+      ...(signer ? { signer } : {}),
       ...(after ? { after } : {}),
     }),
-    after ? undefined : transactions.countByStatus({ ...range, ...(client ? { client } : {}) }),
+    after
+      ? undefined
+      : transactions.countByStatus({ ...range, ...(client ? { client } : {}), ...(signer ? { signer } : {}) }),
   ]);
   return {
     items: page.items.map(toView),

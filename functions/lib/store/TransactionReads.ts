@@ -7,10 +7,15 @@ import { idOf, type PageKey, startKeyOf, txKey } from './transactionKeys.ts';
 /** An open transaction the sweep found due, with the attempts it has made and its status (when the index copies it). */
 export type StaleTransaction = { id: string; attempts: number; status?: Status };
 
-/** Which transactions to list: one status or all, of one client or all, created in `[from, to)` (ISO 8601, UTC), newest first. */
+/**
+ * Which transactions to list: one status or all, of one client or all, signed (or to be signed) by one
+ * sender or all, created in `[from, to)` (ISO 8601, UTC), newest first.
+ */
 export type ListQuery = {
   status?: Status;
   client?: string;
+  /** The sender (`from`, any case): it is on the item only, in no index, so it is filtered after the read. */
+  signer?: string;
   from?: string;
   to?: string;
   limit: number;
@@ -26,13 +31,17 @@ export type TransactionReads = {
   get(id: string): Promise<Transaction | undefined>;
   /** Newest first, from an index (`byKind`, `byStatus` for one status, `byClient` for one client); never a scan. */
   list(query: ListQuery): Promise<TransactionPage>;
-  /** How many transactions of each status were created in `[from, to)` (by one client, when named). */
-  countByStatus(range: Pick<ListQuery, 'from' | 'to' | 'client'>): Promise<Record<Status, number>>;
+  /** How many transactions of each status were created in `[from, to)` (by one client, of one sender, when named). */
+  countByStatus(range: Pick<ListQuery, 'from' | 'to' | 'client' | 'signer'>): Promise<Record<Status, number>>;
   /** Up to `limit` open transactions due for the sweep at `now`, from the sparse `open` index. */
   findStale(now: number, limit: number): Promise<StaleTransaction[]>;
   /** How many of a chain's transactions wait for a signer with room: a `Select: COUNT` of the `waiting` index. */
   countWaiting(chainId: number): Promise<number>;
 };
+
+/** Whether an item's sender is `signer` (addresses compare in any case; an item not assigned one has none). */
+const sentBy = (item: Record<string, unknown>, signer: string | undefined) =>
+  signer === undefined || (typeof item.from === 'string' && item.from.toLowerCase() === signer.toLowerCase());
 
 /** The index a listing reads: one client's (`byClient`, its status filtered after), one status's, or every transaction's. */
 function partitionOf(filter: Pick<ListQuery, 'status' | 'client'>) {
@@ -132,7 +141,8 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
       // The index holds keys only: the page is read from the table, as each transaction is now. An index
       // lags its table on AWS, so a transaction that has left the status asked for since is left out; so is,
       // in one client's index, one of another status than asked (the page may come out short; the next one
-      // still starts after the last entry read).
+      // still starts after the last entry read). A sender is on the item only: one of another sender is left
+      // out the same way.
       const entries = items.slice(0, query.limit);
       const last = entries.at(-1);
       const page = (
@@ -141,7 +151,7 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
           TableName,
           entries.map((entry) => ({ pk: String(entry.pk) })),
         )
-      ).filter((item) => query.status === undefined || item.status === query.status);
+      ).filter((item) => (query.status === undefined || item.status === query.status) && sentBy(item, query.signer));
       return {
         items: page.map((item) => transactionSchema.parse(item)),
         ...(items.length > query.limit && last ? { next: { id: idOf(last), sortKey: String(last.sortKey) } } : {}),
@@ -158,6 +168,26 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
         reverted: 0,
         failed: 0,
       };
+      if (range.signer !== undefined) {
+        // No index holds the sender: one pass over the range's entries (one client's, or every one), each
+        // item read by key for its sender and status.
+        const pages = paginateQuery(
+          { client: doc },
+          {
+            TableName,
+            ...listCondition(range.client === undefined ? {} : { client: range.client }, range),
+            ProjectionExpression: 'pk',
+          },
+        );
+        for await (const page of pages) {
+          const keys = (page.Items ?? []).map((entry) => ({ pk: String(entry.pk) }));
+          for (const item of await getItems(doc, TableName, keys)) {
+            const status = statuses.find((s) => s === item.status);
+            if (status && sentBy(item, range.signer)) counts[status]++;
+          }
+        }
+        return counts;
+      }
       if (range.client !== undefined) {
         // One client's index copies each entry's status: one pass over it counts every status.
         const condition = listCondition({ client: range.client }, range);

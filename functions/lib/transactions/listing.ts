@@ -1,3 +1,4 @@
+import { isAddress } from 'viem';
 import * as z from 'zod';
 import { clientNameSchema } from './clientName.ts';
 import { statuses, transactionViewSchema } from './model.ts';
@@ -19,6 +20,17 @@ const instant = z
 export const listQuerySchema = z.strictObject({
   status: z.enum(statuses).optional().meta({ description: 'only transactions in this status' }),
   client: clientNameSchema.optional().meta({ description: 'only transactions this client submitted' }),
+  signer: z
+    .string()
+    .refine((s) => isAddress(s, { strict: true }), {
+      message: 'must be a 20-byte 0x address (mixed case must be a valid EIP-55 checksum)',
+    })
+    .optional()
+    .meta({
+      description:
+        'only transactions whose sender (`from`) is this signer; the items of each page are filtered after the read, so a page may hold fewer than `limit` while `cursor` goes on',
+      examples: ['0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'],
+    }),
   from: instant.optional().meta({ description: 'only transactions created at or after this instant' }),
   to: instant.optional().meta({ description: 'only transactions created before this instant' }),
   limit: z.coerce
@@ -48,7 +60,8 @@ const countsSchema = z
   } satisfies Record<(typeof statuses)[number], typeof count>)
   .meta({
     id: 'StatusCounts',
-    description: 'transactions per status within the time range (all of them without one), of the client filtered by',
+    description:
+      'transactions per status within the time range (all of them without one), of the client and the signer filtered by',
   });
 
 /** The answer of `GET /transactions`. */
