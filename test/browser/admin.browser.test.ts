@@ -1,7 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createPublicClient, createTestClient, formatGwei, type Hex, http, parseEther, parseGwei } from 'viem';
+import {
+  createPublicClient,
+  createTestClient,
+  formatEther,
+  formatGwei,
+  type Hex,
+  http,
+  parseEther,
+  parseGwei,
+  toHex,
+} from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { launchChromium } from '../support/launchChromium.ts';
@@ -581,6 +592,114 @@ describe('the admin page', () => {
       await context.close();
     } finally {
       await deep.stop();
+    }
+  });
+
+  it('shows the signer pool per chain, refreshed with the list, and the signer filter narrows the list and its counts', async () => {
+    // A pool of two of anvil's dev accounts, on a chain of its own; B is below LOW_BALANCE_WEI.
+    const mnemonic = 'test test test test test test test test test test test junk';
+    const accounts = [3, 4].map((addressIndex) => mnemonicToAccount(mnemonic, { addressIndex }));
+    const [a, b] = accounts.map((account) => account.address) as [Hex, Hex];
+    const pooled = await startRunner({
+      DATA_DIR: tempDataDir(),
+      RETRY_BASE_SECONDS: '0',
+      BROADCAST_WAIT_MS: '0',
+      SIGNER_PRIVATE_KEYS: accounts.map((account) => toHex(account.getHdKey().privateKey as Uint8Array)).join(','),
+      LOW_BALANCE_WEI: parseEther('1').toString(),
+      BALANCE_CACHE_MS: '0',
+    });
+    try {
+      const chain = createPublicClient({ transport: http(pooled.rpcUrl) });
+      const anvil = createTestClient({ mode: 'anvil', transport: http(pooled.rpcUrl) });
+      const fromA = [
+        await submit({ to, value: '21', from: a }, pooled),
+        await submit({ to, value: '22', from: a }, pooled),
+      ];
+      const fromB = await submit({ to, value: '23', from: b }, pooled);
+      for (const id of [...fromA, fromB]) {
+        await eventually(
+          async () => ((await statusOf(id, pooled)) === 'confirmed' ? true : undefined),
+          30_000,
+          'confirmed',
+        );
+      }
+      await anvil.setBalance({ address: b, value: parseEther('0.25') });
+
+      const context = await browser.newContext({ viewport: laptop });
+      const page = await openPage(context, problems, pooled);
+      await signIn(page, testTokens.admin);
+      const table = page.locator('table.signers-table[data-chain="31337"]');
+      await table.waitFor();
+      const cell = (address: string, label: string) =>
+        table.locator(`tr[data-address="${address}"] td[data-label="${label}"]`).textContent();
+      expect(await table.locator('caption').textContent()).toContain('0 waiting for a signer');
+      expect(await table.locator('tbody tr').count()).toBe(2);
+      expect(await cell(a, 'Address')).toBe(a);
+      expect(await cell(a, 'Balance (ETH)')).toBe(formatEther(await chain.getBalance({ address: a })));
+      expect(await cell(a, 'In flight / cap')).toBe('0 / 16');
+      expect(await cell(a, 'Next nonce')).toBe('2');
+      expect(await cell(a, 'Mined nonce')).toBe('2');
+      expect(await cell(a, 'Health')).toBe('healthy');
+      expect(await cell(b, 'Balance (ETH)')).toBe('0.25');
+      expect(await cell(b, 'Next nonce')).toBe('1');
+      expect(await cell(b, 'Mined nonce')).toBe('1');
+      await expect
+        .poll(() => cell(b, 'Health'))
+        .toMatch(/^not healthy its balance 250000000000000000 wei is below LOW_BALANCE_WEI/);
+      expect(await table.locator('caption').textContent()).toContain('1 not healthy');
+      await page.screenshot({ path: `${shots}/signers-laptop.png` });
+
+      // Refreshed with the list: one in flight while no block is mined, then mined.
+      await anvil.setAutomine(false);
+      try {
+        const held = await submit({ to, value: '24', from: a }, pooled);
+        await eventually(
+          async () => ((await statusOf(held, pooled)) === 'success' ? true : undefined),
+          30_000,
+          'success',
+        );
+        await expect.poll(() => cell(a, 'In flight / cap'), { timeout: 10_000 }).toBe('1 / 16');
+        expect(await cell(a, 'Next nonce')).toBe('3');
+        expect(await cell(a, 'Mined nonce')).toBe('2');
+        fromA.push(held);
+      } finally {
+        await anvil.setAutomine(true);
+        await anvil.mine({ blocks: 1 });
+      }
+      await expect.poll(() => cell(a, 'In flight / cap'), { timeout: 10_000 }).toBe('0 / 16');
+      expect(await cell(a, 'Mined nonce')).toBe('3');
+
+      // The filter: a select of the pool's addresses; one of them lists only its transactions, with its counts.
+      const signerFilter = page.getByLabel('Signer', { exact: true });
+      expect(await signerFilter.locator('option').allTextContents()).toEqual(['any signer', a, b]);
+      await expect.poll(() => page.locator('tr[data-id]').count()).toBe(4);
+      await signerFilter.selectOption(b);
+      await expect.poll(() => page.locator('tr[data-id]').count()).toBe(1);
+      expect(await page.locator('tr[data-id]').first().getAttribute('data-id')).toBe(fromB);
+      await expect.poll(() => page.locator('.count-all .count-value').textContent()).toBe('1');
+      await page.screenshot({ path: `${shots}/signer-filter-laptop.png` });
+      await signerFilter.selectOption(a);
+      await expect.poll(() => page.locator('tr[data-id]').count()).toBe(3);
+      expect(
+        new Set(await page.locator('tr[data-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')))),
+      ).toEqual(new Set(fromA));
+      await expect.poll(() => page.locator('.count-all .count-value').textContent()).toBe('3');
+      await signerFilter.selectOption('');
+      await expect.poll(() => page.locator('tr[data-id]').count()).toBe(4);
+      await context.close();
+
+      // At phone width each signer is a card, its cells labelled; nothing scrolls sideways.
+      const phoneContext = await browser.newContext({ viewport: phone, isMobile: true, hasTouch: true });
+      const phonePage = await openPage(phoneContext, problems, pooled);
+      await signIn(phonePage, testTokens.admin);
+      const phoneTable = phonePage.locator('table.signers-table');
+      await phoneTable.locator(`tr[data-address="${b}"]`).waitFor();
+      expect(await phoneTable.locator('thead').isVisible()).toBe(false);
+      expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(phone.width);
+      await phonePage.screenshot({ path: `${shots}/signers-phone.png` });
+      await phoneContext.close();
+    } finally {
+      await pooled.stop();
     }
   });
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { listLimits } from '../../functions/lib/transactions/listing.ts';
+import type { listLimits, SignersView } from '../../functions/lib/transactions/listing.ts';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { isTerminal, type Status } from '../../functions/lib/transactions/status.ts';
 import { CancelDialog } from './CancelDialog.ts';
@@ -13,6 +13,7 @@ import { html } from './html.ts';
 import { cancelOutcome } from './lifecycle.ts';
 import { RebroadcastDialog } from './RebroadcastDialog.ts';
 import { Revealed } from './Revealed.ts';
+import { poolOf, SignersPanel } from './SignersPanel.ts';
 import { TokenForm } from './TokenForm.ts';
 import { TransactionTable } from './TransactionTable.ts';
 import { resolveRange } from './timeRanges.ts';
@@ -26,9 +27,9 @@ const limits: typeof listLimits = { default: 50, max: 200 };
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The admin page: the token once per tab, then the list with counts and filters, refreshed while the
- * tab is visible, a detail panel for one transaction, the rebroadcast of a failed one and the cancel of
- * one not yet mined.
+ * The admin page: the token once per tab, then the list with counts and filters and the signer pool,
+ * refreshed while the tab is visible, a detail panel for one transaction, the rebroadcast of a failed
+ * one and the cancel of one not yet mined.
  */
 export function App() {
   const [token, setToken] = useState<string | undefined>(() => sessionStorage.getItem(tokenKey) ?? undefined);
@@ -36,7 +37,14 @@ export function App() {
   const [authError, setAuthError] = useState<string>();
   const client = useMemo(() => (token ? createAdminClient(token) : undefined), [token]);
 
-  const [filter, setFilter] = useState<FilterState>({ status: undefined, client: '', range: 'all', from: '', to: '' });
+  const [filter, setFilter] = useState<FilterState>({
+    status: undefined,
+    client: '',
+    signer: '',
+    range: 'all',
+    from: '',
+    to: '',
+  });
   const [items, setItems] = useState<TransactionView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const cursorRange = useRef<ReturnType<typeof resolveRange>>({});
@@ -44,6 +52,8 @@ export function App() {
   const [listError, setListError] = useState<string>();
   const [updatedAt, setUpdatedAt] = useState<Date>();
   const [loadingMore, setLoadingMore] = useState(false);
+  const [signers, setSigners] = useState<SignersView>();
+  const [signersError, setSignersError] = useState<string>();
 
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<TransactionView>();
@@ -54,8 +64,12 @@ export function App() {
   const [sendError, setSendError] = useState<string>();
   const [notice, setNotice] = useState<string>();
 
-  /** How many rows are shown: a refresh reads as many again, so "load older" survives it. */
-  const shown = useRef(0);
+  /**
+   * How many index entries the rows shown were read from (each page reads `limit` of them, and a page
+   * filtered after the read, by signer or by status within a client, shows fewer): a refresh reads as
+   * many again, so "load older" survives it.
+   */
+  const covered = useRef(0);
   /** Bumped when the filter changes, so an answer to the old filter is dropped. */
   const generation = useRef(0);
 
@@ -77,21 +91,33 @@ export function App() {
     [forget],
   );
 
+  const refreshSigners = useCallback(async () => {
+    if (!client) return;
+    try {
+      setSigners(await client.signers());
+      setSignersError(undefined);
+    } catch (error) {
+      failed(error, setSignersError);
+    }
+  }, [client, failed]);
+
   const refresh = useCallback(async () => {
     if (!client) return;
     const gen = generation.current;
+    void refreshSigners();
     try {
       const range = resolveRange(filter.range, filter);
+      const limit = Math.min(limits.max, Math.max(limits.default, covered.current));
       const page = await client.list(
-        { status: filter.status, client: filter.client, ...range },
-        { limit: Math.min(limits.max, Math.max(limits.default, shown.current)) },
+        { status: filter.status, client: filter.client, signer: filter.signer, ...range },
+        { limit },
       );
       if (gen !== generation.current) return;
       cursorRange.current = range;
       sessionStorage.setItem(tokenKey, token ?? '');
       setVerified(true);
       setItems(page.items);
-      shown.current = page.items.length;
+      covered.current = limit;
       setCursor(page.cursor);
       if (page.counts) setCounts(page.counts);
       setListError(undefined);
@@ -99,7 +125,7 @@ export function App() {
     } catch (error) {
       if (gen === generation.current) failed(error, setListError);
     }
-  }, [client, filter, token, failed]);
+  }, [client, filter, token, failed, refreshSigners]);
 
   const loadOlder = useCallback(async () => {
     if (!client || !cursor) return;
@@ -108,15 +134,14 @@ export function App() {
     try {
       // The range the cursor was made in: a relative range ("last 15 minutes") has moved on since.
       const page = await client.list(
-        { status: filter.status, client: filter.client, ...cursorRange.current },
-        { cursor },
+        { status: filter.status, client: filter.client, signer: filter.signer, ...cursorRange.current },
+        { cursor, limit: limits.default },
       );
       if (gen !== generation.current) return;
+      covered.current += limits.default;
       setItems((current) => {
         const seen = new Set(current.map((t) => t.id));
-        const next = [...current, ...page.items.filter((t) => !seen.has(t.id))];
-        shown.current = next.length;
-        return next;
+        return [...current, ...page.items.filter((t) => !seen.has(t.id))];
       });
       setCursor(page.cursor);
     } catch (error) {
@@ -129,7 +154,7 @@ export function App() {
   // A new filter starts from its first page; then the list is read again while the tab is visible.
   useEffect(() => {
     generation.current++;
-    shown.current = 0;
+    covered.current = 0;
     void refresh();
     const timer = setInterval(() => {
       if (!document.hidden) void refresh();
@@ -264,9 +289,10 @@ export function App() {
         <button type="button" class="link" onClick=${() => forget()}>Forget token</button>
       </header>
       <main>
+        <${SignersPanel} view=${signers} error=${signersError} />
         <${CountsBar} counts=${counts} active=${filter.status} onPick=${(status: Status | undefined) => setFilter({ ...filter, status })} />
         <div class="toolbar">
-          <${Filters} value=${filter} onChange=${setFilter} />
+          <${Filters} value=${filter} signers=${poolOf(signers)} onChange=${setFilter} />
           <${FindById} onOpen=${open} />
         </div>
         <div aria-live="polite">

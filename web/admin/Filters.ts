@@ -6,16 +6,33 @@ import { inputValue } from './inputValue.ts';
 import { statusOrder } from './statusOrder.ts';
 import { type TimeRange, timeRanges } from './timeRanges.ts';
 
-/** What the filters hold: a status or any, a client's name or any (''), and a time range (`from`/`to` only for `custom`). */
-export type FilterState = { status: Status | undefined; client: string; range: TimeRange; from: string; to: string };
+/**
+ * What the filters hold: a status or any, a client's name or any (''), a signer's address or any (''),
+ * and a time range (`from`/`to` only for `custom`).
+ */
+export type FilterState = {
+  status: Status | undefined;
+  client: string;
+  signer: string;
+  range: TimeRange;
+  from: string;
+  to: string;
+};
 
 /**
- * The status, client and time filters above the table; every field has a visible label. A client name
- * applies when committed (Enter, or leaving the field) and only if it can be one; until then the list
- * keeps the last one and the field says what a name is.
+ * The status, client, signer and time filters above the table; every field has a visible label. A client
+ * name applies when committed (Enter, or leaving the field) and only if it can be one; until then the list
+ * keeps the last one and the field says what a name is. The signer is one of the pool's addresses.
  */
-export function Filters(props: { value: FilterState; onChange: (next: FilterState) => void }) {
+export function Filters(props: {
+  value: FilterState;
+  signers: readonly string[];
+  onChange: (next: FilterState) => void;
+}) {
   const { value, onChange } = props;
+  // The one chosen stays a choice while the pool is (re)read.
+  const signers =
+    value.signer && !props.signers.includes(value.signer) ? [value.signer, ...props.signers] : props.signers;
   const [client, setClient] = useState(value.client);
   useEffect(() => setClient(value.client), [value.client]);
   const clientValid = client.trim() === '' || clientNamePattern.test(client.trim());
@@ -60,6 +77,19 @@ export function Filters(props: { value: FilterState; onChange: (next: FilterStat
           aria-invalid=${clientValid ? undefined : 'true'}
         />
         ${clientValid ? null : html`<p id="filter-client-error" class="error filter-error" role="alert">${clientNameRule}</p>`}
+      </div>
+      <div class="filter filter-signer">
+        <label for="filter-signer">Signer</label>
+        <select
+          id="filter-signer"
+          name="signer"
+          class="mono"
+          value=${value.signer}
+          onChange=${(e: Event) => onChange({ ...value, signer: inputValue(e) })}
+        >
+          <option value="">any signer</option>
+          ${signers.map((a) => html`<option value=${a}>${a}</option>`)}
+        </select>
       </div>
       <div class="filter">
         <label for="filter-range">Created</label>

@@ -1,4 +1,4 @@
-import type { TransactionList } from '../../functions/lib/transactions/listing.ts';
+import type { SignersView, TransactionList } from '../../functions/lib/transactions/listing.ts';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import type { Status } from '../../functions/lib/transactions/status.ts';
 
@@ -19,6 +19,8 @@ export class AdminApiError extends Error {
 export type ListFilter = {
   status?: Status | undefined;
   client?: string | undefined;
+  /** A signer's address: only the transactions it sends. */
+  signer?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
 };
@@ -27,6 +29,8 @@ export type ListFilter = {
 export type AdminClient = {
   list(filter: ListFilter, options?: { cursor?: string; limit?: number }): Promise<TransactionList>;
   get(id: string): Promise<TransactionView>;
+  /** The signer pool on each chain, read now. */
+  signers(): Promise<SignersView>;
   /** The new transaction, and whether this call created it (false: an earlier rebroadcast had). */
   rebroadcast(id: string): Promise<{ tx: TransactionView; created: boolean }>;
   /**
@@ -85,6 +89,7 @@ export function createAdminClient(token: string, base = ''): AdminClient {
       const query = new URLSearchParams();
       if (filter.status) query.set('status', filter.status);
       if (filter.client) query.set('client', filter.client);
+      if (filter.signer) query.set('signer', filter.signer);
       if (filter.from) query.set('from', filter.from);
       if (filter.to) query.set('to', filter.to);
       if (options.limit) query.set('limit', String(options.limit));
@@ -94,6 +99,9 @@ export function createAdminClient(token: string, base = ''): AdminClient {
     },
     async get(id) {
       return (await call<TransactionView>('GET', `transactions/${encodeURIComponent(id)}`)).body;
+    },
+    async signers() {
+      return (await call<SignersView>('GET', 'admin/signers')).body;
     },
     async rebroadcast(id) {
       const res = await call<TransactionView>('POST', `transactions/${encodeURIComponent(id)}/rebroadcast`);
