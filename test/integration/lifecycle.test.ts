@@ -6,16 +6,7 @@ import * as z from 'zod';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { deleteDelivered } from '../../infra/local/eventSourceMapping.ts';
 import { chainTransactionsOf } from '../support/audit.ts';
-import {
-  devRecipient,
-  devSigner,
-  expectOneEffectPerId as expectOneEffectOf,
-  isFinal,
-  pauseMining as pauseChain,
-  postAccepted,
-  resumeMining as resumeChain,
-  viewOf,
-} from '../support/chainCases.ts';
+import { boundCases, devRecipient, devSigner, isFinal } from '../support/chainCases.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
 import { type DriveOptions, driveUntil, type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
@@ -29,11 +20,9 @@ let handlers: Handlers;
 
 const signer = devSigner;
 const recipient = devRecipient;
-const post = (body: Record<string, string>) => postAccepted(handlers, body);
-const view = (id: string) => viewOf(handlers, id);
-const pauseMining = () => pauseChain(stack);
-const resumeMining = () => resumeChain(stack);
-const expectOneEffectPerId = () => expectOneEffectOf(stack, { some: true });
+const cases = boundCases(() => ({ stack, handlers }));
+const { post, view, pauseMining, resumeMining } = cases;
+const expectOneEffectPerId = () => cases.expectOneEffectPerId({ some: true });
 
 /** Another dev account, the test's own, for what the broadcaster must not sign (the contract's deployment). */
 const deployer = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';

@@ -1,17 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Hash, parseGwei, parseTransaction } from 'viem';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { apiEvent } from '../support/apiEvent.ts';
-import {
-  devRecipient,
-  devSigner,
-  expectOneEffectPerId as expectOneEffectOf,
-  isFinal,
-  pauseMining as pauseChain,
-  postAccepted,
-  resumeMining as resumeChain,
-  viewOf,
-} from '../support/chainCases.ts';
+import { boundCases, devRecipient, devSigner, isFinal } from '../support/chainCases.ts';
 import { driveUntil, type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
@@ -24,11 +16,7 @@ let handlers: Handlers;
 
 const signer = devSigner;
 const recipient = devRecipient;
-const post = (body: Record<string, string>) => postAccepted(handlers, body);
-const view = (id: string) => viewOf(handlers, id);
-const pauseMining = () => pauseChain(stack);
-const resumeMining = () => resumeChain(stack);
-const expectOneEffectPerId = () => expectOneEffectOf(stack);
+const { post, view, pauseMining, resumeMining, expectOneEffectPerId } = boundCases(() => ({ stack, handlers }));
 
 /** FEE_CAP_GWEI of this file: a spike of 30 gwei is under it, one of 300 above. */
 const capGwei = 100;
@@ -65,7 +53,7 @@ function holdBaseFee(gwei: string): () => Promise<void> {
   const loop = (async () => {
     while (held) {
       await stack.testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: wei });
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
     }
   })();
   return async () => {
@@ -246,7 +234,7 @@ describe('cancel and expiry', () => {
 
   it('validUntil passed before signing: it is never signed', { timeout: 30_000 }, async () => {
     const id = await post({ to: recipient, value: '9000', validUntil: new Date(Date.now() + 1500).toISOString() });
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const [tx] = await driveAll([id], 'failed', (t) => t.status === 'failed');
     expect(tx?.rawTx).toBeNull();
     expect(tx?.history.at(-1)?.error).toMatch(/^canceled: not sent by validUntil/);

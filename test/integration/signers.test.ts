@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { audit, chainTransactionsOf, expectOneEffectEach } from '../support/audit.ts';
-import { isFinal, pauseMining, postAccepted, resumeMining, viewOf } from '../support/chainCases.ts';
+import { boundCases, isFinal } from '../support/chainCases.ts';
 import { driveUntil, type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
@@ -44,8 +44,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const post = (body: Record<string, string>) => postAccepted(handlers, body);
-const view = (id: string) => viewOf(handlers, id);
+const { post, view, pauseMining, resumeMining } = boundCases(() => ({ stack, handlers }));
 const views = (ids: string[]) => Promise.all(ids.map(view));
 
 /** Drives every queue until each of `ids` satisfies `holds`. */
@@ -165,7 +164,7 @@ describe('a pool of four signers on a chain of one block a second', () => {
   it('with the chain stopped no signer holds more than its cap unmined; the rest wait, saying why, and all complete after it resumes', {
     timeout: 90_000,
   }, async () => {
-    await pauseMining(stack);
+    await pauseMining();
     const ids: string[] = [];
     try {
       for (let i = 0; i < 30; i++) ids.push(await post({ to: recipient, value: String(3000 + i) }));
@@ -184,7 +183,7 @@ describe('a pool of four signers on a chain of one block a second', () => {
       await driveUntil(stack, handlers, () => false, { timeoutMs: 2000 }).catch(() => undefined);
       expect(await unminedOnChain()).toEqual([cap, cap, cap, cap]);
     } finally {
-      await resumeMining(stack);
+      await resumeMining();
     }
     const done = await driveAll(ids, 'all confirmed', (t) => t.status === 'confirmed');
     for (const t of done) expect(t.waiting).toBeNull();
@@ -194,7 +193,7 @@ describe('a pool of four signers on a chain of one block a second', () => {
   it('a restart in the middle keeps every assignment: the same records, the same signers, nothing signed twice', {
     timeout: 90_000,
   }, async () => {
-    await pauseMining(stack);
+    await pauseMining();
     const ids: string[] = [];
     let assigned = new Map<string, string | null>();
     try {
@@ -206,7 +205,7 @@ describe('a pool of four signers on a chain of one block a second', () => {
       vi.resetModules();
       handlers = await loadHandlers(stack, env);
     } finally {
-      await resumeMining(stack);
+      await resumeMining();
     }
     const done = await driveAll(ids, 'all confirmed', isFinal);
     for (const t of done) {

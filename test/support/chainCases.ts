@@ -51,3 +51,17 @@ export async function expectOneEffectPerId(stack: TestStack, { some = false } = 
   if (some) expect(a.chainTxs.length).toBeGreaterThan(0);
   expectOneEffectEach(a);
 }
+
+/**
+ * The cases' helpers bound to a file's stack and handlers, read when each is called (`get`: the file's
+ * own variables, set in its beforeAll).
+ */
+export function boundCases(get: () => { stack: TestStack; handlers: Handlers }) {
+  return {
+    post: (body: Record<string, string>) => postAccepted(get().handlers, body),
+    view: (id: string) => viewOf(get().handlers, id),
+    pauseMining: () => pauseMining(get().stack),
+    resumeMining: () => resumeMining(get().stack),
+    expectOneEffectPerId: (options?: { some?: boolean }) => expectOneEffectPerId(get().stack, options),
+  };
+}

@@ -71,8 +71,38 @@ function violation(i: Import): string | undefined {
   if (area !== undefined && area !== 'api' && under(target, 'functions/lib/api')) {
     return 'api is the top Lambda layer: no other area of functions/lib/ imports it';
   }
+  const toArea = target === undefined ? undefined : areaOf(target);
+  if (area !== undefined && toArea !== undefined && area !== toArea) {
+    const [a, b] = [rankOf[area], rankOf[toArea]];
+    if (a === undefined || b === undefined) return `the areas ${area} and ${toArea} need a rank in rankOf`;
+    if (b >= a) return `an area imports only lower areas: ${area} (${a}) may not import ${toArea} (${b})`;
+  }
   return undefined;
 }
+
+/**
+ * The areas of functions/lib/ from the bottom up: each imports only those below it, so no two import
+ * each other, whatever the path. The handlers (functions/*.ts) stand on top of them all.
+ */
+const rankOf: Record<string, number> = {
+  errors: 0,
+  transactions: 1,
+  config: 2,
+  chain: 3,
+  auth: 3,
+  store: 3,
+  queue: 3,
+  http: 3,
+  health: 4,
+  signers: 4,
+  admin: 4,
+  broadcast: 5,
+  tracker: 5,
+  updater: 5,
+  sweep: 5,
+  services: 6,
+  api: 7,
+};
 
 describe('the layers', () => {
   it('reads the imports it checks', () => {

@@ -2,7 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, devTokens } from '../config/loadConfig.ts';
 import { ConfigError } from '../errors/errors.ts';
-import { localAdminName, localDefaultClientName } from './Caller.ts';
+import { localAdminName, localDefaultClientName } from '../transactions/clientName.ts';
 import { createLocalTokenSource } from './createLocalTokenSource.ts';
 import { createSecretsTokenSource } from './createSecretsTokenSource.ts';
 import type { TokenSource } from './TokenSource.ts';

@@ -1,7 +1,6 @@
 import * as z from 'zod';
-import { localAdminName } from '../auth/Caller.ts';
 import { ConfigError } from '../errors/errors.ts';
-import { clientNameSchema } from '../transactions/clientName.ts';
+import { clientNameSchema, localAdminName } from '../transactions/clientName.ts';
 
 /** Anvil's first dev account: a public, well-known test key, only ever used against a local chain. */
 export const anvilDevKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
