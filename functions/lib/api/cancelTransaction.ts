@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Caller } from '../auth/Caller.ts';
+import { mayAccess } from '../auth/mayAccess.ts';
 import { NotCancelableError, NotFoundError } from '../errors/errors.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { IntakeWrites } from '../store/IntakeWrites.ts';
@@ -13,9 +14,6 @@ export type CancelDeps = {
   logger: Logger;
   now: () => Date;
 };
-
-/** An admin reads (and cancels) every transaction; a client only those it submitted. */
-export const mayTouch = (caller: Caller, tx: Transaction) => caller.role === 'admin' || tx.client === caller.client;
 
 /** Why a transaction cannot be canceled any more, or undefined while it can. */
 function tooLate(tx: Transaction): string | undefined {
@@ -36,7 +34,7 @@ function tooLate(tx: Transaction): string | undefined {
  */
 export async function cancelTransaction(deps: CancelDeps, id: string, caller: Caller): Promise<Transaction> {
   let tx = await deps.transactions.get(id);
-  if (!tx || !mayTouch(caller, tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
+  if (!tx || !mayAccess(caller, tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
   const late = tooLate(tx);
   if (late) throw new NotCancelableError(id, tx.status, late);
   // Canceled, or its cancel in a block on its way to depth: nothing more to ask for.

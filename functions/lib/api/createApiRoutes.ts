@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { adminPage } from '../admin/adminPage.ts';
 import type { Caller } from '../auth/Caller.ts';
+import { mayAccess } from '../auth/mayAccess.ts';
 import { NotCancelableError, NotFoundError } from '../errors/errors.ts';
 import { checkHealth, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
@@ -47,11 +48,6 @@ function pathId(event: { pathParameters?: Record<string, string | undefined> }):
 function authenticated(caller: Caller | undefined): Caller {
   if (!caller) throw new Error('a protected route ran without a caller');
   return caller;
-}
-
-/** An admin reads every transaction; a client only those it submitted. */
-function mayRead(caller: Caller, tx: Transaction): boolean {
-  return caller.role === 'admin' || tx.client === caller.client;
 }
 
 /** An original in a block: a cancel can no longer replace it (its own cancel in a block is on its way). */
@@ -174,7 +170,7 @@ export function createApiRoutes(services: Services): Route[] {
         const id = pathId(event);
         const tx = await transactions.get(id);
         // Another client's transaction is answered as one that does not exist: an id reveals nothing.
-        if (!tx || !mayRead(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
+        if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
         return json(200, toView(tx));
       },
     },
