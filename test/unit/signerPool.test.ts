@@ -163,6 +163,15 @@ describe('the in-flight cap', () => {
     expect((await world.store.waiting.oldest(31337, 1)).map((w) => w.id)).toEqual(['tx-4']);
   });
 
+  it('states read earlier that count it full are read again before it waits: what was mined since gives it room', async () => {
+    const world = createBroadcastWorld(pending(3), { maxInFlight: 2, loadTtlMs: 60_000 });
+    await broadcastTransaction(world.deps, { id: 'tx-1', attempt: 1 });
+    await broadcastTransaction(world.deps, { id: 'tx-2', attempt: 1 });
+    world.chain.latest = 8; // nonce 7 mined; the states read for tx-1 still say two in flight
+    expect(await broadcastTransaction(world.deps, { id: 'tx-3', attempt: 1 })).toMatchObject({ status: 'success' });
+    expect(world.store.record('tx-3')).toMatchObject({ nonce: 9 });
+  });
+
   it('a signer that frees while the transaction parks: it takes itself out of the line and goes to the retry queue', async () => {
     const world = createBroadcastWorld(pending(2), { maxInFlight: 1 });
     await broadcastTransaction(world.deps, { id: 'tx-1', attempt: 1 });

@@ -45,6 +45,12 @@ export type SignerStates = {
    * a choice counted with `taken` before the chooser awaits anything is seen by the next chooser.
    */
   read(chainId: number, options?: { fresh?: boolean }): Promise<readonly Readonly<SignerState>[]>;
+  /**
+   * As `read`, but read from the chain and the table after `states` were (shared with any such read under
+   * way): the choices counted since then are replaced by what the counters hold, and what was mined since
+   * is seen. For a chooser that found no room in states it did not read itself.
+   */
+  reread(chainId: number, states: readonly Readonly<SignerState>[]): Promise<readonly Readonly<SignerState>[]>;
   /** `count` nonces were just taken for `from`: the states read count them until the next read. */
   taken(chainId: number, from: string, count: number): void;
   /** `from` refused a nonce as full: the states read treat it as full until the next read. */
@@ -153,6 +159,12 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
         if (loads.get(chainId) === load) loads.delete(chainId);
       });
       return load.states;
+    },
+    reread(chainId, states) {
+      const entry = loads.get(chainId);
+      // A read that started after `states` were read (under way or done) answers for a newer one.
+      if (entry && entry.settled !== states) return entry.states;
+      return this.read(chainId, { fresh: true });
     },
     taken(chainId, from, count) {
       adjust(chainId, from, (s) => {

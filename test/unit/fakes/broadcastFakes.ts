@@ -454,6 +454,8 @@ export function createBroadcastWorld(
     /** MAX_IN_FLIGHT_PER_SIGNER: by default more than any test holds. */
     maxInFlight = 1000,
     lowBalanceWei = 0n,
+    /** FEE_CACHE_MS for the signers' states: by default every choice reads them. */
+    loadTtlMs = 0,
     /** More signers of the pool besides the dev account's. */
     extraSigners = [] as Signer[],
   } = {},
@@ -476,7 +478,7 @@ export function createBroadcastWorld(
       signers,
       nonces: nonces.store,
       chains,
-      settings: { maxInFlight: () => maxInFlight, lowBalanceWei: () => lowBalanceWei, loadTtlMs: 0, healthTtlMs: 0 },
+      settings: { maxInFlight: () => maxInFlight, lowBalanceWei: () => lowBalanceWei, loadTtlMs, healthTtlMs: 0 },
       now: () => clock.now().getTime(),
     }),
     waiting: store.waiting,

@@ -22,6 +22,12 @@ export type Assignment =
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** True when `bound` (or, for none, a healthy signer of the pool) has room for one more. */
+export function hasRoom(states: readonly Readonly<SignerState>[], bound: string | undefined): boolean {
+  if (bound === undefined) return 'chosen' in chooseSigner(states);
+  return states.some((s) => same(s.address, bound) && s.inFlight < s.cap);
+}
+
 /** Why a transaction bound to `state`'s signer waits for it. */
 const fullReason = (state: Pick<SignerState, 'address' | 'inFlight' | 'cap'>) =>
   `waiting for its signer ${state.address}: it holds ${state.inFlight} unmined transactions, the most it may (MAX_IN_FLIGHT_PER_SIGNER ${state.cap})`;
@@ -50,6 +56,9 @@ export async function assignSigner(deps: BroadcastDeps, tx: Transaction, token: 
   let states: readonly Readonly<SignerState>[];
   try {
     states = await deps.signerStates.read(tx.chainId);
+    // The states read within FEE_CACHE_MS count every choice made since, but not what was mined since: before
+    // deciding there is no room, read them again.
+    if (!hasRoom(states, bound?.address)) states = await deps.signerStates.reread(tx.chainId, states);
   } catch (error) {
     return { error: classifyRpcError(error) };
   }

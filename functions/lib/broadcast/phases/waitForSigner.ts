@@ -1,8 +1,8 @@
 import { SigningInProgressError } from '../../errors/errors.ts';
-import { chooseSigner } from '../../signers/signerStates.ts';
 import { dueForSweepAt } from '../../transactions/dueForSweepAt.ts';
 import type { Transaction } from '../../transactions/model.ts';
 import type { BroadcastDeps } from '../BroadcastDeps.ts';
+import { hasRoom } from './assignSigner.ts';
 
 /**
  * No signer can take the transaction now: it waits in its chain's line, `pending`, with the reason as
@@ -28,12 +28,7 @@ export async function waitForSigner(
   deps.logger.info('waiting for a signer with room', { reason: wait.waiting });
   const states = await deps.signerStates.read(tx.chainId, { fresh: true }).catch(() => undefined);
   if (!states) return;
-  const from = wait.from?.toLowerCase();
-  const room =
-    from === undefined
-      ? 'chosen' in chooseSigner(states)
-      : states.some((s) => s.address.toLowerCase() === from && s.inFlight < s.cap);
-  if (room && (await deps.waiting.take(tx.id))) {
+  if (hasRoom(states, wait.from) && (await deps.waiting.take(tx.id))) {
     await deps.retryQueue.send({ id: tx.id, attempt, phase: 'broadcast' });
   }
 }
