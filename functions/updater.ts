@@ -14,6 +14,7 @@ const deps = {
   trackAfterSeconds: (chainId: number | undefined) =>
     services.config.TRACK_INTERVAL_SECONDS(chainId ?? services.config.CHAIN_ID),
   wake: (chainId: number) => wakeWaiting(wakeDeps, chainId),
+  depthOf: services.config.CONFIRMATIONS,
   logger: services.logger,
 };
 const wakeDeps = { waiting: services.waiting, requests: services.queues.requests, logger: services.logger };

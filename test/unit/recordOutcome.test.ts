@@ -158,3 +158,54 @@ describe('recordOutcome: when the sweep looks', () => {
     expect(world.store.calls.map((c) => c.dueAt - now.getTime())).toEqual([240_000, staleAfterMs, staleAfterMs]);
   });
 });
+
+describe('recordOutcome: waking a transaction that waits for a signer', () => {
+  const receipt = {
+    status: 'success' as const,
+    txHash: `0x${'ab'.repeat(32)}`,
+    blockNumber: 5,
+    blockHash: `0x${'cd'.repeat(32)}`,
+    gasUsed: '21000',
+    effectiveGasPrice: '1',
+    confirmations: 1,
+  };
+  function withWake(answer: 'applied' | 'ignored', depth: number, fail = false) {
+    const world = createWorld(answer);
+    const woken: number[] = [];
+    const warnings: string[] = [];
+    world.deps.wake = async (chainId) => {
+      woken.push(chainId);
+      if (fail) throw new Error('index missing');
+    };
+    world.deps.depthOf = () => depth;
+    world.deps.logger = { warn: (message: string) => void warnings.push(message) };
+    return { world, woken, warnings };
+  }
+
+  it('an applied mined report wakes one on its chain', async () => {
+    const { world, woken } = withWake('applied', 2);
+    await recordOutcome(world.deps, response({ status: 'mined', chainId: 8453, receipt }), now);
+    expect(woken).toEqual([8453]);
+  });
+
+  it('confirmed at a depth of 1 (first seen in a block) wakes one; at depth 2 it follows a mined and does not', async () => {
+    const once = withWake('applied', 1);
+    await recordOutcome(once.world.deps, response({ status: 'confirmed', chainId: 1, receipt }), now);
+    expect(once.woken).toEqual([1]);
+    const deeper = withWake('applied', 2);
+    await recordOutcome(deeper.world.deps, response({ status: 'confirmed', chainId: 1, receipt }), now);
+    await recordOutcome(deeper.world.deps, response({ status: 'success', chainId: 1 }), now);
+    expect(deeper.woken).toEqual([]);
+  });
+
+  it('an ignored (repeated) report wakes nobody; a wake that fails is logged and the report still applied', async () => {
+    const ignored = withWake('ignored', 2);
+    await recordOutcome(ignored.world.deps, response({ status: 'mined', chainId: 1, receipt }), now);
+    expect(ignored.woken).toEqual([]);
+    const failing = withWake('applied', 2, true);
+    expect(await recordOutcome(failing.world.deps, response({ status: 'mined', chainId: 1, receipt }), now)).toBe(
+      'applied',
+    );
+    expect(failing.warnings).toEqual(['could not wake a transaction waiting for a signer; the sweep will']);
+  });
+});

@@ -19,6 +19,8 @@ export type RecordOutcomeDeps = {
    * waiting for a signer there (`wakeWaiting`); a failure is logged, the sweep being the net under it.
    */
   wake?: (chainId: number) => Promise<unknown>;
+  /** The chain's depth: at 1 a transaction is reported confirmed (or reverted) when first seen in a block, never mined. */
+  depthOf?: (chainId: number) => number | 'finalized';
   logger?: Pick<Logger, 'warn'>;
 };
 
@@ -52,10 +54,14 @@ export async function recordOutcome(
       trackToken ? trackedStaleAfterMs(deps.staleAfterMs, deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
     ),
   );
-  // A transaction in a block (mined; or confirmed or reverted at once, at a depth of 1) frees its signer's room.
-  const landed = outcome.status === 'mined' || outcome.status === 'confirmed' || outcome.status === 'reverted';
-  if (result === 'applied' && landed && response.chainId !== undefined && deps.wake) {
-    await deps.wake(response.chainId).catch((error: unknown) => {
+  // A transaction first in a block frees its signer's room: reported mined, or at a depth of 1 at once
+  // confirmed or reverted (deeper, those follow a mined already counted).
+  const chainId = response.chainId;
+  const atOnce = chainId !== undefined && deps.depthOf?.(chainId) === 1;
+  const landed =
+    outcome.status === 'mined' || (atOnce && (outcome.status === 'confirmed' || outcome.status === 'reverted'));
+  if (result === 'applied' && landed && chainId !== undefined && deps.wake) {
+    await deps.wake(chainId).catch((error: unknown) => {
       deps.logger?.warn('could not wake a transaction waiting for a signer; the sweep will', { error });
     });
   }
