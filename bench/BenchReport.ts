@@ -1,13 +1,14 @@
 import type { CostEstimate } from './estimateCost.ts';
 import type { BundleSize } from './measureBundles.ts';
 import type { PerTransaction, TrackingAdds } from './perTransaction.ts';
+import type { SignersResult } from './runSigners.ts';
 import type { Throughput } from './Throughput.ts';
 
 /** The JSON `npm run bench -- --out FILE` writes; `throughput` and `latencyMs` are stable for scripts to compare. */
 export type BenchReport = {
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
-  options: { n: number; c: number; warmup: number; gas: 'given' | 'estimated'; quick: boolean };
+  options: { n: number; c: number; warmup: number; gas: 'given' | 'estimated'; quick: boolean; signerRounds: number };
   /** Transactions per second; `table` is the local table's floor (a transaction's four writes, nothing else). */
   throughput: { ceiling: number; baseline: number; table: number; pipeline: number };
   ratios: { pipelineToBaseline: number; pipelineToCeiling: number; pipelineToTable: number };
@@ -31,5 +32,11 @@ export type BenchReport = {
   /** Minified bytes of each function's bundle. */
   bundles: Record<string, BundleSize>;
   verified: { success: number; distinctNonces: number };
+  /**
+   * The signer pool on anvil with one-second blocks and 16 in flight per signer, each run on a chain and a
+   * stack of its own, timed to mined: 1, 2 and 4 signers and the viem script with one key. `throughput`
+   * (tx/s) and `ratios` are stable for scripts, as above.
+   */
+  signers: SignersResult;
   durationSeconds: number;
 };

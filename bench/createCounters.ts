@@ -30,8 +30,11 @@ export type Counts = {
   mainThreadUtilization: number;
 };
 
-/** A transaction the updater moved to `success`, or to its end at depth (`final`: confirmed or reverted), and when (epoch ms). */
-export type Success = { id: string; at: number; status: 'success' | 'final' };
+/**
+ * A transaction the updater moved to `success`, into a block short of the chain's depth (`mined`), or to
+ * its end at depth (`final`: confirmed or reverted), and when (epoch ms).
+ */
+export type Success = { id: string; at: number; status: 'success' | 'mined' | 'final' };
 
 /** The hooks to install, and the counts they gather. */
 export type Counters = {
@@ -145,10 +148,12 @@ export function createCounters(queueName: (url: string) => string, onSuccess: (s
       // The tracker's report at depth, applied (a write whose condition failed throws, and is not observed here).
       const values = isRecord(input.ExpressionAttributeValues) ? input.ExpressionAttributeValues : {};
       const to = plain(values[':status']);
-      if (String(input.UpdateExpression ?? '').includes('receipt = :receipt')) counts.receiptWrites++;
-      if (to === 'confirmed' || to === 'reverted') {
-        onSuccess({ id: String(plain(input.Key.pk)).slice('tx#'.length), at: Date.now(), status: 'final' });
-      }
+      const expression = String(input.UpdateExpression ?? '');
+      if (expression.includes('receipt = :receipt')) counts.receiptWrites++;
+      const id = String(plain(input.Key.pk)).slice('tx#'.length);
+      if (to === 'confirmed' || to === 'reverted') onSuccess({ id, at: Date.now(), status: 'final' });
+      // In a block short of depth: written with its own placeholder, not `:status`.
+      if (expression.includes('#status = :mined')) onSuccess({ id, at: Date.now(), status: 'mined' });
     }
   }
 

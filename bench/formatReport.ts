@@ -15,6 +15,56 @@ const listed = (r: Record<string, number>) =>
     .map(([k, v]) => `${k} ${v.toFixed(2)}`)
     .join(', ');
 
+/** The signers phase: each run's tx/s to mined and what bounds it, then the two ratios against their targets. */
+function signersTables(s: BenchReport['signers']): string[] {
+  const runs = [
+    ['1 signer', s.runs.one],
+    ['2 signers', s.runs.two],
+    ['4 signers', s.runs.four],
+    ['viem, one key', s.runs.viemOneKey],
+  ] as const;
+  const target = (t: { atLeast: number; met: boolean }) => `target at least ${t.atLeast}x: ${t.met ? 'met' : 'missed'}`;
+  return [
+    `signers: anvil with ${s.blockTimeSeconds}-second blocks, at most ${s.maxInFlightPerSigner} unmined per signer, ${s.rounds} rounds timed to ${s.measuredTo}; stacks at depth ${s.stackSettings.confirmations}, tracker every ${s.stackSettings.trackIntervalSeconds} s; viem polls every ${s.viemPollingMs} ms`,
+    '',
+    table([
+      [
+        'run',
+        'tx/s',
+        'seconds',
+        'errors',
+        'slot held p50',
+        'slot cycle',
+        'max unmined',
+        'stack CPU',
+        'load',
+        'verified',
+      ],
+      ...runs.map(([name, run]) => [
+        name,
+        f1(run.perSecond),
+        run.seconds.toFixed(2),
+        String(run.errors),
+        `${Math.round(run.slotHeldMs.p50)} ms`,
+        `${Math.round(run.slotCycleMs)} ms`,
+        String(run.maxUnminedSeen),
+        run.stackCpu
+          ? `${run.stackCpu.cores.toFixed(2)} cores, main ${Math.round(run.stackCpu.mainThread * 100)}%`
+          : '-',
+        run.loadAverage.toFixed(1),
+        `${run.verified.mined} mined, nonces ${run.verified.consecutiveNonces ? 'consecutive' : 'with gaps'}; ${Object.values(run.perSigner).join('/')}`,
+      ]),
+    ]),
+    '',
+    table([
+      ['figure', 'value'],
+      ['2 signers / 1', `${s.ratios.twoToOne.toFixed(2)}x`],
+      ['4 signers / 1', `${s.ratios.fourToOne.toFixed(2)}x (${target(s.targets.fourToOne)})`],
+      ['4 signers / viem one key', `${s.ratios.fourToViemOneKey.toFixed(2)}x (${target(s.targets.fourToViemOneKey)})`],
+    ]),
+  ];
+}
+
 /** The report as the tables a person reads at the end of a run. */
 export function formatReport(r: BenchReport): string {
   const t = r.perTransaction;
@@ -93,6 +143,8 @@ export function formatReport(r: BenchReport): string {
     `bundles (minified; SDK external / as deployed): ${Object.entries(r.bundles)
       .map(([name, b]) => `${name} ${kb(b.sdkExternal)} / ${kb(b.asDeployed)}`)
       .join(', ')}`,
+    '',
+    ...signersTables(r.signers),
     '',
     '',
   ];

@@ -15,17 +15,21 @@ export type BenchOptions = {
   quick: boolean;
   /** A folder for V8 CPU profiles of the stack's process (one per thread), if any. */
   cpuProf: string | undefined;
+  /** The signers phase: rounds of 16 transactions per signer each of its runs times (after one untimed). */
+  signerRounds: number;
 };
 
-const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json] [--cpu-prof DIR]
+const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json] [--cpu-prof DIR] [--signer-rounds 6]
 
   --n             transactions per phase (default 2000; --quick: 300)
   --c             requests in flight (default 32)
   --warmup        transactions sent before each phase is timed (default n/10, at most 200)
-  --quick         a small run that finishes in under a minute
+  --quick         a small run: n 300, 2 signer rounds (about a minute and a half)
   --estimate-gas  omit gas from the requests: the pipeline and the baseline estimate it
   --out FILE      write the report as JSON to FILE
-  --cpu-prof DIR  write V8 CPU profiles of the stack's process to DIR (open them in Chrome DevTools)`;
+  --cpu-prof DIR  write V8 CPU profiles of the stack's process to DIR (open them in Chrome DevTools)
+  --signer-rounds the signers phase (1-second blocks, 16 in flight per signer): each run times this many
+                  rounds of 16 transactions per signer, after one untimed (default 6; --quick: 2)`;
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
@@ -44,6 +48,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       warmup: { type: 'string' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'signer-rounds': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'estimate-gas': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -64,5 +69,6 @@ export function parseArgs(argv: string[]): BenchOptions {
     estimateGas: values['estimate-gas'] ?? false,
     quick,
     cpuProf: values['cpu-prof'],
+    signerRounds: positive('signer-rounds', values['signer-rounds'], quick ? 2 : 6),
   };
 }

@@ -12,10 +12,12 @@ import { perTransaction, trackingAdds } from './perTransaction.ts';
 import { runBaseline } from './runBaseline.ts';
 import { runCeiling } from './runCeiling.ts';
 import { runPipeline } from './runPipeline.ts';
+import { runSigners } from './runSigners.ts';
 import { runTable } from './runTable.ts';
 import { startBenchStack } from './startBenchStack.ts';
 
-// `npm run bench`: the ceiling, the baseline and the pipeline, side by side on one local chain.
+// `npm run bench`: the ceiling, the baseline, the table and the pipeline, side by side on one local chain;
+// then the signer pool, each of its runs on a chain with one-second blocks and a stack of its own.
 
 const options = parseArgs(process.argv.slice(2));
 const tokens = { client: 'bench-client-token', admin: 'bench-admin-token' };
@@ -46,7 +48,8 @@ const stack = await startBenchStack(
   await anvil.stop();
   throw error;
 });
-try {
+/** The four phases, one after another on the shared chain and stack. */
+async function measureShared() {
   const phase = { n: options.n, c: options.c, warmup: options.warmup, to, estimateGas: options.estimateGas };
   say(`ceiling: ${options.n} pre-signed eth_sendRawTransaction, ${options.c} in flight...`);
   const ceiling = await runCeiling(stack.rpcUrl, stack.chainId, phase);
@@ -60,65 +63,80 @@ try {
     `pipeline: ${options.n} POST /transactions, ${options.c} in flight, until every one is success, then confirmed...`,
   );
   const pipeline = await runPipeline(stack, tokens.client, phase);
+  return { ceiling, baseline, table, pipeline };
+}
 
-  // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
-  const apiMs = pipeline.post.mean;
-  const toSuccess = perTransaction(pipeline.counts, options.n, pipeline.logBytes, apiMs);
-  // The whole happy path, the tracker's looks to the chain's depth included: what a transaction costs.
-  const perTx = perTransaction(pipeline.countsToFinal, options.n, pipeline.logBytesToFinal, apiMs);
-  const cpus = os.cpus();
-  const report: BenchReport = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: os.availableParallelism(),
-      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-      memoryGb: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-    },
-    options: {
-      n: options.n,
-      c: options.c,
-      warmup: options.warmup,
-      gas: options.estimateGas ? 'estimated' : 'given',
-      quick: options.quick,
-    },
-    throughput: {
-      ceiling: ceiling.perSecond,
-      baseline: baseline.perSecond,
-      table: table.perSecond,
-      pipeline: pipeline.throughput.perSecond,
-    },
-    ratios: {
-      pipelineToBaseline: pipeline.throughput.perSecond / baseline.perSecond,
-      pipelineToCeiling: pipeline.throughput.perSecond / ceiling.perSecond,
-      pipelineToTable: pipeline.throughput.perSecond / table.perSecond,
-    },
-    latencyMs: {
-      postP50: pipeline.post.p50,
-      postP95: pipeline.post.p95,
-      postP99: pipeline.post.p99,
-      successP50: pipeline.success.p50,
-      successP99: pipeline.success.p99,
-      finalP50: pipeline.final.p50,
-      finalP99: pipeline.final.p99,
-    },
-    phases: { ceiling, baseline, table, pipeline: pipeline.throughput },
-    perTransaction: perTx,
-    perTransactionToSuccess: toSuccess,
-    trackingAdds: trackingAdds(pipeline.countsToFinal, options.n),
-    costPerMillion: estimateCost(perTx),
-    bundles,
-    verified: pipeline.verified,
-    durationSeconds: (Date.now() - began) / 1000,
-  };
-  process.stdout.write(formatReport(report));
-  if (options.out) {
-    writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
-    say(`wrote ${options.out}`);
-  }
+let shared: Awaited<ReturnType<typeof measureShared>>;
+try {
+  shared = await measureShared();
 } finally {
   await stack.stop();
   await anvil.stop();
   rmSync(dataDir, { recursive: true, force: true });
+}
+const { ceiling, baseline, table, pipeline } = shared;
+
+// Once the shared stack has stopped, so that nothing else of the benchmark's runs on the cores meanwhile.
+say(
+  `signers: 1, 2 and 4 signers, then the viem script with one key; 1-second blocks, 16 in flight per signer, ${options.signerRounds} rounds timed to mined...`,
+);
+const signers = await runSigners({ rounds: options.signerRounds, c: options.c, to, tokens, say });
+
+// The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
+const apiMs = pipeline.post.mean;
+const toSuccess = perTransaction(pipeline.counts, options.n, pipeline.logBytes, apiMs);
+// The whole happy path, the tracker's looks to the chain's depth included: what a transaction costs.
+const perTx = perTransaction(pipeline.countsToFinal, options.n, pipeline.logBytesToFinal, apiMs);
+const cpus = os.cpus();
+const report: BenchReport = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: os.availableParallelism(),
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  },
+  options: {
+    n: options.n,
+    c: options.c,
+    warmup: options.warmup,
+    gas: options.estimateGas ? 'estimated' : 'given',
+    quick: options.quick,
+    signerRounds: options.signerRounds,
+  },
+  throughput: {
+    ceiling: ceiling.perSecond,
+    baseline: baseline.perSecond,
+    table: table.perSecond,
+    pipeline: pipeline.throughput.perSecond,
+  },
+  ratios: {
+    pipelineToBaseline: pipeline.throughput.perSecond / baseline.perSecond,
+    pipelineToCeiling: pipeline.throughput.perSecond / ceiling.perSecond,
+    pipelineToTable: pipeline.throughput.perSecond / table.perSecond,
+  },
+  latencyMs: {
+    postP50: pipeline.post.p50,
+    postP95: pipeline.post.p95,
+    postP99: pipeline.post.p99,
+    successP50: pipeline.success.p50,
+    successP99: pipeline.success.p99,
+    finalP50: pipeline.final.p50,
+    finalP99: pipeline.final.p99,
+  },
+  phases: { ceiling, baseline, table, pipeline: pipeline.throughput },
+  perTransaction: perTx,
+  perTransactionToSuccess: toSuccess,
+  trackingAdds: trackingAdds(pipeline.countsToFinal, options.n),
+  costPerMillion: estimateCost(perTx),
+  bundles,
+  verified: pipeline.verified,
+  signers,
+  durationSeconds: (Date.now() - began) / 1000,
+};
+process.stdout.write(formatReport(report));
+if (options.out) {
+  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  say(`wrote ${options.out}`);
 }

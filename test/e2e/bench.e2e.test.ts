@@ -16,20 +16,34 @@ const runBench = (args: string[]) =>
 
 const finite = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
 
+// Enough that the pipeline outlasts the tracker's interval (80 often did not, and hid a miscount).
+const n = 160;
+// One round timed per run of the signers phase (after one untimed): 16 transactions per signer.
+const rounds = 1;
+
+/** One run of `npm run bench -- --quick` for the whole file, made by the first test that asks for it. */
+let benchRun: Promise<{ code: number | null; output: string; report: BenchReport }> | undefined;
+const quickBench = () => {
+  benchRun ??= (async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bench-test-')), 'report.json');
+    const args = ['--quick', '--n', String(n), '--warmup', '10', '--signer-rounds', String(rounds), '--out', out];
+    const run = await runBench(args);
+    if (run.code !== 0) throw new Error(`npm run bench exited with ${run.code}:\n${run.output}`);
+    return { ...run, report: JSON.parse(readFileSync(out, 'utf8')) as BenchReport };
+  })();
+  return benchRun;
+};
+
 // Completeness only: timings depend on the machine, so no figure is held to a threshold here.
 describe('npm run bench -- --quick', () => {
   it('measures the four phases side by side and writes a complete JSON report', async () => {
-    // prepare
-    const out = join(mkdtempSync(join(tmpdir(), 'bench-test-')), 'report.json');
-    // Enough that the pipeline outlasts the tracker's interval (80 often did not, and hid a miscount).
-    const n = 160;
     // act
-    const run = await runBench(['--quick', '--n', String(n), '--warmup', '10', '--out', out]);
+    const run = await quickBench();
+    const report = run.report;
     // assess
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain('pipeline / baseline');
-    const report = JSON.parse(readFileSync(out, 'utf8')) as BenchReport;
-    expect(report.options).toMatchObject({ n, c: 32, warmup: 10, gas: 'given', quick: true });
+    expect(report.options).toMatchObject({ n, c: 32, warmup: 10, gas: 'given', quick: true, signerRounds: rounds });
     for (const phase of ['ceiling', 'baseline', 'table', 'pipeline'] as const) {
       expect(finite(report.throughput[phase]) && report.throughput[phase] > 0, phase).toBe(true);
       expect(report.phases[phase]).toMatchObject({ count: n, errors: 0 });
@@ -57,5 +71,48 @@ describe('npm run bench -- --quick', () => {
     }
     expect(report.verified).toEqual({ success: n, distinctNonces: n });
     expect(report.machine.cpus).toBeGreaterThan(0);
+  });
+
+  it('measures 1, 2 and 4 signers and the one-key script to mined, under the cap, with ratios from them', async () => {
+    // prepare
+    const cap = 16;
+    // act
+    const { output, report } = await quickBench();
+    const s = report.signers;
+    // assess
+    expect(output).toContain('4 signers / viem one key');
+    expect(s).toMatchObject({ blockTimeSeconds: 1, maxInFlightPerSigner: cap, rounds: 1, measuredTo: 'mined' });
+    const runs = [
+      ['one', 1],
+      ['two', 2],
+      ['four', 4],
+      ['viemOneKey', 1],
+    ] as const;
+    for (const [name, signers] of runs) {
+      const run = s.runs[name];
+      expect(finite(s.throughput[name]) && s.throughput[name] > 0, name).toBe(true);
+      expect(run.perSecond, name).toBe(s.throughput[name]);
+      expect(run, name).toMatchObject({ count: cap * signers * s.rounds, errors: 0, signers });
+      // Every one sent (the untimed round too) is mined, each signer's nonces without a gap, and no signer
+      // ever held more unmined at the node than the cap.
+      expect(run.verified, name).toEqual({
+        mined: name === 'viemOneKey' ? run.count : run.count + cap * signers,
+        consecutiveNonces: true,
+      });
+      expect(Object.keys(run.perSigner), name).toHaveLength(signers);
+      const sent = Object.values(run.perSigner).reduce((a, b) => a + b, 0);
+      expect(sent, name).toBe(run.count + cap * signers);
+      expect(run.maxUnminedSeen, name).toBeGreaterThan(0);
+      expect(run.maxUnminedSeen, name).toBeLessThanOrEqual(cap);
+      expect(run.slotHeldMs.p50, name).toBeGreaterThan(0);
+      expect(run.slotCycleMs, name).toBeCloseTo((signers * cap * 1000) / run.perSecond, 6);
+    }
+    expect(s.ratios.twoToOne).toBeCloseTo(s.throughput.two / s.throughput.one, 9);
+    expect(s.ratios.fourToOne).toBeCloseTo(s.throughput.four / s.throughput.one, 9);
+    expect(s.ratios.fourToViemOneKey).toBeCloseTo(s.throughput.four / s.throughput.viemOneKey, 9);
+    expect(s.targets).toEqual({
+      fourToOne: { atLeast: 3.5, met: s.ratios.fourToOne >= 3.5 },
+      fourToViemOneKey: { atLeast: 3, met: s.ratios.fourToViemOneKey >= 3 },
+    });
   });
 });
