@@ -13,8 +13,7 @@ const deps = {
   staleAfterMs: services.config.STALE_AFTER_SECONDS * 1000,
   trackAfterSeconds: (chainId: number | undefined) =>
     services.config.TRACK_INTERVAL_SECONDS(chainId ?? services.config.CHAIN_ID),
-  wake: (chainId: number) => wakeWaiting(wakeDeps, chainId),
-  depthOf: services.config.CONFIRMATIONS,
+  wake: (chainId: number, from: string | undefined) => wakeWaiting(wakeDeps, chainId, from),
   logger: services.logger,
 };
 const wakeDeps = { waiting: services.waiting, requests: services.queues.requests, logger: services.logger };

@@ -169,43 +169,54 @@ describe('recordOutcome: waking a transaction that waits for a signer', () => {
     effectiveGasPrice: '1',
     confirmations: 1,
   };
-  function withWake(answer: 'applied' | 'ignored', depth: number, fail = false) {
+  const sender = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+  function withWake(answer: 'applied' | 'ignored', fail = false) {
     const world = createWorld(answer);
-    const woken: number[] = [];
+    const woken: Array<[number, string | undefined]> = [];
     const warnings: string[] = [];
-    world.deps.wake = async (chainId) => {
-      woken.push(chainId);
+    world.deps.wake = async (chainId, from) => {
+      woken.push([chainId, from]);
       if (fail) throw new Error('index missing');
     };
-    world.deps.depthOf = () => depth;
     world.deps.logger = { warn: (message: string) => void warnings.push(message) };
     return { world, woken, warnings };
   }
 
-  it('an applied mined report wakes one on its chain', async () => {
-    const { world, woken } = withWake('applied', 2);
-    await recordOutcome(world.deps, response({ status: 'mined', chainId: 8453, receipt }), now);
-    expect(woken).toEqual([8453]);
+  it('the first report that its nonce is used (mined, or confirmed at once) wakes one for its sender on its chain', async () => {
+    const mined = withWake('applied');
+    await recordOutcome(
+      mined.world.deps,
+      response({ status: 'mined', chainId: 8453, receipt, nonceUsed: true, from: sender }),
+      now,
+    );
+    expect(mined.woken).toEqual([[8453, sender]]);
+    const atOnce = withWake('applied');
+    await recordOutcome(
+      atOnce.world.deps,
+      response({ status: 'confirmed', chainId: 1, receipt, nonceUsed: true, from: sender }),
+      now,
+    );
+    expect(atOnce.woken).toEqual([[1, sender]]);
   });
 
-  it('confirmed at a depth of 1 (first seen in a block) wakes one; at depth 2 it follows a mined and does not', async () => {
-    const once = withWake('applied', 1);
-    await recordOutcome(once.world.deps, response({ status: 'confirmed', chainId: 1, receipt }), now);
-    expect(once.woken).toEqual([1]);
-    const deeper = withWake('applied', 2);
-    await recordOutcome(deeper.world.deps, response({ status: 'confirmed', chainId: 1, receipt }), now);
-    await recordOutcome(deeper.world.deps, response({ status: 'success', chainId: 1 }), now);
-    expect(deeper.woken).toEqual([]);
+  it('a report after the first (confirmed after mined, a success) wakes nobody; a mined one from before the flag does', async () => {
+    const later = withWake('applied');
+    await recordOutcome(later.world.deps, response({ status: 'confirmed', chainId: 1, receipt }), now);
+    await recordOutcome(later.world.deps, response({ status: 'success', chainId: 1 }), now);
+    expect(later.woken).toEqual([]);
+    const older = withWake('applied');
+    await recordOutcome(older.world.deps, response({ status: 'mined', chainId: 1, receipt }), now);
+    expect(older.woken).toEqual([[1, undefined]]);
   });
 
   it('an ignored (repeated) report wakes nobody; a wake that fails is logged and the report still applied', async () => {
-    const ignored = withWake('ignored', 2);
-    await recordOutcome(ignored.world.deps, response({ status: 'mined', chainId: 1, receipt }), now);
+    const ignored = withWake('ignored');
+    await recordOutcome(ignored.world.deps, response({ status: 'mined', chainId: 1, receipt, nonceUsed: true }), now);
     expect(ignored.woken).toEqual([]);
-    const failing = withWake('applied', 2, true);
-    expect(await recordOutcome(failing.world.deps, response({ status: 'mined', chainId: 1, receipt }), now)).toBe(
-      'applied',
-    );
+    const failing = withWake('applied', true);
+    expect(
+      await recordOutcome(failing.world.deps, response({ status: 'mined', chainId: 1, receipt, nonceUsed: true }), now),
+    ).toBe('applied');
     expect(failing.warnings).toEqual(['could not wake a transaction waiting for a signer; the sweep will']);
   });
 });

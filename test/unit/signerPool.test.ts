@@ -142,10 +142,10 @@ describe('the in-flight cap', () => {
     world.chain.latest = 8; // nonce 7 was mined
     const requests = createRecordingQueue();
     const wakeDeps = { waiting: world.store.waiting, requests: requests.queue, logger: silentLogger() };
-    expect(await wakeWaiting(wakeDeps, 31337)).toBe(1);
+    expect(await wakeWaiting(wakeDeps, 31337, account.address)).toBe(1);
     expect(requests.sent.map((s) => s.body)).toEqual([{ id: 'tx-3', attempt: 1, phase: 'broadcast' }]);
     // A second waker of the same freed room finds tx-3 taken and wakes the next one, never tx-3 twice.
-    expect(await wakeWaiting(wakeDeps, 31337)).toBe(1);
+    expect(await wakeWaiting(wakeDeps, 31337, account.address)).toBe(1);
     expect(requests.sent.map((s) => (s.body as { id: string }).id)).toEqual(['tx-3', 'tx-4']);
     const response = await broadcastTransaction(world.deps, { id: 'tx-3', attempt: 1 });
     expect(response).toMatchObject({ status: 'success' });
@@ -160,7 +160,9 @@ describe('the in-flight cap', () => {
     expect(await broadcastTransaction(world.deps, { id: 'tx-4', attempt: 1 })).toBeUndefined();
     expect(world.store.record('tx-4')?.waitChain).toBe('31337');
     expect(world.store.record('tx-4')?.waiting?.since).toBe(firstWait);
-    expect((await world.store.waiting.oldest(31337, 1)).map((w) => w.id)).toEqual(['tx-4']);
+    const line: string[] = [];
+    for await (const w of world.store.waiting.line(31337)) line.push(w.id);
+    expect(line).toEqual(['tx-4']);
   });
 
   it('states read earlier that count it full are read again before it waits: what was mined since gives it room', async () => {

@@ -61,7 +61,13 @@ type Health = { balance: bigint | undefined; why?: string };
 
 export function createSignerStates(deps: SignerStatesDeps): SignerStates {
   const now = deps.now ?? Date.now;
-  type Load = { at: number; states: Promise<SignerState[]>; settled?: SignerState[] };
+  /** One read of a chain's states; changes counted while it is under way are applied when it settles. */
+  type Load = {
+    at: number;
+    states: Promise<SignerState[]>;
+    settled?: SignerState[];
+    changes: Array<(s: SignerState[]) => void>;
+  };
   const loads = new Map<number, Load>();
   const health = new Map<string, { at: number; health: Promise<Health> }>();
 
@@ -141,7 +147,7 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
       return states;
     };
     if (entry?.settled) apply(entry.settled);
-    else if (entry) entry.states = entry.states.then(apply);
+    else entry?.changes.push(apply);
   }
 
   return {
@@ -149,9 +155,10 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
       const entry = loads.get(chainId);
       const shared = entry && (entry.settled === undefined || now() - entry.at < deps.settings.loadTtlMs);
       if (!options?.fresh && entry && shared) return entry.states;
-      const load: Load = { at: now(), states: readStates(chainId) };
+      const load: Load = { at: now(), states: readStates(chainId), changes: [] };
       loads.set(chainId, load);
       load.states = load.states.then((states) => {
+        for (const change of load.changes) change(states);
         load.settled = states;
         return states;
       });

@@ -1,14 +1,14 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { conditionalUpdate } from './conditionalWrite.ts';
 import { idOf, txKey } from './transactionKeys.ts';
 
-/** A transaction waiting for a signer with room, as the `waiting` index holds it. */
-export type Waiter = { id: string; attempts: number };
+/** A transaction waiting for a signer with room, as the `waiting` index holds it (`from`: the signer it named). */
+export type Waiter = { id: string; attempts: number; from?: string };
 
 /** The transactions of each chain that wait for a signer with room (`SigningWrites.park` puts them here). */
 export type WaitingLine = {
-  /** The oldest `limit` waiters of a chain, oldest first (an index read: one may have left since). */
-  oldest(chainId: number, limit: number): Promise<Waiter[]>;
+  /** A chain's waiters, oldest first, read a page at a time as they are iterated (an index: one may have left since). */
+  line(chainId: number): AsyncIterable<Waiter>;
   /**
    * Takes one waiter out of the line, to be sent to the broadcaster: true for the one caller that took
    * it, false when another did first (or it left, signed, closed or ended). Its `waiting` stays on the
@@ -19,17 +19,25 @@ export type WaitingLine = {
 
 export function createWaitingLine(doc: DynamoDBDocumentClient, TableName: string): WaitingLine {
   return {
-    async oldest(chainId, limit) {
-      const out = await doc.send(
-        new QueryCommand({
+    async *line(chainId) {
+      const pages = paginateQuery(
+        { client: doc, pageSize: 10 },
+        {
           TableName,
           IndexName: 'waiting',
           KeyConditionExpression: 'waitChain = :chain',
           ExpressionAttributeValues: { ':chain': String(chainId) },
-          Limit: limit,
-        }),
+        },
       );
-      return (out.Items ?? []).map((item) => ({ id: idOf(item), attempts: Number(item.attempts ?? 0) }));
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          yield {
+            id: idOf(item),
+            attempts: Number(item.attempts ?? 0),
+            ...(typeof item.from === 'string' ? { from: item.from } : {}),
+          };
+        }
+      }
     },
 
     async take(id) {

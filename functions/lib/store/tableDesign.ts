@@ -21,7 +21,8 @@ export type IndexDesign = {
  * - byClient: one client's transactions, newest first; it copies `status`, so the admin's counts for one
  *   client need no read of the items.
  * - waiting: per chain, the transactions waiting for a signer with room, oldest first; it copies
- *   `attempts`, so a wake knows which attempt to ask for without reading the item.
+ *   `attempts` and `from` (set when the request named its signer), so a wake knows which attempt to ask
+ *   for, and skips one that only another signer may sign, without reading the item.
  * Only what a reader of the index needs is copied into it: listings read the items they page through
  * with BatchGetItem, and on AWS an update that changes no key or copied attribute of an index does not
  * write to that index at all (most updates of a transaction change no key of byKind).
@@ -34,7 +35,7 @@ export const indexes = {
   open: { partitionKey: 'openShard', sortKey: 'dueAt', sortType: 'N', projection: ['id', 'attempts', 'status'] },
   bySender: { partitionKey: 'senderKey', sortKey: 'nonce', sortType: 'N', projection: 'all' },
   byClient: { partitionKey: 'client', sortKey: 'sortKey', sortType: 'S', projection: ['status'] },
-  waiting: { partitionKey: 'waitChain', sortKey: 'waitSince', sortType: 'N', projection: ['attempts'] },
+  waiting: { partitionKey: 'waitChain', sortKey: 'waitSince', sortType: 'N', projection: ['attempts', 'from'] },
 } as const satisfies Record<string, IndexDesign>;
 
 /** Shards of the `open` index, so no single partition takes every write on AWS. */

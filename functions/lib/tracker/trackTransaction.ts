@@ -101,11 +101,14 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   // A report that goes on (`next`) is handed on by the updater: once applied, it starts the next look
   // under a new token; a report it ignores (this look was delivered twice) ends this tracking here.
   const report = async (r: Omit<ResponseMessage, 'id' | 'attempt' | 'at'>, next: boolean): Promise<TrackResult> => {
+    // Out of `success` to anything else, its nonce is used for the first time: its sender has room again.
+    const nonceUsed = tx.status === 'success' && r.status !== 'success';
     await deps.responses.send({
       id: tx.id,
       attempt: Math.max(1, tx.attempts),
       at: deps.now().toISOString(),
       chainId: tx.chainId,
+      ...(nonceUsed ? { nonceUsed, ...(tx.from ? { from: tx.from } : {}) } : {}),
       ...r,
     });
     log.info('tracked', { status: r.status, txHash: r.txHash, next });

@@ -15,12 +15,11 @@ export type RecordOutcomeDeps = {
   trackAfterSeconds: (chainId: number | undefined) => number;
   newToken?: () => string;
   /**
-   * A transaction of `chainId` was mined: its signer has room for one more. Wakes the oldest transaction
-   * waiting for a signer there (`wakeWaiting`); a failure is logged, the sweep being the net under it.
+   * A nonce of `from` on `chainId` was used: that signer has room for one more. Wakes the oldest
+   * transaction waiting there that it can sign (`wakeWaiting`); a failure is logged, the sweep being the
+   * net under it.
    */
-  wake?: (chainId: number) => Promise<unknown>;
-  /** The chain's depth: at 1 a transaction is reported confirmed (or reverted) when first seen in a block, never mined. */
-  depthOf?: (chainId: number) => number | 'finalized';
+  wake?: (chainId: number, from: string | undefined) => Promise<unknown>;
   logger?: Pick<Logger, 'warn'>;
 };
 
@@ -38,7 +37,7 @@ export async function recordOutcome(
   now: Date,
 ): Promise<'applied' | 'ignored'> {
   // The wire message says when the next attempt runs; the record keeps when the sweep should look.
-  const { nextAttemptAt, chainId: _chain, ...outcome } = response;
+  const { nextAttemptAt, chainId: _chain, nonceUsed: _used, from: _from, ...outcome } = response;
   const from = nextAttemptAt ? Date.parse(nextAttemptAt) : now.getTime();
   // The broadcaster's success starts the tracking. A tracker's report that goes on (mined short of depth,
   // back from a reorg, flagged stuck) hands it on under a new token, so a look delivered twice, whose
@@ -54,14 +53,12 @@ export async function recordOutcome(
       trackToken ? trackedStaleAfterMs(deps.staleAfterMs, deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
     ),
   );
-  // A transaction first in a block frees its signer's room: reported mined, or at a depth of 1 at once
-  // confirmed or reverted (deeper, those follow a mined already counted).
-  const chainId = response.chainId;
-  const atOnce = chainId !== undefined && deps.depthOf?.(chainId) === 1;
-  const landed =
-    outcome.status === 'mined' || (atOnce && (outcome.status === 'confirmed' || outcome.status === 'reverted'));
-  if (result === 'applied' && landed && chainId !== undefined && deps.wake) {
-    await deps.wake(chainId).catch((error: unknown) => {
+  // The tracker's first report that a nonce is used (mined; confirmed or reverted at once; taken by
+  // another) frees a room of its sender. A report from before the flag existed: a mined one.
+  const { chainId, nonceUsed, from: sender } = response;
+  const frees = nonceUsed ?? outcome.status === 'mined';
+  if (result === 'applied' && frees && chainId !== undefined && deps.wake) {
+    await deps.wake(chainId, sender).catch((error: unknown) => {
       deps.logger?.warn('could not wake a transaction waiting for a signer; the sweep will', { error });
     });
   }

@@ -209,12 +209,11 @@ export function createFakeTransactions(initial: Transaction[] = []) {
   };
   /** The `waiting` index over these records. */
   const waiting: WaitingLine = {
-    async oldest(chain, limit) {
-      return [...records.values()]
+    async *line(chain) {
+      const inLine = [...records.values()]
         .filter((r) => r.waitChain === String(chain))
-        .sort((a, b) => (a.waitSince ?? 0) - (b.waitSince ?? 0))
-        .slice(0, limit)
-        .map((r) => ({ id: r.id, attempts: r.attempts }));
+        .sort((a, b) => (a.waitSince ?? 0) - (b.waitSince ?? 0));
+      for (const r of inLine) yield { id: r.id, attempts: r.attempts, ...(r.from ? { from: r.from } : {}) };
     },
     async take(id) {
       const stored = records.get(id);

@@ -72,17 +72,21 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
         ));
       break;
     } catch (error) {
+      // No nonce was taken for a signer chosen now: the choice is let go, so the next attempt (or the
+      // next round, for a full one) chooses again among the pool rather than wait on this one.
+      const letGo = async () => {
+        if (!assigned.chosen || deps.signers.all.length === 1) return;
+        if (!(await deps.transactions.unassignSigner(tx.id, token, from))) throw new SigningInProgressError(tx.id);
+      };
       if (!(error instanceof SignerFullError) || limit === undefined) {
         const c = classifyRpcError(error);
         if (c.class === 'unknown') throw error;
+        await letGo();
         return { error: c };
       }
       deps.signerStates.full(tx.chainId, from);
       if (!assigned.chosen) return { waiting: refusedReason(from, limit), from };
-      // No nonce was taken for it: the choice is let go, and made again among the others, or it waits for any.
-      if (deps.signers.all.length > 1 && !(await deps.transactions.unassignSigner(tx.id, token, from))) {
-        throw new SigningInProgressError(tx.id);
-      }
+      await letGo();
       if (round + 1 >= deps.signers.all.length) {
         return { waiting: `waiting for a signer: every one took its most unmined transactions (${from} last)` };
       }

@@ -1,0 +1,131 @@
+import { keccak256, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { describe, expect, it } from 'vitest';
+import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
+import type { Signer } from '../../functions/lib/chain/Signer.ts';
+import { wakeWaiting } from '../../functions/lib/signers/wakeWaiting.ts';
+import { trackTransaction } from '../../functions/lib/tracker/trackTransaction.ts';
+import type { ResponseMessage } from '../../functions/lib/transactions/messages.ts';
+import { recordOutcome } from '../../functions/lib/updater/recordOutcome.ts';
+import {
+  account,
+  createBroadcastWorld,
+  createRecordingQueue,
+  pendingTransaction,
+  silentLogger,
+} from './fakes/broadcastFakes.ts';
+import { createFakeNode, createTrackWorld, trackedTransaction } from './fakes/trackFakes.ts';
+
+const second = privateKeyToAccount(keccak256(toHex('second signer')));
+const asSigner = (a: typeof second): Signer => ({ address: a.address, signTransaction: (tx) => a.signTransaction(tx) });
+
+describe('waking a transaction that waits for a signer', () => {
+  it('a waiter bound to a full signer at the head of the line is passed over: the room another signer freed goes to one it can sign', async () => {
+    // Two signers, a cap of 1 each. tx-1 names the dev account, tx-2 names the second: both full.
+    const world = createBroadcastWorld(
+      [
+        pendingTransaction({ id: 'tx-1', from: account.address }),
+        pendingTransaction({ id: 'tx-2', from: second.address }),
+        pendingTransaction({ id: 'tx-3', from: account.address }), // waits for the dev account only
+        pendingTransaction({ id: 'tx-4' }), // waits for any signer
+      ],
+      { maxInFlight: 1, extraSigners: [asSigner(second)] },
+    );
+    for (const id of ['tx-1', 'tx-2']) {
+      expect(await broadcastTransaction(world.deps, { id, attempt: 1 })).toMatchObject({ status: 'success' });
+    }
+    expect(await broadcastTransaction(world.deps, { id: 'tx-3', attempt: 1 })).toBeUndefined();
+    world.clock.advance(1000);
+    expect(await broadcastTransaction(world.deps, { id: 'tx-4', attempt: 1 })).toBeUndefined();
+    // The second signer's tx-2 is mined: it has room. Its mined report wakes the oldest waiter...
+    const chainCounts = world.chain.client.getTransactionCount;
+    world.chain.client.getTransactionCount = (async (args: { address: `0x${string}`; blockTag?: string }) =>
+      args.address.toLowerCase() === second.address.toLowerCase() && args.blockTag === 'latest'
+        ? 8
+        : chainCounts(args as never)) as typeof chainCounts;
+    const requests = createRecordingQueue();
+    const wakeDeps = { waiting: world.store.waiting, requests: requests.queue, logger: silentLogger() };
+    await wakeWaiting(wakeDeps, 31337, second.address);
+    for (const sent of requests.sent)
+      await broadcastTransaction(world.deps, sent.body as { id: string; attempt: number });
+    // ...that the second signer can sign: tx-3, which named the dev account (still full), is left in its
+    // place for the dev account's wake, and tx-4 is signed by the second signer.
+    expect(requests.sent.map((s) => (s.body as { id: string }).id)).toEqual(['tx-4']);
+    expect(world.store.record('tx-3')?.waitChain).toBe('31337');
+    expect(world.store.record('tx-4')?.from).toBe(second.address);
+    expect(world.store.record('tx-4')?.rawTx).toBeDefined();
+  });
+
+  it('a transaction the tracker first sees at depth (success -> confirmed, CONFIRMATIONS 2) wakes a waiter of its signer', async () => {
+    // The tracker's look one block after success finds the receipt already at depth 2 (mined in block 10, head 11).
+    const { tx, txHash } = await trackedTransaction();
+    const node = createFakeNode({ head: 11 });
+    node.mine(txHash, 10);
+    const track = createTrackWorld([tx], { node, depth: 2 });
+    await trackTransaction(track.deps, { id: 'tx-1', token: 'token-1' });
+    const report = track.responses.sent[0]?.body as ResponseMessage;
+    // Straight from success, no mined first: the report says its nonce is used now, and whose.
+    expect(report).toMatchObject({ status: 'confirmed', chainId: 31337, nonceUsed: true, from: tx.from });
+    // The updater applies it; the signer's room freed by it should wake one waiter.
+    const woken: Array<[number, string | undefined]> = [];
+    const result = await recordOutcome(
+      {
+        transactions: { applyOutcome: async () => 'applied', get: async () => undefined },
+        tracking: createRecordingQueue().queue,
+        staleAfterMs: 60_000,
+        trackAfterSeconds: () => 1,
+        wake: async (chainId, from) => void woken.push([chainId, from]),
+      },
+      report,
+      new Date(),
+    );
+    expect(result).toBe('applied');
+    expect(woken).toEqual([[31337, tx.from]]);
+  });
+});
+
+describe('a chosen signer after a failed nonce allocation', () => {
+  it('a signer chosen (not named) whose allocate failed transiently is not kept: the retry may use another with room', async () => {
+    const world = createBroadcastWorld(
+      [pendingTransaction({ id: 'tx-1' }), pendingTransaction({ id: 'tx-2', from: account.address })],
+      { maxInFlight: 1, extraSigners: [asSigner(second)] },
+    );
+    world.deps.random = () => 0; // the dev account first among equals
+    const allocate = world.deps.nonces.allocate;
+    let failOnce = true;
+    world.deps.nonces.allocate = async (...args) => {
+      if (failOnce) {
+        failOnce = false;
+        throw Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }); // the seed's RPC call, or DynamoDB
+      }
+      return allocate(...args);
+    };
+    expect(await broadcastTransaction(world.deps, { id: 'tx-1', attempt: 1 })).toMatchObject({ status: 'retrying' });
+    // No nonce was taken: the choice is let go, so the next attempt chooses again.
+    expect(world.store.record('tx-1')?.from).toBeUndefined();
+    expect(world.store.record('tx-1')?.nonce).toBeUndefined();
+    // The dev account fills up meanwhile (tx-2 names it); the second signer holds nothing.
+    expect(await broadcastTransaction(world.deps, { id: 'tx-2', attempt: 1 })).toMatchObject({ status: 'success' });
+    const retried = await broadcastTransaction(world.deps, { id: 'tx-1', attempt: 2 });
+    expect(world.store.record('tx-1')?.message).not.toContain(`waiting for its signer ${account.address}`);
+    expect(retried).toMatchObject({ status: 'success' });
+  });
+});
+
+describe('concurrent wakes', () => {
+  it('ten transactions mined in one block (ten concurrent wakes) wake ten of twelve waiters', async () => {
+    const { createFakeTransactions } = await import('./fakes/broadcastFakes.ts');
+    const waiters = Array.from({ length: 12 }, (_, i) => pendingTransaction({ id: `w-${i + 1}` }));
+    const store = createFakeTransactions(waiters);
+    for (const [i, w] of waiters.entries())
+      Object.assign(store.record(w.id) ?? {}, { waitChain: '31337', waitSince: i });
+    const requests = createRecordingQueue();
+    const wakeDeps = { waiting: store.waiting, requests: requests.queue, logger: silentLogger() };
+    // The updater runs a batch's records side by side (processInParallel), and several batches at once.
+    const sent = await Promise.all(Array.from({ length: 10 }, () => wakeWaiting(wakeDeps, 31337, undefined)));
+    expect(
+      sent.reduce((a, b) => a + b, 0),
+      'each freed room should wake one waiter',
+    ).toBe(10);
+  });
+});
