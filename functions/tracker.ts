@@ -5,11 +5,13 @@ import { gweiToWei } from './lib/chain/replacementFees.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
+import { wakeWaiting } from './lib/signers/wakeWaiting.ts';
 import { stuckMetric } from './lib/tracker/stuckMetric.ts';
 import { trackTransaction } from './lib/tracker/trackTransaction.ts';
 import { trackMessageSchema } from './lib/transactions/messages.ts';
 
-// The tracker reads the table and the chains and reports to the responses queue; it never writes the table or signs.
+// The tracker reads the table and the chains and reports to the responses queue; it never signs, and its one
+// write is a wake's taking of a waiting transaction out of the line.
 const services = await loadServices('tracker');
 const metrics = new Metrics({ namespace: stuckMetric.namespace, serviceName: stuckMetric.service });
 const deps = {
@@ -35,6 +37,12 @@ const deps = {
   },
   logger: services.logger,
   now: () => new Date(),
+  wake: (chainId: number, from: string | undefined) =>
+    wakeWaiting(
+      { waiting: services.waiting, requests: services.queues.requests, logger: services.logger },
+      chainId,
+      from,
+    ),
 };
 
 const recordHandler = async (record: SQSRecord) => {

@@ -2,7 +2,6 @@ import type { SQSRecord } from 'aws-lambda';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
-import { wakeWaiting } from './lib/signers/wakeWaiting.ts';
 import { responseMessageSchema } from './lib/transactions/messages.ts';
 import { recordOutcome } from './lib/updater/recordOutcome.ts';
 
@@ -13,10 +12,7 @@ const deps = {
   staleAfterMs: services.config.STALE_AFTER_SECONDS * 1000,
   trackAfterSeconds: (chainId: number | undefined) =>
     services.config.TRACK_INTERVAL_SECONDS(chainId ?? services.config.CHAIN_ID),
-  wake: (chainId: number, from: string | undefined) => wakeWaiting(wakeDeps, chainId, from),
-  logger: services.logger,
 };
-const wakeDeps = { waiting: services.waiting, requests: services.queues.requests, logger: services.logger };
 
 const recordHandler = async (record: SQSRecord) => {
   const response = parseRecord(record, responseMessageSchema);

@@ -104,11 +104,11 @@ export const queues = {
 export const queueAccess = {
   api: { requests: 'send', retry: 'describe', responses: 'describe', tracking: 'describe' },
   broadcaster: { requests: 'url', retry: 'send', responses: 'send', tracking: 'url' },
-  // The updater starts the tracking of each transaction the node took, and wakes a transaction waiting
-  // for a signer (requests) when one of that chain's transactions is mined.
-  updater: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send' },
+  // The updater starts the tracking of each transaction the node took.
+  updater: { requests: 'url', retry: 'url', responses: 'url', tracking: 'send' },
   // The tracker reports to the responses queue, sends itself its next look, and asks the broadcaster
-  // (requests) to re-price or cancel: it never signs.
+  // (requests) to re-price or cancel, or to sign a transaction that waited for the signer it saw free: it
+  // never signs.
   tracker: { requests: 'send', retry: 'url', responses: 'send', tracking: 'send' },
   sweep: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send' },
 } as const satisfies Partial<Record<FunctionName, Record<QueueName, 'send' | 'describe' | 'url'>>>;

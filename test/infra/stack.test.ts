@@ -459,15 +459,14 @@ describe('signer pool and least privilege', () => {
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: Json) => asArray(s.Action)));
     expect(actionsOf(fn.api.role)).not.toContain('sqs:ReceiveMessage');
     expect(actionsOf(fn.updater.role)).not.toContain('secretsmanager:GetSecretValue');
-    // The updater starts each transaction's tracking, and wakes a transaction waiting for a signer (requests)
-    // when one of its chain's transactions is mined; it sends nowhere else. The tracker signs nothing.
+    // The updater sends only to the tracking queue (it starts each transaction's tracking); the tracker signs nothing.
     const sendTargets = (role: string) =>
       ofType(base.json, 'AWS::IAM::Policy')
         .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === role))
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
         .filter((st: Json) => asArray(st.Action).includes('sqs:SendMessage'))
         .map((st: Json) => st.Resource['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''));
-    expect(new Set(sendTargets(fn.updater.role))).toEqual(new Set(['Requests', 'Tracking']));
+    expect(sendTargets(fn.updater.role)).toEqual(['Tracking']);
     // It asks the broadcaster (requests) to re-price or cancel; it never signs.
     expect(new Set(sendTargets(fn.tracker.role))).toEqual(new Set(['Requests', 'Responses', 'Tracking']));
     expect(actionsOf(fn.tracker.role)).not.toContain('kms:Sign');

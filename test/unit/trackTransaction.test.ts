@@ -49,9 +49,6 @@ describe('trackTransaction: a receipt from a canonical block', () => {
           attempt: 1,
           chainId,
           at,
-          // First in a block as far as the record knew (it was success): its sender has room again.
-          nonceUsed: true,
-          from: account.address,
           status: 'confirmed',
           receipt: receiptOf(txHash, 10, 2),
           txHash,
@@ -665,8 +662,6 @@ describe('trackTransaction: a replaced signature mined', () => {
         attempt: 1,
         chainId,
         at,
-        nonceUsed: true,
-        from: account.address,
         status: 'failed',
         canceled: true,
         receipt: receiptOf(cancel.txHash, 10, 2),

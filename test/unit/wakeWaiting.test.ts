@@ -6,7 +6,6 @@ import type { Signer } from '../../functions/lib/chain/Signer.ts';
 import { wakeWaiting } from '../../functions/lib/signers/wakeWaiting.ts';
 import { trackTransaction } from '../../functions/lib/tracker/trackTransaction.ts';
 import type { ResponseMessage } from '../../functions/lib/transactions/messages.ts';
-import { recordOutcome } from '../../functions/lib/updater/recordOutcome.ts';
 import {
   account,
   createBroadcastWorld,
@@ -56,31 +55,37 @@ describe('waking a transaction that waits for a signer', () => {
     expect(world.store.record('tx-4')?.rawTx).toBeDefined();
   });
 
-  it('a transaction the tracker first sees at depth (success -> confirmed, CONFIRMATIONS 2) wakes a waiter of its signer', async () => {
-    // The tracker's look one block after success finds the receipt already at depth 2 (mined in block 10, head 11).
+  it('the tracker wakes a waiter of the signer at its first report that the nonce is used, not at a later one', async () => {
+    // Its look one block after success finds the receipt already at depth 2 (mined in block 10, head 11):
+    // confirmed straight from success, no mined first.
     const { tx, txHash } = await trackedTransaction();
     const node = createFakeNode({ head: 11 });
     node.mine(txHash, 10);
     const track = createTrackWorld([tx], { node, depth: 2 });
-    await trackTransaction(track.deps, { id: 'tx-1', token: 'token-1' });
-    const report = track.responses.sent[0]?.body as ResponseMessage;
-    // Straight from success, no mined first: the report says its nonce is used now, and whose.
-    expect(report).toMatchObject({ status: 'confirmed', chainId: 31337, nonceUsed: true, from: tx.from });
-    // The updater applies it; the signer's room freed by it should wake one waiter.
     const woken: Array<[number, string | undefined]> = [];
-    const result = await recordOutcome(
-      {
-        transactions: { applyOutcome: async () => 'applied', get: async () => undefined },
-        tracking: createRecordingQueue().queue,
-        staleAfterMs: 60_000,
-        trackAfterSeconds: () => 1,
-        wake: async (chainId, from) => void woken.push([chainId, from]),
-      },
-      report,
-      new Date(),
-    );
-    expect(result).toBe('applied');
+    track.deps.wake = async (chainId, from) => void woken.push([chainId, from]);
+    await trackTransaction(track.deps, { id: 'tx-1', token: 'token-1' });
+    expect(track.responses.sent.map((s) => (s.body as ResponseMessage).status)).toEqual(['confirmed']);
     expect(woken).toEqual([[31337, tx.from]]);
+    // A look at one recorded mined already (its room was freed when it was first seen): no second wake.
+    const minedOne = { ...tx, status: 'mined' as const, trackToken: 'token-2' };
+    const later = createTrackWorld([minedOne], { node, depth: 2 });
+    later.deps.wake = async (chainId, from) => void woken.push([chainId, from]);
+    await trackTransaction(later.deps, { id: 'tx-1', token: 'token-2' });
+    expect(later.responses.sent.map((s) => (s.body as ResponseMessage).status)).toEqual(['confirmed']);
+    expect(woken).toHaveLength(1);
+  });
+
+  it('a wake that fails does not fail the look: its report is sent, and the sweep re-enqueues the waiters', async () => {
+    const { tx, txHash } = await trackedTransaction();
+    const node = createFakeNode({ head: 11 });
+    node.mine(txHash, 10);
+    const track = createTrackWorld([tx], { node, depth: 2 });
+    track.deps.wake = async () => {
+      throw new Error('the waiting index is missing');
+    };
+    expect(await trackTransaction(track.deps, { id: 'tx-1', token: 'token-1' })).toMatchObject({ action: 'reported' });
+    expect(track.responses.sent).toHaveLength(1);
   });
 });
 

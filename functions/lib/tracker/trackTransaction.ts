@@ -33,6 +33,12 @@ export type TrackDeps = {
   };
   /** Counts a transaction found waiting at the fee cap: the metric an alarm watches. */
   metrics: { stuck(chainId: number): void };
+  /**
+   * A nonce of `from` on `chainId` is used (its transaction is in a block, or its nonce taken): that
+   * signer has room for one more. Wakes the oldest transaction waiting there that it may sign
+   * (`wakeWaiting`), at once, a queue hop before the updater hears of it.
+   */
+  wake?: (chainId: number, from: string | undefined) => Promise<unknown>;
   logger: Logger;
   now: () => Date;
 };
@@ -101,16 +107,20 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   // A report that goes on (`next`) is handed on by the updater: once applied, it starts the next look
   // under a new token; a report it ignores (this look was delivered twice) ends this tracking here.
   const report = async (r: Omit<ResponseMessage, 'id' | 'attempt' | 'at'>, next: boolean): Promise<TrackResult> => {
-    // Out of `success` to anything else, its nonce is used for the first time: its sender has room again.
-    const nonceUsed = tx.status === 'success' && r.status !== 'success';
     await deps.responses.send({
       id: tx.id,
       attempt: Math.max(1, tx.attempts),
       at: deps.now().toISOString(),
       chainId: tx.chainId,
-      ...(nonceUsed ? { nonceUsed, ...(tx.from ? { from: tx.from } : {}) } : {}),
       ...r,
     });
+    // Out of `success` to anything else, its nonce is used for the first time: its sender has room again.
+    // (A look delivered twice may wake twice: the second waiter then finds no room and waits again.)
+    if (tx.status === 'success' && r.status !== 'success' && deps.wake) {
+      await deps.wake(tx.chainId, tx.from).catch((error: unknown) => {
+        log.warn('could not wake a transaction waiting for a signer; the sweep will', { error });
+      });
+    }
     log.info('tracked', { status: r.status, txHash: r.txHash, next });
     return { action: 'reported', status: r.status, next };
   };

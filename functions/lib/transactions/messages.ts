@@ -77,11 +77,5 @@ export const responseMessageSchema = z.object({
   chainId: z.number().int().positive().optional(),
   stuck: z.string().optional(),
   canceled: z.boolean().optional(),
-  /**
-   * From the tracker: the first report that its nonce is used on chain (in a block, or taken by
-   * another), so its sender `from` has room for one more: the updater wakes a transaction waiting for it.
-   */
-  nonceUsed: z.boolean().optional(),
-  from: z.string().optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
@@ -14,13 +13,6 @@ export type RecordOutcomeDeps = {
   /** Seconds before the next look at the chain: about a block of the transaction's chain (unknown: the default chain's). */
   trackAfterSeconds: (chainId: number | undefined) => number;
   newToken?: () => string;
-  /**
-   * A nonce of `from` on `chainId` was used: that signer has room for one more. Wakes the oldest
-   * transaction waiting there that it can sign (`wakeWaiting`); a failure is logged, the sweep being the
-   * net under it.
-   */
-  wake?: (chainId: number, from: string | undefined) => Promise<unknown>;
-  logger?: Pick<Logger, 'warn'>;
 };
 
 /**
@@ -37,7 +29,7 @@ export async function recordOutcome(
   now: Date,
 ): Promise<'applied' | 'ignored'> {
   // The wire message says when the next attempt runs; the record keeps when the sweep should look.
-  const { nextAttemptAt, chainId: _chain, nonceUsed: _used, from: _from, ...outcome } = response;
+  const { nextAttemptAt, chainId: _chain, ...outcome } = response;
   const from = nextAttemptAt ? Date.parse(nextAttemptAt) : now.getTime();
   // The broadcaster's success starts the tracking. A tracker's report that goes on (mined short of depth,
   // back from a reorg, flagged stuck) hands it on under a new token, so a look delivered twice, whose
@@ -53,15 +45,6 @@ export async function recordOutcome(
       trackToken ? trackedStaleAfterMs(deps.staleAfterMs, deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
     ),
   );
-  // The tracker's first report that a nonce is used (mined; confirmed or reverted at once; taken by
-  // another) frees a room of its sender. A report from before the flag existed: a mined one.
-  const { chainId, nonceUsed, from: sender } = response;
-  const frees = nonceUsed ?? outcome.status === 'mined';
-  if (result === 'applied' && frees && chainId !== undefined && deps.wake) {
-    await deps.wake(chainId, sender).catch((error: unknown) => {
-      deps.logger?.warn('could not wake a transaction waiting for a signer; the sweep will', { error });
-    });
-  }
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
     await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds(response.chainId));
