@@ -38,3 +38,34 @@ describe('signerStates: a choice counted while a read that fails is under way', 
     expect(seen).toEqual([]);
   });
 });
+
+describe('signerStates: the look after parking', () => {
+  it('reads after the call, on the next turn, and those asking in one turn share that one read', async () => {
+    const chain = createFakeChain({ latest: 7, pending: 7 });
+    let counts = 0;
+    const count = chain.client.getTransactionCount;
+    chain.client.getTransactionCount = ((args: never) => {
+      counts++;
+      return count(args);
+    }) as typeof count;
+    const signer = createFakeSigner();
+    const states = createSignerStates({
+      signers: signerSet([signer.signer]),
+      nonces: createFakeNonces().store,
+      chains: createFakeRegistry({ 31337: chain }),
+      settings: { maxInFlight: () => 16, lowBalanceWei: () => 0n, loadTtlMs: 60_000, healthTtlMs: 0 },
+    });
+    await states.read(31337);
+    expect(counts).toBe(1);
+    const first = states.readAfterNow(31337);
+    const second = states.readAfterNow(31337);
+    chain.latest = 9; // mined after both asked, before the next turn: both see it
+    const [a, b] = await Promise.all([first, second]);
+    expect(counts).toBe(2);
+    expect(a[0]?.mined).toBe(9);
+    expect(b).toBe(a);
+    // Asked again later: a new read.
+    await states.readAfterNow(31337);
+    expect(counts).toBe(3);
+  });
+});

@@ -51,6 +51,12 @@ export type SignerStates = {
    * is seen. For a chooser that found no room in states it did not read itself.
    */
   reread(chainId: number, states: readonly Readonly<SignerState>[]): Promise<readonly Readonly<SignerState>[]>;
+  /**
+   * States read from the chain and the table after now: for one that just parked, whose look must see
+   * what was mined before its park. Those asking in one turn of the event loop share one read, which
+   * starts on the next.
+   */
+  readAfterNow(chainId: number): Promise<readonly Readonly<SignerState>[]>;
   /** `count` nonces were just taken for `from`: the states read count them until the next read. */
   taken(chainId: number, from: string, count: number): void;
   /** `from` refused a nonce as full: the states read treat it as full until the next read. */
@@ -64,6 +70,8 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
   /** One read of a chain's states; changes counted while it is under way are applied when it settles. */
   type Load = {
     at: number;
+    /** Set until its reads start (on the next turn): any caller until then may share it. */
+    deferred?: boolean;
     states: Promise<SignerState[]>;
     settled?: SignerState[];
     changes: Array<(s: SignerState[]) => void>;
@@ -150,21 +158,41 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
     else entry?.changes.push(apply);
   }
 
+  /** Makes `reading` the chain's latest load: the next callers share it; changes counted meanwhile apply when it settles. */
+  function start(chainId: number, reading: Promise<SignerState[]>): Load {
+    const load: Load = { at: now(), states: reading, changes: [] };
+    loads.set(chainId, load);
+    load.states = reading.then((states) => {
+      for (const change of load.changes) change(states);
+      load.settled = states;
+      return states;
+    });
+    load.states.catch(() => {
+      if (loads.get(chainId) === load) loads.delete(chainId);
+    });
+    return load;
+  }
+
   return {
     read(chainId, options) {
       const entry = loads.get(chainId);
       const shared = entry && (entry.settled === undefined || now() - entry.at < deps.settings.loadTtlMs);
       if (!options?.fresh && entry && shared) return entry.states;
-      const load: Load = { at: now(), states: readStates(chainId), changes: [] };
-      loads.set(chainId, load);
-      load.states = load.states.then((states) => {
-        for (const change of load.changes) change(states);
-        load.settled = states;
-        return states;
-      });
-      load.states.catch(() => {
-        if (loads.get(chainId) === load) loads.delete(chainId);
-      });
+      return start(chainId, readStates(chainId)).states;
+    },
+    readAfterNow(chainId) {
+      const entry = loads.get(chainId);
+      if (entry?.deferred) return entry.states;
+      const turn = new Promise<void>((resolve) => setImmediate(resolve));
+      const load = start(
+        chainId,
+        turn.then(() => {
+          load.deferred = false;
+          load.at = now();
+          return readStates(chainId);
+        }),
+      );
+      load.deferred = true;
       return load.states;
     },
     reread(chainId, states) {

@@ -26,7 +26,7 @@ export async function waitForSigner(
     throw new SigningInProgressError(tx.id);
   }
   deps.logger.info('waiting for a signer with room', { reason: wait.waiting });
-  const states = await deps.signerStates.read(tx.chainId, { fresh: true }).catch(() => undefined);
+  const states = await deps.signerStates.readAfterNow(tx.chainId).catch(() => undefined);
   if (!states) return;
   if (hasRoom(states, wait.from) && (await deps.waiting.take(tx.id))) {
     await deps.retryQueue.send({ id: tx.id, attempt, phase: 'broadcast' });
