@@ -1,5 +1,6 @@
 import { isBroadcast, statuses } from '../functions/lib/transactions/status.ts';
 import type { Counts } from './createCounters.ts';
+import { createSightings } from './createSightings.ts';
 import { inFlight } from './inFlight.ts';
 import { percentile } from './percentile.ts';
 import type { PhaseOptions } from './runCeiling.ts';
@@ -38,39 +39,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * every one to `confirmed`, so the report can say what tracking adds.
  */
 export async function runPipeline(stack: BenchStack, token: string, options: PhaseOptions): Promise<PipelineResult> {
-  const successAt = new Map<string, number>();
-  const finalAt = new Map<string, number>();
-  let waiting: { ids: Set<string>; done: () => void } | undefined;
-  let waitingFinal: { ids: Set<string>; done: () => void } | undefined;
+  const succeeded = createSightings('success');
+  const finals = createSightings('final');
+  const successAt = succeeded.at;
+  const finalAt = finals.at;
   stack.onSuccess(({ id, at, status }) => {
     // At the local chain's depth of 1 a receipt is final at once; a `mined` on the way is not what is timed here.
     if (status === 'mined') return;
-    const [seen, wait] = status === 'success' ? [successAt, waiting] : [finalAt, waitingFinal];
-    if (seen.has(id)) return;
-    seen.set(id, at);
-    if (wait?.ids.delete(id) && wait.ids.size === 0) wait.done();
+    (status === 'success' ? succeeded : finals).see(id, at);
   });
 
   /** Resolves once every one of `ids` is final (heard from the counters, as `success` is). */
-  function allFinal(ids: string[]): Promise<void> {
-    const open = new Set(ids.filter((id) => id && !finalAt.has(id)));
-    if (open.size === 0) return Promise.resolve();
-    const timeoutMs = 60_000 + ids.length * 20;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waitingFinal = undefined;
-        reject(new Error(`${open.size} of ${ids.length} transactions not final after ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      waitingFinal = {
-        ids: open,
-        done: () => {
-          clearTimeout(timer);
-          waitingFinal = undefined;
-          resolve();
-        },
-      };
-    });
-  }
+  const allFinal = (ids: string[]) => finals.all(ids, 60_000 + ids.length * 20);
   const headers = {
     authorization: `Bearer ${token}`,
     'content-type': 'application/json',
@@ -97,24 +77,7 @@ export async function runPipeline(stack: BenchStack, token: string, options: Pha
       }
       ids[i] = answer.id;
     });
-    const open = new Set(ids.filter((id) => id && !successAt.has(id)));
-    if (open.size > 0) {
-      const timeoutMs = 60_000 + count * 20;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting = undefined;
-          reject(new Error(`${open.size} of ${count} transactions not success after ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-        waiting = {
-          ids: open,
-          done: () => {
-            clearTimeout(timer);
-            waiting = undefined;
-            resolve();
-          },
-        };
-      });
-    }
+    await succeeded.all(ids, 60_000 + count * 20);
     const end = Math.max(...ids.map((id) => successAt.get(id) ?? 0));
     return { ids, sentAt, latency, errors, start, end };
   }

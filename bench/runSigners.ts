@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createPublicClient, createWalletClient, defineChain, type Hex, http } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { type Anvil, startAnvil } from '../infra/local/emulators.ts';
+import { createSightings } from './createSightings.ts';
 import { devAccountKey } from './devAccount.ts';
 import { inFlight } from './inFlight.ts';
 import { percentile } from './percentile.ts';
@@ -154,17 +155,15 @@ async function measurePool(
   options: SignersOptions,
 ): Promise<SignersRun> {
   const successAt = new Map<string, number>();
-  const minedAt = new Map<string, number>();
-  let waiting: { ids: Set<string>; done: () => void } | undefined;
+  const minedSightings = createSightings('mined');
+  const minedAt = minedSightings.at;
   stack.onSuccess(({ id, at, status }) => {
     if (status === 'success') {
       if (!successAt.has(id)) successAt.set(id, at);
       return;
     }
     // `final` without a `mined` first would be a receipt found already at depth: mined all the same.
-    if (minedAt.has(id)) return;
-    minedAt.set(id, at);
-    if (waiting?.ids.delete(id) && waiting.ids.size === 0) waiting.done();
+    minedSightings.see(id, at);
   });
   const headers = {
     authorization: `Bearer ${options.tokens.client}`,
@@ -184,25 +183,10 @@ async function measurePool(
       if (res.status !== 202 || !answer.id) errors++;
       else ids[i] = answer.id;
     });
-    const open = new Set(ids.filter((id) => id && !minedAt.has(id)));
-    if (open.size > 0) {
-      // Several rounds of blocks, and the sweep's interval (30 s) as margin for a wake that never came.
-      const timeoutMs = 60_000 + count * 100;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting = undefined;
-          reject(new Error(`signers: ${open.size} of ${count} transactions not mined after ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-        waiting = {
-          ids: open,
-          done: () => {
-            clearTimeout(timer);
-            waiting = undefined;
-            resolve();
-          },
-        };
-      });
-    }
+    // Several rounds of blocks, and the sweep's interval (30 s) as margin for a wake that never came.
+    await minedSightings.all(ids, 60_000 + count * 100).catch((error: unknown) => {
+      throw new Error(`signers: ${error instanceof Error ? error.message : String(error)}`);
+    });
     const end = Math.max(...ids.map((id) => minedAt.get(id) ?? 0));
     return { ids, errors, start, end };
   }
