@@ -56,9 +56,13 @@ describe('a crash of the runner with a pool of signers', () => {
     });
     // Twelve in flight at most (four signers, three each): the rest wait for a signer when the runner dies.
     await eventually(async () => (accepted.length >= 50 ? true : undefined), 60_000, '50 accepted');
-    // What each had been given just before the crash (an assignment made after this read is kept all the same).
+    // What each had been given just before the crash: a signer and its nonce (an assignment made after this
+    // read is kept all the same). A signer chosen with no nonce yet may still be let go within its attempt
+    // (it turned out full), so only one with its nonce is an assignment.
     const seen = await Promise.all(accepted.map((id) => request(runner, 'GET', `/transactions/${id}`)));
-    const assigned = new Map(seen.filter((r) => r.body.from).map((r) => [r.body.id as string, r.body.from as string]));
+    const assigned = new Map(
+      seen.filter((r) => r.body.nonce !== null).map((r) => [r.body.id as string, `${r.body.from}#${r.body.nonce}`]),
+    );
     const waitingAtCrash = seen.filter((r) => r.body.waiting !== null).length;
     await runner.kill();
     await posting;
@@ -80,7 +84,7 @@ describe('a crash of the runner with a pool of signers', () => {
     expect(done.filter((t) => t.status !== 'confirmed')).toEqual([]);
     for (const t of done) {
       const had = assigned.get(t.id);
-      if (had) expect(t.from, `${t.id} keeps its signer across the crash`).toBe(had);
+      if (had) expect(`${t.from}#${t.nonce}`, `${t.id} keeps its signer and nonce across the crash`).toBe(had);
     }
     // Every record in the table (a request cut off by the crash included) ends, and each signer's chain
     // holds one effect per record, with its nonces consecutive.
