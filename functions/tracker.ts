@@ -13,6 +13,7 @@ import { trackMessageSchema } from './lib/transactions/messages.ts';
 // The tracker reads the table and the chains and reports to the responses queue; it never signs, and its one
 // write is a wake's taking of a waiting transaction out of the line.
 const services = await loadServices('tracker');
+const wakeDeps = { waiting: services.waiting, requests: services.queues.requests, logger: services.logger };
 const metrics = new Metrics({ namespace: stuckMetric.namespace, serviceName: stuckMetric.service });
 const deps = {
   transactions: services.transactions,
@@ -37,12 +38,7 @@ const deps = {
   },
   logger: services.logger,
   now: () => new Date(),
-  wake: (chainId: number, from: string | undefined) =>
-    wakeWaiting(
-      { waiting: services.waiting, requests: services.queues.requests, logger: services.logger },
-      chainId,
-      from,
-    ),
+  wake: (chainId: number, from: string | undefined) => wakeWaiting(wakeDeps, chainId, from),
 };
 
 const recordHandler = async (record: SQSRecord) => {

@@ -11,6 +11,7 @@ import { parsePrefer } from '../http/parsePrefer.ts';
 import { maxBodyBytes, readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
 import type { Services } from '../services/createServices.ts';
+import { signerStatesSettings } from '../signers/signerStates.ts';
 import { listLimits, listQuerySchema, signersViewSchema, transactionListSchema } from '../transactions/listing.ts';
 import {
   idPattern,
@@ -110,12 +111,7 @@ export function createApiRoutes(services: Services): Route[] {
     nonces: services.nonces,
     chains: services.chains,
     transactions,
-    settings: {
-      maxInFlight: config.MAX_IN_FLIGHT_PER_SIGNER,
-      lowBalanceWei: config.LOW_BALANCE_WEI,
-      loadTtlMs: config.FEE_CACHE_MS,
-      healthTtlMs: config.BALANCE_CACHE_MS,
-    },
+    settings: signerStatesSettings(config),
     logger,
   });
   const details: Record<RouteName, RouteDetails> = {

@@ -1,3 +1,4 @@
+import { type Hex, isAddressEqual } from 'viem';
 import type { Caller } from '../auth/Caller.ts';
 import { IdempotencyConflictError, ValidationError } from '../errors/errors.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
@@ -35,8 +36,8 @@ async function validate(deps: SubmitDeps, body: unknown): Promise<NormalizedRequ
   }
   if (request.from !== undefined) {
     const pool = await deps.signerAddresses();
-    const from = request.from.toLowerCase();
-    if (!pool.some((a) => a.toLowerCase() === from)) {
+    const from = request.from as Hex;
+    if (!pool.some((a) => isAddressEqual(a as Hex, from))) {
       throw new ValidationError(`from ${request.from} is not a signer of this deployment`, [
         { path: 'from', message: `must be one of ${pool.join(', ')}` },
       ]);

@@ -2,7 +2,7 @@ import type { BroadcastDeps } from '../broadcast/BroadcastDeps.ts';
 import { coalesceNonceAllocations } from '../broadcast/coalesceNonceAllocations.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
 import { gweiToWei } from '../chain/replacementFees.ts';
-import { createSignerStates } from '../signers/signerStates.ts';
+import { createSignerStates, signerStatesSettings } from '../signers/signerStates.ts';
 import type { Services } from './createServices.ts';
 
 /** The broadcaster's dependencies from the services's clients; waits for the signers' addresses. */
@@ -20,12 +20,7 @@ export async function buildBroadcastDeps(services: Services): Promise<BroadcastD
       signers,
       nonces: services.nonces,
       chains: services.chains,
-      settings: {
-        maxInFlight: config.MAX_IN_FLIGHT_PER_SIGNER,
-        lowBalanceWei: config.LOW_BALANCE_WEI,
-        loadTtlMs: config.FEE_CACHE_MS,
-        healthTtlMs: config.BALANCE_CACHE_MS,
-      },
+      settings: signerStatesSettings(config),
     }),
     waiting: services.waiting,
     retryQueue: services.queues.retry,

@@ -1,6 +1,7 @@
-import type { Hex } from 'viem';
+import { type Hex, isAddressEqual } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import type { SignerSet } from '../chain/Signer.ts';
+import type { Config } from '../config/loadConfig.ts';
 import type { NonceStore } from '../store/NonceStore.ts';
 
 /** Where one signer of the pool stands on one chain, as last read. */
@@ -64,6 +65,18 @@ export type SignerStates = {
 };
 
 type Health = { balance: bigint | undefined; why?: string };
+
+/** The states' settings from the configuration: the broadcaster and the admin's signers view read alike. */
+export function signerStatesSettings(
+  config: Pick<Config, 'MAX_IN_FLIGHT_PER_SIGNER' | 'LOW_BALANCE_WEI' | 'FEE_CACHE_MS' | 'BALANCE_CACHE_MS'>,
+): SignerStatesDeps['settings'] {
+  return {
+    maxInFlight: config.MAX_IN_FLIGHT_PER_SIGNER,
+    lowBalanceWei: config.LOW_BALANCE_WEI,
+    loadTtlMs: config.FEE_CACHE_MS,
+    healthTtlMs: config.BALANCE_CACHE_MS,
+  };
+}
 
 export function createSignerStates(deps: SignerStatesDeps): SignerStates {
   const now = deps.now ?? Date.now;
@@ -130,7 +143,7 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
     return Promise.all(
       addresses.map(async (address, i) => {
         const minedNonce = mined[i] as number;
-        const next = counters.find((c) => c.from.toLowerCase() === address.toLowerCase())?.next;
+        const next = counters.find((c) => isAddressEqual(c.from as Hex, address))?.next;
         const { balance, why } = await healthOf(chainId, address, minedNonce, next);
         return {
           chainId,
@@ -151,7 +164,7 @@ export function createSignerStates(deps: SignerStatesDeps): SignerStates {
   function adjust(chainId: number, from: string, change: (s: SignerState) => void) {
     const entry = loads.get(chainId);
     const apply = (states: SignerState[]) => {
-      for (const s of states) if (s.address.toLowerCase() === from.toLowerCase()) change(s);
+      for (const s of states) if (isAddressEqual(s.address as Hex, from as Hex)) change(s);
       return states;
     };
     if (entry?.settled) apply(entry.settled);

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Hex, isAddressEqual } from 'viem';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { WaitingLine } from '../store/WaitingLine.ts';
 import type { BroadcastMessage } from '../transactions/messages.ts';
@@ -28,7 +29,7 @@ export async function wakeWaiting(
   let read = 0;
   for await (const waiter of deps.waiting.line(chainId)) {
     if (sent >= count || ++read > mostRead) break;
-    if (waiter.from !== undefined && from !== undefined && waiter.from.toLowerCase() !== from.toLowerCase()) continue;
+    if (waiter.from !== undefined && from !== undefined && !isAddressEqual(waiter.from as Hex, from as Hex)) continue;
     if (!(await deps.waiting.take(waiter.id))) continue;
     // Lost after this take, the sweep finds it due: parking moved its due time no further than the stale period.
     await deps.requests.send({ id: waiter.id, attempt: waiter.attempts + 1, phase: 'broadcast' });

@@ -1,3 +1,4 @@
+import { type Hex, isAddressEqual } from 'viem';
 import type { ClassifiedRpcError } from '../../chain/classifyRpcError.ts';
 import { classifyRpcError } from '../../chain/classifyRpcError.ts';
 import type { Signer } from '../../chain/Signer.ts';
@@ -20,12 +21,10 @@ export type Assignment =
   | { waiting: string }
   | { error: ClassifiedRpcError };
 
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-
 /** True when `bound` (or, for none, a healthy signer of the pool) has room for one more. */
 export function hasRoom(states: readonly Readonly<SignerState>[], bound: string | undefined): boolean {
   if (bound === undefined) return 'chosen' in chooseSigner(states);
-  return states.some((s) => same(s.address, bound) && s.inFlight < s.cap);
+  return states.some((s) => isAddressEqual(s.address as Hex, bound as Hex) && s.inFlight < s.cap);
 }
 
 /** Why a transaction bound to `state`'s signer waits for it. */
@@ -63,7 +62,7 @@ export async function assignSigner(deps: BroadcastDeps, tx: Transaction, token: 
     return { error: classifyRpcError(error) };
   }
   if (bound) {
-    const state = states.find((s) => same(s.address, bound.address));
+    const state = states.find((s) => isAddressEqual(s.address as Hex, bound.address));
     if (!state) return { error: { class: 'transient', label: 'signer', reason: `no state for ${bound.address}` } };
     if (state.inFlight >= state.cap) return { waiting: fullReason(state) };
     deps.signerStates.taken(tx.chainId, bound.address, 1);

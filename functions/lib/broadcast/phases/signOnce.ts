@@ -52,10 +52,16 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
     const { limit } = assigned;
     signer = assigned.signer;
     const from = signer.address;
+    // No nonce was taken for a signer chosen now: the choice is let go, so the next attempt (or the
+    // next round, for a full one) chooses again among the pool rather than wait on this one.
+    const letGo = async () => {
+      if (!assigned.chosen || deps.signers.all.length === 1) return;
+      if (!(await deps.transactions.unassignSigner(tx.id, token, from))) throw new SigningInProgressError(tx.id);
+    };
     try {
       gas = tx.gas ? BigInt(tx.gas) : await client.estimateGas({ account: from, ...request });
     } catch (error) {
-      if (assigned.chosen && deps.signers.all.length > 1) await deps.transactions.unassignSigner(tx.id, token, from);
+      await letGo();
       return { error: classifyRpcError(error) };
     }
     try {
@@ -72,12 +78,6 @@ export async function signOnce(deps: BroadcastDeps, tx: Transaction, token: stri
         ));
       break;
     } catch (error) {
-      // No nonce was taken for a signer chosen now: the choice is let go, so the next attempt (or the
-      // next round, for a full one) chooses again among the pool rather than wait on this one.
-      const letGo = async () => {
-        if (!assigned.chosen || deps.signers.all.length === 1) return;
-        if (!(await deps.transactions.unassignSigner(tx.id, token, from))) throw new SigningInProgressError(tx.id);
-      };
       if (!(error instanceof SignerFullError) || limit === undefined) {
         const c = classifyRpcError(error);
         if (c.class === 'unknown') throw error;
