@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
 import { type QueueName, retention } from '../topology.ts';
@@ -6,22 +11,28 @@ import { type QueueName, retention } from '../topology.ts';
 export type QueueUrls = Record<QueueName, string>;
 
 /**
- * Creates the table if it is missing (dynalite keeps it on disk across restarts), and says which of the
- * design's indexes it has: a table made before an index was added keeps lacking it (dynalite cannot add one).
+ * Creates the table if it is missing (dynalite keeps it on disk across restarts) and waits until it is
+ * ACTIVE (a read of a table still CREATING is "not found"), and says which of the design's indexes it
+ * has: a table made before an index was added keeps lacking it (dynalite cannot add one). `created`: it
+ * was made now, so it holds nothing.
  */
 export async function ensureTable(
   dynamo: DynamoDBClient,
   tableName: string,
-): Promise<{ indexes: Set<string>; missing: string[] }> {
+): Promise<{ indexes: Set<string>; missing: string[]; created: boolean }> {
   const designed = (tableDefinition(tableName).GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? '');
   try {
     const out = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
     const present = new Set((out.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? ''));
-    return { indexes: present, missing: designed.filter((name) => !present.has(name)) };
+    return { indexes: present, missing: designed.filter((name) => !present.has(name)), created: false };
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
     await dynamo.send(new CreateTableCommand(tableDefinition(tableName)));
-    return { indexes: new Set(designed), missing: [] };
+    await waitUntilTableExists(
+      { client: dynamo, minDelay: 0.05, maxDelay: 0.5, maxWaitTime: 30 },
+      { TableName: tableName },
+    );
+    return { indexes: new Set(designed), missing: [], created: true };
   }
 }
 

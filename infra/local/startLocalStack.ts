@@ -106,7 +106,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     }
     const stoppedCleanly = existsSync(cleanStop);
     rmSync(cleanStop, { force: true });
-    if (!dynamoUrl && !stoppedCleanly) {
+    // A table made just now holds nothing to repair.
+    if (!dynamoUrl && !stoppedCleanly && !table.created) {
       const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table.indexes);
       if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
     }
