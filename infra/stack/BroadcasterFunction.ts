@@ -117,10 +117,13 @@ export class BroadcasterFunction extends NodejsFunction {
     return this;
   }
 
-  /** Binds a secret: its ARN in `envName`, and permission to read its value. */
-  bindSecret(envName: string, secret: Pick<ISecret, 'secretArn' | 'grantRead'>): this {
+  /**
+   * Binds a secret: its ARN in `envName`, and permission to `read` its value; or the ARN alone (`arn`), for a
+   * function that only needs to know the secret is configured.
+   */
+  bindSecret(envName: string, secret: Pick<ISecret, 'secretArn' | 'grantRead'>, access: 'read' | 'arn' = 'read'): this {
     this.addEnvironment(envName, secret.secretArn);
-    secret.grantRead(this);
+    if (access === 'read') secret.grantRead(this);
     return this;
   }
 

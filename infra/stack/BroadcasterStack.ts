@@ -45,11 +45,15 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
+import { webhookGaveUpMetric } from '../../functions/lib/notifier/webhookMetric.ts';
 import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
+import { balanceMetrics } from '../../functions/lib/sweep/balanceMetrics.ts';
 import { stuckMetric } from '../../functions/lib/tracker/stuckMetric.ts';
 import { handlers } from '../handlers.ts';
 import {
+  deadLetterAccess,
   type FunctionName,
+  functionNames,
   functions,
   type QueueName,
   queueAccess,
@@ -64,7 +68,7 @@ import {
 } from '../topology.ts';
 import { BroadcasterFunction, type QueueAccess } from './BroadcasterFunction.ts';
 import type { SignerAddressData, SignerAddressProperties } from './signerAddressHandler.ts';
-import { lifecycleEnvironment, type StackSettings, signerPool } from './stackSettings.ts';
+import { type StackSettings, settingsEnvironment, signerPool } from './stackSettings.ts';
 
 /** The stack's properties, already parsed from CDK context by `stackSettings`. */
 export type BroadcasterStackProps = StackProps & { settings: StackSettings };
@@ -102,6 +106,8 @@ export class BroadcasterStack extends Stack {
   readonly functions: Record<FunctionName, BroadcasterFunction>;
   readonly table: Table;
   readonly queues: Record<QueueName, Queue>;
+  /** Each queue's dead-letter queue. */
+  readonly deadLetterQueues: Record<QueueName, Queue>;
   /** The signer pool, in order: the keys the stack created, or those it imported (`signerKeyArns`). */
   readonly signingKeys: IKey[];
   /** The first key of the pool (construct id `SignerKey`, as before there was a pool). */
@@ -112,6 +118,8 @@ export class BroadcasterStack extends Stack {
   readonly signerAddressResolver: BroadcasterFunction;
   readonly chainsSecret: Secret;
   readonly tokensSecret: Secret;
+  /** The Standard Webhooks signing secret(s) the notifier signs with, `whsec_...` (two, space-separated, while rotating). */
+  readonly webhookSecret: Secret;
 
   constructor(scope: Construct, id: string, props: BroadcasterStackProps) {
     super(scope, id, props);
@@ -157,17 +165,10 @@ export class BroadcasterStack extends Stack {
       });
       return { queue, deadLetterQueue };
     };
-    const requests = queueWithDlq('requests');
-    const retry = queueWithDlq('retry');
-    const responses = queueWithDlq('responses');
-    const tracking = queueWithDlq('tracking');
+    const withDlq = byName(queueNames, queueWithDlq);
     this.table = table;
-    this.queues = {
-      requests: requests.queue,
-      retry: retry.queue,
-      responses: responses.queue,
-      tracking: tracking.queue,
-    };
+    this.queues = byName(queueNames, (name) => withDlq[name].queue);
+    this.deadLetterQueues = byName(queueNames, (name) => withDlq[name].deadLetterQueue);
 
     // --- secrets: the operator puts the values (README: Deploying to AWS). Their first value is generated,
     // never written in the template: CloudFormation would write a literal value again on any later update of
@@ -201,9 +202,21 @@ export class BroadcasterStack extends Stack {
       reason:
         'Holds keyed hashes of API tokens that clients keep; rotation is adding a new token for the same client, moving it over, removing the old one (README), which a rotation Lambda cannot do.',
     });
+    const webhookSecret = new Secret(this, 'WebhookSecret', {
+      description:
+        'Webhook signing secret(s), Standard Webhooks: whsec_<base64 of 24+ bytes>; two, space-separated, while receivers move to the new one',
+      // Random letters and digits, never `whsec_...`: no webhook is signed with a key the operator has not chosen.
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      ...secretRemoval,
+    });
+    Validations.of(webhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Every webhook receiver verifies with this secret: rotation is putting the new one beside the old, moving each receiver over, then removing the old (README), which a rotation Lambda cannot coordinate.',
+    });
 
     // --- functions: each handler module of infra/handlers.ts, deployed as infra/topology.ts says
-    const deploy = (name: FunctionName) => {
+    const deploy = (name: FunctionName): BroadcasterFunction => {
       const reserved = reservedConcurrency(name, settings.workers);
       return new BroadcasterFunction(this, pascalCase(name), {
         entry: handlers[name].entry,
@@ -215,20 +228,16 @@ export class BroadcasterStack extends Stack {
         environment: {
           LOG_LEVEL: settings.logLevel,
           CHAIN_ID: String(settings.chainId),
-          ...lifecycleEnvironment(settings),
+          ...settingsEnvironment(settings, name),
         },
         ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
       });
     };
-    const api = deploy('api');
-    const broadcaster = deploy('broadcaster');
-    const updater = deploy('updater');
-    const tracker = deploy('tracker');
-    const sweep = deploy('sweep');
-    const authorizer = deploy('authorizer');
-    this.functions = { api, broadcaster, updater, tracker, sweep, authorizer };
+    this.functions = byName(functionNames, deploy);
+    const { api, broadcaster, updater, tracker, notifier, sweep, authorizer } = this.functions;
     this.chainsSecret = chainsSecret;
     this.tokensSecret = tokensSecret;
+    this.webhookSecret = webhookSecret;
 
     // A signer's lease on a transaction lasts as long as the broadcaster may run, so a lease never outlives its worker.
     for (const fn of [broadcaster, sweep]) fn.addEnvironment('SIGNING_LEASE_SECONDS', String(signingLease.seconds));
@@ -242,9 +251,20 @@ export class BroadcasterStack extends Stack {
       for (const queue of queueNames)
         fn.bindQueue(`${queue.toUpperCase()}_QUEUE_URL`, this.queues[queue], access[queue]);
     }
+    // A function that puts a message in a dead-letter queue itself (the notifier, after a webhook's last attempt).
+    for (const [name, dlqs] of Object.entries(deadLetterAccess) as Array<
+      [keyof typeof deadLetterAccess, readonly QueueName[]]
+    >)
+      for (const queue of dlqs)
+        this.functions[name].bindQueue(`${queue.toUpperCase()}_DLQ_URL`, this.deadLetterQueues[queue], 'send');
     // The functions that talk to a chain read its RPC URL from the secret; the updater never does.
     for (const fn of [api, broadcaster, tracker, sweep]) fn.bindSecret('CHAINS_SECRET_ARN', chainsSecret);
     authorizer.bindSecret('TOKEN_SECRET_ARN', tokensSecret);
+    // The notifier signs with it; the api reads it to know whether webhooks are configured. The other
+    // functions that hand events to the notifier (the updater, the sweep) only check that one is configured:
+    // its ARN, not its value.
+    for (const fn of [api, notifier]) fn.bindSecret('WEBHOOK_SECRET_ARN', webhookSecret);
+    for (const fn of [updater, sweep]) fn.bindSecret('WEBHOOK_SECRET_ARN', webhookSecret, 'arn');
 
     // --- the signer pool: secp256k1 keys the stack creates, each with a key policy that names who may sign,
     // or existing keys (`signerKeyArns`) whose key policies are the operator's (README: Deploying to AWS)
@@ -258,10 +278,11 @@ export class BroadcasterStack extends Stack {
     this.signingKey = firstKey;
     // Only the broadcaster signs: the sweep finds nonce gaps and asks the broadcaster to fill them. The api
     // (a request's `from`, the admin's signers view), the sweep (the balance watch) and the tracker know the
-    // pool's addresses from the public keys; the updater never needs them.
+    // pool's addresses from the public keys; the updater and the notifier never need them (but are told the
+    // pool: the services refuse to start on Lambda without it).
     broadcaster.bindSigningKeys(this.signingKeys, 'sign');
     for (const fn of [api, sweep, tracker]) fn.bindSigningKeys(this.signingKeys, 'read');
-    updater.bindSigningKeys(this.signingKeys, 'none');
+    for (const fn of [updater, notifier]) fn.bindSigningKeys(this.signingKeys, 'none');
     const addresses = this.signerAddressResources(this.signingKeys, { logRetention, removalPolicy });
     this.signerAddresses = addresses.addresses;
     this.signerAddressResolver = addresses.resolver;
@@ -363,22 +384,19 @@ export class BroadcasterStack extends Stack {
       return a;
     };
     const period = Duration.minutes(1);
-    for (const [name, q] of Object.entries({
-      Requests: requests,
-      Retry: retry,
-      Responses: responses,
-      Tracking: tracking,
-    })) {
+    for (const name of queueNames) {
       alarm(
-        `${name}DlqNotEmpty`,
-        q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        `${pascalCase(name)}DlqNotEmpty`,
+        this.deadLetterQueues[name].metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
         1,
-        `Messages in the ${name.toLowerCase()} DLQ: a transaction may be stuck; read them, fix the cause, redrive`,
+        name === 'notifications'
+          ? 'Webhook events in the notifications DLQ: every delivery failed (the receiver is down, refuses them, or is unreachable); read them, fix the receiver, redrive'
+          : `Messages in the ${name} DLQ: a transaction may be stuck; read them, fix the cause, redrive`,
       );
     }
     alarm(
       'RequestsWaiting',
-      requests.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      this.queues.requests.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
       settings.oldestRequestAlarmSeconds,
       `A request has waited ${settings.oldestRequestAlarmSeconds} s for a worker: the pool is saturated or failing`,
     );
@@ -393,6 +411,31 @@ export class BroadcasterStack extends Stack {
       }),
       1,
       'A transaction waits at the fee cap (FEE_CAP_GWEI) and holds up its sender: raise the cap, or wait for the market; the tracker log line "stuck at the fee cap" names it',
+    );
+    alarm(
+      'WebhookGaveUp',
+      new Metric({
+        namespace: webhookGaveUpMetric.namespace,
+        metricName: webhookGaveUpMetric.name,
+        dimensionsMap: { service: webhookGaveUpMetric.service },
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      1,
+      'The notifier gave up on a webhook event (every delivery failed) and put it in the notifications DLQ: the receiver is down or refuses it; the notifier log names the transaction and the URL',
+    );
+    alarm(
+      'SignersLowOnBalance',
+      new Metric({
+        namespace: balanceMetrics.namespace,
+        metricName: balanceMetrics.low,
+        dimensionsMap: { service: balanceMetrics.service },
+        // The sweep counts them on each run: the largest count of a run is how many are low now.
+        period: sweepPeriod,
+        statistic: 'Maximum',
+      }),
+      1,
+      'A signer’s balance is below LOW_BALANCE_WEI: it takes no new transactions until funded; the SignerBalance metric and the admin signers view name it and its chain',
     );
     for (const [name, fn] of Object.entries(this.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1, `The ${name} function failed`);
@@ -431,6 +474,11 @@ export class BroadcasterStack extends Stack {
     new CfnOutput(this, 'TokensSecretArn', {
       value: tokensSecret.secretArn,
       description: 'Put the API token hashes here',
+    });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      value: webhookSecret.secretArn,
+      description:
+        'Put the webhook signing secret here: whsec_<base64 of 24+ bytes> (two, space-separated, while rotating)',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'Subscribe to receive the alarms' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
@@ -557,6 +605,12 @@ export function signerKeyId(i: number): string {
 /** The construct id of the resource that answers key `i`'s address: `SignerKeyAddress`, `SignerKey2Address`... */
 export function signerAddressId(i: number): string {
   return `${signerKeyId(i)}Address`;
+}
+
+/** One value per name, as a record keyed by the names (in their order). */
+function byName<K extends string, T>(names: readonly K[], make: (name: K) => T): Record<K, T> {
+  // Object.fromEntries types its keys as string; each of `names` is one.
+  return Object.fromEntries(names.map((name) => [name, make(name)])) as Record<K, T>;
 }
 
 /** `requests` -> `Requests`: the construct id of a function or queue. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { ConfigError } from '../../functions/lib/errors/errors.ts';
-import { batchSize, workers } from '../topology.ts';
+import { batchSize, type FunctionName, workers } from '../topology.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -64,6 +64,12 @@ const schema = z
     stuckAfterBlocks: z.string().optional(),
     feeCapGwei: z.string().optional(),
     trackIntervalSeconds: z.string().optional(),
+    /** LOW_BALANCE_WEI, per chain as the lifecycle settings (`0` off, `1:50000000000000000`), to every function alike. */
+    lowBalanceWei: z.string().optional(),
+    /** CALLBACK_URLS, the api's alone: each client's default callback URL, `client=https://...,client=https://...`. */
+    callbackUrls: z.string().optional(),
+    /** OPERATOR_WEBHOOK_URL, the sweep's and the notifier's: where `signer.low_balance` events go. */
+    operatorWebhookUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
     /**
      * The signer pool: how many secp256k1 KMS keys the stack creates (default 1). The first keeps the
      * construct id `SignerKey` it always had, so a stack deployed with one key keeps it, and its address.
@@ -109,14 +115,22 @@ export function stackSettings(context: Record<string, unknown>): StackSettings {
     throw new StackSettingsError(`invalid stack properties:\n${lines.join('\n')}`);
   }
   // Checked here with the functions' own parser, so a wrong value fails the synth, not a cold start.
-  const lifecycle = lifecycleEnvironment(parsed.data);
+  const env: Record<string, string> = {};
+  for (const [, setting] of givenSettings(parsed.data)) env[setting.variable] = setting.value;
+  let config: Config;
   try {
-    loadConfig(lifecycle);
+    config = loadConfig(env);
   } catch (error) {
-    const key = (name: string) => Object.entries(lifecycleKeys).find(([, v]) => v === name)?.[0] ?? name;
+    const key = (name: string) => Object.entries(functionSettings).find(([, s]) => s.variable === name)?.[0] ?? name;
     const message = error instanceof Error ? error.message : String(error);
     throw new StackSettingsError(message.replace(/^ {2}([A-Z_]+):/gm, (_m, name: string) => `  -c ${key(name)}=...:`));
   }
+  // WEBHOOK_ALLOW_HTTP is never set on AWS: the notifier would refuse an http callback at every delivery.
+  const plain = Object.entries(config.CALLBACK_URLS).filter(([, url]) => new URL(url).protocol !== 'https:');
+  if (plain.length > 0)
+    throw new StackSettingsError(
+      `invalid stack properties:\n${plain.map(([client]) => `  -c callbackUrls=...: ${client}'s URL must be https`).join('\n')}`,
+    );
   return parsed.data;
 }
 
@@ -127,20 +141,37 @@ export function signerPool(settings: StackSettings): SignerPool {
   return settings.signerKeyArns ? { use: settings.signerKeyArns } : { create: settings.signerKeys ?? 1 };
 }
 
-/** The stack properties that are the functions' per-chain lifecycle settings, and the variable of each. */
-const lifecycleKeys = {
-  confirmations: 'CONFIRMATIONS',
-  stuckAfterBlocks: 'STUCK_AFTER_BLOCKS',
-  feeCapGwei: 'FEE_CAP_GWEI',
-  trackIntervalSeconds: 'TRACK_INTERVAL_SECONDS',
-} as const satisfies Partial<Record<keyof StackSettings, string>>;
+/** Who gets a setting: every function alike, or only the functions named. */
+type Recipients = 'every' | readonly FunctionName[];
 
-/** The lifecycle settings given, as the environment every function gets. */
-export function lifecycleEnvironment(settings: StackSettings): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, name] of Object.entries(lifecycleKeys) as Array<[keyof typeof lifecycleKeys, string]>) {
+/** The stack properties that are the functions' settings: the variable of each, and the functions that read it. */
+const functionSettings = {
+  // The lifecycle's per-chain settings go to every function alike, so the tracker and the broadcaster never disagree.
+  confirmations: { variable: 'CONFIRMATIONS', to: 'every' },
+  stuckAfterBlocks: { variable: 'STUCK_AFTER_BLOCKS', to: 'every' },
+  feeCapGwei: { variable: 'FEE_CAP_GWEI', to: 'every' },
+  trackIntervalSeconds: { variable: 'TRACK_INTERVAL_SECONDS', to: 'every' },
+  // The broadcaster and the api's signers view judge a signer's health by it, the sweep alarms on it.
+  lowBalanceWei: { variable: 'LOW_BALANCE_WEI', to: 'every' },
+  // The api stores a request's callback URL, its client's default when the request names none.
+  callbackUrls: { variable: 'CALLBACK_URLS', to: ['api'] },
+  // The sweep sends the operator's events, the notifier delivers them.
+  operatorWebhookUrl: { variable: 'OPERATOR_WEBHOOK_URL', to: ['sweep', 'notifier'] },
+} as const satisfies Partial<Record<keyof StackSettings, { variable: string; to: Recipients }>>;
+
+/** The function settings given, each with its value. */
+function givenSettings(settings: StackSettings): Array<[Recipients, { variable: string; value: string }]> {
+  return (Object.keys(functionSettings) as Array<keyof typeof functionSettings>).flatMap((key) => {
+    const { variable, to } = functionSettings[key];
     const value = settings[key];
-    if (value !== undefined) env[name] = value;
-  }
+    return value === undefined ? [] : [[to, { variable, value }]];
+  });
+}
+
+/** The settings function `fn` reads, as its environment: the lifecycle's, and those given to it alone. */
+export function settingsEnvironment(settings: StackSettings, fn: FunctionName): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [to, { variable, value }] of givenSettings(settings))
+    if (to === 'every' || to.includes(fn)) env[variable] = value;
   return env;
 }

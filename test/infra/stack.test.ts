@@ -6,11 +6,15 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
 import { tokenSecretSchema } from '../../functions/lib/auth/TokenSource.ts';
+import { webhookSecretsSchema } from '../../functions/lib/config/loadConfig.ts';
+import { webhookGaveUpMetric } from '../../functions/lib/notifier/webhookMetric.ts';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
+import { balanceMetrics } from '../../functions/lib/sweep/balanceMetrics.ts';
 import type { BroadcasterFunction } from '../../infra/stack/BroadcasterFunction.ts';
 import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
 import { buildApp } from '../../infra/stack/buildApp.ts';
 import { StackSettingsError } from '../../infra/stack/stackSettings.ts';
+import { type FunctionName, functionNames, sweepSchedule } from '../../infra/topology.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
 type Json = any;
@@ -55,10 +59,7 @@ const framework = () => {
   expect(found).toHaveLength(1);
   return found[0]?.[0] ?? '';
 };
-let fn: Record<
-  'api' | 'broadcaster' | 'updater' | 'tracker' | 'sweep' | 'authorizer',
-  { id: string; props: Json; role: string }
->;
+let fn: Record<FunctionName, { id: string; props: Json; role: string }>;
 
 beforeAll(() => {
   base = synth();
@@ -76,6 +77,7 @@ beforeAll(() => {
     broadcaster: entry(stack.functions.broadcaster),
     updater: entry(stack.functions.updater),
     tracker: entry(stack.functions.tracker),
+    notifier: entry(stack.functions.notifier),
     sweep: entry(stack.functions.sweep),
     authorizer: entry(stack.functions.authorizer),
   };
@@ -84,7 +86,7 @@ beforeAll(() => {
 describe('functions', () => {
   it('run Node.js 22 on ARM64 from ESM bundles with source maps', () => {
     const functions = ofType(base.json, 'AWS::Lambda::Function');
-    // The six handlers, the signer address resolver, and the custom-resources Provider's own function.
+    // The seven handlers, the signer address resolver, and the custom-resources Provider's own function.
     const resolver = idOf(base.stack, base.stack.signerAddressResolver);
     expect(functions.map(([id]) => id).sort()).toEqual(
       [...Object.values(fn).map((f) => f.id), resolver, framework()].sort(),
@@ -100,7 +102,7 @@ describe('functions', () => {
   });
 
   it('each environment names what the runtime needs, and never a local key or an RPC URL', () => {
-    for (const name of ['api', 'broadcaster', 'updater', 'tracker', 'sweep'] as const) {
+    for (const name of ['api', 'broadcaster', 'updater', 'tracker', 'notifier', 'sweep'] as const) {
       const env = fn[name].props.Environment.Variables;
       expect(Object.keys(env), name).toEqual(
         expect.arrayContaining([
@@ -109,6 +111,7 @@ describe('functions', () => {
           'RETRY_QUEUE_URL',
           'RESPONSES_QUEUE_URL',
           'TRACKING_QUEUE_URL',
+          'NOTIFICATIONS_QUEUE_URL',
           'KMS_KEY_IDS',
         ]),
       );
@@ -121,6 +124,10 @@ describe('functions', () => {
         'LOCAL_SIGNER_ALLOWED',
         'API_TOKEN',
         'ADMIN_TOKEN',
+        // The webhook secret's value is in Secrets Manager; the URL policy is never relaxed on AWS.
+        'WEBHOOK_SECRET',
+        'WEBHOOK_ALLOW_PRIVATE',
+        'WEBHOOK_ALLOW_HTTP',
       ])
         expect(env[forbidden], `${name} ${forbidden}`).toBeUndefined();
     }
@@ -182,15 +189,16 @@ describe('queues', () => {
       ),
     );
 
-  it('requests, retry, responses and tracking each have their own DLQ, reached after at least 5 receives', () => {
+  it('requests, retry, responses, tracking and notifications each have their own DLQ, reached after at least 5 receives', () => {
     const main = queues().filter(([, q]) => q.Properties.RedrivePolicy);
     expect(main.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'Notifications',
       'Requests',
       'Responses',
       'Retry',
       'Tracking',
     ]);
-    expect(deadLetterIds().size).toBe(4);
+    expect(deadLetterIds().size).toBe(5);
     for (const [, q] of main) expect(q.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(5);
   });
 
@@ -207,7 +215,7 @@ describe('queues', () => {
 
   it('each consumed queue hides a message for at least 6 times its consumer’s timeout', () => {
     const mappings = ofType(base.json, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
-    expect(mappings).toHaveLength(4);
+    expect(mappings).toHaveLength(5);
     for (const m of mappings) {
       const queueId = m.EventSourceArn['Fn::GetAtt'][0];
       const consumer = base.json.Resources[m.FunctionName.Ref].Properties;
@@ -231,6 +239,7 @@ describe('worker pool', () => {
     expect(broadcaster.map(queueName).sort()).toEqual(['Requests', 'Retry']);
     expect(broadcaster.find((m) => queueName(m) === 'Requests').ScalingConfig.MaximumConcurrency).toBe(8);
     expect(mappingsOf(base.json, fn.updater.id).map(queueName)).toEqual(['Responses']);
+    expect(mappingsOf(base.json, fn.notifier.id).map(queueName)).toEqual(['Notifications']);
     for (const [, m] of ofType(base.json, 'AWS::Lambda::EventSourceMapping')) {
       expect(m.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
       expect(m.Properties.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
@@ -375,6 +384,7 @@ describe('signer pool and least privilege', () => {
       ]);
       expect(new Map([...held].map(([role, grants]) => [role, [...grants].sort()]))).toEqual(expected);
       expect(held.has(roleOf(s, f.updater))).toBe(false);
+      expect(held.has(roleOf(s, f.notifier))).toBe(false);
       expect(held.has(roleOf(s, f.authorizer))).toBe(false);
       // The resolver writes its logs and reads public keys: nothing else.
       const resolverActions = ofType(s.json, 'AWS::IAM::Policy')
@@ -387,7 +397,7 @@ describe('signer pool and least privilege', () => {
   });
 
   it('gives each function every key of the pool in KMS_KEY_IDS, in order', () => {
-    const names = ['api', 'broadcaster', 'updater', 'tracker', 'sweep'] as const;
+    const names = ['api', 'broadcaster', 'updater', 'tracker', 'notifier', 'sweep'] as const;
     for (const s of [pooled, imported]) {
       const arns = keyArns(s);
       const joined = arns.every((a) => typeof a === 'string') ? arns.join(',') : { 'Fn::Join': [',', arns] };
@@ -459,16 +469,13 @@ describe('signer pool and least privilege', () => {
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: Json) => asArray(s.Action)));
     expect(actionsOf(fn.api.role)).not.toContain('sqs:ReceiveMessage');
     expect(actionsOf(fn.updater.role)).not.toContain('secretsmanager:GetSecretValue');
-    // The updater sends only to the tracking queue (it starts each transaction's tracking); the tracker signs nothing.
-    const sendTargets = (role: string) =>
-      ofType(base.json, 'AWS::IAM::Policy')
-        .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === role))
-        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
-        .filter((st: Json) => asArray(st.Action).includes('sqs:SendMessage'))
-        .map((st: Json) => st.Resource['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''));
-    expect(sendTargets(fn.updater.role)).toEqual(['Tracking']);
+    // The updater sends only to the tracking queue (it starts each transaction's tracking) and hands each
+    // change on to the notifier; the tracker signs nothing.
+    expect(new Set(sendTargets(fn.updater.role))).toEqual(new Set(['Tracking', 'Notifications']));
     // It asks the broadcaster (requests) to re-price or cancel; it never signs.
     expect(new Set(sendTargets(fn.tracker.role))).toEqual(new Set(['Requests', 'Responses', 'Tracking']));
+    // The notifier talks to no chain and signs nothing: its queue, its DLQ, the table, the webhook secret.
+    expect(actionsOf(fn.notifier.role).filter((a: string) => a.startsWith('kms:'))).toEqual([]);
     expect(actionsOf(fn.tracker.role)).not.toContain('kms:Sign');
     expect(new Set(actionsOf(fn.authorizer.role))).toEqual(
       new Set([
@@ -483,14 +490,28 @@ describe('signer pool and least privilege', () => {
   });
 });
 
+/** The queues (by construct id, hash dropped) role `role` may send to. */
+function sendTargets(role: string): string[] {
+  return ofType(base.json, 'AWS::IAM::Policy')
+    .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === role))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+    .filter((st: Json) => asArray(st.Action).includes('sqs:SendMessage'))
+    .map((st: Json) => st.Resource['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''));
+}
+
 describe('chains configuration', () => {
   it('keeps RPC URLs in Secrets Manager, read only by the functions that talk to a chain', () => {
     const chains = idOf(base.stack, base.stack.chainsSecret);
     for (const name of ['api', 'broadcaster', 'sweep'] as const)
       expect(fn[name].props.Environment.Variables.CHAINS_SECRET_ARN, name).toEqual({ Ref: chains });
-    expect(fn.updater.props.Environment.Variables.CHAINS_SECRET_ARN).toBeUndefined();
+    for (const name of ['updater', 'notifier', 'authorizer'] as const)
+      expect(fn[name].props.Environment.Variables.CHAINS_SECRET_ARN, name).toBeUndefined();
     // The template never carries a value: the operator puts the URLs, and no later deploy writes over them.
-    for (const secret of [chains, idOf(base.stack, base.stack.tokensSecret)]) {
+    for (const secret of [
+      chains,
+      idOf(base.stack, base.stack.tokensSecret),
+      idOf(base.stack, base.stack.webhookSecret),
+    ]) {
       expect(base.json.Resources[secret].Properties.SecretString, secret).toBeUndefined();
       expect(base.json.Resources[secret].Properties.GenerateSecretString, secret).toBeDefined();
     }
@@ -507,6 +528,125 @@ describe('tokens secret', () => {
     expect(generated).toMatchObject({ GenerateStringKey: 'hashKey', PasswordLength: 48, ExcludePunctuation: true });
     const initial = { ...JSON.parse(generated.SecretStringTemplate), hashKey: 'x'.repeat(48) };
     expect(tokenSecretSchema.parse(initial)).toEqual({ hashKey: 'x'.repeat(48), tokens: [] });
+  });
+});
+
+describe('webhooks', () => {
+  const env = (name: FunctionName, s: Synth = base) =>
+    s.json.Resources[idOf(s.stack, s.stack.functions[name])].Properties.Environment.Variables;
+  /** The roles holding `action` on the resource `resource` (a template reference), by function name. */
+  const holders = (action: string, resource: Json): FunctionName[] => {
+    const roles = new Set(
+      ofType(base.json, 'AWS::IAM::Policy').flatMap(([, p]) =>
+        (p.Properties.PolicyDocument.Statement as Json[])
+          .filter(
+            (st) =>
+              st.Effect === 'Allow' &&
+              asArray(st.Action).includes(action) &&
+              asArray(st.Resource).some((r) => JSON.stringify(r) === JSON.stringify(resource)),
+          )
+          .flatMap(() => p.Properties.Roles.map((r: Json) => r.Ref as string)),
+      ),
+    );
+    return functionNames.filter((name) => roles.has(fn[name].role));
+  };
+  const notificationsDlq = () => ({
+    'Fn::GetAtt': [idOf(base.stack, base.stack.deadLetterQueues.notifications), 'Arn'],
+  });
+
+  it('the notifier consumes the notifications queue with partial batch responses, a pool of `workers`, and a DLQ', () => {
+    const [mapping, ...others] = ofType(base.json, 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => m.Properties)
+      .filter((m) => m.FunctionName.Ref === fn.notifier.id);
+    expect(others).toEqual([]);
+    expect(mapping).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [idOf(base.stack, base.stack.queues.notifications), 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 8 },
+    });
+    const queue = base.json.Resources[idOf(base.stack, base.stack.queues.notifications)].Properties;
+    expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual(notificationsDlq());
+    expect(fn.notifier.props).toMatchObject({ Timeout: 30, MemorySize: 256, ReservedConcurrentExecutions: 8 });
+  });
+
+  it('the notifier alone is told the notifications DLQ and may send to it; nobody else sends to any DLQ', () => {
+    const notificationsDlqId = idOf(base.stack, base.stack.deadLetterQueues.notifications);
+    expect(env('notifier').NOTIFICATIONS_DLQ_URL).toEqual({ Ref: notificationsDlqId });
+    for (const name of functionNames.filter((n) => n !== 'notifier'))
+      expect(
+        Object.keys(env(name)).filter((k) => k.endsWith('_DLQ_URL')),
+        name,
+      ).toEqual([]);
+    expect(holders('sqs:SendMessage', notificationsDlq())).toEqual(['notifier']);
+    for (const [queue, dlq] of Object.entries(base.stack.deadLetterQueues)) {
+      if (queue === 'notifications') continue;
+      expect(holders('sqs:SendMessage', { 'Fn::GetAtt': [idOf(base.stack, dlq), 'Arn'] }), queue).toEqual([]);
+    }
+    // Its own queue (a retry, delayed) and that queue's DLQ (after the last attempt): nothing else.
+    expect(sendTargets(fn.notifier.role).sort()).toEqual(['Notifications', 'NotificationsDlq']);
+    expect(env('notifier').NOTIFICATIONS_QUEUE_URL).toEqual({ Ref: idOf(base.stack, base.stack.queues.notifications) });
+  });
+
+  it('the signing secret is generated, never a whsec_ nobody chose, and kept with the stack unless destroy', () => {
+    const id = idOf(base.stack, base.stack.webhookSecret);
+    const secret = base.json.Resources[id];
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 32, ExcludePunctuation: true });
+    // Letters and digits only, so never `whsec_...`: the notifier refuses to sign until the operator puts one.
+    expect(webhookSecretsSchema.safeParse('A1'.repeat(16)).success).toBe(false);
+    expect(secret.DeletionPolicy).toBe('Retain');
+    const throwaway = variant.json.Resources[idOf(variant.stack, variant.stack.webhookSecret)];
+    expect(throwaway.DeletionPolicy).toBe('Delete');
+    expect(base.json.Outputs.WebhookSecretArn.Value).toEqual({ Ref: id });
+  });
+
+  it('the api and the notifier may read the signing secret; the updater and the sweep know only its ARN', () => {
+    const secret = { Ref: idOf(base.stack, base.stack.webhookSecret) };
+    expect(holders('secretsmanager:GetSecretValue', secret)).toEqual(['api', 'notifier']);
+    const told = functionNames.filter((name) => env(name).WEBHOOK_SECRET_ARN !== undefined);
+    expect(told).toEqual(['api', 'updater', 'notifier', 'sweep']);
+    for (const name of told) expect(env(name).WEBHOOK_SECRET_ARN, name).toEqual(secret);
+  });
+
+  it('callbackUrls reaches the api alone, operatorWebhookUrl the sweep and the notifier alone', () => {
+    const set = synth({
+      callbackUrls: 'team-a=https://a.example/hooks, team-b=https://b.example/hooks',
+      operatorWebhookUrl: 'https://ops.example/hooks/broadcaster',
+    });
+    const given = (variable: string) => functionNames.filter((name) => env(name, set)[variable] !== undefined);
+    expect(given('CALLBACK_URLS')).toEqual(['api']);
+    expect(env('api', set).CALLBACK_URLS).toBe('team-a=https://a.example/hooks, team-b=https://b.example/hooks');
+    expect(given('OPERATOR_WEBHOOK_URL')).toEqual(['notifier', 'sweep']);
+    expect(env('sweep', set).OPERATOR_WEBHOOK_URL).toBe('https://ops.example/hooks/broadcaster');
+    // Unset: nobody gets the variable.
+    for (const variable of ['CALLBACK_URLS', 'OPERATOR_WEBHOOK_URL'])
+      expect(
+        functionNames.filter((name) => env(name)[variable] !== undefined),
+        variable,
+      ).toEqual([]);
+  });
+
+  it('refuses a callback or operator URL the notifier could not deliver to, naming the context key', () => {
+    const refusals: Array<[Record<string, string>, RegExp]> = [
+      [{ operatorWebhookUrl: 'not a url' }, /-c operatorWebhookUrl=\.\.\.: must be an https URL/],
+      // WEBHOOK_ALLOW_HTTP is never set on AWS.
+      [{ operatorWebhookUrl: 'http://ops.example/hooks' }, /-c operatorWebhookUrl=\.\.\.: must be an https URL/],
+      [{ callbackUrls: 'team-a' }, /-c callbackUrls=\.\.\.: pair 1 must be <client>=<url>/],
+      [{ callbackUrls: 'team-a=https://a.example,=https://b.example' }, /-c callbackUrls=\.\.\.: pair 2 must be/],
+      [
+        { callbackUrls: 'team-a=https://a.example,team-a=https://b.example' },
+        /-c callbackUrls=\.\.\.: pair 2: team-a is given twice/,
+      ],
+      [
+        { callbackUrls: 'team-a=https://a.example,team-b=http://b.example' },
+        /-c callbackUrls=\.\.\.: team-b's URL must be https/,
+      ],
+    ];
+    for (const [context, message] of refusals) {
+      expect(() => synth(context), JSON.stringify(context)).toThrowError(StackSettingsError);
+      expect(() => synth(context), JSON.stringify(context)).toThrowError(message);
+    }
   });
 });
 
@@ -547,6 +687,44 @@ describe('schedule and alarms', () => {
     expect(on('StuckAtFeeCap', 'service', 'tracker')).toMatchObject([
       { Namespace: 'TransactionBroadcaster', Threshold: 1, Statistic: 'Sum' },
     ]);
+    const notificationsDlq = idOf(base.stack, base.stack.deadLetterQueues.notifications);
+    expect(on('ApproximateNumberOfMessagesVisible', 'QueueName', notificationsDlq)).toMatchObject([
+      { Threshold: 1, Statistic: 'Maximum', AlarmDescription: expect.stringMatching(/^Webhook events/) },
+    ]);
+  });
+
+  it('alarm when the notifier gives up on a webhook, and when a signer is below LOW_BALANCE_WEI, on the metrics the functions emit', () => {
+    const alarms = ofType(base.json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const [[topicId] = ['']] = ofType(base.json, 'AWS::SNS::Topic');
+    const onMetric = (namespace: string, name: string) =>
+      alarms.filter((a) => a.Namespace === namespace && a.MetricName === name);
+    const common = {
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+      OKActions: [{ Ref: topicId }],
+    };
+    // Powertools Metrics gives each metric its `service` dimension; an alarm matches the exact dimension set.
+    expect(onMetric(webhookGaveUpMetric.namespace, webhookGaveUpMetric.name)).toEqual([
+      expect.objectContaining({
+        ...common,
+        Dimensions: [{ Name: 'service', Value: webhookGaveUpMetric.service }],
+        Period: 300,
+        Statistic: 'Sum',
+      }),
+    ]);
+    expect(onMetric(balanceMetrics.namespace, balanceMetrics.low)).toEqual([
+      expect.objectContaining({
+        ...common,
+        Dimensions: [{ Name: 'service', Value: balanceMetrics.service }],
+        // The most signers a run counted below the threshold, over one run of the sweep.
+        Period: sweepSchedule.everySeconds,
+        Statistic: 'Maximum',
+        AlarmDescription: expect.stringContaining('below LOW_BALANCE_WEI'),
+      }),
+    ]);
   });
 
   it('the alarm topic’s key lets CloudWatch publish (the AWS-managed SNS key would not)', () => {
@@ -569,6 +747,7 @@ describe('schedule and alarms', () => {
         'BroadcasterRoleArn',
         'ChainsSecretArn',
         'TokensSecretArn',
+        'WebhookSecretArn',
         'AlarmTopicArn',
       ]),
     );
@@ -617,6 +796,7 @@ describe('stack properties', () => {
     expect(() => synth({ workers: '1' })).toThrowError(/-c workers=/);
     expect(() => synth({ retention: 'sometimes' })).toThrowError(/-c retention=/);
     expect(() => synth({ feeCapGwei: '1:lots' })).toThrowError(/-c feeCapGwei=\.\.\.: "1:lots" must be/);
+    expect(() => synth({ lowBalanceWei: '1:lots' })).toThrowError(/-c lowBalanceWei=\.\.\.: "1:lots" must be/);
   });
 
   it('refuses a signer pool it cannot build: a count outside 1..20, a value that is not a key ARN, both ways at once', () => {
@@ -655,21 +835,24 @@ describe('stack properties', () => {
       stuckAfterBlocks: '4',
       confirmations: '1:12',
       trackIntervalSeconds: '1:12',
+      lowBalanceWei: '1:50000000000000000',
     });
     const variables = ofType(set.json, 'AWS::Lambda::Function')
       .map(([, r]) => r.Properties.Environment?.Variables ?? {})
       .filter((v: Record<string, unknown>) => v.CHAIN_ID !== undefined);
-    expect(variables).toHaveLength(6);
+    expect(variables).toHaveLength(functionNames.length);
     for (const v of variables) {
       expect(v).toMatchObject({
         FEE_CAP_GWEI: '1:300',
         STUCK_AFTER_BLOCKS: '4',
         CONFIRMATIONS: '1:12',
         TRACK_INTERVAL_SECONDS: '1:12',
+        LOW_BALANCE_WEI: '1:50000000000000000',
       });
     }
     // Unset: no variable, each chain's default.
-    expect(fn.tracker.props.Environment.Variables.FEE_CAP_GWEI).toBeUndefined();
+    for (const variable of ['FEE_CAP_GWEI', 'LOW_BALANCE_WEI'])
+      expect(fn.tracker.props.Environment.Variables[variable], variable).toBeUndefined();
   });
 });
 

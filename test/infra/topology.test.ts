@@ -8,10 +8,12 @@ import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
 import { buildApp } from '../../infra/stack/buildApp.ts';
 import {
   batchSize,
+  deadLetterAccess,
   type FunctionName,
   functionNames,
   functions,
   type QueueName,
+  queueAccess,
   queueNames,
   queues,
   reservedConcurrency,
@@ -140,6 +142,80 @@ describe('the stack is the topology', () => {
       AttributeName: table.ttlAttribute,
       Enabled: true,
     });
+  });
+});
+
+/** Each function's SQS actions, by the queue (or `<queue> DLQ`) they are on, in the topology's terms. */
+function sqsActions(s: Synth): Map<FunctionName, Map<string, Set<string>>> {
+  const { functionOf } = names(s);
+  const roleOf = new Map(
+    [...functionOf].map(([id, name]) => [s.json.Resources[id].Properties.Role['Fn::GetAtt'][0], name]),
+  );
+  const target = new Map<string, string>();
+  for (const q of queueNames) {
+    target.set(idOf(s, s.stack.queues[q]), q);
+    target.set(idOf(s, s.stack.deadLetterQueues[q]), `${q} DLQ`);
+  }
+  const held = new Map<FunctionName, Map<string, Set<string>>>();
+  for (const r of Object.values(s.json.Resources as Record<string, Json>)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    for (const st of r.Properties.PolicyDocument.Statement)
+      for (const role of r.Properties.Roles) {
+        const fn = roleOf.get(role.Ref);
+        if (!fn) continue;
+        for (const resource of [st.Resource].flat()) {
+          const queue = target.get(resource?.['Fn::GetAtt']?.[0]);
+          if (!queue) continue;
+          const byQueue = held.get(fn) ?? new Map<string, Set<string>>();
+          held.set(fn, byQueue);
+          const actions = byQueue.get(queue) ?? new Set<string>();
+          byQueue.set(queue, actions);
+          for (const a of [st.Action].flat()) actions.add(a);
+        }
+      }
+  }
+  return held;
+}
+
+describe('the stack grants the topology’s queue access', () => {
+  it('tells each function every queue’s URL, and lets it send, describe or neither as queueAccess says', () => {
+    const held = sqsActions(base);
+    for (const [name, access] of Object.entries(queueAccess) as Array<[FunctionName, Record<QueueName, string>]>) {
+      const env = base.json.Resources[idOf(base, base.stack.functions[name])].Properties.Environment.Variables;
+      for (const queue of queueNames) {
+        expect(env[`${queue.toUpperCase()}_QUEUE_URL`], `${name} ${queue}`).toEqual({
+          Ref: idOf(base, base.stack.queues[queue]),
+        });
+        const actions = held.get(name)?.get(queue) ?? new Set();
+        expect(actions.has('sqs:SendMessage'), `${name} sends to ${queue}`).toBe(access[queue] === 'send');
+        if (access[queue] === 'describe') expect(actions.has('sqs:GetQueueAttributes'), `${name} ${queue}`).toBe(true);
+        // A consumer also receives and deletes from the queues it consumes (its event source mapping).
+        const consumes = queues[queue].consumer === name;
+        expect(actions.has('sqs:ReceiveMessage'), `${name} receives from ${queue}`).toBe(consumes);
+        if (access[queue] === 'url' && !consumes) expect([...actions], `${name} ${queue}`).toEqual([]);
+      }
+    }
+    // Who builds no services (the authorizer) has no queue at all.
+    for (const name of functionNames.filter((n) => !(n in queueAccess))) expect(held.get(name), name).toBeUndefined();
+  });
+
+  it('lets only the functions of deadLetterAccess send to a dead-letter queue, each told its URL', () => {
+    const held = sqsActions(base);
+    const allowed: Record<string, readonly QueueName[]> = deadLetterAccess;
+    for (const name of functionNames) {
+      const env = base.json.Resources[idOf(base, base.stack.functions[name])].Properties.Environment.Variables;
+      const mine = allowed[name] ?? [];
+      for (const queue of queueNames) {
+        const actions = held.get(name)?.get(`${queue} DLQ`) ?? new Set();
+        expect([...actions].sort(), `${name} on the ${queue} DLQ`).toEqual(
+          mine.includes(queue) ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : [],
+        );
+        expect(env[`${queue.toUpperCase()}_DLQ_URL`], `${name} ${queue}`).toEqual(
+          mine.includes(queue) ? { Ref: idOf(base, base.stack.deadLetterQueues[queue]) } : undefined,
+        );
+      }
+    }
+    expect(Object.keys(allowed).length).toBeGreaterThan(0);
   });
 });
 
