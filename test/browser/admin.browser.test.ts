@@ -14,6 +14,7 @@ import {
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignersView } from '../../functions/lib/transactions/listing.ts';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { launchChromium } from '../support/launchChromium.ts';
 import { eventually, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
@@ -83,6 +84,9 @@ beforeAll(async () => {
       RETRY_BASE_SECONDS: '0',
       BROADCAST_WAIT_MS: '0',
       API_TOKENS: `${teamB.name}:${teamB.token}`,
+      // These tests make transactions fail on chain by sending more than the signer holds: the API's balance
+      // guard would refuse them at the door (the pool's test below keeps it on, for the header's open spend).
+      BALANCE_GUARD: 'off',
     }),
     launchChromium(),
   ]);
@@ -151,6 +155,14 @@ describe('the admin page', () => {
     expect(await detail.locator('.timeline .event-outcome').last().textContent()).toContain(
       `confirmed in block ${mined.blockNumber}`,
     );
+    // Its events, as the API has them: no callback URL, so each one is recorded and none is posted.
+    const { items } = (await request(runner, 'GET', `/transactions/${ids[2]}/events`)).body;
+    expect(items.length).toBeGreaterThan(0);
+    const events = detail.locator('section.events');
+    await expect.poll(() => events.locator('li.webhook-event').count()).toBe(items.length);
+    expect(await events.locator('.event-type').allTextContents()).toEqual(items.map((e: { type: string }) => e.type));
+    expect(await events.locator('.callback').textContent()).toBe('No callback URL: its events are not posted.');
+    expect(await events.locator('.delivery-none').allTextContents()).toEqual(items.map(() => 'not posted'));
     await page.screenshot({ path: `${shots}/detail-confirmed-laptop.png` });
     await find.getByLabel('Transaction id').fill('00000000-0000-4000-8000-000000000000');
     await find.getByRole('button', { name: 'Open' }).click();
@@ -600,6 +612,7 @@ describe('the admin page', () => {
     const mnemonic = 'test test test test test test test test test test test junk';
     const accounts = [3, 4].map((addressIndex) => mnemonicToAccount(mnemonic, { addressIndex }));
     const [a, b] = accounts.map((account) => account.address) as [Hex, Hex];
+    const admin = { authorization: `Bearer ${testTokens.admin}` };
     const pooled = await startRunner({
       DATA_DIR: tempDataDir(),
       RETRY_BASE_SECONDS: '0',
@@ -647,6 +660,12 @@ describe('the admin page', () => {
         .poll(() => cell(b, 'Health'))
         .toMatch(/^not healthy its balance 250000000000000000 wei is below LOW_BALANCE_WEI/);
       expect(await table.locator('caption').textContent()).toContain('1 not healthy');
+      // In the header, B is marked, A not.
+      const headerBalance = (address: string) =>
+        page.locator(`header.top .balance-chain[data-chain="31337"] li.balance[data-address="${address}"]`);
+      expect(await headerBalance(b).locator('.balance-unhealthy').textContent()).toBe('not healthy');
+      expect(await headerBalance(b).locator('.balance-eth').textContent()).toBe('0.25 ETH');
+      expect(await headerBalance(a).getAttribute('class')).toBe('balance');
       await page.screenshot({ path: `${shots}/signers-laptop.png` });
 
       // Refreshed with the list: one in flight while no block is mined, then mined.
@@ -661,6 +680,19 @@ describe('the admin page', () => {
         await expect.poll(() => cell(a, 'In flight / cap'), { timeout: 10_000 }).toBe('1 / 16');
         expect(await cell(a, 'Next nonce')).toBe('3');
         expect(await cell(a, 'Mined nonce')).toBe('2');
+        // The header: what the held transaction may still spend of A's balance, as the API counts it.
+        const open: string = await eventually(
+          async () => {
+            const view: SignersView = (await request(pooled, 'GET', '/admin/signers', undefined, admin)).body;
+            const spend = view.chains[0]?.signers.find((s) => s.address === a)?.openSpend;
+            return spend && spend !== '0' ? spend : undefined;
+          },
+          10_000,
+          'an open spend for A',
+        );
+        await expect
+          .poll(() => headerBalance(a).locator('.balance-open').textContent(), { timeout: 10_000 })
+          .toBe(`open ${formatEther(BigInt(open))} ETH`);
         fromA.push(held);
       } finally {
         await anvil.setAutomine(true);
@@ -668,6 +700,7 @@ describe('the admin page', () => {
       }
       await expect.poll(() => cell(a, 'In flight / cap'), { timeout: 10_000 }).toBe('0 / 16');
       expect(await cell(a, 'Mined nonce')).toBe('3');
+      await expect.poll(() => headerBalance(a).locator('.balance-open').textContent()).toBe('open 0 ETH');
 
       // The filter: a select of the pool's addresses; one of them lists only its transactions, with its counts.
       const signerFilter = page.getByLabel('Signer', { exact: true });
@@ -700,6 +733,220 @@ describe('the admin page', () => {
       await phoneContext.close();
     } finally {
       await pooled.stop();
+    }
+  });
+
+  it('shows a transaction’s events with each webhook’s delivery in the panel, an error line when they cannot be read, and each signer’s balance and open spend in the header', async () => {
+    const id = await submit({ to, value: '5' });
+    await eventually(async () => ((await statusOf(id)) === 'confirmed' ? true : undefined), 30_000, 'confirmed');
+
+    // The events, the callback URL and `openSpend` are set by the test, over the runner's own answers: the
+    // page must show any the API may give, hostile text included. A callback URL with a bidi override, a
+    // receiver's answer with one and 300 characters without a space, and one delivery sent elsewhere.
+    const callbackUrl = 'https://hooks.example/tx\u202e?a=1';
+    const events = [
+      {
+        id: `evt_${id}_1`,
+        sequence: 1,
+        type: 'transaction.success',
+        at: '2026-05-01T10:00:01.000Z',
+        delivery: {
+          url: callbackUrl,
+          state: 'delivered',
+          attempts: 1,
+          lastAnswer: { at: '2026-05-01T10:00:02.000Z', status: 200, excerpt: 'ok', error: null },
+          nextAttemptAt: null,
+          deliveredAt: '2026-05-01T10:00:02.000Z',
+        },
+      },
+      {
+        id: `evt_${id}_2`,
+        sequence: 2,
+        type: 'transaction.mined',
+        at: '2026-05-01T10:00:03.000Z',
+        delivery: {
+          url: callbackUrl,
+          state: 'retrying',
+          attempts: 3,
+          lastAnswer: {
+            at: '2026-05-01T10:01:00.000Z',
+            status: 503,
+            excerpt: `busy\u202e later ${'x'.repeat(300)}`,
+            error: 'status 503',
+          },
+          nextAttemptAt: '2026-05-01T10:05:00.000Z',
+          deliveredAt: null,
+        },
+      },
+      {
+        id: `evt_${id}_3`,
+        sequence: 3,
+        type: 'transaction.confirmed',
+        at: '2026-05-01T10:00:09.000Z',
+        delivery: {
+          url: 'https://old.example/hook',
+          state: 'failed',
+          attempts: 11,
+          lastAnswer: {
+            at: '2026-05-01T11:00:00.000Z',
+            status: null,
+            excerpt: null,
+            error: 'connect ECONNREFUSED 203.0.113.7:443',
+          },
+          nextAttemptAt: null,
+          deliveredAt: null,
+        },
+      },
+      { id: `evt_${id}_4`, sequence: 4, type: 'transaction.stuck', at: '2026-05-01T10:00:10.000Z', delivery: null },
+    ];
+    /** What the events route answers now: the events, or a 500. */
+    let eventsAnswer: 'events' | 'error' = 'error';
+    /** The openSpend and health the test gives the signers the runner reports, from its balance. */
+    let spend: (balance: bigint) => { openSpend: string; healthy?: boolean; why?: string } = () => ({
+      openSpend: '21000000000000',
+    });
+    const shown: { balance: string; address: string }[] = [];
+    const calls = { list: 0, signers: 0, events: [] as { url: string; authorization: string | undefined }[] };
+
+    // The reader's time zone is UTC, so the times shown can be written here.
+    const context = await browser.newContext({ viewport: laptop, timezoneId: 'UTC' });
+    await context.route('**/transactions/*/events', async (route) => {
+      calls.events.push({ url: route.request().url(), authorization: route.request().headers().authorization });
+      if (eventsAnswer === 'error') {
+        await route.fulfill({
+          status: 500,
+          json: { error: { code: 'internal', message: 'the events could not be read\u202e now' } },
+        });
+      } else await route.fulfill({ json: { items: events } });
+    });
+    await context.route(`${runner.url}/transactions/${id}`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), callbackUrl } });
+    });
+    await context.route('**/admin/signers', async (route) => {
+      const res = await route.fetch();
+      const view: SignersView = await res.json();
+      calls.signers += 1;
+      shown.length = 0;
+      for (const chain of view.chains) {
+        chain.signers = chain.signers.map((row) => {
+          shown.push({ balance: row.balance ?? '', address: row.address });
+          return { ...row, ...spend(BigInt(row.balance ?? '0')) };
+        });
+      }
+      await route.fulfill({ response: res, json: view });
+    });
+    const heard: string[] = [];
+    const page = await openPage(context, heard);
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/transactions') calls.list += 1;
+    });
+    await signIn(page, testTokens.admin);
+    await page.locator(`tr[data-id="${id}"]`).waitFor();
+
+    // The header: per chain, each signer's balance and what its open transactions may still spend of it.
+    const header = page.locator('header.top');
+    const chainLine = header.locator('.balances .balance-chain[data-chain="31337"]');
+    await chainLine.waitFor();
+    expect(await chainLine.locator('.balance-chain-name').textContent()).toBe('Chain 31337');
+    const signer = shown[0]?.address ?? '';
+    const balance = chainLine.locator(`li.balance[data-address="${signer}"]`);
+    await expect
+      .poll(async () => (await balance.locator('.balance-eth').textContent())?.trim())
+      .toBe(`${formatEther(BigInt(shown[0]?.balance ?? ''))} ETH`);
+    expect((await balance.locator('.balance-open').textContent())?.trim()).toBe('open 0.000021 ETH');
+    expect(await balance.getAttribute('class')).toBe('balance');
+    expect(await balance.locator('.balance-flag').count()).toBe(0);
+
+    // The panel: opened on a transaction whose events cannot be read, it shows the transaction and a line that says so.
+    await page.locator(`tr[data-id="${id}"] button`).click();
+    const panel = page.locator('aside.detail');
+    const section = panel.locator('section.events');
+    await section.locator('.events-error').waitFor();
+    expect(await section.locator('.events-error').textContent()).toBe('the events could not be read\\u202E now');
+    expect(await panel.locator('dl.receipt').isVisible()).toBe(true);
+    expect(await panel.locator('.detail-head .status-confirmed').count()).toBe(1);
+    expect(await section.locator('.webhook-event').count()).toBe(0);
+    await page.screenshot({ path: `${shots}/detail-events-error-laptop.png` });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => panel.count()).toBe(0);
+
+    // Opened again, the events are read with it: with the admin token, from transactions/{id}/events.
+    eventsAnswer = 'events';
+    calls.events.length = 0;
+    await page.locator(`tr[data-id="${id}"] button`).click();
+    const items = section.locator('li.webhook-event');
+    await expect.poll(() => items.count()).toBe(4);
+    expect(calls.events[0]).toEqual({
+      url: `${runner.url}/transactions/${id}/events`,
+      authorization: `Bearer ${testTokens.admin}`,
+    });
+    expect(await section.locator('h3').textContent()).toBe('Events (4)');
+    expect(await section.locator('.callback').textContent()).toBe('Posted to https://hooks.example/tx\\u202E?a=1');
+    const item = (sequence: number) => section.locator(`li.webhook-event[data-sequence="${sequence}"]`);
+    const text = async (sequence: number) => (await item(sequence).textContent())?.replace(/\s+/g, ' ').trim();
+
+    expect(await item(1).locator('.event-sequence').textContent()).toBe('#1');
+    expect(await item(1).locator('.event-type').textContent()).toBe('transaction.success');
+    expect(await item(1).locator('.status-success').count()).toBe(1);
+    expect(await item(1).locator('time').first().getAttribute('datetime')).toBe('2026-05-01T10:00:01.000Z');
+    expect(await item(1).locator('.event-webhook-id').textContent()).toBe(`evt_${id}_1`);
+    expect(await item(1).locator('.delivery').textContent()).toBe('delivered');
+    expect(await text(1)).toContain('1 attempt · delivered 2026-05-01 10:00:02');
+    expect(await item(1).locator('.delivery-answer').textContent()).toBe('last answer 2026-05-01 10:00:02: HTTP 200');
+
+    expect(await item(2).locator('.delivery').textContent()).toBe('retrying');
+    expect(await text(2)).toContain('transaction.mined 2026-05-01 10:00:03');
+    expect(await text(2)).toContain('3 attempts · next attempt 2026-05-01 10:05:00');
+    expect(await item(2).locator('.delivery-answer').textContent()).toBe(
+      'last answer 2026-05-01 10:01:00: HTTP 503 status 503',
+    );
+    expect(await item(2).locator('.delivery-excerpt').textContent()).toBe(`busy\\u202E later ${'x'.repeat(300)}`);
+
+    expect(await item(3).locator('.delivery').textContent()).toBe('failed');
+    expect(await text(3)).toContain('11 attempts');
+    expect(await text(3)).toContain('to https://old.example/hook');
+    expect(await item(3).locator('.delivery-answer').textContent()).toBe(
+      'last answer 2026-05-01 11:00:00: no HTTP status connect ECONNREFUSED 203.0.113.7:443',
+    );
+    expect(await item(4).locator('.delivery-none').textContent()).toBe('not posted yet');
+
+    // What the API sent is text: no override applied, nothing wider than the panel.
+    expect(await panel.textContent()).not.toContain('\u202e');
+    expect(await panel.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await section.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${shots}/detail-events-laptop.png` });
+
+    // A delivery still retried keeps the panel reading; a read that fails now is a line above the events last read.
+    eventsAnswer = 'error';
+    await section.locator('.events-error').waitFor({ timeout: 10_000 });
+    expect(await items.count()).toBe(4);
+    expect(await panel.locator('dl.receipt').isVisible()).toBe(true);
+
+    // The header again, from the same reads of the signers: short when the balance does not cover what the
+    // open transactions may still spend, and marked when the signer is not healthy.
+    spend = (b) => ({ openSpend: (b + parseEther('0.5')).toString() });
+    await expect.poll(() => balance.locator('.balance-short').count(), { timeout: 10_000 }).toBe(1);
+    expect(await balance.locator('.balance-short').textContent()).toBe('short by 0.5 ETH');
+    expect(await balance.getAttribute('class')).toBe('balance balance-warn');
+    spend = () => ({ openSpend: '0', healthy: false, why: 'its balance is below LOW_BALANCE_WEI\u202e' });
+    await expect.poll(() => balance.locator('.balance-unhealthy').count(), { timeout: 10_000 }).toBe(1);
+    expect(await balance.locator('.balance-short').count()).toBe(0);
+    expect(await balance.locator('.balance-unhealthy').textContent()).toBe('not healthy');
+    expect(await balance.locator('.balance-unhealthy').getAttribute('title')).toBe(
+      'its balance is below LOW_BALANCE_WEI\\u202E',
+    );
+    expect(await balance.getAttribute('class')).toBe('balance balance-warn');
+    await page.screenshot({ path: `${shots}/header-balances-laptop.png` });
+    // The header shows the signers the page already reads with the list: no second poll of them.
+    expect(calls.signers).toBeGreaterThan(2);
+    expect(calls.signers).toBeLessThanOrEqual(calls.list + 1);
+    await context.close();
+
+    // The refusals the browser logged are the 500s this test answered, and nothing else.
+    expect(heard.length).toBeGreaterThan(0);
+    for (const line of heard) {
+      expect(line).toMatch(/^error: Failed to load resource: the server responded with a status of 500/);
     }
   });
 

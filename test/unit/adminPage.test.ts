@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rebroadcastIdOf } from '../../functions/lib/api/rebroadcastIdOf.ts';
 import { clientNameSchema } from '../../functions/lib/transactions/clientName.ts';
 import { statuses, type TransactionView } from '../../functions/lib/transactions/model.ts';
+import { balanceShortfall } from '../../web/admin/balanceShortfall.ts';
 import { clientNamePattern } from '../../web/admin/clientName.ts';
 import { AdminApiError, createAdminClient } from '../../web/admin/createAdminClient.ts';
 import { decodeCall } from '../../web/admin/decodeCall.ts';
@@ -267,6 +268,7 @@ describe('the cancel', () => {
     hashes: [],
     history: [],
     validUntil: null,
+    callbackUrl: null,
     cancel: null,
     stuck: null,
     waiting: null,
@@ -319,5 +321,41 @@ describe('the cancel', () => {
 
   it('escapes a stuck reason for a title as the page escapes text', () => {
     expect(revealedText('fees\u202e above the cap')).toBe('fees\\u202E above the cap');
+  });
+});
+
+describe('balanceShortfall', () => {
+  it('is what the open transactions may still spend beyond the balance, and nothing when it covers them', () => {
+    expect(balanceShortfall({ balance: '100', openSpend: '250' })).toBe(150n);
+    expect(balanceShortfall({ balance: '250', openSpend: '250' })).toBeUndefined();
+    expect(balanceShortfall({ balance: '1000000000000000000000', openSpend: '1' })).toBeUndefined();
+  });
+
+  it('says nothing when either amount is unknown or not a whole number of wei', () => {
+    expect(balanceShortfall({ balance: null, openSpend: '1' })).toBeUndefined();
+    expect(balanceShortfall({ balance: '1', openSpend: null })).toBeUndefined();
+    // BigInt would read '' as 0 and '0x10' as 16.
+    expect(balanceShortfall({ balance: '', openSpend: '1' })).toBeUndefined();
+    expect(balanceShortfall({ balance: '0x10', openSpend: '100' })).toBeUndefined();
+    expect(balanceShortfall({ balance: '1', openSpend: '-5' })).toBeUndefined();
+  });
+});
+
+describe('the events', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('are a GET of transactions/{id}/events with the admin token', async () => {
+    const calls: { url: string; init: RequestInit }[] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(JSON.stringify({ items: [] }), { status: 200 });
+    });
+    expect(await createAdminClient('admin-token', '/base/').events('a/b')).toEqual({ items: [] });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.url).toBe('/base/transactions/a%2Fb/events');
+    expect(calls[0]?.init.method).toBe('GET');
+    expect(new Headers(calls[0]?.init.headers).get('authorization')).toBe('Bearer admin-token');
   });
 });

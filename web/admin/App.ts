@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { TransactionEvent } from '../../functions/lib/transactions/events.ts';
 import type { listLimits, SignersView } from '../../functions/lib/transactions/listing.ts';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import { isTerminal, type Status } from '../../functions/lib/transactions/status.ts';
@@ -13,6 +14,7 @@ import { html } from './html.ts';
 import { cancelOutcome } from './lifecycle.ts';
 import { RebroadcastDialog } from './RebroadcastDialog.ts';
 import { Revealed } from './Revealed.ts';
+import { SignerBalances } from './SignerBalances.ts';
 import { poolOf, SignersPanel } from './SignersPanel.ts';
 import { TokenForm } from './TokenForm.ts';
 import { TransactionTable } from './TransactionTable.ts';
@@ -21,6 +23,11 @@ import { resolveRange } from './timeRanges.ts';
 const tokenKey = 'broadcaster.adminToken';
 /** How often the list, and an open transaction, are read again while the tab is visible. */
 const refreshMs = 2500;
+/**
+ * How many reads a final transaction's panel waits for a delivery not tried yet (30 s): a webhook is
+ * posted moments after its event, and a notifier that is off must not keep the panel reading forever.
+ */
+const untriedReadsMax = 12;
 // The API's limits, checked against its own by type: importing the value would bring zod into the page.
 const limits: typeof listLimits = { default: 50, max: 200 };
 
@@ -58,6 +65,9 @@ export function App() {
   const [selected, setSelected] = useState<string>();
   const [detail, setDetail] = useState<TransactionView>();
   const [detailError, setDetailError] = useState<string>();
+  /** The open transaction's events, read with it; kept when a later read of them fails. */
+  const [events, setEvents] = useState<TransactionEvent[]>();
+  const [eventsError, setEventsError] = useState<string>();
   /** The confirmation open, if any. */
   const [confirming, setConfirming] = useState<'rebroadcast' | 'cancel'>();
   const [sending, setSending] = useState(false);
@@ -169,20 +179,39 @@ export function App() {
     };
   }, [refresh]);
 
-  // The open transaction is read at once, then again until its outcome is known.
+  // The open transaction and its events are read at once, then again until its outcome is known and its
+  // webhooks are done: none still retried, and (for a while) none of a callback URL still untried, as its
+  // last event's is when it has just become final. A failed read of the events leaves the transaction shown.
   useEffect(() => {
+    // Another transaction's events are not shown under this one, even for a moment.
+    setEvents(undefined);
+    setEventsError(undefined);
     if (!client || !selected) return;
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let untriedReads = untriedReadsMax;
     const read = async () => {
-      try {
-        const tx = await client.get(selected);
-        if (stop) return;
+      const [got, listed] = await Promise.allSettled([client.get(selected), client.events(selected)]);
+      if (stop) return;
+      const items = listed.status === 'fulfilled' ? listed.value.items : [];
+      if (listed.status === 'fulfilled') {
+        setEvents(items);
+        setEventsError(undefined);
+      } else {
+        failed(listed.reason, setEventsError);
+      }
+      if (got.status === 'fulfilled') {
+        const tx = got.value;
         setDetail(tx);
         setDetailError(undefined);
-        if (isTerminal(tx.status) && (tx.status !== 'failed' || tx.rebroadcastAs)) return;
-      } catch (error) {
-        if (stop) return;
+        if (isTerminal(tx.status) && (tx.status !== 'failed' || tx.rebroadcastAs)) {
+          const retrying = items.some((e) => e.delivery?.state === 'retrying');
+          const untried = Boolean(tx.callbackUrl) && items.some((e) => e.delivery === null);
+          if (!retrying && !(untried && untriedReads > 0)) return;
+          if (!retrying) untriedReads--;
+        }
+      } else {
+        const error: unknown = got.reason;
         failed(error, setDetailError);
         // An id that names nothing will not start to: stop asking.
         if (error instanceof AdminApiError && error.status === 404) return;
@@ -287,6 +316,7 @@ export function App() {
           ${updatedAt ? `live · updated ${formatTime(updatedAt.toISOString()).slice(11)}` : 'loading…'}
         </p>
         <button type="button" class="link" onClick=${() => forget()}>Forget token</button>
+        <${SignerBalances} view=${signers} />
       </header>
       <main>
         <${SignersPanel} view=${signers} error=${signersError} />
@@ -316,6 +346,8 @@ export function App() {
               id=${selected}
               tx=${detail}
               error=${detailError}
+              events=${events}
+              eventsError=${eventsError}
               onClose=${close}
               onOpen=${open}
               onRebroadcast=${() => {

@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
+import type { TransactionEvent } from '../../functions/lib/transactions/events.ts';
 import type { Receipt, TransactionView } from '../../functions/lib/transactions/model.ts';
 import { CallArguments } from './CallArguments.ts';
+import { Events } from './Events.ts';
 import { formatEth, formatGwei, formatTime } from './format.ts';
 import { html } from './html.ts';
 import { cancelOutcome, cancelReason, isCancelable, isCanceled } from './lifecycle.ts';
@@ -35,21 +37,25 @@ function ReceiptFields({ receipt }: { receipt: Receipt }) {
 
 /**
  * Everything about one transaction: its timeline (each signature with its fees, each attempt with its
- * error, the blocks it was mined and confirmed in, a reorg), its receipt, the request, the sender, nonce
- * and hash it was signed with, and the links to and from its rebroadcast. A wait at the fee cap is
- * flagged at the top, and a cancel asked for says by whom, when, why and what came of it. Escape closes
- * it; on opening, focus moves to its heading so a keyboard or screen reader user lands in it.
+ * error, the blocks it was mined and confirmed in, a reorg), its receipt, its events and how each one's
+ * webhook was delivered, the request, the sender, nonce and hash it was signed with, and the links to and
+ * from its rebroadcast. A wait at the fee cap is flagged at the top, and a cancel asked for says by whom,
+ * when, why and what came of it. Escape closes it; on opening, focus moves to its heading so a keyboard
+ * or screen reader user lands in it.
  */
 export function DetailPanel(props: {
   id: string;
   tx: TransactionView | undefined;
   error: string | undefined;
+  /** Its events, read with it (undefined until the first answer), and why the last read of them failed. */
+  events: TransactionEvent[] | undefined;
+  eventsError: string | undefined;
   onClose: () => void;
   onOpen: (id: string) => void;
   onRebroadcast: () => void;
   onCancel: () => void;
 }) {
-  const { id, tx, error, onClose, onOpen, onRebroadcast, onCancel } = props;
+  const { id, tx, error, events, eventsError, onClose, onOpen, onRebroadcast, onCancel } = props;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [id]);
   const link = (target: string) =>
@@ -116,6 +122,7 @@ export function DetailPanel(props: {
               : html`<p class="muted">${tx.status === 'failed' ? 'None: it was never mined.' : 'Not in a block yet.'}</p>`
           }
         </section>
+        <${Events} events=${events} error=${eventsError} callbackUrl=${tx.callbackUrl} />
         <section aria-labelledby="detail-request">
           <h3 id="detail-request">Request</h3>
           <dl>

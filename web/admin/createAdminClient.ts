@@ -1,3 +1,4 @@
+import type { TransactionEvents } from '../../functions/lib/transactions/events.ts';
 import type { SignersView, TransactionList } from '../../functions/lib/transactions/listing.ts';
 import type { TransactionView } from '../../functions/lib/transactions/model.ts';
 import type { Status } from '../../functions/lib/transactions/status.ts';
@@ -29,6 +30,8 @@ export type ListFilter = {
 export type AdminClient = {
   list(filter: ListFilter, options?: { cursor?: string; limit?: number }): Promise<TransactionList>;
   get(id: string): Promise<TransactionView>;
+  /** Its events, oldest first, each with its webhook delivery as it stands. */
+  events(id: string): Promise<TransactionEvents>;
   /** The signer pool on each chain, read now. */
   signers(): Promise<SignersView>;
   /** The new transaction, and whether this call created it (false: an earlier rebroadcast had). */
@@ -99,6 +102,9 @@ export function createAdminClient(token: string, base = ''): AdminClient {
     },
     async get(id) {
       return (await call<TransactionView>('GET', `transactions/${encodeURIComponent(id)}`)).body;
+    },
+    async events(id) {
+      return (await call<TransactionEvents>('GET', `transactions/${encodeURIComponent(id)}/events`)).body;
     },
     async signers() {
       return (await call<SignersView>('GET', 'admin/signers')).body;
