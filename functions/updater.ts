@@ -9,6 +9,8 @@ const services = await loadServices('updater', { chains: false });
 const deps = {
   transactions: services.transactions,
   tracking: services.queues.tracking,
+  // Without a webhook secret no transaction can have a callback URL (the api refuses one): no events to send.
+  notifications: services.webhookSecrets.configured ? services.queues.notifications : undefined,
   staleAfterMs: services.config.STALE_AFTER_SECONDS * 1000,
   trackAfterSeconds: (chainId: number | undefined) =>
     services.config.TRACK_INTERVAL_SECONDS(chainId ?? services.config.CHAIN_ID),

@@ -13,6 +13,7 @@ export const handlers = {
   broadcaster: { entry: 'functions/broadcaster.ts', load: () => import('../functions/broadcaster.ts') },
   updater: { entry: 'functions/updater.ts', load: () => import('../functions/updater.ts') },
   tracker: { entry: 'functions/tracker.ts', load: () => import('../functions/tracker.ts') },
+  notifier: { entry: 'functions/notifier.ts', load: () => import('../functions/notifier.ts') },
   sweep: { entry: 'functions/sweep.ts', load: () => import('../functions/sweep.ts') },
   authorizer: { entry: 'functions/authorizer.ts', load: () => import('../functions/authorizer.ts') },
 } as const satisfies Record<FunctionName, HandlerModule>;

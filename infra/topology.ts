@@ -8,11 +8,11 @@ import type { IdempotencyRecord } from '../functions/lib/store/IdempotencyStore.
 // with why; nothing else in either runtime may differ.
 
 /** The service's functions, one per handler module (infra/handlers.ts). */
-export const functionNames = ['api', 'broadcaster', 'updater', 'tracker', 'sweep', 'authorizer'] as const;
+export const functionNames = ['api', 'broadcaster', 'updater', 'tracker', 'notifier', 'sweep', 'authorizer'] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 /** The queues; each has a dead-letter queue of its own. */
-export const queueNames = ['requests', 'retry', 'responses', 'tracking'] as const;
+export const queueNames = ['requests', 'retry', 'responses', 'tracking', 'notifications'] as const;
 export type QueueName = (typeof queueNames)[number];
 
 /** A function as it is deployed: what it does, how long it may run, its memory. */
@@ -39,6 +39,13 @@ export const functions = {
   updater: { description: 'Applies outcomes; status only moves forward', timeoutSeconds: 30, memoryMb: 256 },
   tracker: {
     description: 'Follows each broadcast transaction to its block and the chain depth; notices reorgs and drops',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+  },
+  notifier: {
+    // Each delivery waits at most 10 s (functions/lib/webhooks/deliveryPolicy.ts), all of a batch at once: one
+    // slow receiver holds up no other.
+    description: 'Delivers signed webhooks; retries each with backoff, then the dead-letter queue',
     timeoutSeconds: 30,
     memoryMb: 256,
   },
@@ -94,6 +101,8 @@ export const queues = {
   responses: { consumer: 'updater', maxConcurrency: (w) => w, local: { pollers: 2 } },
   // Its messages come back about a block later (DelaySeconds): a few pollers keep up.
   tracking: { consumer: 'tracker', maxConcurrency: (w) => w, local: { pollers: 1 } },
+  // Webhook deliveries: a retry comes back on this queue after its backoff (DelaySeconds).
+  notifications: { consumer: 'notifier', maxConcurrency: (w) => w, local: { pollers: 1 } },
 } as const satisfies Record<QueueName, QueueTopology>;
 
 /**
@@ -102,16 +111,27 @@ export const queues = {
  * stack grants exactly this; the local runner, one process, needs no grants.
  */
 export const queueAccess = {
-  api: { requests: 'send', retry: 'describe', responses: 'describe', tracking: 'describe' },
-  broadcaster: { requests: 'url', retry: 'send', responses: 'send', tracking: 'url' },
-  // The updater starts the tracking of each transaction the node took.
-  updater: { requests: 'url', retry: 'url', responses: 'url', tracking: 'send' },
+  api: { requests: 'send', retry: 'describe', responses: 'describe', tracking: 'describe', notifications: 'describe' },
+  broadcaster: { requests: 'url', retry: 'send', responses: 'send', tracking: 'url', notifications: 'url' },
+  // The updater starts the tracking of each transaction the node took, and hands each change it applies on as an event.
+  updater: { requests: 'url', retry: 'url', responses: 'url', tracking: 'send', notifications: 'send' },
   // The tracker reports to the responses queue, sends itself its next look, and asks the broadcaster
   // (requests) to re-price or cancel, or to sign a transaction that waited for the signer it saw free: it
   // never signs.
-  tracker: { requests: 'send', retry: 'url', responses: 'send', tracking: 'send' },
-  sweep: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send' },
+  tracker: { requests: 'send', retry: 'url', responses: 'send', tracking: 'send', notifications: 'url' },
+  // The notifier sends a failed delivery back to its own queue, delayed, and after the last to the DLQ (`deadLetterAccess`).
+  notifier: { requests: 'url', retry: 'url', responses: 'url', tracking: 'url', notifications: 'send' },
+  // The sweep sends the operator's `signer.low_balance` event.
+  sweep: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send', notifications: 'send' },
 } as const satisfies Partial<Record<FunctionName, Record<QueueName, 'send' | 'describe' | 'url'>>>;
+
+/**
+ * Who sends to a dead-letter queue itself, not through the redrive policy: the notifier, with a webhook
+ * whose every delivery failed (a delivery that fails is retried by the notifier, so the redrive never sees it).
+ */
+export const deadLetterAccess = { notifier: ['notifications'] } as const satisfies Partial<
+  Record<FunctionName, readonly QueueName[]>
+>;
 
 /**
  * How the local runner limits a consumer instead of a cap per mapping: one pool of `workers` slots per

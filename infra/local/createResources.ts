@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableDefinition } from '../../functions/lib/store/tableDesign.ts';
-import { type QueueName, retention } from '../topology.ts';
+import { type QueueName, queueNames, retention } from '../topology.ts';
 
 export type QueueUrls = Record<QueueName, string>;
 
@@ -37,7 +37,7 @@ export async function ensureTable(
 }
 
 /**
- * Creates the three queues, each with a dead-letter queue after `maxReceiveCount` deliveries and the
+ * Creates the topology's queues, each with a dead-letter queue after `maxReceiveCount` deliveries and the
  * retention of the topology, as the CDK stack does on AWS.
  */
 export async function ensureQueues(
@@ -60,11 +60,11 @@ export async function ensureQueues(
       }),
     });
   };
-  const [requests, retry, responses, tracking] = await Promise.all([
-    withDlq('requests'),
-    withDlq('retry'),
-    withDlq('responses'),
-    withDlq('tracking'),
-  ]);
-  return { requests, retry, responses, tracking };
+  const made = await Promise.all(queueNames.map(async (name) => [name, await withDlq(name)] as const));
+  return Object.fromEntries(made) as QueueUrls;
+}
+
+/** The URL of a queue's dead-letter queue (`<name>-dlq` beside it: a queue URL ends with the queue's name). */
+export function deadLetterUrlOf(queueUrl: string): string {
+  return `${queueUrl}-dlq`;
 }

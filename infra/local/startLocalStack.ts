@@ -7,13 +7,13 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { selectSigners } from '../../functions/lib/chain/selectSigner.ts';
 import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
-import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
+import { type Config, devWebhookSecret, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
 import { loadHandler } from '../handlers.ts';
 import type { FunctionName } from '../topology.ts';
 import { createEdgeAuth } from './createEdgeAuth.ts';
 import { createPool, type Pool } from './createPool.ts';
-import { ensureQueues, ensureTable } from './createResources.ts';
+import { deadLetterUrlOf, ensureQueues, ensureTable } from './createResources.ts';
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
 import { planPollers } from './planPollers.ts';
 import { QueuePoller, type SqsHandler } from './QueuePoller.ts';
@@ -85,6 +85,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       AWS_REGION: config.AWS_REGION,
       // Only here, in the local runner, may the handlers sign with a key held in memory.
       LOCAL_SIGNER_ALLOWED: 'true',
+      // Webhooks to a receiver on this machine, over http, signed with a dev secret unless one is set.
+      WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE ?? 'true',
+      WEBHOOK_ALLOW_HTTP: env.WEBHOOK_ALLOW_HTTP ?? 'true',
+      ...(env.WEBHOOK_SECRET || env.WEBHOOK_SECRET_ARN ? {} : { WEBHOOK_SECRET: devWebhookSecret }),
     };
     Object.assign(process.env, handlerEnv);
     const dynamoClient = new DynamoDBClient({
@@ -120,16 +124,19 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       RETRY_QUEUE_URL: queueUrls.retry,
       RESPONSES_QUEUE_URL: queueUrls.responses,
       TRACKING_QUEUE_URL: queueUrls.tracking,
+      NOTIFICATIONS_QUEUE_URL: queueUrls.notifications,
+      NOTIFICATIONS_DLQ_URL: deadLetterUrlOf(queueUrls.notifications),
     });
 
-    const [api, broadcaster, updater, tracker, sweep] = await Promise.all([
+    const [api, broadcaster, updater, tracker, notifier, sweep] = await Promise.all([
       loadHandler('api'),
       loadHandler('broadcaster'),
       loadHandler('updater'),
       loadHandler('tracker'),
+      loadHandler('notifier'),
       loadHandler('sweep'),
     ]);
-    const consumers: Partial<Record<FunctionName, SqsHandler>> = { broadcaster, updater, tracker };
+    const consumers: Partial<Record<FunctionName, SqsHandler>> = { broadcaster, updater, tracker, notifier };
     const arnOf = async (url: string) =>
       (await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
         ?.QueueArn ?? url;

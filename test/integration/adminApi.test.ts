@@ -94,7 +94,11 @@ const minutes = (base: string, n: number) => new Date(Date.parse(base) + n * 60_
 
 beforeAll(async () => {
   stack = await startTestStack();
-  ({ api, broadcaster, updater } = await loadHandlers(stack, { ...tokenEnv, RETRY_BASE_SECONDS: '0' }));
+  ({ api, broadcaster, updater } = await loadHandlers(stack, {
+    ...tokenEnv,
+    RETRY_BASE_SECONDS: '0',
+    BALANCE_GUARD: 'off',
+  }));
   store = createTransactionStore(stack.doc, stack.tableName);
   checker = openApiChecker((await callApi(api, 'GET', '/openapi.json')).body);
 });

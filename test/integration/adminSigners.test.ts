@@ -90,6 +90,15 @@ function notItsChecksum(address: string): string {
   return `${address.slice(0, i)}${ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()}${address.slice(i + 1)}`;
 }
 
+/** The worst case of these transactions as signed: value plus gas times the max fee of each one's latest signature. */
+async function worstCaseOf(ids: string[]): Promise<bigint> {
+  const txs = await Promise.all(ids.map(view));
+  return txs.reduce(
+    (sum, tx) => sum + BigInt(tx.value) + BigInt(tx.gas ?? 0) * BigInt(tx.hashes.at(-1)?.maxFeePerGas ?? 0),
+    0n,
+  );
+}
+
 const balanceOf = async (address: Address) => (await stack.chain.getBalance({ address })).toString();
 
 beforeAll(async () => {
@@ -122,6 +131,7 @@ describe('GET /admin/signers', () => {
         mined: 0,
         healthy: true,
         why: null,
+        openSpend: '0',
       });
     }
     expect(before.chain.waiting).toBe(0);
@@ -145,7 +155,10 @@ describe('GET /admin/signers', () => {
       mined: 0,
       healthy: true,
       why: null,
+      // What the two in flight may still spend: value plus gas times the max fee each was signed with.
+      openSpend: String(await worstCaseOf(held.slice(0, 2))),
     });
+    expect(held2.row(b).openSpend).toBe(String(await worstCaseOf(held.slice(2))));
     expect(held2.row(b)).toMatchObject({ inFlight: 1, next: 1, mined: 0, healthy: true, balance: await balanceOf(b) });
     expect(held2.row(c)).toMatchObject({
       inFlight: 0,
@@ -161,7 +174,7 @@ describe('GET /admin/signers', () => {
     const paidBefore = BigInt(held2.row(a).balance);
     await stack.testClient.mine({ blocks: 1 });
     const mined = await signersView();
-    expect(mined.row(a)).toMatchObject({ inFlight: 0, next: 2, mined: 2, balance: await balanceOf(a) });
+    expect(mined.row(a)).toMatchObject({ inFlight: 0, next: 2, mined: 2, balance: await balanceOf(a), openSpend: '0' });
     expect(BigInt(mined.row(a).balance)).toBeLessThan(paidBefore);
     expect(mined.row(b)).toMatchObject({ inFlight: 0, next: 1, mined: 1 });
 
@@ -204,6 +217,7 @@ describe('GET /admin/signers', () => {
         mined: null,
         healthy: null,
         why: null,
+        openSpend: null,
       })),
     });
     // The URL is not in it: a provider's URL carries its API key.

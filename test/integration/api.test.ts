@@ -43,7 +43,7 @@ async function pumpWhile<T>(done: Promise<T>): Promise<T> {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  ({ api, broadcaster, updater } = await loadHandlers(stack, tokenEnv));
+  ({ api, broadcaster, updater } = await loadHandlers(stack, { ...tokenEnv, BALANCE_GUARD: 'off' }));
   checker = openApiChecker((await callApi(api, 'GET', '/openapi.json')).body);
 });
 
@@ -64,6 +64,7 @@ describe('open routes', () => {
       '/transactions',
       '/transactions/{id}',
       '/transactions/{id}/cancel',
+      '/transactions/{id}/events',
       '/transactions/{id}/rebroadcast',
     ]);
     const post = doc.body.paths['/transactions'].post;
@@ -75,6 +76,7 @@ describe('open routes', () => {
     const request = doc.body.components.schemas.TransactionRequest;
     expect(Object.keys(request.properties).sort()).toEqual([
       'args',
+      'callbackUrl',
       'chainId',
       'data',
       'from',
@@ -412,9 +414,9 @@ describe('POST /transactions/{id}/cancel', () => {
 describe('the OpenAPI document', () => {
   it('every documented answer of every route was seen above, and each matched its schema', () => {
     // 500 is our own fault and 503 an outage: neither can be provoked from outside.
-    // The admin routes' other answers are exercised in adminApi.test.ts and adminSigners.test.ts.
+    // The admin routes' other answers are exercised in adminApi.test.ts and adminSigners.test.ts, the events' in webhooks.test.ts.
     const adminRoutes =
-      /^(GET \/transactions|POST \/transactions\/\{id\}\/rebroadcast|GET \/admin|GET \/admin\/signers) /;
+      /^(GET \/transactions|POST \/transactions\/\{id\}\/rebroadcast|GET \/admin|GET \/admin\/signers|GET \/transactions\/\{id\}\/events) /;
     expect(checker.unseen([' 500', 'GET /health 503']).filter((k) => !adminRoutes.test(k))).toEqual([]);
     const roleChecks = [
       'GET /transactions 401',

@@ -42,7 +42,8 @@ const pathsOf = (res: Answer): string[] => res.body.error.details.map((d: { path
 
 beforeAll(async () => {
   stack = await startTestStack();
-  ({ api } = await loadHandlers(stack, tokenEnv));
+  // The bounds of validation alone: gas 2^64-1 at any fee is more than the signer holds, which the balance guard refuses (422).
+  ({ api } = await loadHandlers(stack, { ...tokenEnv, BALANCE_GUARD: 'off' }));
   checker = openApiChecker((await callApi(api, 'GET', '/openapi.json')).body);
 });
 

@@ -10,6 +10,7 @@ export type Handlers = {
   broadcaster: HandlerOf<'broadcaster'>;
   updater: HandlerOf<'updater'>;
   tracker: HandlerOf<'tracker'>;
+  notifier: HandlerOf<'notifier'>;
   sweep: HandlerOf<'sweep'>;
 };
 
@@ -31,6 +32,7 @@ export async function loadHandlers(stack: TestStack, env: Record<string, string>
     broadcaster: await loadHandler('broadcaster'),
     updater: await loadHandler('updater'),
     tracker: await loadHandler('tracker'),
+    notifier: await loadHandler('notifier'),
     sweep: await loadHandler('sweep'),
   };
 }
@@ -50,13 +52,13 @@ export type DriveOptions = { timeoutMs?: number; pollMs?: number; what?: string 
 
 /**
  * Runs the broadcaster, the updater and the tracker over their queues (requests, retry, responses,
- * tracking) until `done` holds; throws, naming `what`, if it does not within `timeoutMs`. The
+ * tracking, and notifications when given the notifier) until `done` holds; throws, naming `what`, if it does not within `timeoutMs`. The
  * tracker's messages come back after their DelaySeconds, so a round that found nothing sleeps
  * `pollMs` before the next. Unlike `pump`, it follows transactions past `success`.
  */
 export async function driveUntil(
   stack: TestStack,
-  handlers: Pick<Handlers, 'broadcaster' | 'updater' | 'tracker'>,
+  handlers: Pick<Handlers, 'broadcaster' | 'updater' | 'tracker'> & Partial<Pick<Handlers, 'notifier'>>,
   done: () => Promise<boolean> | boolean,
   { timeoutMs = 20_000, pollMs = 100, what = 'the condition' }: DriveOptions = {},
 ): Promise<void> {
@@ -69,6 +71,7 @@ export async function driveUntil(
       await deliver(stack.sqs, stack.queues.retry, handlers.broadcaster),
       await deliver(stack.sqs, stack.queues.responses, handlers.updater),
       await deliver(stack.sqs, stack.queues.tracking, handlers.tracker),
+      ...(handlers.notifier ? [await deliver(stack.sqs, stack.queues.notifications, handlers.notifier)] : []),
     ];
     if (delivered.every((d) => d.bodies.length === 0)) await sleep(pollMs);
   }

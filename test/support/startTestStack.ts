@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPublicClient, createTestClient, http } from 'viem';
-import { ensureQueues, ensureTable, type QueueUrls } from '../../infra/local/createResources.ts';
+import { deadLetterUrlOf, ensureQueues, ensureTable, type QueueUrls } from '../../infra/local/createResources.ts';
 import { type Anvil, type Emulator, startAnvil, startDynalite, startSqs } from '../../infra/local/emulators.ts';
 
 export type TestStack = {
@@ -51,6 +51,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     RETRY_QUEUE_URL: queues.retry,
     RESPONSES_QUEUE_URL: queues.responses,
     TRACKING_QUEUE_URL: queues.tracking,
+    NOTIFICATIONS_QUEUE_URL: queues.notifications,
+    NOTIFICATIONS_DLQ_URL: deadLetterUrlOf(queues.notifications),
     RPC_URL: anvil.url,
     CHAIN_ID: String(chainId),
     LOG_LEVEL: 'SILENT',

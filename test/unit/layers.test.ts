@@ -95,11 +95,13 @@ const rankOf: Record<string, number> = {
   http: 3,
   health: 4,
   signers: 4,
+  webhooks: 4,
   admin: 4,
   broadcast: 5,
   tracker: 5,
   updater: 5,
   sweep: 5,
+  notifier: 5,
   services: 6,
   api: 7,
 };

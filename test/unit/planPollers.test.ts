@@ -29,6 +29,7 @@ describe('the local runner’s pollers', () => {
       ['broadcaster', localPool.size(5)],
       ['updater', localPool.size(5)],
       ['tracker', localPool.size(5)],
+      ['notifier', localPool.size(5)],
     ]);
   });
 

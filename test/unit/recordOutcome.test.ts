@@ -12,9 +12,10 @@ const trackAfterSeconds = 3;
 function createFakeOutcomeWrites(answer: 'applied' | 'ignored' = 'applied', record?: Transaction) {
   const calls: Array<{ outcome: TransactionOutcome; dueAt: number }> = [];
   const writes: RecordOutcomeDeps['transactions'] = {
-    async applyOutcome(outcome, dueAt) {
+    async apply(outcome, dueAt) {
       calls.push({ outcome, dueAt });
-      return answer;
+      const tx = record ?? pendingTransaction({ id: outcome.id });
+      return answer === 'applied' ? { result: 'applied', tx, appended: false } : { result: 'ignored' };
     },
     async get() {
       return record && structuredClone(record);

@@ -16,6 +16,7 @@ function services() {
     RETRY_QUEUE_URL: 'unused',
     RESPONSES_QUEUE_URL: 'unused',
     TRACKING_QUEUE_URL: 'unused',
+    NOTIFICATIONS_QUEUE_URL: 'unused',
     RPC_URL: 'http://127.0.0.1:1',
     LOCAL_SIGNER_ALLOWED: 'true',
     LOG_LEVEL: 'SILENT',

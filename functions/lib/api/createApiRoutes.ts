@@ -3,8 +3,9 @@ import * as z from 'zod';
 import { adminPage } from '../admin/adminPage.ts';
 import type { Caller } from '../auth/Caller.ts';
 import { mayAccess } from '../auth/mayAccess.ts';
+import { createFeeCache } from '../chain/createFeeCache.ts';
 import { NotCancelableError, NotFoundError } from '../errors/errors.ts';
-import { checkHealth, healthSchema } from '../health/checkHealth.ts';
+import { checkHealth, type HealthProbe, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
 import { parsePrefer } from '../http/parsePrefer.ts';
@@ -12,6 +13,8 @@ import { maxBodyBytes, readJsonBody } from '../http/readJsonBody.ts';
 import { type HttpResult, json } from '../http/respond.ts';
 import type { Services } from '../services/createServices.ts';
 import { signerStatesSettings } from '../signers/signerStates.ts';
+import { createSpendGuard, type SpendGuard } from '../signers/spendGuard.ts';
+import { transactionEventsSchema } from '../transactions/events.ts';
 import { listLimits, listQuerySchema, signersViewSchema, transactionListSchema } from '../transactions/listing.ts';
 import {
   idPattern,
@@ -27,7 +30,8 @@ import { transactionRequestSchema } from '../transactions/requestSchema.ts';
 import { cancelTransaction } from './cancelTransaction.ts';
 import { listTransactions } from './listTransactions.ts';
 import type { ResponseDoc, Route, RouteDetails } from './Route.ts';
-import { createSignersView } from './readSignersView.ts';
+import { createSignersView, signerStatesOnce } from './readSignersView.ts';
+import { readTransactionEvents } from './readTransactionEvents.ts';
 import { rebroadcastTransaction } from './rebroadcastTransaction.ts';
 import { type RouteName, routeTable } from './routeTable.ts';
 import { submitTransaction } from './submitTransaction.ts';
@@ -101,19 +105,71 @@ export function createApiRoutes(services: Services): Route[] {
     defaultChainId: config.CHAIN_ID,
     signerAddresses: async () => (await services.signers()).all.map((s) => s.address),
     staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
+    callbacks: {
+      // A secret named but not filled yet (a fresh stack) signs nothing: no callback URL is taken until it is.
+      ready: async () =>
+        services.webhookSecrets.configured &&
+        (await services.webhookSecrets.secrets().then(
+          (s) => s.length > 0,
+          () => false,
+        )),
+      policy: services.webhookPolicy,
+      defaults: config.CALLBACK_URLS,
+    },
+    // Built below, before any request can arrive.
+    guard: undefined as SpendGuard | undefined,
     logger,
     now: () => new Date(),
     newId: randomUUID,
   };
   const cancelDeps = { transactions, requests: services.queues.requests, logger, now: () => new Date() };
-  const signersView = createSignersView({
+  const poolDeps = {
     signers: services.signers,
     nonces: services.nonces,
     chains: services.chains,
-    transactions,
     settings: signerStatesSettings(config),
+  };
+  const states = signerStatesOnce(poolDeps);
+  const fees = createFeeCache(config.FEE_CACHE_MS);
+  const maxFeePerGas = async (chainId: number) =>
+    (await fees.get(chainId, services.chains.client(chainId))).maxFeePerGas;
+  const guard = createSpendGuard({
+    states: { read: async (chainId) => (await states()).read(chainId) },
+    nonces: services.nonces,
+    maxFeePerGas,
+    cacheMs: config.BALANCE_CACHE_MS,
+    waitMs: 1000,
     logger,
+    now: Date.now,
   });
+  if (config.BALANCE_GUARD === 'on') submitDeps.guard = guard;
+  const signersView = createSignersView({
+    ...poolDeps,
+    transactions,
+    logger,
+    states,
+    openSpend: (chainId) => guard.spendOf(chainId, { fresh: true }),
+  });
+  /** GET /health's check of each signer: can it pay for one plain transfer at today's fees? */
+  const signerProbes = async (): Promise<HealthProbe[]> => {
+    const pool = await services.signers();
+    return services.chains.chainIds().flatMap((chainId) =>
+      pool.all.map(
+        (signer): HealthProbe => [
+          `signer:${chainId}:${signer.address}`,
+          async () => {
+            const [spend, maxFee] = await Promise.all([guard.spendOf(chainId), maxFeePerGas(chainId)]);
+            const balance = spend.find((s) => s.address === signer.address)?.balance;
+            const transfer = 21_000n * maxFee;
+            if (balance === undefined) return 'unavailable (its balance could not be read)';
+            return balance < transfer
+              ? `cannot pay one plain transfer: balance ${balance} wei, a transfer may cost ${transfer} wei`
+              : undefined;
+          },
+        ],
+      ),
+    );
+  };
   const details: Record<RouteName, RouteDetails> = {
     submitTransaction: {
       description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most ${maxWaitMs / 1000} s) for the outcome.`,
@@ -136,9 +192,12 @@ export function createApiRoutes(services: Services): Route[] {
           'broadcast: `status` is `success` (or already `mined`, `confirmed`, `reverted`), `txHash` is set',
         ),
         202: transactionAnswer('accepted, not finished within the wait: `pending` or `retrying`; poll `Location`'),
-        422: transactionAnswer(
-          'the chain rejected it for good within the wait: `status` is `failed`, `message` says why',
-        ),
+        422: {
+          description:
+            'the chain rejected it for good within the wait (the transaction, `status` `failed`, `message` says why); or, refused before it was recorded, its worst-case cost is more than its signer can pay (an error `insufficient_balance` naming the balance and the cost)',
+          schema: z.union([transactionViewSchema, errorBodySchema]),
+          headers: transactionHeaders,
+        },
         400: error('a wrong field, header or body: `details` names each one'),
         409: error('the Idempotency-Key was used for a different request'),
         413: error(`the body is larger than ${maxBodyBytes / 1024} KiB`),
@@ -168,6 +227,20 @@ export function createApiRoutes(services: Services): Route[] {
         // Another client's transaction is answered as one that does not exist: an id reveals nothing.
         if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
         return json(200, toView(tx));
+      },
+    },
+    transactionEvents: {
+      description:
+        'For an admin, and for the client that submitted the transaction. One event per status change the updater applied, oldest first; `sequence` is its place (from 1), `id` the `webhook-id` of its deliveries. With a callback URL, each carries its delivery: attempts, the last answer (status and the first bytes of the body, or why none came), and the next attempt while it is retried.',
+      responses: {
+        200: { description: 'the events', schema: transactionEventsSchema },
+        404: error('no transaction has this id'),
+      },
+      async handler(event, caller) {
+        const id = pathId(event);
+        const tx = await transactions.get(id);
+        if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
+        return json(200, await readTransactionEvents(services.events, tx));
       },
     },
     listTransactions: {
@@ -278,6 +351,7 @@ export function createApiRoutes(services: Services): Route[] {
           tableName: config.TABLE_NAME,
           queueUrls: services.queueUrls,
           chains: services.chains,
+          extra: await signerProbes(),
         });
         return json(health.ok ? 200 : 503, health);
       },

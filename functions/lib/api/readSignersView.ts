@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { BaseError } from 'viem';
+import { BaseError, type Hex, isAddressEqual } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import type { SignerSet } from '../chain/Signer.ts';
 import { createSignerStates, type SignerStates, type SignerStatesDeps } from '../signers/signerStates.ts';
@@ -14,17 +14,18 @@ export type SignersViewDeps = {
   transactions: Pick<TransactionReads, 'countWaiting'>;
   settings: SignerStatesDeps['settings'];
   logger: Pick<Logger, 'warn'>;
+  /** The signer states to read (shared with the balance guard); made here when not given. */
+  states?: () => Promise<SignerStates>;
+  /** What each signer's open transactions may still spend (the balance guard's read). */
+  openSpend?: (chainId: number) => Promise<ReadonlyArray<{ address: string; openSpend: bigint }>>;
 };
 
-/**
- * The admin's view of the signer pool: on every configured chain, where each signer stands (read
- * fresh: its counter, the chain's mined nonce; its balance and its head's health as the broadcaster
- * reads them, at most BALANCE_CACHE_MS old), and how many transactions wait for a signer. A chain whose
- * RPC does not answer is one chain's `error`, not a failure of the view; our own table failing is.
- */
-export function createSignersView(deps: SignersViewDeps): () => Promise<SignersView> {
+/** The pool's signer states, made once on first use (a failed making is tried again by the next caller). */
+export function signerStatesOnce(
+  deps: Pick<SignersViewDeps, 'signers' | 'nonces' | 'chains' | 'settings'>,
+): () => Promise<SignerStates> {
   let states: Promise<SignerStates> | undefined;
-  const statesOf = () => {
+  return () => {
     if (!states) {
       const made = deps
         .signers()
@@ -38,12 +39,22 @@ export function createSignersView(deps: SignersViewDeps): () => Promise<SignersV
     }
     return states;
   };
+}
+
+/**
+ * The admin's view of the signer pool: on every configured chain, where each signer stands (read
+ * fresh: its counter, the chain's mined nonce; its balance and its head's health as the broadcaster
+ * reads them, at most BALANCE_CACHE_MS old), and how many transactions wait for a signer. A chain whose
+ * RPC does not answer is one chain's `error`, not a failure of the view; our own table failing is.
+ */
+export function createSignersView(deps: SignersViewDeps): () => Promise<SignersView> {
+  const statesOf = deps.states ?? signerStatesOnce(deps);
 
   async function chainView(pool: SignerStates, signers: SignerSet, chainId: number): Promise<ChainSigners> {
     const [waiting, read] = await Promise.all([
       deps.transactions.countWaiting(chainId),
-      pool.read(chainId, { fresh: true }).then(
-        (rows) => ({ rows }),
+      Promise.all([pool.read(chainId, { fresh: true }), deps.openSpend?.(chainId)]).then(
+        ([rows, spend]) => ({ rows, spend }),
         (error: unknown) => {
           // A chain's failure (viem's errors) is this chain's; anything else is ours, and a 500.
           if (!(error instanceof BaseError)) throw error;
@@ -65,6 +76,8 @@ export function createSignersView(deps: SignersViewDeps): () => Promise<SignersV
           mined: s.mined,
           healthy: s.healthy,
           why: s.why ?? null,
+          openSpend:
+            read.spend?.find((o) => isAddressEqual(o.address as Hex, s.address as Hex))?.openSpend.toString() ?? null,
         })),
       };
     }
@@ -83,6 +96,7 @@ export function createSignersView(deps: SignersViewDeps): () => Promise<SignersV
         mined: null,
         healthy: null,
         why: null,
+        openSpend: null,
       })),
     };
   }

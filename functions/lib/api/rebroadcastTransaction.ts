@@ -16,6 +16,7 @@ function sameRequest(old: Transaction, id: string, createdAt: string): NewTransa
     ...(old.args === undefined ? {} : { args: old.args }),
     ...(old.requestedGas === undefined ? {} : { gas: old.requestedGas }),
     ...(old.client === undefined ? {} : { client: old.client }),
+    ...(old.callbackUrl === undefined ? {} : { callbackUrl: old.callbackUrl }),
     rebroadcastOf: old.id,
     message: `Accepted as a rebroadcast of ${old.id}; waiting to be broadcast.`,
     createdAt,

@@ -23,6 +23,13 @@ export const routeTable = [
     summary: 'Read one transaction, with its attempt history',
   },
   {
+    name: 'transactionEvents',
+    method: 'GET',
+    path: '/transactions/{id}/events',
+    access: 'client',
+    summary: 'The events of one transaction, each with its webhook delivery',
+  },
+  {
     name: 'listTransactions',
     method: 'GET',
     path: '/transactions',

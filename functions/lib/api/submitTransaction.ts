@@ -2,6 +2,7 @@ import { type Hex, isAddressEqual } from 'viem';
 import type { Caller } from '../auth/Caller.ts';
 import { IdempotencyConflictError, ValidationError } from '../errors/errors.ts';
 import { fromZodError } from '../errors/fromZodError.ts';
+import type { SpendGuard } from '../signers/spendGuard.ts';
 import type { IdempotencyStore } from '../store/IdempotencyStore.ts';
 import {
   maxValidityMs,
@@ -9,6 +10,7 @@ import {
   normalizeRequest,
   transactionRequestSchema,
 } from '../transactions/requestSchema.ts';
+import { resolveCallbackUrl, type UrlPolicy, UrlRefusedError } from '../webhooks/checkCallbackUrl.ts';
 import { hashRequest } from './hashRequest.ts';
 import { type RecordDeps, type Recorded, recordTransaction } from './recordTransaction.ts';
 
@@ -18,6 +20,10 @@ export type SubmitDeps = RecordDeps & {
   defaultChainId: number;
   /** The addresses of the signer pool: a request's `from` must be one of them. */
   signerAddresses: () => Promise<readonly string[]>;
+  /** Webhooks: whether a secret is there to sign with, where a callback URL may point, each client's default URL. */
+  callbacks: { ready: () => Promise<boolean>; policy: UrlPolicy; defaults: Readonly<Record<string, string>> };
+  /** The balance guard (none: nothing is refused for its cost). */
+  guard?: Pick<SpendGuard, 'reserve'> | undefined;
   newId: () => string;
 };
 
@@ -43,7 +49,23 @@ async function validate(deps: SubmitDeps, body: unknown): Promise<NormalizedRequ
       ]);
     }
   }
+  if (request.callbackUrl !== undefined) await checkCallback(deps, request.callbackUrl);
   return request;
+}
+
+/** A callback URL webhooks may go to, or a ValidationError naming `callbackUrl` and why not. */
+async function checkCallback(deps: SubmitDeps, callbackUrl: string): Promise<void> {
+  const refuse = (message: string) =>
+    ValidationError.naming('callbackUrl cannot be used', [{ path: 'callbackUrl', message }]);
+  if (!(await deps.callbacks.ready())) {
+    throw refuse('webhooks are not configured on this deployment (no webhook secret to sign with)');
+  }
+  try {
+    await resolveCallbackUrl(new URL(callbackUrl), deps.callbacks.policy);
+  } catch (error) {
+    if (error instanceof UrlRefusedError) throw refuse(error.message);
+    throw error;
+  }
 }
 
 /** A `validUntil` a new transaction cannot be accepted with: not after `now`, or more than 30 days ahead. */
@@ -95,11 +117,25 @@ export async function submitTransaction(
       if (existing) return { tx: existing, replayed: true };
     }
   }
-  return recordTransaction(deps, {
-    id,
-    ...request,
-    client: caller.client,
-    message: 'Accepted; waiting to be broadcast.',
-    createdAt: now.toISOString(),
-  });
+  const fallback = deps.callbacks.defaults[caller.client];
+  const callbackUrl = request.callbackUrl ?? (fallback && (await deps.callbacks.ready()) ? fallback : undefined);
+  // Held from here until the transaction is signed; given back when this call creates nothing.
+  const reservation = await deps.guard?.reserve(request);
+  let recorded: Submitted;
+  try {
+    recorded = await recordTransaction(deps, {
+      id,
+      ...request,
+      ...(callbackUrl === undefined ? {} : { callbackUrl }),
+      client: caller.client,
+      message: 'Accepted; waiting to be broadcast.',
+      createdAt: now.toISOString(),
+    });
+  } catch (error) {
+    reservation?.release();
+    throw error;
+  }
+  if (recorded.replayed) reservation?.release();
+  else reservation?.commit(recorded.tx.id);
+  return recorded;
 }

@@ -14,6 +14,9 @@ export const localSigningLeaseSeconds = 30;
 /** The local API tokens when none are configured: printed in the ready banner, refused on Lambda. */
 export const devTokens = { client: 'dev-client-token', admin: 'dev-admin-token' } as const;
 
+/** The local runner's webhook secret when WEBHOOK_SECRET is unset: printed in the ready banner, refused on Lambda. */
+export const devWebhookSecret = `whsec_${Buffer.from('local-dev-webhook-secret-do-not-deploy').toString('base64')}`;
+
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key');
 
@@ -39,6 +42,35 @@ function listOf(item: z.ZodType<string>, what: string) {
       return items;
     });
 }
+/** `true`/`false` (or `1`/`0`); unset is `false`. */
+const flag = () =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1');
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of at least 24 random bytes. */
+const webhookSecret = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64')
+  .refine((s) => Buffer.from(s.slice('whsec_'.length), 'base64').length >= 24, 'must hold at least 24 bytes');
+
+/** WEBHOOK_SECRET: one secret, or two (space- or comma-separated) while a rotation runs; the first signs first. */
+export const webhookSecretsSchema = z
+  .string()
+  .optional()
+  .transform((text, ctx): string[] => {
+    const items = (text ?? '').split(/[\s,]+/).filter(Boolean);
+    if (items.length > 2) ctx.addIssue({ code: 'custom', message: 'holds at most two secrets (old and new)' });
+    items.forEach((value, i) => {
+      const parsed = webhookSecret.safeParse(value);
+      // The value itself is never echoed: it is a secret.
+      if (!parsed.success)
+        ctx.addIssue({ code: 'custom', message: `secret ${i + 1} ${parsed.error.issues[0]?.message}` });
+    });
+    return items;
+  });
+
 const optionalUrl = z
   .string()
   .url()
@@ -61,6 +93,26 @@ const schema = z
     RETRY_QUEUE_URL: z.string().min(1).optional(),
     RESPONSES_QUEUE_URL: z.string().min(1).optional(),
     TRACKING_QUEUE_URL: z.string().min(1).optional(),
+    NOTIFICATIONS_QUEUE_URL: z.string().min(1).optional(),
+    // Where the notifier puts a webhook event whose every delivery failed.
+    NOTIFICATIONS_DLQ_URL: z.string().min(1).optional(),
+    // The webhook signing secret(s), `whsec_...` (two during a rotation). On AWS, WEBHOOK_SECRET_ARN names a
+    // Secrets Manager secret holding the same text instead.
+    WEBHOOK_SECRET: webhookSecretsSchema,
+    WEBHOOK_SECRET_ARN: z.string().min(1).optional(),
+    // Callback URLs may resolve to loopback, private, link-local... addresses (the local stack's default), and be http.
+    WEBHOOK_ALLOW_PRIVATE: flag(),
+    WEBHOOK_ALLOW_HTTP: flag(),
+    // A client's callback URL when its request names none: `client=url,client=url`.
+    CALLBACK_URLS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => parseCallbackUrls(v ?? '', ctx)),
+    // The operator's webhook: `signer.low_balance` events go there.
+    OPERATOR_WEBHOOK_URL: optionalUrl,
+    // Deliveries of one event, and the first backoff (doubling, at most 900 s): the defaults span about an hour.
+    WEBHOOK_MAX_ATTEMPTS: intFrom(1, 50).default(11),
+    WEBHOOK_RETRY_BASE_SECONDS: intFrom(0, 900).default(10),
     // The chain's depth: `2` for every chain, or per chain `1:12,8453:10`; a chain named nowhere gets its default.
     // Or `finalized` (per chain, `1:finalized`): final once the node's `finalized` block holds it.
     CONFIRMATIONS: depthPerChain(),
@@ -80,13 +132,12 @@ const schema = z
     MAX_IN_FLIGHT_PER_SIGNER: perChain(() => defaultMaxInFlight, { min: 1, max: 100_000, unit: 'transactions' }),
     // A signer whose balance is below this (wei) on a chain is unhealthy there: `0` (off), or per chain `1:50000000000000000`.
     LOW_BALANCE_WEI: perChainWei(),
+    // POST /transactions refuses (422) what its signer cannot pay, open transactions set aside: `on`, or `off`.
+    BALANCE_GUARD: z.enum(['on', 'off']).default('on'),
     // How long a signer's balance, read from the chain, is used before it is read again.
     BALANCE_CACHE_MS: intFrom(0, 600_000).default(5000),
     // Set only by the local runner and the tests: without KMS_KEY_ID the runtime refuses to start unless it is true.
-    LOCAL_SIGNER_ALLOWED: z
-      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-      .optional()
-      .transform((v) => v === 'true' || v === '1'),
+    LOCAL_SIGNER_ALLOWED: flag(),
     // A Secrets Manager secret {"<chain id>": "<rpc url>", ...}: RPC URLs carry API keys, so never in the template.
     CHAINS_SECRET_ARN: z.string().min(1).optional(),
     MAX_ATTEMPTS: intFrom(1, 20).default(3),
@@ -118,6 +169,14 @@ const schema = z
   .refine((c) => !(c.KMS_KEY_ID && c.KMS_KEY_IDS.length > 0), {
     path: ['KMS_KEY_IDS'],
     message: 'set KMS_KEY_IDS or KMS_KEY_ID, not both',
+  })
+  .refine((c) => !(c.WEBHOOK_SECRET.length > 0 && c.WEBHOOK_SECRET_ARN), {
+    path: ['WEBHOOK_SECRET_ARN'],
+    message: 'set WEBHOOK_SECRET or WEBHOOK_SECRET_ARN, not both',
+  })
+  .refine((c) => !(c.AWS_LAMBDA_FUNCTION_NAME && c.WEBHOOK_SECRET.includes(devWebhookSecret)), {
+    path: ['WEBHOOK_SECRET'],
+    message: 'is the local development secret: use WEBHOOK_SECRET_ARN on Lambda',
   })
   .refine((c) => c.RETRY_BASE_SECONDS <= c.RETRY_CAP_SECONDS, {
     path: ['RETRY_BASE_SECONDS'],
@@ -260,6 +319,27 @@ function parseNamedTokens(text: string, ctx: z.RefinementCtx): Array<{ client: s
             : undefined;
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
     else out.push({ client, token });
+  }
+  return out;
+}
+
+/** `client=url,client=url` as each client's default callback URL (checked as a request's `callbackUrl` is, when used). */
+function parseCallbackUrls(text: string, ctx: z.RefinementCtx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [i, pair] of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .entries()) {
+    const at = pair.indexOf('=');
+    const client = at < 0 ? '' : pair.slice(0, at).trim();
+    const url = at < 0 ? '' : pair.slice(at + 1).trim();
+    const name = clientNameSchema.safeParse(client);
+    if (!name.success || !URL.canParse(url)) {
+      ctx.addIssue({ code: 'custom', message: `pair ${i + 1} must be <client>=<url>` });
+    } else if (client in out) {
+      ctx.addIssue({ code: 'custom', message: `pair ${i + 1}: ${client} is given twice` });
+    } else out[client] = url;
   }
   return out;
 }

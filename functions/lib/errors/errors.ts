@@ -302,3 +302,11 @@ export class SignerFullError extends AppError {
     this.from = from;
   }
 }
+
+/**
+ * A transaction whose worst-case cost (value plus gas times max fee) is more than what its signer (or
+ * every signer of the pool) holds once the open transactions' own worst cases are set aside.
+ */
+export class InsufficientBalanceError extends AppError {
+  override name = 'InsufficientBalanceError';
+}

@@ -11,13 +11,20 @@ export type Health = z.infer<typeof healthSchema>;
 
 const describe = (error: unknown) => (error instanceof Error ? error.name : 'error');
 
-/** Asks the table, each queue and each chain to answer; healthy only when all of them do. */
+/** A check of its own: resolves to undefined when all is well, or to what is wrong; a throw is "unavailable". */
+export type HealthProbe = [name: string, probe: () => Promise<string | undefined>];
+
+/**
+ * Asks the table, each queue and each chain to answer, and runs the `extra` checks (the signers' balances);
+ * healthy only when all of them are.
+ */
 export async function checkHealth(deps: {
   dynamo: DynamoDBClient;
   sqs: SQSClient;
   tableName: string;
   queueUrls: Record<string, string>;
   chains: ChainRegistry;
+  extra?: readonly HealthProbe[];
 }): Promise<Health> {
   const probes: Array<[string, () => Promise<unknown>]> = [
     ['table', () => deps.dynamo.send(new DescribeTableCommand({ TableName: deps.tableName }))],
@@ -32,12 +39,13 @@ export async function checkHealth(deps: {
         if (answered !== id) throw new Error(`the RPC answers chain ${answered}`);
       },
     ]),
+    ...(deps.extra ?? []),
   ];
   const results = await Promise.all(
     probes.map(async ([name, probe]) => {
       try {
-        await probe();
-        return [name, 'ok'] as const;
+        const wrong = await probe();
+        return [name, typeof wrong === 'string' ? wrong : 'ok'] as const;
       } catch (error) {
         return [name, `unavailable (${describe(error)})`] as const;
       }

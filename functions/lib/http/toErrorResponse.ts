@@ -2,6 +2,7 @@ import {
   AppError,
   ForbiddenError,
   IdempotencyConflictError,
+  InsufficientBalanceError,
   MethodNotAllowedError,
   NotCancelableError,
   NotFoundError,
@@ -24,6 +25,7 @@ function statusOf(error: AppError): number {
   if (error instanceof IdempotencyConflictError) return 409;
   if (error instanceof NotRebroadcastableError) return 409;
   if (error instanceof NotCancelableError) return 409;
+  if (error instanceof InsufficientBalanceError) return 422;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof UnsupportedContentEncodingError) return 415;

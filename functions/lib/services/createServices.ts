@@ -9,11 +9,20 @@ import { selectSigners } from '../chain/selectSigner.ts';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, required } from '../config/loadConfig.ts';
 import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
+import { createEventStore, type EventStore } from '../store/EventStore.ts';
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
 import { createWaitingLine, type WaitingLine } from '../store/WaitingLine.ts';
-import type { BroadcastMessage, FillMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+import type {
+  BroadcastMessage,
+  FillMessage,
+  NotificationMessage,
+  ResponseMessage,
+  TrackMessage,
+} from '../transactions/messages.ts';
+import type { UrlPolicy } from '../webhooks/checkCallbackUrl.ts';
+import { createWebhookSecrets, type WebhookSecrets } from '../webhooks/webhookSecrets.ts';
 import { serviceHooks } from './serviceHooks.ts';
 
 /** The clients and stores of one process, built once from the configuration. */
@@ -26,14 +35,21 @@ export type Services = {
   idempotency: IdempotencyStore;
   nonces: NonceStore;
   waiting: WaitingLine;
+  /** The webhook deliveries' records. */
+  events: EventStore;
   chains: ChainRegistry;
   queues: {
     requests: QueueSender<BroadcastMessage | FillMessage>;
     retry: QueueSender<BroadcastMessage>;
     responses: QueueSender<ResponseMessage>;
     tracking: QueueSender<TrackMessage>;
+    notifications: QueueSender<NotificationMessage>;
   };
-  queueUrls: { requests: string; retry: string; responses: string; tracking: string };
+  queueUrls: { requests: string; retry: string; responses: string; tracking: string; notifications: string };
+  /** The secrets webhooks are signed with (none configured: no webhook is asked for or sent). */
+  webhookSecrets: WebhookSecrets;
+  /** Where webhooks may go (WEBHOOK_ALLOW_PRIVATE, WEBHOOK_ALLOW_HTTP). */
+  webhookPolicy: UrlPolicy;
   /** The signer pool, resolved once on first use (a KMS key's address needs one call to KMS). */
   signers: () => Promise<SignerSet>;
 };
@@ -46,6 +62,7 @@ export function createServices(
   config: Config,
   serviceName: string,
   rpcUrls: Record<number, string> = localRpcUrls(config),
+  readSecret: (secretId: string) => Promise<string | undefined> = async () => undefined,
 ): Services {
   // A benchmark's observers, if any (none in production): see serviceHooks.ts.
   const { awsClient, rpcRequest, signer: onSigner } = serviceHooks;
@@ -63,6 +80,7 @@ export function createServices(
     retry: required(config, 'RETRY_QUEUE_URL'),
     responses: required(config, 'RESPONSES_QUEUE_URL'),
     tracking: required(config, 'TRACKING_QUEUE_URL'),
+    notifications: required(config, 'NOTIFICATIONS_QUEUE_URL'),
   };
   return {
     config,
@@ -73,6 +91,7 @@ export function createServices(
     idempotency: createIdempotencyStore(doc, config.TABLE_NAME),
     nonces: createNonceStore(doc, config.TABLE_NAME),
     waiting: createWaitingLine(doc, config.TABLE_NAME),
+    events: createEventStore(doc, config.TABLE_NAME),
     chains: createChainRegistry(
       rpcUrls,
       config.RPC_TIMEOUT_MS,
@@ -83,8 +102,11 @@ export function createServices(
       retry: createQueueSender(sqs, queueUrls.retry),
       responses: createQueueSender(sqs, queueUrls.responses),
       tracking: createQueueSender(sqs, queueUrls.tracking),
+      notifications: createQueueSender(sqs, queueUrls.notifications),
     },
     queueUrls,
+    webhookSecrets: createWebhookSecrets(config, readSecret),
+    webhookPolicy: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, allowHttp: config.WEBHOOK_ALLOW_HTTP },
     signers,
   };
 }

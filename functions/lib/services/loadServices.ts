@@ -12,7 +12,7 @@ import { createServices, type Services } from './createServices.ts';
 export async function loadServices(serviceName: string, options: { chains?: boolean } = {}): Promise<Services> {
   const config = loadConfig();
   const rpcUrls = options.chains === false ? {} : await resolveRpcUrls(config, secretReader(config));
-  return createServices(config, serviceName, rpcUrls);
+  return createServices(config, serviceName, rpcUrls, secretReader(config));
 }
 
 function secretReader(config: Config): ReadSecret {

@@ -1,5 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Attempt, Receipt, TransactionOutcome } from '../transactions/model.ts';
+import {
+  type Attempt,
+  type Receipt,
+  type Transaction,
+  type TransactionOutcome,
+  transactionSchema,
+} from '../transactions/model.ts';
 import { conditionalUpdate } from './conditionalWrite.ts';
 import { isOpen, openStatusValues, txKey, waitingAttributes } from './transactionKeys.ts';
 
@@ -10,7 +16,15 @@ export type OutcomeWrites = {
    * `dueAt`. A late or repeated outcome changes nothing and is `ignored`, not an error.
    */
   applyOutcome(outcome: TransactionOutcome, dueAt: number): Promise<'applied' | 'ignored'>;
+  /**
+   * As `applyOutcome`, with what was written: the transaction as it now is, and whether the write added
+   * an entry to its history (every status change does; a spent attempt's repeated report does not).
+   */
+  apply(outcome: TransactionOutcome, dueAt: number): Promise<Applied>;
 };
+
+/** What an outcome's write did: `tx` is the transaction after it, when it was applied. */
+export type Applied = { result: 'applied'; tx: Transaction; appended: boolean } | { result: 'ignored' };
 
 /** The entry an outcome adds to a transaction's history (an attempt, or what the tracker saw). */
 function historyEntry(o: TransactionOutcome, outcome: Attempt['outcome'] = o.status): Attempt {
@@ -57,6 +71,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':empty': [],
         ...openStatusValues,
       },
+      ReturnValues: 'ALL_NEW',
     });
 
   /** The same attempt reported again (a spent transaction still being settled): only the message and the due time move. */
@@ -74,6 +89,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':due': dueAt,
         ':retrying': 'retrying',
       },
+      ReturnValues: 'ALL_NEW',
     });
 
   /**
@@ -155,6 +171,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':empty': [],
         ...handOnValue(o),
       },
+      ReturnValues: 'ALL_NEW',
     });
 
   /**
@@ -178,6 +195,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':entry': [historyEntry(o)],
         ':empty': [],
       },
+      ReturnValues: 'ALL_NEW',
     });
 
   /** Waiting at the fee cap: flagged once (and in its history) while it stays success; mined clears it. */
@@ -200,6 +218,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':empty': [],
         ...handOnValue(o),
       },
+      ReturnValues: 'ALL_NEW',
     });
 
   /** A reorg took its block away: mined goes back to success (the one move backward), recorded as `reorged`. */
@@ -225,6 +244,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ...(o.blockHash ? { ':gone': o.blockHash } : {}),
         ...handOnValue(o),
       },
+      ReturnValues: 'ALL_NEW',
     });
 
   /** The tracker saw its nonce mined by a transaction that is none of its signatures: failed, for good. */
@@ -243,33 +263,44 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         ':entry': [historyEntry(o)],
         ':empty': [],
       },
+      ReturnValues: 'ALL_NEW',
     });
 
-  const result = (written: unknown) => (written ? 'applied' : 'ignored');
+  /** Runs the write an outcome asks for; `appended`: it adds a history entry when it is applied. */
+  async function write(outcome: TransactionOutcome, dueAt: number): Promise<Applied> {
+    const applied = (written: Record<string, unknown> | undefined, appended = true): Applied =>
+      written ? { result: 'applied', tx: transactionSchema.parse(written), appended } : { result: 'ignored' };
+    switch (outcome.status) {
+      case 'retrying': {
+        const retried = await applyRetrying(outcome, dueAt);
+        if (retried) return applied(retried);
+        // History and attempts stay, but the sweep's due time moves on so it does not start another check.
+        return applied(await refreshRetrying(outcome, dueAt), false);
+      }
+      case 'mined':
+        return outcome.receipt ? applied(await applyMined(outcome, outcome.receipt, dueAt)) : { result: 'ignored' };
+      case 'confirmed':
+      case 'reverted':
+        return outcome.receipt ? applied(await applySettled(outcome, outcome.receipt)) : { result: 'ignored' };
+      case 'success':
+      case 'failed': {
+        if (outcome.canceled && outcome.receipt) return applied(await applySettled(outcome, outcome.receipt));
+        if (outcome.stuck && outcome.status === 'success') return applied(await applyStuck(outcome, outcome.stuck));
+        if (outcome.reorged && outcome.status === 'success') return applied(await applyReorg(outcome, dueAt));
+        if (outcome.tracked && outcome.status === 'failed') return applied(await applyTrackedFailure(outcome));
+        const latest = await applyBroadcastOutcome(outcome, dueAt, true);
+        if (latest) return applied(latest);
+        // An outcome from an earlier attempt than the one recorded (a duplicate delivery finished late)
+        // still ends the attempts, without lowering `attempts`.
+        return applied(await applyBroadcastOutcome(outcome, dueAt, false));
+      }
+    }
+  }
 
   return {
+    apply: write,
     async applyOutcome(outcome, dueAt) {
-      switch (outcome.status) {
-        case 'retrying':
-          if (await applyRetrying(outcome, dueAt)) return 'applied';
-          // History and attempts stay, but the sweep's due time moves on so it does not start another check.
-          return result(await refreshRetrying(outcome, dueAt));
-        case 'mined':
-          return outcome.receipt ? result(await applyMined(outcome, outcome.receipt, dueAt)) : 'ignored';
-        case 'confirmed':
-        case 'reverted':
-          return outcome.receipt ? result(await applySettled(outcome, outcome.receipt)) : 'ignored';
-        case 'success':
-        case 'failed':
-          if (outcome.canceled && outcome.receipt) return result(await applySettled(outcome, outcome.receipt));
-          if (outcome.stuck && outcome.status === 'success') return result(await applyStuck(outcome, outcome.stuck));
-          if (outcome.reorged && outcome.status === 'success') return result(await applyReorg(outcome, dueAt));
-          if (outcome.tracked && outcome.status === 'failed') return result(await applyTrackedFailure(outcome));
-          if (await applyBroadcastOutcome(outcome, dueAt, true)) return 'applied';
-          // An outcome from an earlier attempt than the one recorded (a duplicate delivery finished late)
-          // still ends the attempts, without lowering `attempts`.
-          return result(await applyBroadcastOutcome(outcome, dueAt, false));
-      }
+      return (await write(outcome, dueAt)).result;
     },
   };
 }

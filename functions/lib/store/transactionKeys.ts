@@ -16,6 +16,8 @@ export type NewTransaction = Pick<Transaction, 'id' | 'chainId' | 'to' | 'value'
   validUntil?: string;
   /** The signer the request named: it signs it, whatever the others' load. */
   from?: string;
+  /** Where its events are posted. */
+  callbackUrl?: string;
 };
 
 /** A place in the newest-first order of transactions: the page after it starts just below it. */

@@ -106,6 +106,10 @@ export const signerRowSchema = z
       .nullable()
       .meta({ description: 'false when it gets no new transactions but those that name it (`why` says why)' }),
     why: z.string().nullable().meta({ description: 'why it is not healthy; null when it is' }),
+    openSpend: z.string().regex(/^\d+$/).nullable().meta({
+      description:
+        'wei its open transactions may still spend: value plus gas times max fee of each unmined one (null when unknown)',
+    }),
   })
   .meta({ id: 'SignerState' });
 

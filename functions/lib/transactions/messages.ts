@@ -79,3 +79,31 @@ export const responseMessageSchema = z.object({
   canceled: z.boolean().optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;
+
+/**
+ * A message on the notifications queue: deliver one webhook event, as attempt `attempt`. A transaction's
+ * event names its place in the transaction's history (the notifier reads the rest); the operator's event
+ * carries its data.
+ */
+export const notificationMessageSchema = z.object({
+  event: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('transaction'),
+      id: z.string().min(1),
+      transactionId: z.string().min(1),
+      sequence: z.number().int().min(1),
+      type: z.string().min(1),
+      at: z.string(),
+    }),
+    z.object({
+      kind: z.literal('operator'),
+      id: z.string().min(1),
+      type: z.string().min(1),
+      at: z.string(),
+      data: z.record(z.string(), z.unknown()),
+    }),
+  ]),
+  attempt: z.number().int().min(1).default(1),
+});
+export type NotificationMessage = z.input<typeof notificationMessageSchema>;
+export type NotificationEvent = NotificationMessage['event'];

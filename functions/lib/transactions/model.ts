@@ -174,6 +174,9 @@ export const transactionSchema = z.object({
     .string()
     .optional()
     .meta({ description: 'not mined by then, it is canceled (ISO 8601), as the request asked' }),
+  callbackUrl: z.string().optional().meta({
+    description: 'each status change is posted here as a signed webhook (the request’s, or its client’s default)',
+  }),
   cancel: cancelSchema.optional(),
   stuck: stuckSchema.optional(),
   waiting: waitingSchema.optional(),
@@ -202,6 +205,7 @@ export const transactionViewSchema = transactionSchema
     rawTx: z.string().nullable().meta({ description: 'the signed bytes of `txHash`' }),
     signedAt: z.string().nullable(),
     validUntil: z.string().nullable(),
+    callbackUrl: z.string().nullable(),
     cancel: cancelSchema.nullable().meta({ description: 'null unless a cancel was asked for' }),
     stuck: stuckSchema.nullable().meta({ description: 'null unless it waits at the fee cap' }),
     waiting: waitingSchema.nullable().meta({ description: 'null unless it waits for a signer with room' }),
@@ -260,6 +264,7 @@ export function toView(tx: Transaction): TransactionView {
     rawTx: bytesOf(tx) ?? null,
     signedAt: tx.signedAt ?? null,
     validUntil: tx.validUntil ?? null,
+    callbackUrl: tx.callbackUrl ?? null,
     cancel: tx.cancel ?? null,
     stuck: tx.stuck ?? null,
     waiting: tx.waiting ?? null,

@@ -77,6 +77,15 @@ export const transactionRequestSchema = z
           'not mined by then, it is canceled: never signed if it was not yet, else its nonce is used by a zero-value transfer to the sender; in the future, within 30 days',
         example: '2026-12-01T12:00:00Z',
       }),
+    callbackUrl: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .max(2048)
+      .optional()
+      .meta({
+        description:
+          'each status change is posted here, signed as Standard Webhooks says; https, and a public address (default: the client’s, if one is configured)',
+        example: 'https://example.com/hooks/transactions',
+      }),
   })
   .superRefine((req, ctx) => {
     if (req.data !== undefined && req.function !== undefined) {
@@ -103,6 +112,8 @@ export type NormalizedRequest = {
   validUntil?: string;
   /** The signer the request names, checksummed. */
   from?: string;
+  /** Where its events are posted (checked against the webhook policy before it is accepted). */
+  callbackUrl?: string;
 };
 
 /** How far ahead `validUntil` may lie. */
@@ -128,5 +139,6 @@ export function normalizeRequest(req: TransactionRequest, defaultChainId: number
     ...(call ? { function: call.function, args: call.args } : {}),
     ...(req.validUntil === undefined ? {} : { validUntil: new Date(req.validUntil).toISOString() }),
     ...(req.from === undefined ? {} : { from: getAddress(req.from) }),
+    ...(req.callbackUrl === undefined ? {} : { callbackUrl: new URL(req.callbackUrl).href }),
   };
 }

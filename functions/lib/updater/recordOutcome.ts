@@ -3,12 +3,16 @@ import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import { dueForSweepAt, trackedStaleAfterMs } from '../transactions/dueForSweepAt.ts';
-import type { ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+import { transactionEventTypes, webhookIdOf } from '../transactions/events.ts';
+import type { NotificationMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+import type { Transaction } from '../transactions/model.ts';
 
 /** What recording an outcome needs: the table's outcome writes, the tracking queue, and its settings. */
 export type RecordOutcomeDeps = {
-  transactions: OutcomeWrites & Pick<TransactionReads, 'get'>;
+  transactions: Pick<OutcomeWrites, 'apply'> & Pick<TransactionReads, 'get'>;
   tracking: QueueSender<TrackMessage>;
+  /** The notifications queue, when webhooks are configured: each change applied becomes an event there. */
+  notifications?: QueueSender<NotificationMessage> | undefined;
   staleAfterMs: number;
   /** Seconds before the next look at the chain: about a block of the transaction's chain (unknown: the default chain's). */
   trackAfterSeconds: (chainId: number | undefined) => number;
@@ -37,7 +41,7 @@ export async function recordOutcome(
   const starts = outcome.status === 'success' && !outcome.reorged && !outcome.stuck;
   const goesOn = outcome.status === 'mined' || (outcome.status === 'success' && !starts);
   const trackToken = starts || goesOn ? (deps.newToken ?? randomUUID)() : undefined;
-  const result = await deps.transactions.applyOutcome(
+  const applied = await deps.transactions.apply(
     { ...outcome, ...(trackToken ? { trackToken } : {}) },
     // A tracked one is quiet between looks: the sweep gives it a few of them before restarting its tracking.
     dueForSweepAt(
@@ -45,10 +49,22 @@ export async function recordOutcome(
       trackToken ? trackedStaleAfterMs(deps.staleAfterMs, deps.trackAfterSeconds(response.chainId)) : deps.staleAfterMs,
     ),
   );
+  const result = applied.result;
+  if (applied.result === 'applied' && applied.appended) await announce(deps, applied.tx, applied.tx.history.length);
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
     await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds(response.chainId));
-  } else if (result === 'ignored' && starts) {
+  }
+  if (result === 'ignored' && deps.notifications) {
+    // Ignored because an earlier delivery of this very response applied it and then failed to send its
+    // event (the record's last entry is this response's): send it now. The event's webhook-id is its
+    // place in the history, so an event sent twice is delivered as one.
+    const tx = await deps.transactions.get(response.id);
+    const last = tx?.history.at(-1);
+    if (tx && last?.at === response.at && last.attempt === response.attempt)
+      await announce(deps, tx, tx.history.length);
+  }
+  if (result === 'ignored' && starts) {
     // Ignored because an earlier delivery of this very response applied it and then failed to send the
     // tracking's first look (the record's last entry is this response's): send it now, under the token
     // that delivery wrote, rather than leave the transaction unfollowed until the sweep. (Not for a
@@ -60,4 +76,21 @@ export async function recordOutcome(
     }
   }
   return result;
+}
+
+/** Hands event `sequence` of a transaction (its history entry of that place) to the notifier, if it has a callback URL. */
+async function announce(deps: RecordOutcomeDeps, tx: Transaction, sequence: number): Promise<void> {
+  const entry = tx.history[sequence - 1];
+  if (!deps.notifications || !tx.callbackUrl || !entry) return;
+  // If this send fails, the response is delivered again, and the ignored repeat sends it (above).
+  await deps.notifications.send({
+    event: {
+      kind: 'transaction',
+      id: webhookIdOf(tx.id, sequence),
+      transactionId: tx.id,
+      sequence,
+      type: transactionEventTypes[entry.outcome],
+      at: entry.at,
+    },
+  });
 }

@@ -1,0 +1,107 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { QueueSender } from '../queue/createQueueSender.ts';
+import type { EventStore, StoredEvent } from '../store/EventStore.ts';
+import type { TransactionReads } from '../store/TransactionReads.ts';
+import type { NotificationMessage } from '../transactions/messages.ts';
+import { toView } from '../transactions/model.ts';
+import type { UrlPolicy } from '../webhooks/checkCallbackUrl.ts';
+import { deliverWebhook } from '../webhooks/deliverWebhook.ts';
+import { webhookBackoffSeconds } from '../webhooks/deliveryPolicy.ts';
+import { signWebhook } from '../webhooks/signWebhook.ts';
+import type { WebhookSecrets } from '../webhooks/webhookSecrets.ts';
+
+export type NotifyDeps = {
+  events: EventStore;
+  transactions: Pick<TransactionReads, 'get'>;
+  /** The notifications queue (a retry comes back on it, delayed) and its dead-letter queue. */
+  notifications: QueueSender<NotificationMessage>;
+  deadLetters: QueueSender<NotificationMessage>;
+  secrets: WebhookSecrets;
+  policy: UrlPolicy;
+  /** Where the operator's events go (OPERATOR_WEBHOOK_URL). */
+  operatorUrl: string | undefined;
+  settings: { maxAttempts: number; baseSeconds: number; timeoutMs: number };
+  /** Called once for an event given up on (every attempt failed): the stack's alarm counts these. */
+  gaveUp: (event: StoredEvent) => void;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  now: () => Date;
+};
+
+/** What became of one notification message. */
+export type NotifyResult = 'delivered' | 'retrying' | 'failed' | 'skipped';
+
+/**
+ * The event's URL and body as its first attempt records them: a transaction's event carries the
+ * transaction as read now (it may be further along than the event says: a later event follows), the
+ * operator's its own data. Undefined when there is nowhere to send it.
+ */
+async function firstRecord(
+  deps: NotifyDeps,
+  message: NotificationMessage,
+): Promise<Pick<StoredEvent, 'id' | 'url' | 'body'> | undefined> {
+  const { event } = message;
+  if (event.kind === 'operator') {
+    if (!deps.operatorUrl) return undefined;
+    const body = JSON.stringify({ type: event.type, timestamp: event.at, data: event.data });
+    return { id: event.id, url: deps.operatorUrl, body };
+  }
+  const tx = await deps.transactions.get(event.transactionId);
+  if (!tx?.callbackUrl) return undefined;
+  const data = { sequence: event.sequence, transaction: toView(tx) };
+  return { id: event.id, url: tx.callbackUrl, body: JSON.stringify({ type: event.type, timestamp: event.at, data }) };
+}
+
+/**
+ * Delivers one webhook event once, and arranges the next attempt: at least once, with the same
+ * `webhook-id` and the same body every time. A 2xx is delivered; anything else (a status, a timeout,
+ * a refused address) is retried on the notifications queue after a doubling backoff, until
+ * `maxAttempts`, and then the event goes to the dead-letter queue. Each attempt is recorded before the
+ * next is queued, so a message delivered twice makes one attempt chain, not two; a failure of our own
+ * (the table, the queue) throws, and SQS delivers the message again.
+ */
+export async function notify(deps: NotifyDeps, message: NotificationMessage): Promise<NotifyResult> {
+  const attempt = message.attempt ?? 1;
+  const first = await firstRecord(deps, message);
+  if (!first) {
+    deps.logger.info('no webhook URL for this event; nothing to deliver', { eventId: message.event.id });
+    return 'skipped';
+  }
+  const stored = await deps.events.begin(first);
+  if (stored.state !== 'retrying') return 'skipped';
+  if (stored.attempts > attempt) return 'skipped'; // -- an older attempt's message, delivered again
+  if (stored.attempts === attempt) {
+    // This attempt was made and recorded, and the process stopped before it queued the next: queue it now.
+    await queueNext(deps, message, attempt + 1, stored.nextAttemptAt);
+    return 'skipped';
+  }
+  const at = deps.now();
+  const headers = signWebhook(await deps.secrets.secrets(), stored.id, at, stored.body);
+  const result = await deliverWebhook(stored.url, headers, stored.body, {
+    policy: deps.policy,
+    timeoutMs: deps.settings.timeoutMs,
+    now: () => at,
+  });
+  const last = attempt >= deps.settings.maxAttempts;
+  const state = result.delivered ? 'delivered' : last ? 'failed' : 'retrying';
+  const delay = webhookBackoffSeconds(attempt + 1, deps.settings.baseSeconds);
+  const nextAt = state === 'retrying' ? new Date(at.getTime() + delay * 1000).toISOString() : undefined;
+  if (!(await deps.events.recordAttempt(stored.id, attempt, result.answer, state, nextAt))) return 'skipped';
+  const where = { eventId: stored.id, attempt, status: result.answer.status, error: result.answer.error };
+  if (state === 'delivered') {
+    deps.logger.info('webhook delivered', where);
+  } else if (state === 'retrying') {
+    deps.logger.warn('webhook not delivered; retrying', { ...where, nextAttemptAt: nextAt });
+    await deps.notifications.send({ event: message.event, attempt: attempt + 1 }, delay);
+  } else {
+    deps.logger.error('webhook not delivered after its last attempt; sent to the dead-letter queue', where);
+    await deps.deadLetters.send({ event: message.event, attempt });
+    deps.gaveUp({ ...stored, state, attempts: attempt, lastAnswer: result.answer });
+  }
+  return state;
+}
+
+/** Queues attempt `next` of an event, due at `dueAt` (or now). */
+async function queueNext(deps: NotifyDeps, message: NotificationMessage, next: number, dueAt: string | undefined) {
+  const wait = dueAt ? Math.ceil((Date.parse(dueAt) - deps.now().getTime()) / 1000) : 0;
+  await deps.notifications.send({ event: message.event, attempt: next }, Math.max(0, Math.min(900, wait)));
+}
