@@ -1,15 +1,47 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { formatEther } from 'viem';
 import { loadServices } from './lib/services/loadServices.ts';
+import { balanceMetrics } from './lib/sweep/balanceMetrics.ts';
 import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
+import { watchBalances } from './lib/sweep/watchBalances.ts';
 import { trackedStaleAfterMs } from './lib/transactions/dueForSweepAt.ts';
 
 // The sweep reads the table and the chains and writes to the requests and tracking queues; it never signs.
 const services = await loadServices('sweep');
 const { config, transactions, nonces, chains, logger } = services;
 const requests = services.queues.requests;
+const metrics = new Metrics({ namespace: balanceMetrics.namespace, serviceName: balanceMetrics.service });
+const balanceDeps = {
+  signers: services.signers,
+  chains,
+  watch: services.balanceWatch,
+  lowBalanceWei: config.LOW_BALANCE_WEI,
+  // The operator is told only where there is an operator's webhook, and a secret to sign it with.
+  notifications:
+    config.OPERATOR_WEBHOOK_URL && services.webhookSecrets.configured ? services.queues.notifications : undefined,
+  metrics: {
+    balance(chainId: number, address: string, wei: bigint) {
+      // One line per signer and chain (EMF in the log), by chain and address; in ether, as a number.
+      const metric = metrics.singleMetric();
+      metric.addDimension('chainId', String(chainId));
+      metric.addDimension('signer', address);
+      metric.addMetric(balanceMetrics.balance, MetricUnit.NoUnit, Number(formatEther(wei)));
+    },
+    low(count: number) {
+      // No dimension but the service's: the stack's one alarm covers every chain and signer.
+      metrics.singleMetric().addMetric(balanceMetrics.low, MetricUnit.Count, count);
+    },
+  },
+  logger,
+  now: () => new Date(),
+};
 
-/** Scheduled: re-enqueues stale open transactions (tracking again the quiet tracked ones), and asks the broadcaster to fill nonce gaps. */
-export const handler = async (): Promise<{ requeued: number; filled: number }> => {
+/**
+ * Scheduled: re-enqueues stale open transactions (tracking again the quiet tracked ones), asks the
+ * broadcaster to fill nonce gaps, and watches the signers' balances.
+ */
+export const handler = async (): Promise<{ requeued: number; filled: number; lowBalance: number }> => {
   const now = Date.now();
   const requeued = await requeueStale(
     { transactions, requests, tracking: services.queues.tracking, logger },
@@ -33,6 +65,7 @@ export const handler = async (): Promise<{ requeued: number; filled: number }> =
     settings: { leaseSeconds: config.SIGNING_LEASE_SECONDS },
   });
   const filled = gaps.reduce((n, g) => n + g.filled.length, 0);
-  logger.info('sweep finished', { requeued, filled });
-  return { requeued, filled };
+  const low = await watchBalances(balanceDeps);
+  logger.info('sweep finished', { requeued, filled, lowBalance: low.length });
+  return { requeued, filled, lowBalance: low.length };
 };

@@ -134,7 +134,7 @@ export function createApiRoutes(services: Services): Route[] {
   const maxFeePerGas = async (chainId: number) =>
     (await fees.get(chainId, services.chains.client(chainId))).maxFeePerGas;
   const guard = createSpendGuard({
-    states: { read: async (chainId) => (await states()).read(chainId) },
+    states: { read: async (chainId, options) => (await states()).read(chainId, options) },
     nonces: services.nonces,
     maxFeePerGas,
     cacheMs: config.BALANCE_CACHE_MS,
@@ -158,7 +158,7 @@ export function createApiRoutes(services: Services): Route[] {
         (signer): HealthProbe => [
           `signer:${chainId}:${signer.address}`,
           async () => {
-            const [spend, maxFee] = await Promise.all([guard.spendOf(chainId), maxFeePerGas(chainId)]);
+            const [spend, maxFee] = await Promise.all([guard.spendOf(chainId, { fresh: true }), maxFeePerGas(chainId)]);
             const balance = spend.find((s) => s.address === signer.address)?.balance;
             const transfer = 21_000n * maxFee;
             if (balance === undefined) return 'unavailable (its balance could not be read)';

@@ -9,6 +9,7 @@ import { selectSigners } from '../chain/selectSigner.ts';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, required } from '../config/loadConfig.ts';
 import { createQueueSender, type QueueSender } from '../queue/createQueueSender.ts';
+import { type BalanceWatch, createBalanceWatch } from '../store/BalanceWatch.ts';
 import { createEventStore, type EventStore } from '../store/EventStore.ts';
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
@@ -37,6 +38,8 @@ export type Services = {
   waiting: WaitingLine;
   /** The webhook deliveries' records. */
   events: EventStore;
+  /** The sweep's marks of the signers below LOW_BALANCE_WEI. */
+  balanceWatch: BalanceWatch;
   chains: ChainRegistry;
   queues: {
     requests: QueueSender<BroadcastMessage | FillMessage>;
@@ -92,6 +95,7 @@ export function createServices(
     nonces: createNonceStore(doc, config.TABLE_NAME),
     waiting: createWaitingLine(doc, config.TABLE_NAME),
     events: createEventStore(doc, config.TABLE_NAME),
+    balanceWatch: createBalanceWatch(doc, config.TABLE_NAME),
     chains: createChainRegistry(
       rpcUrls,
       config.RPC_TIMEOUT_MS,

@@ -63,21 +63,26 @@ export function createSpendGuard(deps: SpendGuardDeps) {
   const reads = new Map<number, { at: number; spend: Promise<SignerSpend[]> }>();
   const held: Held[] = [];
 
-  async function readSpend(chainId: number): Promise<SignerSpend[]> {
-    const states = await deps.states.read(chainId);
+  async function readSpend(chainId: number, fresh: boolean): Promise<SignerSpend[]> {
+    const states = await deps.states.read(chainId, { fresh });
     return Promise.all(
       states.map(async (s) => {
+        // The nonces in flight, and below them as many as this process may hold accepted ones for: one of
+        // those may have been signed and mined since the last read, and is then no longer counted as held.
+        const lowest = Math.max(0, s.mined - held.length);
         const holders =
-          s.next === undefined || s.next <= s.mined
+          s.next === undefined || s.next <= lowest
             ? []
-            : await deps.nonces.holders(chainId, s.address, s.mined, s.next - 1);
-        // Seen signed: its bytes count now, so this process stops counting it as accepted.
+            : await deps.nonces.holders(chainId, s.address, lowest, s.next - 1);
+        // Seen signed: its bytes count (while unmined), so this process stops counting it as accepted.
         for (const h of holders) {
           if (h.kind !== 'tx') continue;
           const at = held.findIndex((entry) => entry.id === h.id);
           if (at >= 0) held.splice(at, 1);
         }
-        const openSpend = holders.reduce((sum, h) => sum + (h.rawTx ? signedCost(h.rawTx) : 0n), 0n);
+        const openSpend = holders
+          .filter((h) => h.nonce >= s.mined)
+          .reduce((sum, h) => sum + (h.rawTx ? signedCost(h.rawTx) : 0n), 0n);
         return { address: s.address, balance: s.balance, openSpend };
       }),
     );
@@ -87,7 +92,7 @@ export function createSpendGuard(deps: SpendGuardDeps) {
   function spendOf(chainId: number, options?: { fresh?: boolean }): Promise<SignerSpend[]> {
     const entry = reads.get(chainId);
     if (!options?.fresh && entry && deps.now() - entry.at < deps.cacheMs) return entry.spend;
-    const spend = readSpend(chainId);
+    const spend = readSpend(chainId, options?.fresh === true);
     reads.set(chainId, { at: deps.now(), spend });
     spend.catch(() => {
       if (reads.get(chainId)?.spend === spend) reads.delete(chainId);
