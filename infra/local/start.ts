@@ -1,4 +1,4 @@
-import { devTokens } from '../../functions/lib/config/loadConfig.ts';
+import { devTokens, devWebhookSecret } from '../../functions/lib/config/loadConfig.ts';
 import { ConfigError } from '../../functions/lib/errors/errors.ts';
 import { startLocalStack } from './startLocalStack.ts';
 
@@ -14,6 +14,11 @@ async function main() {
   const tokens = TOKEN_SECRET_ARN
     ? `from the secret ${TOKEN_SECRET_ARN}`
     : `client default ${devClient ? devTokens.client : '(API_TOKEN)'}   admin ${devAdmin ? devTokens.admin : '(ADMIN_TOKEN)'}${named.length > 0 ? `   clients ${named.join(', ')} (API_TOKENS)` : ''}${devClient || devAdmin ? '   (dev defaults: set API_TOKEN, ADMIN_TOKEN)' : ''}`;
+  // The runner signs webhooks with the public dev secret unless one is set (printed only then: it is no secret).
+  const webhooks =
+    process.env.WEBHOOK_SECRET === devWebhookSecret
+      ? `signed with the dev secret ${devWebhookSecret}  (set WEBHOOK_SECRET)`
+      : 'signed with WEBHOOK_SECRET';
   const auth = `-H 'authorization: Bearer ${devClient ? devTokens.client : '<client token>'}'`;
   const curl = `curl -s -X POST ${stack.url}/transactions ${auth} -H 'content-type: application/json' -d '{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000000000000000"}'`;
   process.stdout.write(
@@ -26,6 +31,7 @@ async function main() {
       `  ${stack.signers.length > 1 ? 'signers' : 'signer '}    ${stack.signers.join(', ')}`,
       `  data       ${stack.settings.DATA_DIR}/ (kept across restarts)`,
       `  tokens     ${tokens}`,
+      `  webhooks   ${webhooks}`,
       `  admin      ${stack.url}/admin  (the admin page: every transaction; sign in with the admin token)`,
       `  API docs   ${stack.url}/openapi.json`,
       '',
