@@ -422,7 +422,7 @@ export class BroadcasterStack extends Stack {
         statistic: 'Sum',
       }),
       1,
-      'The notifier gave up on a webhook event (every delivery failed) and put it in the notifications DLQ: the receiver is down or refuses it; the notifier log names the transaction and the URL',
+      'The notifier gave up on a webhook event (every delivery failed) and put it in the notifications DLQ: the receiver is down or refuses it; the notifier log names the event (eventId) and its last answer',
     );
     alarm(
       'SignersLowOnBalance',

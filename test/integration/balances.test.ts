@@ -90,6 +90,22 @@ describe('the balance guard', () => {
     }
     // Nothing of a refused one is left: three rows, three messages.
     expect(await tableCounts(stack)).toEqual({ rows: before.rows + 3, messages: before.messages + 3 });
+    // Not even its Idempotency-Key: the same key with a value that can be paid is a new request, not a 409.
+    const keyed = (value: bigint) =>
+      call(
+        'POST',
+        '/transactions',
+        { ...client, prefer: 'respond-async', 'idempotency-key': 'balance-1' },
+        { to, value: value.toString() },
+      );
+    const tooMuch = await keyed(parseEther('5'));
+    expect(tooMuch.status).toBe(422);
+    expect(await tableCounts(stack)).toEqual({ rows: before.rows + 3, messages: before.messages + 3 });
+    const fits = await keyed(parseEther('0.1'));
+    expect(fits.status).toBe(202);
+    accepted.push(fits);
+    // A repeat of an accepted one gets it back, however the balance stands.
+    expect((await keyed(parseEther('0.1'))).headers['idempotent-replayed']).toBe('true');
 
     // Once they are signed, their bytes count (in the signers view too) until they are mined.
     await driveUntil(

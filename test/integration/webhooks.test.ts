@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deadLetterUrlOf } from '../../infra/local/createResources.ts';
@@ -168,9 +170,10 @@ describe('webhooks', () => {
     expect(hooks.got.every((g) => g.verified)).toBe(true);
   });
 
-  it('a redirect is not followed; after its last attempt the event goes to the dead-letter queue', async () => {
+  it('a redirect is not followed; after its last attempt the event goes to the dead-letter queue, and a redrive delivers it', async () => {
     const elsewhere = await receiver(secretNew);
-    const hooks = await receiver(secretNew, () => ({ status: 302, location: elsewhere.url }));
+    let fixed = false;
+    const hooks = await receiver(secretNew, () => (fixed ? 204 : { status: 302, location: elsewhere.url }));
     const id = await submit({ to, value: '3', callbackUrl: hooks.url });
     await drive(async () => {
       const first = (await eventsOf(id)).body.items[0];
@@ -181,7 +184,39 @@ describe('webhooks', () => {
     expect(first.delivery).toMatchObject({ state: 'failed', attempts: 3, nextAttemptAt: null, deliveredAt: null });
     expect(first.delivery.lastAnswer).toMatchObject({ status: 302, error: 'answered 302' });
     const dead = await receiveAll(stack.sqs, deadLetterUrlOf(stack.queues.notifications));
-    expect(dead.map((m) => JSON.parse(m.Body ?? '{}').event.id)).toContain(first.id);
+    const mine = dead.filter((m) => JSON.parse(m.Body ?? '{}').event.id === first.id);
+    expect(mine).toHaveLength(1);
+
+    // The receiver is fixed, and the operator moves the dead letter back (as a DLQ redrive does): delivered.
+    fixed = true;
+    const seen = hooks.got.length;
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.notifications, MessageBody: mine[0]?.Body }));
+    await drive(async () => (await eventsOf(id)).body.items[0]?.delivery?.state === 'delivered', 'the redriven event');
+    expect(hooks.got.length).toBe(seen + 1);
+    expect(hooks.got.at(-1)?.headers['webhook-id']).toBe(first.id);
+    expect((await eventsOf(id)).body.items[0].delivery).toMatchObject({ attempts: 4, lastAnswer: { status: 204 } });
+  });
+
+  it('a notification delivered twice posts once, and queues its retry once', async () => {
+    const hooks = await receiver(secretNew, (n) => (n === 1 ? 500 : 204));
+    const { notifier: _held, ...others } = handlers;
+    const id = await submit({ to, value: '9', callbackUrl: hooks.url });
+    await driveUntil(stack, others, async () => (await view(id)).status !== 'pending', { what: 'it to be broadcast' });
+    const ofThis = (messages: Message[]) =>
+      messages.filter((m) => JSON.parse(m.Body ?? '{}').event.transactionId === id);
+    const [message] = ofThis(await receiveAll(stack.sqs, stack.queues.notifications));
+    if (!message) throw new Error('no notification');
+    // The same message twice, one after the other, as SQS may: one POST (answered 500), one retry queued.
+    await handlers.notifier(sqsEvent([message]));
+    await handlers.notifier(sqsEvent([message]));
+    expect(hooks.got).toHaveLength(1);
+    expect((await eventsOf(id)).body.items[0].delivery).toMatchObject({ state: 'retrying', attempts: 1 });
+    await sleep(1500); // the retry's DelaySeconds (WEBHOOK_RETRY_BASE_SECONDS=1)
+    const retries = ofThis(await receiveAll(stack.sqs, stack.queues.notifications));
+    expect(retries.map((m) => JSON.parse(m.Body ?? '{}').attempt)).toEqual([2]);
+    await handlers.notifier(sqsEvent(retries));
+    expect(hooks.got).toHaveLength(2);
+    expect((await eventsOf(id)).body.items[0].delivery).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
   it('a receiver that does not answer holds up no other receiver’s event, and times out as a failed attempt', async () => {

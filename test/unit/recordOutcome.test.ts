@@ -20,6 +20,7 @@ function createFakeOutcomeWrites(answer: 'applied' | 'ignored' = 'applied', reco
     async get() {
       return record && structuredClone(record);
     },
+    async markAnnounced() {},
   };
   return { writes, calls };
 }

@@ -4,7 +4,7 @@ import { adminPage } from '../admin/adminPage.ts';
 import type { Caller } from '../auth/Caller.ts';
 import { mayAccess } from '../auth/mayAccess.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
-import { NotCancelableError, NotFoundError } from '../errors/errors.ts';
+import { ConfigError, NotCancelableError, NotFoundError } from '../errors/errors.ts';
 import { checkHealth, type HealthProbe, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
@@ -107,11 +107,15 @@ export function createApiRoutes(services: Services): Route[] {
     staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
     callbacks: {
       // A secret named but not filled yet (a fresh stack) signs nothing: no callback URL is taken until it is.
+      // A read that failed for another reason (Secrets Manager unreachable) is ours: it throws, a 5xx.
       ready: async () =>
         services.webhookSecrets.configured &&
         (await services.webhookSecrets.secrets().then(
           (s) => s.length > 0,
-          () => false,
+          (error: unknown) => {
+            if (error instanceof ConfigError) return false;
+            throw error;
+          },
         )),
       policy: services.webhookPolicy,
       defaults: config.CALLBACK_URLS,
@@ -136,6 +140,7 @@ export function createApiRoutes(services: Services): Route[] {
   const guard = createSpendGuard({
     states: { read: async (chainId, options) => (await states()).read(chainId, options) },
     nonces: services.nonces,
+    transactions,
     maxFeePerGas,
     cacheMs: config.BALANCE_CACHE_MS,
     waitMs: 1000,
@@ -153,12 +158,18 @@ export function createApiRoutes(services: Services): Route[] {
   /** GET /health's check of each signer: can it pay for one plain transfer at today's fees? */
   const signerProbes = async (): Promise<HealthProbe[]> => {
     const pool = await services.signers();
-    return services.chains.chainIds().flatMap((chainId) =>
-      pool.all.map(
+    return services.chains.chainIds().flatMap((chainId) => {
+      // One read of the chain's signers for all of their checks.
+      let read: Promise<[Awaited<ReturnType<typeof guard.spendOf>>, bigint]> | undefined;
+      const readOnce = () => {
+        read ??= Promise.all([guard.spendOf(chainId, { fresh: true }), maxFeePerGas(chainId)]);
+        return read;
+      };
+      return pool.all.map(
         (signer): HealthProbe => [
           `signer:${chainId}:${signer.address}`,
           async () => {
-            const [spend, maxFee] = await Promise.all([guard.spendOf(chainId, { fresh: true }), maxFeePerGas(chainId)]);
+            const [spend, maxFee] = await readOnce();
             const balance = spend.find((s) => s.address === signer.address)?.balance;
             const transfer = 21_000n * maxFee;
             if (balance === undefined) return 'unavailable (its balance could not be read)';
@@ -167,8 +178,8 @@ export function createApiRoutes(services: Services): Route[] {
               : undefined;
           },
         ],
-      ),
-    );
+      );
+    });
   };
   const details: Record<RouteName, RouteDetails> = {
     submitTransaction: {

@@ -107,22 +107,35 @@ export async function submitTransaction(
     if (existing) return { tx: existing, replayed: true };
     throw late;
   }
+  const hash = idempotencyKey === undefined ? undefined : hashRequest(request);
   if (idempotencyKey !== undefined) {
-    const hash = hashRequest(request);
-    const bound = await deps.idempotency.reserve(scoped, hash, id, now.getTime());
-    if (bound.record.requestHash !== hash) throw new IdempotencyConflictError(bound.record.transactionId);
-    id = bound.record.transactionId;
-    if (!bound.created) {
-      const existing = await deps.transactions.get(id);
+    // A repeat gets what the first request made, whatever the balance is now (and is priced by no guard).
+    const bound = await deps.idempotency.find(scoped, now.getTime());
+    if (bound) {
+      if (bound.requestHash !== hash) throw new IdempotencyConflictError(bound.transactionId);
+      const existing = await deps.transactions.get(bound.transactionId);
       if (existing) return { tx: existing, replayed: true };
     }
   }
-  const fallback = deps.callbacks.defaults[caller.client];
-  const callbackUrl = request.callbackUrl ?? (fallback && (await deps.callbacks.ready()) ? fallback : undefined);
-  // Held from here until the transaction is signed; given back when this call creates nothing.
+  // Priced before anything is written: a refusal (422) leaves no row, not even the key's. Held from here
+  // until the transaction is signed; given back when this call creates nothing.
   const reservation = await deps.guard?.reserve(request);
   let recorded: Submitted;
   try {
+    if (idempotencyKey !== undefined && hash !== undefined) {
+      const bound = await deps.idempotency.reserve(scoped, hash, id, now.getTime());
+      if (bound.record.requestHash !== hash) throw new IdempotencyConflictError(bound.record.transactionId);
+      id = bound.record.transactionId;
+      if (!bound.created) {
+        const existing = await deps.transactions.get(id);
+        if (existing) {
+          reservation?.release();
+          return { tx: existing, replayed: true };
+        }
+      }
+    }
+    const fallback = deps.callbacks.defaults[caller.client];
+    const callbackUrl = request.callbackUrl ?? (fallback && (await deps.callbacks.ready()) ? fallback : undefined);
     recorded = await recordTransaction(deps, {
       id,
       ...request,

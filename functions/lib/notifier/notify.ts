@@ -27,6 +27,9 @@ export type NotifyDeps = {
   now: () => Date;
 };
 
+/** The longest body kept whole: the event's record must stay well under DynamoDB's 400 KB an item. */
+const maxBodyChars = 256 * 1024;
+
 /** What became of one notification message. */
 export type NotifyResult = 'delivered' | 'retrying' | 'failed' | 'skipped';
 
@@ -47,31 +50,47 @@ async function firstRecord(
   }
   const tx = await deps.transactions.get(event.transactionId);
   if (!tx?.callbackUrl) return undefined;
-  const data = { sequence: event.sequence, transaction: toView(tx) };
-  return { id: event.id, url: tx.callbackUrl, body: JSON.stringify({ type: event.type, timestamp: event.at, data }) };
+  const body = (transaction: unknown) =>
+    JSON.stringify({ type: event.type, timestamp: event.at, data: { sequence: event.sequence, transaction } });
+  const full = body(toView(tx));
+  if (full.length <= maxBodyChars) return { id: event.id, url: tx.callbackUrl, body: full };
+  // A call with large data, signed several times: its signed bytes are left out (GET /transactions/{id} has them).
+  const view = toView(tx);
+  const slim = { ...view, rawTx: null, hashes: view.hashes.map(({ rawTx: _bytes, ...h }) => h) };
+  return { id: event.id, url: tx.callbackUrl, body: body(slim) };
 }
 
 /**
  * Delivers one webhook event once, and arranges the next attempt: at least once, with the same
  * `webhook-id` and the same body every time. A 2xx is delivered; anything else (a status, a timeout,
- * a refused address) is retried on the notifications queue after a doubling backoff, until
- * `maxAttempts`, and then the event goes to the dead-letter queue. Each attempt is recorded before the
- * next is queued, so a message delivered twice makes one attempt chain, not two; a failure of our own
- * (the table, the queue) throws, and SQS delivers the message again.
+ * a refused address) is retried on the notifications queue after a doubling backoff, until its last
+ * attempt, and then the event goes to the dead-letter queue; moved back from there (a redrive), it gets
+ * a new round of attempts. Each attempt is recorded before the next is queued, and the queuing is
+ * recorded too, so a copy of a message delivered twice delivers nothing and queues nothing a second
+ * time, while the copy of one whose process stopped between the two queues the next. A failure of our
+ * own (the table, the queue) throws, and SQS delivers the message again.
  */
 export async function notify(deps: NotifyDeps, message: NotificationMessage): Promise<NotifyResult> {
-  const attempt = message.attempt ?? 1;
   const first = await firstRecord(deps, message);
   if (!first) {
     deps.logger.info('no webhook URL for this event; nothing to deliver', { eventId: message.event.id });
     return 'skipped';
   }
-  const stored = await deps.events.begin(first);
+  let stored = await deps.events.begin(first);
+  let attempt = message.attempt ?? 1;
+  if (stored.state === 'failed' && message.redriven) {
+    // Redriven from the dead-letter queue: a new round, as many attempts as the first.
+    const budget = stored.attempts + deps.settings.maxAttempts;
+    if (!(await deps.events.rearm(stored.id, budget))) return 'skipped';
+    stored = { ...stored, state: 'retrying', budget };
+    attempt = stored.attempts + 1;
+    deps.logger.info('webhook redriven: a new round of attempts', { eventId: stored.id, attempt });
+  }
   if (stored.state !== 'retrying') return 'skipped';
   if (stored.attempts > attempt) return 'skipped'; // -- an older attempt's message, delivered again
   if (stored.attempts === attempt) {
-    // This attempt was made and recorded, and the process stopped before it queued the next: queue it now.
-    await queueNext(deps, message, attempt + 1, stored.nextAttemptAt);
+    // This attempt was made and recorded. Its next is on the queue, unless the process stopped first.
+    if ((stored.queuedNext ?? 0) <= attempt) await queueNext(deps, message.event, attempt + 1, stored.nextAttemptAt);
     return 'skipped';
   }
   const at = deps.now();
@@ -81,27 +100,35 @@ export async function notify(deps: NotifyDeps, message: NotificationMessage): Pr
     timeoutMs: deps.settings.timeoutMs,
     now: () => at,
   });
-  const last = attempt >= deps.settings.maxAttempts;
-  const state = result.delivered ? 'delivered' : last ? 'failed' : 'retrying';
-  const delay = webhookBackoffSeconds(attempt + 1, deps.settings.baseSeconds);
+  const budget = stored.budget ?? deps.settings.maxAttempts;
+  const state = result.delivered ? 'delivered' : attempt >= budget ? 'failed' : 'retrying';
+  // The backoff starts again with each round (a redrive's first retry waits as the first one did).
+  const inRound = attempt - (budget - deps.settings.maxAttempts);
+  const delay = webhookBackoffSeconds(inRound + 1, deps.settings.baseSeconds);
   const nextAt = state === 'retrying' ? new Date(at.getTime() + delay * 1000).toISOString() : undefined;
-  if (!(await deps.events.recordAttempt(stored.id, attempt, result.answer, state, nextAt))) return 'skipped';
   const where = { eventId: stored.id, attempt, status: result.answer.status, error: result.answer.error };
+  if (state === 'failed') {
+    // Into the dead-letter queue before it is recorded as given up: a stop in between delivers this
+    // message again, which tries once more and gets here again, rather than leave it nowhere.
+    await deps.deadLetters.send({ event: message.event, attempt, redriven: true });
+    deps.logger.error('webhook not delivered after its last attempt; sent to the dead-letter queue', where);
+  }
+  if (!(await deps.events.recordAttempt(stored.id, attempt, result.answer, state, nextAt))) return 'skipped';
   if (state === 'delivered') {
     deps.logger.info('webhook delivered', where);
   } else if (state === 'retrying') {
     deps.logger.warn('webhook not delivered; retrying', { ...where, nextAttemptAt: nextAt });
     await deps.notifications.send({ event: message.event, attempt: attempt + 1 }, delay);
+    await deps.events.markQueued(stored.id, attempt + 1);
   } else {
-    deps.logger.error('webhook not delivered after its last attempt; sent to the dead-letter queue', where);
-    await deps.deadLetters.send({ event: message.event, attempt });
     deps.gaveUp({ ...stored, state, attempts: attempt, lastAnswer: result.answer });
   }
   return state;
 }
 
-/** Queues attempt `next` of an event, due at `dueAt` (or now). */
-async function queueNext(deps: NotifyDeps, message: NotificationMessage, next: number, dueAt: string | undefined) {
+/** Queues attempt `next` of an event, due at `dueAt` (or now), and records that it is queued. */
+async function queueNext(deps: NotifyDeps, event: NotificationMessage['event'], next: number, dueAt?: string) {
   const wait = dueAt ? Math.ceil((Date.parse(dueAt) - deps.now().getTime()) / 1000) : 0;
-  await deps.notifications.send({ event: message.event, attempt: next }, Math.max(0, Math.min(900, wait)));
+  await deps.notifications.send({ event, attempt: next }, Math.max(0, Math.min(900, wait)));
+  await deps.events.markQueued(event.id, next);
 }

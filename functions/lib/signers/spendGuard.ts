@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { formatEther, type Hex, isAddressEqual, parseTransaction } from 'viem';
 import { InsufficientBalanceError } from '../errors/errors.ts';
 import type { NonceStore } from '../store/NonceStore.ts';
+import { isTerminal, type Transaction } from '../transactions/model.ts';
 import type { SignerStates } from './signerStates.ts';
 
 /** What a transaction may cost at most: its value plus its gas limit times its max fee per gas. */
@@ -32,6 +33,8 @@ export type Reservation = { commit(id: string): void; release(): void };
 export type SpendGuardDeps = {
   states: Pick<SignerStates, 'read'>;
   nonces: Pick<NonceStore, 'holders'>;
+  /** Reads transactions by id: a hold whose transaction is signed, or ended, is let go. */
+  transactions: { getMany(ids: readonly string[]): Promise<Array<Pick<Transaction, 'id' | 'status' | 'rawTx'>>> };
   /** The max fee per gas a transaction signed now would offer (the broadcaster's estimate). */
   maxFeePerGas: (chainId: number) => Promise<bigint>;
   /** How long one read of the open transactions serves (BALANCE_CACHE_MS). */
@@ -48,7 +51,7 @@ export type SignerSpend = { address: string; balance: bigint | undefined; openSp
 /** An accepted request not yet seen signed: counted by this process until its bytes are. */
 type Held = { id?: string; chainId: number; from?: string; cost: bigint; at: number };
 
-/** How long an accepted request is counted while unsigned, at most (one waiting longer is counted again once signed). */
+/** How long an accepted request is counted at most (one whose id never came: its record failed after the hold). */
 const heldForMs = 10 * 60_000;
 
 /**
@@ -65,27 +68,37 @@ export function createSpendGuard(deps: SpendGuardDeps) {
 
   async function readSpend(chainId: number, fresh: boolean): Promise<SignerSpend[]> {
     const states = await deps.states.read(chainId, { fresh });
-    return Promise.all(
-      states.map(async (s) => {
-        // The nonces in flight, and below them as many as this process may hold accepted ones for: one of
-        // those may have been signed and mined since the last read, and is then no longer counted as held.
-        const lowest = Math.max(0, s.mined - held.length);
-        const holders =
-          s.next === undefined || s.next <= lowest
-            ? []
-            : await deps.nonces.holders(chainId, s.address, lowest, s.next - 1);
-        // Seen signed: its bytes count (while unmined), so this process stops counting it as accepted.
-        for (const h of holders) {
-          if (h.kind !== 'tx') continue;
-          const at = held.findIndex((entry) => entry.id === h.id);
-          if (at >= 0) held.splice(at, 1);
-        }
-        const openSpend = holders
-          .filter((h) => h.nonce >= s.mined)
-          .reduce((sum, h) => sum + (h.rawTx ? signedCost(h.rawTx) : 0n), 0n);
-        return { address: s.address, balance: s.balance, openSpend };
-      }),
-    );
+    // The holds of this chain older than a read: each is looked up, and let go once its transaction is
+    // signed (its bytes count below while unmined) or has ended, whoever signed it and whenever it was mined.
+    const before = deps.now() - deps.cacheMs;
+    const old = held.filter((h) => h.chainId === chainId && h.id !== undefined && h.at <= before);
+    const [spend, looked] = await Promise.all([
+      Promise.all(
+        states.map(async (s) => {
+          const holders =
+            s.next === undefined || s.next <= s.mined
+              ? []
+              : await deps.nonces.holders(chainId, s.address, s.mined, s.next - 1);
+          // Signed (its bytes are there): they count now, so this process stops counting it as accepted.
+          for (const h of holders) if (h.kind === 'tx' && h.rawTx) letGo(h.id);
+          const openSpend = holders.reduce((sum, h) => sum + (h.rawTx ? signedCost(h.rawTx) : 0n), 0n);
+          return { address: s.address, balance: s.balance, openSpend };
+        }),
+      ),
+      old.length > 0 ? deps.transactions.getMany(old.map((h) => h.id as string)) : Promise.resolve([]),
+    ]);
+    const found = new Map(looked.map((tx) => [tx.id, tx]));
+    for (const h of old) {
+      const tx = found.get(h.id as string);
+      if (!tx || tx.rawTx || isTerminal(tx.status)) letGo(h.id as string);
+    }
+    return spend;
+  }
+
+  /** Stops counting the accepted request with this id. */
+  function letGo(id: string) {
+    const at = held.findIndex((entry) => entry.id === id);
+    if (at >= 0) held.splice(at, 1);
   }
 
   /** Every signer's balance and open spend on a chain, at most `cacheMs` old (`fresh`: read now). */

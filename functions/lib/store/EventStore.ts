@@ -13,6 +13,10 @@ export type StoredEvent = {
   lastAnswer?: DeliveryAnswer;
   nextAttemptAt?: string;
   deliveredAt?: string;
+  /** The attempt after which it is given up on: WEBHOOK_MAX_ATTEMPTS, raised by as many each time it is redriven. */
+  budget?: number;
+  /** The attempt whose message is on the queue (sent after the attempt before it was recorded). */
+  queuedNext?: number;
 };
 
 /** The notifier's records of its deliveries, one item per event (`event#<webhook-id>`, in no index). */
@@ -33,6 +37,13 @@ export type EventStore = {
     state: StoredEvent['state'],
     nextAttemptAt?: string,
   ): Promise<boolean>;
+  /** Records that the message of attempt `next` is on the queue; never lowers it. */
+  markQueued(id: string, next: number): Promise<void>;
+  /**
+   * A given-up event redriven from the dead-letter queue: retrying again, with `budget` as its new last
+   * attempt; false when it is not `failed` (another copy rearmed it already).
+   */
+  rearm(id: string, budget: number): Promise<boolean>;
   /** The events of these ids that were recorded, by id. */
   read(ids: readonly string[]): Promise<Map<string, StoredEvent>>;
 };
@@ -79,6 +90,28 @@ export function createEventStore(doc: DynamoDBDocumentClient, TableName: string)
           ...(state === 'delivered' ? { ':at': answer.at } : {}),
           ...(nextAttemptAt ? { ':next': nextAttemptAt } : {}),
         },
+      });
+      return written !== undefined;
+    },
+
+    async markQueued(id, next) {
+      await conditionalUpdate(doc, {
+        TableName,
+        Key: keyOf(id),
+        UpdateExpression: 'SET queuedNext = :next',
+        ConditionExpression: 'attribute_not_exists(queuedNext) OR queuedNext < :next', // -- only forward
+        ExpressionAttributeValues: { ':next': next },
+      });
+    },
+
+    async rearm(id, budget) {
+      const written = await conditionalUpdate(doc, {
+        TableName,
+        Key: keyOf(id),
+        UpdateExpression: 'SET #state = :retrying, budget = :budget',
+        ConditionExpression: '#state = :failed', // -- one redrive rearms it once
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':retrying': 'retrying', ':failed': 'failed', ':budget': budget },
       });
       return written !== undefined;
     },

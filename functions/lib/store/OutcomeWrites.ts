@@ -21,6 +21,8 @@ export type OutcomeWrites = {
    * an entry to its history (every status change does; a spent attempt's repeated report does not).
    */
   apply(outcome: TransactionOutcome, dueAt: number): Promise<Applied>;
+  /** Records that the events up to `through` (its history's first entries) were handed to the notifier; never lowers it. */
+  markAnnounced(id: string, through: number): Promise<void>;
 };
 
 /** What an outcome's write did: `tx` is the transaction after it, when it was applied. */
@@ -299,6 +301,15 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
 
   return {
     apply: write,
+    async markAnnounced(id, through) {
+      await conditionalUpdate(doc, {
+        TableName,
+        Key: txKey(id),
+        UpdateExpression: 'SET announced = :n',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(announced) OR announced < :n)', // -- only forward
+        ExpressionAttributeValues: { ':n': through },
+      });
+    },
     async applyOutcome(outcome, dueAt) {
       return (await write(outcome, dueAt)).result;
     },

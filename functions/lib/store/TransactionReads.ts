@@ -29,6 +29,8 @@ export type TransactionPage = { items: Transaction[]; next?: PageKey };
 export type TransactionReads = {
   /** One transaction, strongly consistent. */
   get(id: string): Promise<Transaction | undefined>;
+  /** These transactions (those that exist), strongly consistent, with BatchGetItem. */
+  getMany(ids: readonly string[]): Promise<Transaction[]>;
   /** Newest first, from an index (`byKind`, `byStatus` for one status, `byClient` for one client); never a scan. */
   list(query: ListQuery): Promise<TransactionPage>;
   /** How many transactions of each status were created in `[from, to)` (by one client, of one sender, when named). */
@@ -84,6 +86,11 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
     async get(id) {
       const out = await doc.send(new GetCommand({ TableName, Key: txKey(id), ConsistentRead: true }));
       return out.Item ? transactionSchema.parse(out.Item) : undefined;
+    },
+
+    async getMany(ids) {
+      const items = await getItems(doc, TableName, ids.map(txKey));
+      return items.map((item) => transactionSchema.parse(item));
     },
 
     async findStale(now, limit) {

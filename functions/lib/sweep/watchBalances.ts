@@ -29,9 +29,9 @@ export type LowBalance = { chainId: number; address: string; balance: bigint; th
 /**
  * Reads every signer's balance on every configured chain and publishes it. One below its chain's
  * LOW_BALANCE_WEI (0: watch nothing) is logged as a warning on every run, and told to the operator's
- * webhook once per fall below (`signer.low_balance`): the mark in the table, made with a condition, says
- * it was told; one back above loses its mark, so its next fall is told again. A chain that does not
- * answer is skipped this run, and says so.
+ * webhook once per fall below (`signer.low_balance`): the mark in the table keeps when it fell, which
+ * names the event, so the event sent on each run while it stays low is delivered once; one back above
+ * loses its mark, so its next fall is a new event. A chain that does not answer is skipped this run.
  */
 export async function watchBalances(deps: WatchBalancesDeps): Promise<LowBalance[]> {
   const pool = await deps.signers();
@@ -73,13 +73,10 @@ export async function watchBalances(deps: WatchBalancesDeps): Promise<LowBalance
       threshold: threshold.toString(),
       since,
     });
-    if (!marked.has(key) && (await deps.watch.markLow(r.chainId, r.address, since)) && deps.notifications) {
-      // Marked, then told; if the telling fails, the mark goes, and the next run tells it.
-      await tell(deps.notifications, r, threshold, since).catch(async (error: unknown) => {
-        await deps.watch.clearLow(r.chainId, r.address);
-        throw error;
-      });
-    }
+    if (!marked.has(key)) await deps.watch.markLow(r.chainId, r.address, since);
+    // Told on every run while it stays low, as one event (its id is the fall's): the notifier delivers it
+    // once, and a run that stopped between the mark and the telling is made good by the next.
+    if (deps.notifications) await tell(deps.notifications, r, threshold, since);
   }
   deps.metrics.low(low.length);
   return low;

@@ -104,6 +104,8 @@ export const notificationMessageSchema = z.object({
     }),
   ]),
   attempt: z.number().int().min(1).default(1),
+  /** Set on the copy put in the dead-letter queue: moved back (a redrive), it starts a new round of attempts. */
+  redriven: z.boolean().optional(),
 });
 export type NotificationMessage = z.input<typeof notificationMessageSchema>;
 export type NotificationEvent = NotificationMessage['event'];

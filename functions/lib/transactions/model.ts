@@ -151,6 +151,8 @@ export const transactionSchema = z.object({
   filledBy: z.string().optional(),
   /** Set when the transaction failed before it was signed: no worker may sign it afterwards. */
   signingClosed: z.string().optional(),
+  /** How many of its history's entries (events) the updater has handed to the notifier, when it has a callback URL. */
+  announced: z.number().int().min(0).optional(),
   /** The tracking that follows it; a tracking message with another token is an old one and stops. */
   trackToken: z.string().optional(),
   receipt: receiptSchema.optional(),
@@ -191,7 +193,7 @@ export type Transaction = z.infer<typeof transactionSchema>;
  * and they let anyone check that the hash and the chain hold exactly what was signed.
  */
 export const transactionViewSchema = transactionSchema
-  .omit({ signingClosed: true, trackToken: true })
+  .omit({ signingClosed: true, trackToken: true, announced: true })
   .extend({
     history: z.array(attemptSchema),
     receipt: receiptSchema.nullable().meta({ description: 'null until it is mined' }),
@@ -251,7 +253,7 @@ function bytesOf(tx: Transaction): string | undefined {
 
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
-  const { signingClosed: _closed, trackToken: _tracking, ...rest } = tx;
+  const { signingClosed: _closed, trackToken: _tracking, announced: _announced, ...rest } = tx;
   return {
     ...rest,
     receipt: tx.receipt ?? null,

@@ -9,7 +9,7 @@ import type { Transaction } from '../transactions/model.ts';
 
 /** What recording an outcome needs: the table's outcome writes, the tracking queue, and its settings. */
 export type RecordOutcomeDeps = {
-  transactions: Pick<OutcomeWrites, 'apply'> & Pick<TransactionReads, 'get'>;
+  transactions: Pick<OutcomeWrites, 'apply' | 'markAnnounced'> & Pick<TransactionReads, 'get'>;
   tracking: QueueSender<TrackMessage>;
   /** The notifications queue, when webhooks are configured: each change applied becomes an event there. */
   notifications?: QueueSender<NotificationMessage> | undefined;
@@ -50,26 +50,30 @@ export async function recordOutcome(
     ),
   );
   const result = applied.result;
-  if (applied.result === 'applied' && applied.appended) await announce(deps, applied.tx, applied.tx.history.length);
+  // An ignored response may need the record as it is (below): read once.
+  let reading: Promise<Transaction | undefined> | undefined;
+  const read = () => {
+    reading ??= deps.transactions.get(response.id);
+    return reading;
+  };
+  if (deps.notifications) {
+    // Every entry of the history not yet handed on is, now: this change's, and any an earlier delivery of
+    // a response applied and then failed to send (that delivery threw; this may be its repeat, ignored, or
+    // a later response). The mark moves after the sends, so a crash between them sends again, under the
+    // same webhook-ids: delivered as one.
+    const tx = applied.result === 'applied' ? applied.tx : await read();
+    if (tx) await announceNew(deps, tx);
+  }
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
     await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds(response.chainId));
-  }
-  if (result === 'ignored' && deps.notifications) {
-    // Ignored because an earlier delivery of this very response applied it and then failed to send its
-    // event (the record's last entry is this response's): send it now. The event's webhook-id is its
-    // place in the history, so an event sent twice is delivered as one.
-    const tx = await deps.transactions.get(response.id);
-    const last = tx?.history.at(-1);
-    if (tx && last?.at === response.at && last.attempt === response.attempt)
-      await announce(deps, tx, tx.history.length);
   }
   if (result === 'ignored' && starts) {
     // Ignored because an earlier delivery of this very response applied it and then failed to send the
     // tracking's first look (the record's last entry is this response's): send it now, under the token
     // that delivery wrote, rather than leave the transaction unfollowed until the sweep. (Not for a
     // tracker's report: two copies of one look may report at the same instant, and must not both go on.)
-    const tx = await deps.transactions.get(response.id);
+    const tx = await read();
     const last = tx?.history.at(-1);
     if (tx?.trackToken && last?.at === response.at && last.outcome === 'success') {
       await deps.tracking.send({ id: response.id, token: tx.trackToken }, deps.trackAfterSeconds(tx.chainId));
@@ -78,19 +82,29 @@ export async function recordOutcome(
   return result;
 }
 
-/** Hands event `sequence` of a transaction (its history entry of that place) to the notifier, if it has a callback URL. */
-async function announce(deps: RecordOutcomeDeps, tx: Transaction, sequence: number): Promise<void> {
-  const entry = tx.history[sequence - 1];
-  if (!deps.notifications || !tx.callbackUrl || !entry) return;
-  // If this send fails, the response is delivered again, and the ignored repeat sends it (above).
-  await deps.notifications.send({
-    event: {
-      kind: 'transaction',
-      id: webhookIdOf(tx.id, sequence),
-      transactionId: tx.id,
-      sequence,
-      type: transactionEventTypes[entry.outcome],
-      at: entry.at,
-    },
-  });
+/**
+ * Hands to the notifier each event of a transaction with a callback URL that the record does not say was
+ * handed on (its history's entries past `announced`), then moves the mark.
+ */
+async function announceNew(deps: RecordOutcomeDeps, tx: Transaction): Promise<void> {
+  if (!deps.notifications || !tx.callbackUrl) return;
+  const through = tx.history.length;
+  const first = (tx.announced ?? 0) + 1;
+  if (first > through) return;
+  const notifications = deps.notifications;
+  await Promise.all(
+    tx.history.slice(first - 1).map((entry, i) =>
+      notifications.send({
+        event: {
+          kind: 'transaction',
+          id: webhookIdOf(tx.id, first + i),
+          transactionId: tx.id,
+          sequence: first + i,
+          type: transactionEventTypes[entry.outcome],
+          at: entry.at,
+        },
+      }),
+    ),
+  );
+  await deps.transactions.markAnnounced(tx.id, through);
 }

@@ -26,8 +26,16 @@ export function addressProblem(address: string): string | undefined {
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
   const parsed = ipaddr.process(address);
   const range = parsed.range();
-  return range === 'unicast' ? undefined : `${address} is not a public address (${range})`;
+  if (range !== 'unicast') return `${address} is not a public address (${range})`;
+  // ::a.b.c.d (IPv4-compatible, deprecated): ipaddr.js calls it unicast, but it names an IPv4 address.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)) {
+    return `${address} is not a public address (an IPv4-compatible IPv6 address)`;
+  }
+  return undefined;
 }
+
+/** How long a callback URL's host may take to resolve: at submission and at each delivery. */
+export const lookupTimeoutMs = 2000;
 
 /** The host of a URL as a resolver takes it: an IPv6 literal without its brackets. */
 const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -57,11 +65,17 @@ export async function resolveCallbackUrl(
   let addresses: Array<{ address: string; family: number }>;
   if (ipaddr.isValid(host)) addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
   else {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'a timeout' })), lookupTimeoutMs);
+    });
     try {
-      addresses = await (policy.lookup ?? systemLookup)(host);
+      addresses = await Promise.race([(policy.lookup ?? systemLookup)(host), late]);
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'error';
       throw new UrlRefusedError(`its host ${host} does not resolve (${code})`);
+    } finally {
+      clearTimeout(timer);
     }
   }
   if (addresses.length === 0) throw new UrlRefusedError(`its host ${host} does not resolve`);

@@ -26,18 +26,19 @@ export async function deliverWebhook(
     answer: { at, status, excerpt, error },
   });
   let url: URL;
-  let address: { address: string; family: number };
+  let addresses: Array<{ address: string; family: number }>;
   try {
     url = new URL(target);
-    const addresses = await resolveCallbackUrl(url, options.policy);
-    address = addresses[0] as { address: string; family: number };
+    addresses = await resolveCallbackUrl(url, options.policy);
   } catch (error) {
     return failed(error instanceof UrlRefusedError ? `refused: ${error.message}` : 'refused: not a URL');
   }
-  // The connection goes to the address checked above, whatever the resolver would answer now.
+  // The connection goes to the addresses checked above, whatever the resolver would answer now (every
+  // one of them when it asks for all, so a dual-stack host is still reached over the family that works).
+  const [first] = addresses as [{ address: string; family: number }];
   const pinned: LookupFunction = (_host, opts, callback) => {
-    if (opts.all) callback(null, [address]);
-    else callback(null, address.address, address.family);
+    if (opts.all) callback(null, addresses);
+    else callback(null, first.address, first.family);
   };
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<DeliveryResult>((resolve) => {
