@@ -178,10 +178,7 @@ describe('spendGuard: whose balance judges a request', () => {
     expect(error.message).toContain(`balance ${alice} 1 ETH`);
   });
 
-  // BUG: spendGuard.ts (lines 173, 178) builds the refusal as `${whose} can pay this transaction`: right for an
-  // unnamed request ("no signer of the pool can pay..."), but a request naming its signer is refused with
-  // "signer 0x... can pay this transaction on chain ...", which says the opposite of the refusal.
-  it.fails('a refusal of a request naming its signer says that signer cannot pay it', async () => {
+  it('a refusal of a request naming its signer says that signer cannot pay it', async () => {
     const world = createGuardWorld([{ address: alice, balance: parseEther('1') }]);
     const error = await refusalOf(world.guard.reserve(request(parseEther('2'), alice)));
     expect(error.message).toMatch(new RegExp(`^signer ${alice} cannot pay this transaction`));

@@ -24,6 +24,9 @@ const outcomeOf: Record<TransactionEventType, Attempt['outcome']> = {
 };
 
 /** What each delivery state means: the label's title. */
+/** A delivery's state in the colours of the status it resembles. */
+const deliveryColour = { delivered: 'status-success', retrying: 'status-retrying', failed: 'status-failed' } as const;
+
 const stateMeaning: Record<Delivery['state'], string> = {
   retrying: 'not answered with a 2xx yet: it is tried again, with a growing wait, until its attempts are spent',
   delivered: 'the receiver answered with a 2xx',
@@ -54,7 +57,7 @@ function DeliveryLines({ delivery, callbackUrl }: { delivery: Delivery; callback
   const { state, attempts } = delivery;
   return html`
     <p class="event-line delivery-state">
-      <span class=${`tag delivery delivery-${state}`} title=${stateMeaning[state]}>${state}</span>${gap}
+      <span class=${`tag delivery ${deliveryColour[state]}`} title=${stateMeaning[state]}>${state}</span>${gap}
       <span class="delivery-attempts">${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}</span>
       ${state === 'delivered' && delivery.deliveredAt ? html`${' · delivered '}${when(delivery.deliveredAt)}` : null}
       ${state === 'retrying' && delivery.nextAttemptAt ? html`${' · next attempt '}<span class="delivery-next">${when(delivery.nextAttemptAt)}</span>` : null}

@@ -181,6 +181,13 @@ export function createApiRoutes(services: Services): Route[] {
       );
     });
   };
+  /** The transaction a path names, if the caller may read it: another client's is answered as one that does not exist. */
+  const readOwn = async (event: Parameters<Route['handler']>[0], caller: Caller | undefined) => {
+    const id = pathId(event);
+    const tx = await transactions.get(id);
+    if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
+    return tx;
+  };
   const details: Record<RouteName, RouteDetails> = {
     submitTransaction: {
       description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most ${maxWaitMs / 1000} s) for the outcome.`,
@@ -233,11 +240,7 @@ export function createApiRoutes(services: Services): Route[] {
         404: error('no transaction has this id'),
       },
       async handler(event, caller) {
-        const id = pathId(event);
-        const tx = await transactions.get(id);
-        // Another client's transaction is answered as one that does not exist: an id reveals nothing.
-        if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
-        return json(200, toView(tx));
+        return json(200, toView(await readOwn(event, caller)));
       },
     },
     transactionEvents: {
@@ -248,10 +251,7 @@ export function createApiRoutes(services: Services): Route[] {
         404: error('no transaction has this id'),
       },
       async handler(event, caller) {
-        const id = pathId(event);
-        const tx = await transactions.get(id);
-        if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
-        return json(200, await readTransactionEvents(services.events, tx));
+        return json(200, await readTransactionEvents(services.events, await readOwn(event, caller)));
       },
     },
     listTransactions: {

@@ -170,12 +170,12 @@ export function createSpendGuard(deps: SpendGuardDeps) {
         // Unnamed: one signer must pay it alone, and the pool must still cover what waits unassigned.
         const room = request.from || best < pool ? best : pool;
         if (cost > room) {
-          const whose = request.from ? `signer ${request.from}` : 'no signer of the pool';
+          const whose = request.from ? `signer ${request.from} cannot` : 'no signer of the pool can';
           const balances = candidates.map((s) => `${s.address} ${formatEther(s.balance ?? 0n)}`).join(', ');
           const reserved = candidates.reduce((sum, s) => sum + s.openSpend + heldBy(request.chainId, s.address), 0n);
           throw new InsufficientBalanceError(
             'insufficient_balance',
-            `${whose} can pay this transaction on chain ${request.chainId}: it may cost ${formatEther(cost)} ETH (${cost} wei: value plus ${gas} gas at ${maxFee} wei per gas), and ${room > 0n ? formatEther(room) : '0'} ETH is free (balance ${balances} ETH; open transactions may still spend ${formatEther(reserved)} ETH)`,
+            `${whose} pay this transaction on chain ${request.chainId}: it may cost ${formatEther(cost)} ETH (${cost} wei: value plus ${gas} gas at ${maxFee} wei per gas), and ${room > 0n ? formatEther(room) : '0'} ETH is free (balance ${balances} ETH; open transactions may still spend ${formatEther(reserved)} ETH)`,
           );
         }
       }

@@ -70,7 +70,7 @@ export async function deliverWebhook(
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {
-        const excerpt = Buffer.concat(chunks).subarray(0, excerptBytes).toString('utf8');
+        const excerpt = utf8Prefix(Buffer.concat(chunks), excerptBytes);
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) finish({ delivered: true, answer: { at, status, excerpt, error: null } });
         else finish(failed(`answered ${status}`, status, excerpt));
@@ -86,4 +86,12 @@ export async function deliverWebhook(
     });
     req.end(body);
   });
+}
+
+/** The longest prefix of `bytes` of at most `max` bytes that ends on a whole UTF-8 character, as text. */
+function utf8Prefix(bytes: Buffer, max: number): string {
+  let end = Math.min(max, bytes.length);
+  // Back off continuation bytes (10xxxxxx) so a character cut by the limit is left out, not mangled.
+  if (end < bytes.length) while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
