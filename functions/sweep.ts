@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { formatEther } from 'viem';
 import { loadServices } from './lib/services/loadServices.ts';
 import { balanceMetrics } from './lib/sweep/balanceMetrics.ts';
 import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
+import { withSweepLease } from './lib/sweep/sweepLease.ts';
 import { watchBalances } from './lib/sweep/watchBalances.ts';
 import { trackedStaleAfterMs } from './lib/transactions/dueForSweepAt.ts';
 
@@ -37,11 +39,8 @@ const balanceDeps = {
   now: () => new Date(),
 };
 
-/**
- * Scheduled: re-enqueues stale open transactions (tracking again the quiet tracked ones), asks the
- * broadcaster to fill nonce gaps, and watches the signers' balances.
- */
-export const handler = async (): Promise<{ requeued: number; filled: number; lowBalance: number }> => {
+/** One run of the sweep, under its lease. */
+async function sweepOnce(): Promise<{ requeued: number; filled: number; lowBalance: number }> {
   const now = Date.now();
   const requeued = await requeueStale(
     { transactions, requests, tracking: services.queues.tracking, logger },
@@ -68,4 +67,16 @@ export const handler = async (): Promise<{ requeued: number; filled: number; low
   const low = await watchBalances(balanceDeps);
   logger.info('sweep finished', { requeued, filled, lowBalance: low.length });
   return { requeued, filled, lowBalance: low.length };
+}
+
+const owner = randomUUID();
+
+/**
+ * Scheduled: re-enqueues stale open transactions (tracking again the quiet tracked ones), asks the
+ * broadcaster to fill nonce gaps, and watches the signers' balances; one run at a time (the lease), so
+ * a run still going when the next is due makes the next do nothing.
+ */
+export const handler = async (): Promise<{ requeued: number; filled: number; lowBalance: number; skipped?: true }> => {
+  const done = await withSweepLease({ lease: services.sweepLease, owner, now: Date.now, logger }, sweepOnce);
+  return done ?? { requeued: 0, filled: 0, lowBalance: 0, skipped: true };
 };

@@ -4,11 +4,12 @@ import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { selectSigners } from '../../functions/lib/chain/selectSigner.ts';
 import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
 import { type Config, devWebhookSecret, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
+import { sweepLeaseKey } from '../../functions/lib/store/SweepLease.ts';
 import { loadHandler } from '../handlers.ts';
 import type { FunctionName } from '../topology.ts';
 import { createEdgeAuth } from './createEdgeAuth.ts';
@@ -114,6 +115,13 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     if (!dynamoUrl && !stoppedCleanly && !table.created) {
       const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table.indexes);
       if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
+    }
+    // The runner is the table's only user (its own dynalite): a sweep lease left by a killed runner is its
+    // own, and would only hold up the start-up sweep that recovers what the lost in-memory queues held.
+    if (!dynamoUrl) {
+      await DynamoDBDocumentClient.from(dynamoClient).send(
+        new DeleteCommand({ TableName: config.TABLE_NAME, Key: sweepLeaseKey }),
+      );
     }
     const queueUrls = await ensureQueues(sqsClient, {
       prefix: `${config.TABLE_NAME}-`,

@@ -13,6 +13,7 @@ import { type BalanceWatch, createBalanceWatch } from '../store/BalanceWatch.ts'
 import { createEventStore, type EventStore } from '../store/EventStore.ts';
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
+import { createSweepLease, type SweepLease } from '../store/SweepLease.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
 import { createWaitingLine, type WaitingLine } from '../store/WaitingLine.ts';
 import type {
@@ -40,6 +41,8 @@ export type Services = {
   events: EventStore;
   /** The sweep's marks of the signers below LOW_BALANCE_WEI. */
   balanceWatch: BalanceWatch;
+  /** One sweep at a time. */
+  sweepLease: SweepLease;
   chains: ChainRegistry;
   queues: {
     requests: QueueSender<BroadcastMessage | FillMessage>;
@@ -96,6 +99,7 @@ export function createServices(
     waiting: createWaitingLine(doc, config.TABLE_NAME),
     events: createEventStore(doc, config.TABLE_NAME),
     balanceWatch: createBalanceWatch(doc, config.TABLE_NAME),
+    sweepLease: createSweepLease(doc, config.TABLE_NAME),
     chains: createChainRegistry(
       rpcUrls,
       config.RPC_TIMEOUT_MS,
