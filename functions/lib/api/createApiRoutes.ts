@@ -39,7 +39,7 @@ import { waitForOutcome } from './waitForOutcome.ts';
 
 export type { Route } from './Route.ts';
 
-/** Longest wait a client may ask for: API Gateway gives up on an integration at 30 s. */
+/** Longest wait a deployment may allow (MAX_WAIT_MS): API Gateway gives up on an integration at 30 s. */
 export const maxWaitMs = 25_000;
 
 /** The transaction a path names: 404 for an id that cannot be ours, before it reaches the table's key. */
@@ -190,7 +190,7 @@ export function createApiRoutes(services: Services): Route[] {
   };
   const details: Record<RouteName, RouteDetails> = {
     submitTransaction: {
-      description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most ${maxWaitMs / 1000} s) for the outcome.`,
+      description: `Records the transaction, queues it for broadcast, and waits up to BROADCAST_WAIT_MS (or \`Prefer: wait=N\`, at most MAX_WAIT_MS: ${maxWaitMs / 1000} s unless the deployment allows less) for the outcome.`,
       requestBody: transactionRequestSchema,
       requestHeaders: [
         {
@@ -226,7 +226,7 @@ export function createApiRoutes(services: Services): Route[] {
         const body = readJsonBody(event);
         const { tx, replayed } = await submitTransaction(submitDeps, body, authenticated(caller), key);
         logger.info(replayed ? 'idempotent repeat' : 'transaction accepted', { transactionId: tx.id });
-        const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, maxWaitMs);
+        const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, config.MAX_WAIT_MS);
         const headers: Record<string, string> = {
           ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
           ...(prefer.applied ? { 'preference-applied': prefer.applied } : {}),
@@ -316,7 +316,7 @@ export function createApiRoutes(services: Services): Route[] {
       async handler(event, caller) {
         const id = pathId(event);
         const tx = await cancelTransaction(cancelDeps, id, authenticated(caller));
-        const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, maxWaitMs);
+        const prefer = parsePrefer(event.headers.prefer, config.BROADCAST_WAIT_MS, config.MAX_WAIT_MS);
         const settled = prefer.waitMs > 0 ? await waitForOutcome(transactions, tx, prefer.waitMs, isSettled) : tx;
         const headers = { ...locationOf(settled), ...(prefer.applied ? { 'preference-applied': prefer.applied } : {}) };
         if (isCanceled(settled)) return json(200, toView(settled), headers);

@@ -146,6 +146,8 @@ const schema = z
     STALE_AFTER_SECONDS: intFrom(1, 86_400).default(60),
     SIGNING_LEASE_SECONDS: intFrom(1, 900).default(localSigningLeaseSeconds),
     BROADCAST_WAIT_MS: intFrom(0, 25_000).default(5000),
+    // The longest wait a client may ask for with `Prefer: wait=N`: the api's concurrency is about rate × wait.
+    MAX_WAIT_MS: intFrom(0, 25_000).default(25_000),
     RPC_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
     FEE_CACHE_MS: intFrom(0, 60_000).default(1000),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
@@ -177,6 +179,10 @@ const schema = z
   .refine((c) => !(c.AWS_LAMBDA_FUNCTION_NAME && c.WEBHOOK_SECRET.includes(devWebhookSecret)), {
     path: ['WEBHOOK_SECRET'],
     message: 'is the local development secret: use WEBHOOK_SECRET_ARN on Lambda',
+  })
+  .refine((c) => c.BROADCAST_WAIT_MS <= c.MAX_WAIT_MS, {
+    path: ['BROADCAST_WAIT_MS'],
+    message: 'must not exceed MAX_WAIT_MS',
   })
   .refine((c) => c.RETRY_BASE_SECONDS <= c.RETRY_CAP_SECONDS, {
     path: ['RETRY_BASE_SECONDS'],
