@@ -58,6 +58,7 @@ describe('open routes', () => {
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual([
       '/admin',
+      '/admin/health',
       '/admin/signers',
       '/health',
       '/openapi.json',
@@ -416,7 +417,7 @@ describe('the OpenAPI document', () => {
     // 500 is our own fault and 503 an outage: neither can be provoked from outside.
     // The admin routes' other answers are exercised in adminApi.test.ts and adminSigners.test.ts, the events' in webhooks.test.ts.
     const adminRoutes =
-      /^(GET \/transactions|POST \/transactions\/\{id\}\/rebroadcast|GET \/admin|GET \/admin\/signers|GET \/transactions\/\{id\}\/events) /;
+      /^(GET \/transactions|POST \/transactions\/\{id\}\/rebroadcast|GET \/admin|GET \/admin\/signers|GET \/transactions\/\{id\}\/events|GET \/admin\/health) /;
     expect(checker.unseen([' 500', 'GET /health 503']).filter((k) => !adminRoutes.test(k))).toEqual([]);
     const roleChecks = [
       'GET /transactions 401',

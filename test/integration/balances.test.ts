@@ -150,16 +150,21 @@ describe('the balance guard', () => {
   });
 });
 
-describe('GET /health', () => {
-  it('reports a signer that cannot pay one plain transfer', async () => {
+describe('GET /admin/health', () => {
+  it('reports a signer that cannot pay one plain transfer; the open /health names no signer', async () => {
     await setBalance(parseEther('10'));
-    const healthy = await call('GET', '/health', {});
+    const healthy = await call('GET', '/admin/health', admin);
     expect(healthy.status).toBe(200);
     expect(healthy.body.checks[`signer:31337:${signer}`]).toBe('ok');
     await setBalance(1000n);
-    const poor = await call('GET', '/health', {});
+    const poor = await call('GET', '/admin/health', admin);
     expect(poor.status).toBe(503);
     expect(poor.body.checks[`signer:31337:${signer}`]).toMatch(/^cannot pay one plain transfer: balance 1000 wei/);
+    // Open to anyone, it says nothing of the signers (their addresses, their balances).
+    const open = await call('GET', '/health', {});
+    expect(JSON.stringify(open.body)).not.toContain(signer);
+    expect((await call('GET', '/admin/health', client)).status).toBe(403);
+    expect((await call('GET', '/admin/health', {})).status).toBe(401);
     await setBalance(parseEther('10'));
   });
 });

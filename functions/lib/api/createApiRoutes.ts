@@ -5,7 +5,7 @@ import type { Caller } from '../auth/Caller.ts';
 import { mayAccess } from '../auth/mayAccess.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
 import { ConfigError, NotCancelableError, NotFoundError } from '../errors/errors.ts';
-import { checkHealth, type HealthProbe, healthSchema } from '../health/checkHealth.ts';
+import { checkHealth, type Health, type HealthProbe, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
 import { parsePrefer } from '../http/parsePrefer.ts';
@@ -38,6 +38,9 @@ import { submitTransaction } from './submitTransaction.ts';
 import { waitForOutcome } from './waitForOutcome.ts';
 
 export type { Route } from './Route.ts';
+
+/** How long one read of the open `GET /health` serves every caller. */
+const healthCacheMs = 10_000;
 
 /** Longest wait a deployment may allow (MAX_WAIT_MS): API Gateway gives up on an integration at 30 s. */
 export const maxWaitMs = 25_000;
@@ -187,6 +190,20 @@ export function createApiRoutes(services: Services): Route[] {
     const tx = await transactions.get(id);
     if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
     return tx;
+  };
+  const healthDeps = {
+    dynamo: services.dynamo,
+    sqs: services.sqs,
+    tableName: config.TABLE_NAME,
+    queueUrls: services.queueUrls,
+    chains: services.chains,
+  };
+  // The open probe reads its dependencies at most once per period, whoever calls it and how often.
+  let shallow: { at: number; health: Promise<Health> } | undefined;
+  const shallowHealth = () => {
+    if (!shallow || Date.now() - shallow.at >= healthCacheMs)
+      shallow = { at: Date.now(), health: checkHealth(healthDeps) };
+    return shallow.health;
   };
   const details: Record<RouteName, RouteDetails> = {
     submitTransaction: {
@@ -351,19 +368,25 @@ export function createApiRoutes(services: Services): Route[] {
       },
     },
     health: {
+      description: `Open, for load balancers and uptime checks: the table, each queue and each chain, read at most every ${healthCacheMs / 1000} s however many ask (the answer is shared). The signers, and a fresh read, are \`GET /admin/health\`.`,
       responses: {
         200: { description: 'all of them answer', schema: healthSchema },
         503: { description: 'one of them does not: its check says why', schema: healthSchema },
       },
       async handler() {
-        const health = await checkHealth({
-          dynamo: services.dynamo,
-          sqs: services.sqs,
-          tableName: config.TABLE_NAME,
-          queueUrls: services.queueUrls,
-          chains: services.chains,
-          extra: await signerProbes(),
-        });
+        const health = await shallowHealth();
+        return json(health.ok ? 200 : 503, health);
+      },
+    },
+    adminHealth: {
+      description:
+        'For an admin: what `GET /health` checks, read now, and each signer on each chain: whether it can pay for one plain transfer at today’s fees (`signer:<chain>:<address>`).',
+      responses: {
+        200: { description: 'all of them answer, and every signer can pay a transfer', schema: healthSchema },
+        503: { description: 'one of them does not: its check says why', schema: healthSchema },
+      },
+      async handler() {
+        const health = await checkHealth({ ...healthDeps, extra: await signerProbes() });
         return json(health.ok ? 200 : 503, health);
       },
     },

@@ -69,7 +69,14 @@ export const routeTable = [
     method: 'GET',
     path: '/health',
     access: 'none',
-    summary: 'Whether the table, each queue and each chain answer',
+    summary: 'Whether the table, each queue and each chain answer (read at most every 10 s)',
+  },
+  {
+    name: 'adminHealth',
+    method: 'GET',
+    path: '/admin/health',
+    access: 'admin',
+    summary: 'Every dependency and every signer on every chain, read now',
   },
 ] as const satisfies ReadonlyArray<RouteKey & { name: string }>;
 
