@@ -51,10 +51,13 @@ export const functions = {
   },
   sweep: {
     description: 'On its schedule: re-enqueues stale transactions, asks the broadcaster to fill nonce gaps',
-    timeoutSeconds: 120,
+    // Under the one-minute schedule (`sweepSchedule`) and the sweep's lease (55 s), so a run ends, and frees
+    // the lease, before the next one starts.
+    timeoutSeconds: 50,
     memoryMb: 512,
-    // One sweep at a time: two would race to fill the same nonce gap (the local runner chains its runs).
-    concurrency: 1,
+    // One sweep at a time: two would race to fill the same nonce gap. The lease in the table
+    // (functions/lib/sweep/sweepLease.ts) keeps it so on AWS, not a reserved concurrency of 1 that a new
+    // account's quota may refuse; the local runner chains its runs.
   },
   authorizer: {
     description: 'API Gateway Lambda authorizer: bearer tokens against hashes',
@@ -148,8 +151,9 @@ export function queuesOf(fn: FunctionName): QueueName[] {
 }
 
 /**
- * A function's reserved concurrency on AWS: a consumer's is the sum of its mappings' maximum concurrency
- * (lower, the mappings are throttled and messages bounce to the DLQ); else its fixed one, if any.
+ * A function's reserved concurrency on AWS, when the stack reserves any (`reserveConcurrency`; by default
+ * it reserves none): a consumer's is the sum of its mappings' maximum concurrency (lower, the mappings are
+ * throttled and messages bounce to the DLQ); else its fixed one, if any.
  */
 export function reservedConcurrency(fn: FunctionName, workerCount: number): number | undefined {
   const consumed = queuesOf(fn);

@@ -217,7 +217,8 @@ export class BroadcasterStack extends Stack {
 
     // --- functions: each handler module of infra/handlers.ts, deployed as infra/topology.ts says
     const deploy = (name: FunctionName): BroadcasterFunction => {
-      const reserved = reservedConcurrency(name, settings.workers);
+      // Opt-in (`reserveConcurrency`): the mappings' maxConcurrency bounds the pool without reserving.
+      const reserved = settings.reserveConcurrency ? reservedConcurrency(name, settings.workers) : undefined;
       return new BroadcasterFunction(this, pascalCase(name), {
         entry: handlers[name].entry,
         description: functions[name].description,

@@ -15,6 +15,14 @@ export const maxSignerKeys = 20;
 export const kmsKeyArn =
   /^arn:aws(?:-[a-z]+)*:kms:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 
+/**
+ * A yes/no stack property: `true` or `false`, as `-c key=true` (a string) or cdk.json's `context` (a boolean)
+ * gives it. Not `z.coerce.boolean()`: that reads the string "false" as true.
+ */
+const flag = z
+  .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
+  .transform((v) => v === true || v === 'true');
+
 const keyCount = `must be a whole number of keys, 1 to ${maxSignerKeys}`;
 
 /** `-c signerKeyArns=arn1,arn2` (a string), or a list in cdk.json's `context`: the ARNs, in order. */
@@ -43,6 +51,13 @@ const schema = z
     chainId: int(1, 2 ** 53 - 1).default(11_155_111),
     /** The worker pool: the requests mapping's `maxConcurrency` (the retry queue gets a quarter, at least 2). */
     workers: int(workers.min, workers.max).default(workers.default),
+    /**
+     * Reserve each queue consumer's concurrency (the sum of its mappings' `maxConcurrency`), so other
+     * functions of the account cannot take the pool's share. Off by default: the mappings already bound the
+     * pool without reserving anything, and a new account's quota (often 10) refuses any reservation,
+     * failing CreateFunction and rolling the stack back.
+     */
+    reserveConcurrency: flag.default(false),
     /** Messages per invocation of the broadcaster and the updater. */
     batchSize: int(batchSize.min, batchSize.max).default(batchSize.default),
     /** `retain` keeps the table, secrets and logs when the stack is deleted; `destroy` removes them (test stacks). */

@@ -13,7 +13,7 @@ import { balanceMetrics } from '../../functions/lib/sweep/balanceMetrics.ts';
 import type { BroadcasterFunction } from '../../infra/stack/BroadcasterFunction.ts';
 import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
 import { buildApp } from '../../infra/stack/buildApp.ts';
-import { StackSettingsError } from '../../infra/stack/stackSettings.ts';
+import { StackSettingsError, stackSettings } from '../../infra/stack/stackSettings.ts';
 import { type FunctionName, functionNames, sweepSchedule } from '../../infra/topology.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
@@ -45,6 +45,9 @@ let base: Synth;
 let variant: Synth;
 /** A pool of three keys the stack creates. */
 let pooled: Synth;
+/** reserveConcurrency=true, with the default pool and with a pool of 20. */
+let reservingDefault: Synth;
+let reserving: Synth;
 /** A pool of two existing keys (signerKeyArns). */
 let imported: Synth;
 const importedArns = [
@@ -66,6 +69,9 @@ beforeAll(() => {
   variant = synth({ workers: '20', retention: 'destroy', chainId: '1', apiRateLimit: '5', apiBurstLimit: '10' });
   pooled = synth({ signerKeys: '3' });
   imported = synth({ signerKeyArns: importedArns.join(',') });
+  reservingDefault = synth({ reserveConcurrency: 'true' });
+  // As cdk.json's context gives it: a boolean, not a string.
+  reserving = synth({ reserveConcurrency: true, workers: '20' });
   const { stack, json } = base;
   const entry = (f: BroadcasterStack['functions']['api']) => {
     const id = idOf(stack, f);
@@ -246,9 +252,20 @@ describe('worker pool', () => {
     }
   });
 
-  it('reserves no less concurrency than the sum of each function’s mappings, whatever the pool size', () => {
-    const wide = variant;
-    for (const s of [base, wide]) {
+  it('reserves no concurrency by default: the mappings’ maxConcurrency bounds the pool, and a new account’s quota of 10 suffices', () => {
+    for (const s of [base, variant, pooled, imported]) {
+      const reserving = ofType(s.json, 'AWS::Lambda::Function').filter(
+        ([, f]) => f.Properties.ReservedConcurrentExecutions !== undefined,
+      );
+      expect(reserving.map(([id]) => id)).toEqual([]);
+    }
+    // The sweep too: its lease in the table keeps one run at a time, not a reservation of 1.
+    expect(fn.sweep.props.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('reserveConcurrency=true reserves no less than the sum of each function’s mappings, whatever the pool size', () => {
+    const wide = reserving;
+    for (const s of [reservingDefault, wide]) {
       for (const [id, f] of ofType(s.json, 'AWS::Lambda::Function')) {
         const sum = mappingsOf(s.json, id).reduce((n, m) => n + m.ScalingConfig.MaximumConcurrency, 0);
         if (sum > 0) expect(f.Properties.ReservedConcurrentExecutions, id).toBeGreaterThanOrEqual(sum);
@@ -256,6 +273,11 @@ describe('worker pool', () => {
     }
     const wideBroadcaster = mappingsOf(wide.json, idOf(wide.stack, wide.stack.functions.broadcaster));
     expect(wideBroadcaster.map((m) => m.ScalingConfig.MaximumConcurrency).sort()).toEqual([20, 5]);
+    const reservedOf = (s: Synth, name: FunctionName) =>
+      s.json.Resources[idOf(s.stack, s.stack.functions[name])].Properties.ReservedConcurrentExecutions;
+    expect(reservedOf(wide, 'broadcaster')).toBe(25);
+    // Only the queue consumers: the api, the authorizer and the sweep reserve nothing even then.
+    for (const name of ['api', 'authorizer', 'sweep'] as const) expect(reservedOf(wide, name), name).toBeUndefined();
   });
 });
 
@@ -567,7 +589,12 @@ describe('webhooks', () => {
     });
     const queue = base.json.Resources[idOf(base.stack, base.stack.queues.notifications)].Properties;
     expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual(notificationsDlq());
-    expect(fn.notifier.props).toMatchObject({ Timeout: 30, MemorySize: 256, ReservedConcurrentExecutions: 8 });
+    // The mapping bounds the notifier's pool; it reserves it only with reserveConcurrency.
+    expect(fn.notifier.props).toMatchObject({ Timeout: 30, MemorySize: 256 });
+    expect(fn.notifier.props.ReservedConcurrentExecutions).toBeUndefined();
+    const reservedNotifier =
+      reservingDefault.json.Resources[idOf(reservingDefault.stack, reservingDefault.stack.functions.notifier)];
+    expect(reservedNotifier.Properties.ReservedConcurrentExecutions).toBe(8);
   });
 
   it('the notifier alone is told the notifications DLQ and may send to it; nobody else sends to any DLQ', () => {
@@ -797,6 +824,18 @@ describe('stack properties', () => {
     expect(() => synth({ retention: 'sometimes' })).toThrowError(/-c retention=/);
     expect(() => synth({ feeCapGwei: '1:lots' })).toThrowError(/-c feeCapGwei=\.\.\.: "1:lots" must be/);
     expect(() => synth({ lowBalanceWei: '1:lots' })).toThrowError(/-c lowBalanceWei=\.\.\.: "1:lots" must be/);
+  });
+
+  it('reads reserveConcurrency as true or false, from -c (a string) or cdk.json (a boolean), and refuses anything else', () => {
+    expect(stackSettings({}).reserveConcurrency).toBe(false);
+    // "false" is not a non-empty string that coerces to true.
+    for (const off of ['false', false])
+      expect(stackSettings({ reserveConcurrency: off }).reserveConcurrency).toBe(false);
+    for (const on of ['true', true]) expect(stackSettings({ reserveConcurrency: on }).reserveConcurrency).toBe(true);
+    for (const bad of ['yes', '1', ''])
+      expect(() => stackSettings({ reserveConcurrency: bad }), bad).toThrowError(
+        /-c reserveConcurrency=\.\.\.: must be true or false/,
+      );
   });
 
   it('refuses a signer pool it cannot build: a count outside 1..20, a value that is not a key ARN, both ways at once', () => {

@@ -2,6 +2,7 @@ import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sweepLeaseSeconds } from '../../functions/lib/sweep/sweepLease.ts';
 import { planPollers } from '../../infra/local/planPollers.ts';
 import { runnerSettings } from '../../infra/local/runnerSettings.ts';
 import type { BroadcasterStack } from '../../infra/stack/BroadcasterStack.ts';
@@ -33,9 +34,9 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON
 type Json = any;
 
-type Synth = { stack: BroadcasterStack; json: Json; workers: number; batchSize: number };
+type Synth = { stack: BroadcasterStack; json: Json; workers: number; batchSize: number; reserve: boolean };
 
-function synth(context: { workers?: number; batchSize?: number } = {}): Synth {
+function synth(context: { workers?: number; batchSize?: number; reserveConcurrency?: boolean } = {}): Synth {
   const app = new App({
     context: {
       'aws:cdk:bundling-stacks': [],
@@ -48,6 +49,7 @@ function synth(context: { workers?: number; batchSize?: number } = {}): Synth {
     json: Template.fromStack(stack).toJSON(),
     workers: context.workers ?? workers.default,
     batchSize: context.batchSize ?? batchSize.default,
+    reserve: context.reserveConcurrency ?? false,
   };
 }
 
@@ -81,10 +83,13 @@ function mappings(s: Synth): Array<{ queue: QueueName; consumer: FunctionName; b
 
 let base: Synth;
 let wide: Synth;
+/** The pool reserved, as the stack did before reservation was opt-in. */
+let reserved: Synth;
 
 beforeAll(() => {
   base = synth();
   wide = synth({ workers: 20, batchSize: 3 });
+  reserved = synth({ workers: 20, reserveConcurrency: true });
 });
 
 describe('the stack is the topology', () => {
@@ -101,16 +106,26 @@ describe('the stack is the topology', () => {
     }
   });
 
-  it('gives each function its timeout, memory and reserved concurrency', () => {
-    for (const s of [base, wide]) {
+  it('gives each function its timeout, memory and reserved concurrency, none unless reserveConcurrency', () => {
+    for (const s of [base, wide, reserved]) {
       for (const name of functionNames) {
         const props = s.json.Resources[idOf(s, s.stack.functions[name])].Properties;
         expect(props.Timeout, name).toBe(functions[name].timeoutSeconds);
         expect(props.MemorySize, name).toBe(functions[name].memoryMb);
         expect(props.Description, name).toBe(functions[name].description);
-        expect(props.ReservedConcurrentExecutions, name).toBe(reservedConcurrency(name, s.workers));
+        expect(props.ReservedConcurrentExecutions, name).toBe(
+          s.reserve ? reservedConcurrency(name, s.workers) : undefined,
+        );
       }
     }
+  });
+
+  it('keeps one sweep at a time by its lease, not by a reserved concurrency: the lease outlasts a run, the period the lease', () => {
+    // Reserved or not, the sweep reserves nothing: a new account's quota may refuse even 1.
+    expect(reservedConcurrency('sweep', workers.default)).toBeUndefined();
+    // A run ends (Lambda stops it at its timeout) before its lease expires, and the lease before the next run.
+    expect(functions.sweep.timeoutSeconds).toBeLessThan(sweepLeaseSeconds);
+    expect(sweepLeaseSeconds).toBeLessThan(sweepSchedule.everySeconds);
   });
 
   it('hides each queue’s messages for its consumer’s timeout times the factor, and keeps them as long as the topology says', () => {
