@@ -593,6 +593,21 @@ export class BroadcasterStack extends Stack {
       enforceSSL: true,
       displayName: 'Broadcaster alarms',
     });
+    // enforceSSL writes a topic policy, and a topic policy replaces SNS's default one (which let the account's
+    // services publish): with only its Deny, every alarm action failed, silently. CloudWatch may publish for
+    // this account's alarms alone, so no other account's alarm can use the topic (the confused deputy).
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
     if (email) topic.addSubscription(new EmailSubscription(email));
     return topic;
   }

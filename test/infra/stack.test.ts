@@ -40,6 +40,23 @@ const ofType = (json: Json, type: string): Array<[string, Json]> =>
 
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
+/** `v` with each `Fn::Join` joined and each pseudo parameter written `<partition>`, `<region>`, `<account>`. */
+const pseudo = (v: Json): Json => {
+  const names: Record<string, string> = {
+    'AWS::Partition': '<partition>',
+    'AWS::Region': '<region>',
+    'AWS::AccountId': '<account>',
+  };
+  if (Array.isArray(v)) return v.map(pseudo);
+  if (v === null || typeof v !== 'object') return v;
+  if (typeof v.Ref === 'string' && v.Ref in names) return names[v.Ref];
+  if (Array.isArray(v['Fn::Join'])) {
+    const [separator, parts] = v['Fn::Join'];
+    return (parts as Json[]).map(pseudo).join(separator);
+  }
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pseudo(x)]));
+};
+
 let base: Synth;
 /** The same app with every property away from its default. */
 let variant: Synth;
@@ -752,6 +769,37 @@ describe('schedule and alarms', () => {
         AlarmDescription: expect.stringContaining('below LOW_BALANCE_WEI'),
       }),
     ]);
+  });
+
+  it('the alarm topic’s policy refuses anything but TLS and lets CloudWatch publish, for this account’s alarms alone', () => {
+    const [[topicId] = ['']] = ofType(base.json, 'AWS::SNS::Topic');
+    const policies = ofType(base.json, 'AWS::SNS::TopicPolicy')
+      .map(([, p]) => p.Properties)
+      .filter((p) => p.Topics.some((t: Json) => t.Ref === topicId));
+    // One policy: a second would replace the first (a topic has one policy), Allow or Deny lost.
+    expect(policies).toHaveLength(1);
+    const statements = policies[0].PolicyDocument.Statement as Json[];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: { Ref: topicId },
+      }),
+    );
+    // Without it the policy holds only the Deny, and SNS refuses every alarm action: no mail ever comes.
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topicId },
+      }),
+    ]);
+    expect(pseudo(allows[0].Condition)).toEqual({
+      ArnLike: { 'aws:SourceArn': 'arn:<partition>:cloudwatch:<region>:<account>:alarm:*' },
+      StringEquals: { 'aws:SourceAccount': '<account>' },
+    });
   });
 
   it('the alarm topic’s key lets CloudWatch publish (the AWS-managed SNS key would not)', () => {
