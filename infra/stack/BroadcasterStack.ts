@@ -124,7 +124,11 @@ export class BroadcasterStack extends Stack {
   constructor(scope: Construct, id: string, props: BroadcasterStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    const removalPolicy = settings.retention === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // `retain` keeps what holds state (table, secrets, logs) when the stack is deleted or a resource replaced,
+    // but not when the create of it rolled back (RetainExceptOnCreate): plain Retain left a failed first
+    // deploy's empty table, secrets and log groups behind, unowned by any stack, for the operator to find.
+    const removalPolicy =
+      settings.retention === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const logRetention = retentionDays(settings.logRetentionDays);
 
     // --- table: mirrors functions/lib/store/tableDesign.ts, the definition the local runner creates
@@ -135,7 +139,11 @@ export class BroadcasterStack extends Stack {
       // DynamoDB deletes expired idempotency records; the store also checks the expiry itself.
       timeToLiveAttribute: tableTopology.ttlAttribute,
       encryption: TableEncryption.AWS_MANAGED,
-      deletionProtection: settings.retention === 'retain',
+      // No deletion protection: CloudFormation cannot delete a protected table, so a rolled-back create would
+      // end ROLLBACK_FAILED with the table left behind. The removal policy keeps it from a stack delete or
+      // a replacement, no function may delete it, and point-in-time recovery keeps a table deleted by hand as
+      // a system backup for 35 days.
+      deletionProtection: false,
       removalPolicy,
     });
     for (const [indexName, index] of Object.entries(indexes)) {
@@ -493,8 +501,10 @@ export class BroadcasterStack extends Stack {
       description: 'Signs the broadcaster’s Ethereum transactions (secp256k1); the private key never leaves KMS',
       keySpec: KeySpec.ECC_SECG_P256K1,
       keyUsage: KeyUsage.SIGN_VERIFY,
-      // Never deleted with the stack: the funds at its address would be lost with it.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Never deleted with the stack, whatever `retention` says: the funds at its address would be lost with
+      // it. Only a create that rolled back deletes it (KMS waits 30 days first): nobody has funded an address
+      // the deploy never printed.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       policy: new PolicyDocument({
         statements: [
           // kms:Get* includes GetPublicKey: the account's IAM policies grant it to the functions that read addresses.

@@ -317,9 +317,10 @@ describe('table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        DeletionProtectionEnabled: true,
+        // A protected table is one CloudFormation cannot delete, not even when its own create rolled back.
+        DeletionProtectionEnabled: false,
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
     });
   });
@@ -333,8 +334,54 @@ describe('table', () => {
     // The signing key is never deleted with the stack: the funds at its address would go with it.
     throwaway.template.hasResource('AWS::KMS::Key', {
       Properties: { KeySpec: 'ECC_SECG_P256K1' },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
+  });
+});
+
+describe('removal policies', () => {
+  /** What holds state or funds, by kind: the table, the secrets, the signer keys the stack creates, the log groups. */
+  const stateful = (s: Synth) => ({
+    table: ofType(s.json, 'AWS::DynamoDB::Table'),
+    secrets: ofType(s.json, 'AWS::SecretsManager::Secret'),
+    'signer keys': ofType(s.json, 'AWS::KMS::Key').filter(([, k]) => k.Properties.KeySpec === 'ECC_SECG_P256K1'),
+    'log groups': ofType(s.json, 'AWS::Logs::LogGroup'),
+  });
+  const policies = (resources: Array<[string, Json]>) =>
+    resources.map(([id, r]) => ({ id, deletion: r.DeletionPolicy, replace: r.UpdateReplacePolicy }));
+
+  it('retention=retain keeps the table, the secrets, the signer keys and the log groups, except after a create that rolled back', () => {
+    for (const s of [base, pooled]) {
+      const kinds = stateful(s);
+      expect(kinds.table, 'table').toHaveLength(1);
+      expect(kinds.secrets, 'secrets').toHaveLength(3);
+      expect(kinds['signer keys'], 'signer keys').toHaveLength(s.stack.signingKeys.length);
+      // The seven functions', the signer address resolver's and its provider's, and the API's access log.
+      expect(kinds['log groups'], 'log groups').toHaveLength(10);
+      for (const [kind, resources] of Object.entries(kinds))
+        for (const p of policies(resources))
+          expect(p, kind).toEqual({ id: p.id, deletion: 'RetainExceptOnCreate', replace: 'Retain' });
+    }
+  });
+
+  it('retention=destroy deletes the table, the secrets and the log groups; the signer keys are kept even then', () => {
+    const { 'signer keys': keys, ...rest } = stateful(variant);
+    expect(keys).toHaveLength(1);
+    for (const [kind, resources] of Object.entries(rest)) {
+      expect(resources.length, kind).toBeGreaterThan(0);
+      for (const p of policies(resources)) expect(p, kind).toEqual({ id: p.id, deletion: 'Delete', replace: 'Delete' });
+    }
+    for (const p of policies(keys))
+      expect(p).toEqual({ id: p.id, deletion: 'RetainExceptOnCreate', replace: 'Retain' });
+  });
+
+  it('nothing is plain Retain, which CloudFormation keeps, orphaned, even when the create of it rolled back', () => {
+    for (const s of [base, variant, pooled, imported])
+      for (const [id, r] of Object.entries(s.json.Resources as Record<string, Json>)) {
+        expect(r.DeletionPolicy, id).not.toBe('Retain');
+        expect(r.DeletionPolicy, id).not.toBe('Snapshot');
+      }
   });
 });
 
@@ -371,7 +418,8 @@ describe('signer pool and least privilege', () => {
     const [[id, key] = ['', {}]] = keys;
     expect(id).toBe(idOf(base.stack, base.stack.signingKey));
     expect(key.Properties).toMatchObject({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' });
-    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
   });
 
   it('signerKeys=3 creates three, each kept; the first keeps its logical id, so a deployed stack keeps its key and funds', () => {
@@ -379,7 +427,7 @@ describe('signer pool and least privilege', () => {
     expect(keys).toHaveLength(3);
     for (const [id, key] of keys) {
       expect(key.Properties, id).toMatchObject({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' });
-      expect(key.DeletionPolicy, id).toBe('Retain');
+      expect(key.DeletionPolicy, id).toBe('RetainExceptOnCreate');
       expect(key.UpdateReplacePolicy, id).toBe('Retain');
     }
     // The logical id the single key has had since the first release: CloudFormation would replace a key under a new one.
@@ -639,7 +687,7 @@ describe('webhooks', () => {
     expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 32, ExcludePunctuation: true });
     // Letters and digits only, so never `whsec_...`: the notifier refuses to sign until the operator puts one.
     expect(webhookSecretsSchema.safeParse('A1'.repeat(16)).success).toBe(false);
-    expect(secret.DeletionPolicy).toBe('Retain');
+    expect(secret.DeletionPolicy).toBe('RetainExceptOnCreate');
     const throwaway = variant.json.Resources[idOf(variant.stack, variant.stack.webhookSecret)];
     expect(throwaway.DeletionPolicy).toBe('Delete');
     expect(base.json.Outputs.WebhookSecretArn.Value).toEqual({ Ref: id });
