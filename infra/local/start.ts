@@ -15,10 +15,9 @@ async function main() {
     ? `from the secret ${TOKEN_SECRET_ARN}`
     : `client default ${devClient ? devTokens.client : '(API_TOKEN)'}   admin ${devAdmin ? devTokens.admin : '(ADMIN_TOKEN)'}${named.length > 0 ? `   clients ${named.join(', ')} (API_TOKENS)` : ''}${devClient || devAdmin ? '   (dev defaults: set API_TOKEN, ADMIN_TOKEN)' : ''}`;
   // The runner signs webhooks with the public dev secret unless one is set (printed only then: it is no secret).
-  const webhooks =
-    process.env.WEBHOOK_SECRET === devWebhookSecret
-      ? `signed with the dev secret ${devWebhookSecret}  (set WEBHOOK_SECRET)`
-      : 'signed with WEBHOOK_SECRET';
+  const webhooks = stack.devWebhookSecret
+    ? `signed with the dev secret ${devWebhookSecret}  (set WEBHOOK_SECRET)`
+    : 'signed with WEBHOOK_SECRET';
   const auth = `-H 'authorization: Bearer ${devClient ? devTokens.client : '<client token>'}'`;
   const curl = `curl -s -X POST ${stack.url}/transactions ${auth} -H 'content-type: application/json' -d '{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000000000000000"}'`;
   process.stdout.write(

@@ -37,6 +37,8 @@ export type LocalStack = {
   /** The runner's own settings (port, data directory, pool, batch size, sweep interval, visibility). */
   settings: RunnerSettings;
   sweepNow(): Promise<unknown>;
+  /** True when webhooks are signed with the public dev secret (none was configured). */
+  devWebhookSecret: boolean;
   stop(): Promise<void>;
 };
 
@@ -76,6 +78,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     ]);
     for (const e of [chain, sqs, dynamo]) if (e) started.push(e);
 
+    // Webhooks are signed with the public dev secret only where none is configured.
+    const devSecret = !env.WEBHOOK_SECRET && !env.WEBHOOK_SECRET_ARN;
     // Hand the resolved endpoints to the handlers the way Lambda hands them env vars.
     const handlerEnv = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl ?? dynamo?.url ?? '',
@@ -89,7 +93,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       // Webhooks to a receiver on this machine, over http, signed with a dev secret unless one is set.
       WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE ?? 'true',
       WEBHOOK_ALLOW_HTTP: env.WEBHOOK_ALLOW_HTTP ?? 'true',
-      ...(env.WEBHOOK_SECRET || env.WEBHOOK_SECRET_ARN ? {} : { WEBHOOK_SECRET: devWebhookSecret }),
+      ...(devSecret ? { WEBHOOK_SECRET: devWebhookSecret } : {}),
     };
     Object.assign(process.env, handlerEnv);
     const dynamoClient = new DynamoDBClient({
@@ -196,6 +200,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       config,
       settings,
       sweepNow,
+      devWebhookSecret: devSecret,
       async stop() {
         clearInterval(timer);
         await new Promise((resolve) => {

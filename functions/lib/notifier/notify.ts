@@ -71,12 +71,16 @@ async function firstRecord(
  * own (the table, the queue) throws, and SQS delivers the message again.
  */
 export async function notify(deps: NotifyDeps, message: NotificationMessage): Promise<NotifyResult> {
-  const first = await firstRecord(deps, message);
-  if (!first) {
-    deps.logger.info('no webhook URL for this event; nothing to deliver', { eventId: message.event.id });
-    return 'skipped';
+  // A retry finds its event recorded, and sends what was recorded: only a first attempt reads the rest.
+  let stored = await deps.events.get(message.event.id);
+  if (!stored) {
+    const first = await firstRecord(deps, message);
+    if (!first) {
+      deps.logger.info('no webhook URL for this event; nothing to deliver', { eventId: message.event.id });
+      return 'skipped';
+    }
+    stored = await deps.events.begin(first);
   }
-  let stored = await deps.events.begin(first);
   let attempt = message.attempt ?? 1;
   if (stored.state === 'failed' && message.redriven) {
     // Redriven from the dead-letter queue: a new round, as many attempts as the first.

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryAnswer, deliveryStates } from '../transactions/events.ts';
-import { conditionalPut, conditionalUpdate } from './conditionalWrite.ts';
+import { conditionalPut, conditionalUpdate, raiseNumber } from './conditionalWrite.ts';
 import { getItems } from './getItems.ts';
 
 /** Where one webhook event's delivery stands, with the body every attempt sends (the same bytes each time). */
@@ -37,6 +37,8 @@ export type EventStore = {
     state: StoredEvent['state'],
     nextAttemptAt?: string,
   ): Promise<boolean>;
+  /** The event `id` as recorded, if it is. */
+  get(id: string): Promise<StoredEvent | undefined>;
   /** Records that the message of attempt `next` is on the queue; never lowers it. */
   markQueued(id: string, next: number): Promise<void>;
   /**
@@ -94,14 +96,13 @@ export function createEventStore(doc: DynamoDBDocumentClient, TableName: string)
       return written !== undefined;
     },
 
-    async markQueued(id, next) {
-      await conditionalUpdate(doc, {
-        TableName,
-        Key: keyOf(id),
-        UpdateExpression: 'SET queuedNext = :next',
-        ConditionExpression: 'attribute_not_exists(queuedNext) OR queuedNext < :next', // -- only forward
-        ExpressionAttributeValues: { ':next': next },
-      });
+    markQueued(id, next) {
+      return raiseNumber(doc, TableName, keyOf(id), 'queuedNext', next);
+    },
+
+    async get(id) {
+      const out = await doc.send(new GetCommand({ TableName, Key: keyOf(id), ConsistentRead: true }));
+      return out.Item ? toStored(out.Item) : undefined;
     },
 
     async rearm(id, budget) {

@@ -6,7 +6,7 @@ import {
   type TransactionOutcome,
   transactionSchema,
 } from '../transactions/model.ts';
-import { conditionalUpdate } from './conditionalWrite.ts';
+import { conditionalUpdate, raiseNumber } from './conditionalWrite.ts';
 import { isOpen, openStatusValues, txKey, waitingAttributes } from './transactionKeys.ts';
 
 /** The updater's writes: the only writes that move a transaction's status. */
@@ -270,8 +270,19 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
 
   /** Runs the write an outcome asks for; `appended`: it adds a history entry when it is applied. */
   async function write(outcome: TransactionOutcome, dueAt: number): Promise<Applied> {
-    const applied = (written: Record<string, unknown> | undefined, appended = true): Applied =>
-      written ? { result: 'applied', tx: transactionSchema.parse(written), appended } : { result: 'ignored' };
+    const applied = (written: Record<string, unknown> | undefined, appended = true): Applied => {
+      if (!written) return { result: 'ignored' };
+      // Parsed only when read: the updater reads it only for a transaction whose events it hands on.
+      let tx: Transaction | undefined;
+      return {
+        result: 'applied',
+        appended,
+        get tx() {
+          tx ??= transactionSchema.parse(written);
+          return tx;
+        },
+      };
+    };
     switch (outcome.status) {
       case 'retrying': {
         const retried = await applyRetrying(outcome, dueAt);
@@ -301,14 +312,8 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
 
   return {
     apply: write,
-    async markAnnounced(id, through) {
-      await conditionalUpdate(doc, {
-        TableName,
-        Key: txKey(id),
-        UpdateExpression: 'SET announced = :n',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(announced) OR announced < :n)', // -- only forward
-        ExpressionAttributeValues: { ':n': through },
-      });
+    markAnnounced(id, through) {
+      return raiseNumber(doc, TableName, txKey(id), 'announced', through);
     },
     async applyOutcome(outcome, dueAt) {
       return (await write(outcome, dueAt)).result;

@@ -28,6 +28,27 @@ export async function conditionalUpdate(
   }
 }
 
+/**
+ * Sets the number `attribute` of an existing item to `value` unless it already is at least that: a mark
+ * that only moves forward, however many writers race to move it.
+ */
+export async function raiseNumber(
+  doc: DynamoDBDocumentClient,
+  TableName: string,
+  Key: Record<string, unknown>,
+  attribute: string,
+  value: number,
+): Promise<void> {
+  await conditionalUpdate(doc, {
+    TableName,
+    Key,
+    UpdateExpression: 'SET #mark = :n',
+    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#mark) OR #mark < :n)', // -- only forward
+    ExpressionAttributeNames: { '#mark': attribute },
+    ExpressionAttributeValues: { ':n': value },
+  });
+}
+
 /** A put whose condition may not hold: true when the item was written, false when the condition did not hold. */
 export async function conditionalPut(doc: DynamoDBDocumentClient, input: PutCommandInput): Promise<boolean> {
   try {

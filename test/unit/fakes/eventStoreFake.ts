@@ -18,6 +18,10 @@ export function createFakeEventStore(initial: StoredEvent[] = []) {
       records.set(event.id, structuredClone(fresh));
       return fresh;
     },
+    async get(id) {
+      const existing = records.get(id);
+      return existing && structuredClone(existing);
+    },
     async recordAttempt(id, attempt, answer, state, nextAttemptAt) {
       calls.recordAttempt++;
       const stored = records.get(id);
