@@ -8,6 +8,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Checks each function's DynamoDB requests against the stack's per-function grants.
+          setupFiles: ['test/support/tableAccessCheck.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -128,6 +128,40 @@ export const queueAccess = {
   sweep: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send', notifications: 'send' },
 } as const satisfies Partial<Record<FunctionName, Record<QueueName, 'send' | 'describe' | 'url'>>>;
 
+/** The DynamoDB actions a function may take on the table (and its indexes), as IAM names them without `dynamodb:`. */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'DescribeTable';
+
+const reads = ['GetItem', 'BatchGetItem', 'Query'] as const satisfies readonly TableAction[];
+
+/**
+ * What each function that builds the services does with the table: the stack grants exactly this, instead
+ * of every data action to every function. The integration tests check it: each DynamoDB request a
+ * function's services send is one its list names (test/support/tableAccessCheck.ts). No function scans,
+ * and only the sweep deletes (its lease, its low-balance marks).
+ */
+export const tableAccess = {
+  // Records requests and their idempotency keys, reads transactions and events, and its health check describes the table.
+  api: [...reads, 'PutItem', 'UpdateItem', 'DescribeTable'],
+  // Leases and signs transactions, takes nonces, records fillers.
+  broadcaster: [...reads, 'PutItem', 'UpdateItem'],
+  // Applies outcomes (updates only: the record exists); reads a record to hand its events on.
+  updater: ['GetItem', 'UpdateItem'],
+  // Reads what it follows and the signers' waiting lines, writes what it saw; it creates no record.
+  tracker: [...reads, 'UpdateItem'],
+  // Reads an event's transaction, records each delivery of the event.
+  notifier: ['GetItem', 'PutItem', 'UpdateItem'],
+  // Finds what is due and the nonce gaps; takes and lets go of its lease and its low-balance marks.
+  sweep: [...reads, 'PutItem', 'UpdateItem', 'DeleteItem'],
+} as const satisfies Record<keyof typeof queueAccess, readonly TableAction[]>;
+
 /**
  * Who sends to a dead-letter queue itself, not through the redrive policy: the notifier, with a webhook
  * whose every delivery failed (a delivery that fails is retried by the notifier, so the redrive never sees it).

@@ -10,6 +10,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { bundling } from '../handlers.ts';
+import type { TableAction } from '../topology.ts';
 
 /** The repository root: entries, the lock file and tsconfig are found from here. */
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,10 +91,11 @@ export class BroadcasterFunction extends NodejsFunction {
     });
   }
 
-  /** Binds the table: its name in `TABLE_NAME`, read and write access to its items and indexes. */
-  bindTable(table: Table): this {
+  /** Binds the table: its name in `TABLE_NAME`, and the `actions` on its items and indexes (infra/topology.ts `tableAccess`). */
+  bindTable(table: Table, actions: readonly TableAction[]): this {
     this.addEnvironment('TABLE_NAME', table.tableName);
-    table.grantReadWriteData(this);
+    // On the table and its indexes; the table is encrypted with an AWS-owned key, so no key grant is needed.
+    table.grant(this, ...actions.map((a) => `dynamodb:${a}`));
     const cfnTable = table.node.defaultChild;
     if (this.role && cfnTable instanceof CfnTable) {
       Validations.of(this.role).acknowledge({

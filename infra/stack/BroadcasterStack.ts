@@ -20,7 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import {
@@ -45,10 +45,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
-import { webhookGaveUpMetric } from '../../functions/lib/notifier/webhookMetric.ts';
 import { indexes, projectionOf } from '../../functions/lib/store/tableDesign.ts';
-import { balanceMetrics } from '../../functions/lib/sweep/balanceMetrics.ts';
-import { stuckMetric } from '../../functions/lib/tracker/stuckMetric.ts';
 import { handlers } from '../handlers.ts';
 import {
   deadLetterAccess,
@@ -63,10 +60,12 @@ import {
   retention,
   signingLease,
   sweepSchedule,
+  tableAccess,
   table as tableTopology,
   visibilityTimeoutSeconds,
 } from '../topology.ts';
 import { BroadcasterFunction, type QueueAccess } from './BroadcasterFunction.ts';
+import { operatorDashboard, serviceMetric } from './operatorDashboard.ts';
 import type { SignerAddressData, SignerAddressProperties } from './signerAddressHandler.ts';
 import { type StackSettings, settingsEnvironment, signerPool } from './stackSettings.ts';
 
@@ -256,7 +255,7 @@ export class BroadcasterStack extends Stack {
       [keyof typeof queueAccess, Record<QueueName, QueueAccess>]
     >) {
       const fn = this.functions[name];
-      fn.bindTable(table);
+      fn.bindTable(table, tableAccess[name]);
       for (const queue of queueNames)
         fn.bindQueue(`${queue.toUpperCase()}_QUEUE_URL`, this.queues[queue], access[queue]);
     }
@@ -411,40 +410,54 @@ export class BroadcasterStack extends Stack {
     );
     alarm(
       'StuckAtFeeCap',
-      new Metric({
-        namespace: stuckMetric.namespace,
-        metricName: stuckMetric.name,
-        dimensionsMap: { service: stuckMetric.service },
-        period,
-        statistic: 'Sum',
-      }),
+      serviceMetric('stuck', { period, statistic: 'Sum' }),
       1,
       'A transaction waits at the fee cap (FEE_CAP_GWEI) and holds up its sender: raise the cap, or wait for the market; the tracker log line "stuck at the fee cap" names it',
     );
     alarm(
       'WebhookGaveUp',
-      new Metric({
-        namespace: webhookGaveUpMetric.namespace,
-        metricName: webhookGaveUpMetric.name,
-        dimensionsMap: { service: webhookGaveUpMetric.service },
-        period: Duration.minutes(5),
-        statistic: 'Sum',
-      }),
+      serviceMetric('webhookGaveUp', { period: Duration.minutes(5), statistic: 'Sum' }),
       1,
       'The notifier gave up on a webhook event (every delivery failed) and put it in the notifications DLQ: the receiver is down or refuses it; the notifier log names the event (eventId) and its last answer',
     );
     alarm(
       'SignersLowOnBalance',
-      new Metric({
-        namespace: balanceMetrics.namespace,
-        metricName: balanceMetrics.low,
-        dimensionsMap: { service: balanceMetrics.service },
-        // The sweep counts them on each run: the largest count of a run is how many are low now.
-        period: sweepPeriod,
-        statistic: 'Maximum',
-      }),
+      // The sweep counts them on each run: the largest count of a run is how many are low now.
+      serviceMetric('lowBalance', { period: sweepPeriod, statistic: 'Maximum' }),
       1,
       'A signer’s balance is below LOW_BALANCE_WEI: it takes no new transactions until funded; the SignerBalance metric and the admin signers view name it and its chain',
+    );
+    alarm(
+      'SignerStalled',
+      // The sweep's nonce watch: a signer with nonces taken and unmined whose chain's mined nonce has not moved.
+      serviceMetric('stalledSigners', { period: sweepPeriod, statistic: 'Maximum' }),
+      1,
+      'A signer has nonces taken but unmined, and the chain’s mined nonce for it has not moved for STALL_AFTER_SECONDS: the chain stopped mining what the node accepted, a nonce gap holds it, or a transaction waits at the fee cap; the NonceLag metric and the admin signers view (next nonce against mined nonce) name it',
+    );
+    // Of the transactions that ended in the last 15 minutes, the share that failed (none ended: 0). Ten per
+    // cent: a few failures are a client's own (no funds, a revert at estimate); a tenth is the system's.
+    const failureRateAlarmPercent = 10;
+    const fifteen = Duration.minutes(15);
+    alarm(
+      'FailureRate',
+      new MathExpression({
+        expression: 'IF(confirmed + reverted + failed > 0, 100 * failed / (confirmed + reverted + failed), 0)',
+        usingMetrics: {
+          confirmed: serviceMetric('confirmed', { period: fifteen }),
+          reverted: serviceMetric('reverted', { period: fifteen }),
+          failed: serviceMetric('failed', { period: fifteen }),
+        },
+        period: fifteen,
+        label: 'failed, % of ended',
+      }),
+      failureRateAlarmPercent,
+      `At least ${failureRateAlarmPercent}% of the transactions that ended in 15 minutes failed: the dashboard's "Failed, by reason" and "Latest failures" say which and why (a node refusing them, no funds, fees)`,
+    );
+    alarm(
+      'Api5xx',
+      httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      5,
+      'The API answered 5xx at least 5 times in 5 minutes: the api function failed or timed out (its Errors alarm and log), or the authorizer did; clients were refused, nothing was recorded for them',
     );
     for (const [name, fn] of Object.entries(this.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1, `The ${name} function failed`);
@@ -456,7 +469,20 @@ export class BroadcasterStack extends Stack {
       );
     }
 
+    // --- the operator's dashboard (README: "The dashboard")
+    const dashboard = operatorDashboard(this, 'Dashboard', {
+      httpApi,
+      functions: this.functions,
+      queues: this.queues,
+      deadLetterQueues: this.deadLetterQueues,
+      table,
+    });
+
     // --- outputs
+    new CfnOutput(this, 'DashboardName', {
+      value: dashboard.dashboardName,
+      description: 'CloudWatch > Dashboards: the operator’s view',
+    });
     new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'Base URL of the HTTP API' });
     // Each key of the pool and the address to fund: `SignerKeyArn` and `SignerAddress` for the first, as before
     // there was a pool; `SignerKey2Arn` and `SignerAddress2` for the second, and so on.
