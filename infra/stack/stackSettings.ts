@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { type Config, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { ConfigError } from '../../functions/lib/errors/errors.ts';
@@ -47,8 +49,11 @@ const schema = z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
       .default('TxBroadcaster'),
-    /** The chain transactions go to unless they name one; its RPC URL must be in the chains secret. */
-    chainId: int(1, 2 ** 53 - 1).default(11_155_111),
+    /**
+     * The chain transactions go to unless they name one; its RPC URL must be in the chains secret. No
+     * default: a deploy that forgot it would send every such request to another chain.
+     */
+    chainId: int(1, 2 ** 53 - 1),
     /** The worker pool: the requests mapping's `maxConcurrency` (the retry queue gets a quarter, at least 2). */
     workers: int(workers.min, workers.max).default(workers.default),
     /**
@@ -70,6 +75,14 @@ const schema = z
     /** An alarm fires when the oldest request has waited this long for a worker. */
     oldestRequestAlarmSeconds: int(60, 86_400).default(300),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /**
+     * The longest a client may ask the api to wait for the outcome (`Prefer: wait=N`), in seconds: the api's
+     * MAX_WAIT_MS. A waiting request holds its api invocation, so the api's concurrency is about request rate
+     * × wait (50 requests a second waiting 25 s hold 1,250 invocations): lower it to fit the account's Lambda
+     * quota. Below the api's default wait (BROADCAST_WAIT_MS, 5 s), that default comes down to it. At most
+     * 25: API Gateway gives up on an integration at 30 s.
+     */
+    maxWait: int(0, 25).default(25),
     /**
      * The lifecycle's settings per chain, as the functions read them (`2`, or `1:12,8453:10`), given to
      * every function alike so the tracker and the broadcaster never disagree: CONFIRMATIONS,
@@ -114,37 +127,70 @@ const schema = z
 /** The stack's properties, defaults filled. */
 export type StackSettings = z.infer<typeof schema>;
 
-/** The context keys the stack reads. */
+/** The stack's properties, as a stage's settings file and CDK context (`-c key=value`) name them. */
 export const settingKeys = Object.keys(schema.shape) as Array<keyof StackSettings>;
 
-/** A stack property that cannot be used; the message names the context key (`-c key=value`). */
+/** A stack property that cannot be used; the message names the key and where its value came from. */
 export class StackSettingsError extends ConfigError {
   override name = 'StackSettingsError';
 }
 
-/** Reads the stack's properties from CDK context (`npx cdk deploy -c workers=16`), with defaults. */
-export function stackSettings(context: Record<string, unknown>): StackSettings {
-  const parsed = schema.safeParse(context);
+/** Where a refusal says a key's value came from, and the command it tells the operator to run. */
+export type SettingsSource = {
+  /** The key as the operator gave it: `-c workers=...` unless told otherwise. */
+  name?: (key: string) => string;
+  /** The command that writes a setting to the stage's file, as a refusal quotes it. */
+  configure?: string;
+};
+
+/** Each property's default, for the properties that have one: what a deploy gets for a key nobody set. */
+export const settingDefaults: Partial<Record<keyof StackSettings, unknown>> = Object.fromEntries(
+  settingKeys.flatMap((key) => {
+    const parsed = schema.shape[key].safeParse(undefined);
+    return parsed.success && parsed.data !== undefined ? [[key, parsed.data]] : [];
+  }),
+);
+
+/** The properties `given` leaves to their defaults, each with its default value. */
+export function defaultedSettings(given: Record<string, unknown>): Array<[keyof StackSettings, unknown]> {
+  return settingKeys.flatMap((key) =>
+    given[key] === undefined && key in settingDefaults ? [[key, settingDefaults[key]]] : [],
+  );
+}
+
+/** Reads the stack's properties (a stage's file with CDK context on top), with defaults, or refuses them. */
+export function stackSettings(given: Record<string, unknown>, source: SettingsSource = {}): StackSettings {
+  const name = source.name ?? ((key: string) => `-c ${key}=...`);
+  if (given.chainId === undefined)
+    throw new StackSettingsError(
+      'invalid stack properties:\n' +
+        '  chainId is not set: the chain a request goes to unless it names one (1 is Ethereum, 11155111 Sepolia).\n' +
+        `  Write it to the stage's settings file, so that every deploy has it: ${source.configure ?? 'npm run configure --'} chainId=11155111`,
+    );
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  -c ${i.path.join('.')}=...: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `  ${name(i.path.join('.'))}: ${i.message}`);
     throw new StackSettingsError(`invalid stack properties:\n${lines.join('\n')}`);
   }
   // Checked here with the functions' own parser, so a wrong value fails the synth, not a cold start.
   const env: Record<string, string> = {};
-  for (const [, setting] of givenSettings(parsed.data)) env[setting.variable] = setting.value;
+  for (const [, variables] of givenSettings(parsed.data)) Object.assign(env, variables);
   let config: Config;
   try {
     config = loadConfig(env);
   } catch (error) {
-    const key = (name: string) => Object.entries(functionSettings).find(([, s]) => s.variable === name)?.[0] ?? name;
+    const key = (variable: string) =>
+      Object.entries(functionSettings).find(([, s]) => s.variable === variable)?.[0] ?? variable;
     const message = error instanceof Error ? error.message : String(error);
-    throw new StackSettingsError(message.replace(/^ {2}([A-Z_]+):/gm, (_m, name: string) => `  -c ${key(name)}=...:`));
+    throw new StackSettingsError(
+      message.replace(/^ {2}([A-Z_]+):/gm, (_m, variable: string) => `  ${name(key(variable))}:`),
+    );
   }
   // WEBHOOK_ALLOW_HTTP is never set on AWS: the notifier would refuse an http callback at every delivery.
   const plain = Object.entries(config.CALLBACK_URLS).filter(([, url]) => new URL(url).protocol !== 'https:');
   if (plain.length > 0)
     throw new StackSettingsError(
-      `invalid stack properties:\n${plain.map(([client]) => `  -c callbackUrls=...: ${client}'s URL must be https`).join('\n')}`,
+      `invalid stack properties:\n${plain.map(([client]) => `  ${name('callbackUrls')}: ${client}'s URL must be https`).join('\n')}`,
     );
   return parsed.data;
 }
@@ -159,8 +205,16 @@ export function signerPool(settings: StackSettings): SignerPool {
 /** Who gets a setting: every function alike, or only the functions named. */
 type Recipients = 'every' | readonly FunctionName[];
 
-/** The stack properties that are the functions' settings: the variable of each, and the functions that read it. */
-const functionSettings = {
+/** How long the api waits for an outcome when the request does not say (BROADCAST_WAIT_MS), as the functions default it. */
+const defaultWaitMs = loadConfig({}).BROADCAST_WAIT_MS;
+
+/**
+ * The stack properties that are the functions' settings: the variable of each (the one a refusal names),
+ * the functions that read it, and, when the value is not passed through as it is, the variables it sets.
+ */
+const functionSettings: Partial<
+  Record<keyof StackSettings, { variable: string; to: Recipients; env?: (s: StackSettings) => Record<string, string> }>
+> = {
   // The lifecycle's per-chain settings go to every function alike, so the tracker and the broadcaster never disagree.
   confirmations: { variable: 'CONFIRMATIONS', to: 'every' },
   stuckAfterBlocks: { variable: 'STUCK_AFTER_BLOCKS', to: 'every' },
@@ -172,21 +226,117 @@ const functionSettings = {
   callbackUrls: { variable: 'CALLBACK_URLS', to: ['api'] },
   // The sweep sends the operator's events, the notifier delivers them.
   operatorWebhookUrl: { variable: 'OPERATOR_WEBHOOK_URL', to: ['sweep', 'notifier'] },
-} as const satisfies Partial<Record<keyof StackSettings, { variable: string; to: Recipients }>>;
+  // Only the api waits for a client. Its default wait may not exceed the longest (the functions refuse that
+  // at cold start), so a maximum below the default lowers the default too.
+  maxWait: {
+    variable: 'MAX_WAIT_MS',
+    to: ['api'],
+    env: ({ maxWait }) => ({
+      MAX_WAIT_MS: String(maxWait * 1000),
+      ...(maxWait * 1000 < defaultWaitMs ? { BROADCAST_WAIT_MS: String(maxWait * 1000) } : {}),
+    }),
+  },
+};
 
-/** The function settings given, each with its value. */
-function givenSettings(settings: StackSettings): Array<[Recipients, { variable: string; value: string }]> {
-  return (Object.keys(functionSettings) as Array<keyof typeof functionSettings>).flatMap((key) => {
-    const { variable, to } = functionSettings[key];
-    const value = settings[key];
-    return value === undefined ? [] : [[to, { variable, value }]];
+/** The function settings given, each as the variables it sets. */
+function givenSettings(settings: StackSettings): Array<[Recipients, Record<string, string>]> {
+  return Object.entries(functionSettings).flatMap(([key, setting]) => {
+    const value = settings[key as keyof StackSettings];
+    if (value === undefined) return [];
+    return [[setting.to, setting.env ? setting.env(settings) : { [setting.variable]: String(value) }]];
   });
 }
 
 /** The settings function `fn` reads, as its environment: the lifecycle's, and those given to it alone. */
 export function settingsEnvironment(settings: StackSettings, fn: FunctionName): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [to, { variable, value }] of givenSettings(settings))
-    if (to === 'every' || to.includes(fn)) env[variable] = value;
+  for (const [to, variables] of givenSettings(settings))
+    if (to === 'every' || to.includes(fn)) Object.assign(env, variables);
   return env;
+}
+
+// --- the stage's settings file: deploy/<stage>.json, written by `npm run configure`, read by every synth
+
+/** Where each stage's settings file is: the repository's `deploy/`. */
+export const defaultSettingsDir = resolve(import.meta.dirname, '../../deploy');
+
+/** The stage a deploy uses when `-c stage=<name>` names none: its file is `deploy/default.json`. */
+export const defaultStage = 'default';
+
+/**
+ * A stage's name, checked: it names a file in the settings folder, so nothing that could reach outside it
+ * (no `/`, no `..`) and nothing a shell or another system would read differently.
+ */
+export function stageName(value: unknown): string {
+  if (value === undefined) return defaultStage;
+  if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(value)) return value;
+  throw new StackSettingsError(
+    `stage ${JSON.stringify(value)} is not a stage name: letters, digits, - and _, starting with a letter or digit, at most 64 (the stage's settings are in deploy/<stage>.json)`,
+  );
+}
+
+/** The path of stage `stage`'s settings file in `dir`. */
+export function settingsFile(dir: string, stage: string): string {
+  return join(dir, `${stage}.json`);
+}
+
+/** A path as a message shows it: relative to the working directory when it is inside it. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+/** The command that writes stage `stage`'s settings, as messages quote it. */
+export function configureCommand(stage: string): string {
+  return stage === defaultStage ? 'npm run configure --' : `npm run configure -- --stage ${stage}`;
+}
+
+/**
+ * The settings a stage's file holds, as written (not yet checked against each other): `undefined` when
+ * there is no file. Refuses a file that is not a JSON object of stack properties, so a misspelt key
+ * fails the synth instead of quietly falling back to a default.
+ */
+export function readSettingsFile(file: string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new StackSettingsError(
+      `${shownPath(file)} is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new StackSettingsError(`${shownPath(file)} must be a JSON object of stack properties`);
+  const unknown = Object.keys(json).filter((key) => !(settingKeys as string[]).includes(key));
+  if (unknown.length > 0)
+    throw new StackSettingsError(
+      `${shownPath(file)}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a stack property' : 'are not stack properties'} (they are ${settingKeys.join(', ')})`,
+    );
+  return Object.fromEntries(Object.entries(json).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/**
+ * Writes a stage's settings file: the keys in the schema's order (so that a change reads as a one-line
+ * diff), two-space JSON and a trailing newline, by a rename so that a reader never sees half a file.
+ */
+export function writeSettingsFile(file: string, settings: Record<string, unknown>): void {
+  const ordered = Object.fromEntries(
+    settingKeys.flatMap((key) => (settings[key] === undefined ? [] : [[key, settings[key]]])),
+  );
+  mkdirSync(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(ordered, null, 2)}\n`);
+  renameSync(partial, file);
+}
+
+/** A setting's value as an operator types it: `key=<this>`. */
+export function settingText(value: unknown): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
 }

@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, CfnElement, type Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import cdkNag from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpApiRoutes } from '../../functions/lib/api/routeTable.ts';
 import { tokenSecretSchema } from '../../functions/lib/auth/TokenSource.ts';
 import { webhookSecretsSchema } from '../../functions/lib/config/loadConfig.ts';
@@ -21,10 +24,14 @@ type Json = any;
 
 type Synth = { app: App; stack: BroadcasterStack; template: Template; json: Json };
 
+/** No settings file: every property here comes from context. */
+const noSettingsDir = mkdtempSync(join(tmpdir(), 'stack-settings-'));
+afterAll(() => rmSync(noSettingsDir, { recursive: true, force: true }));
+
 /** Builds the app as `cdk synth` does (stack properties from context, cdk-nag on), without bundling: bundles.test.ts builds those. */
 function synth(context: Record<string, unknown> = {}): Synth {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  const stack = buildApp(app);
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], chainId: '11155111', ...context } });
+  const stack = buildApp(app, { settingsDir: noSettingsDir });
   const template = Template.fromStack(stack);
   return { app, stack, template, json: template.toJSON() };
 }
@@ -719,6 +726,25 @@ describe('webhooks', () => {
       ).toEqual([]);
   });
 
+  it('maxWait reaches the api alone, as MAX_WAIT_MS in milliseconds; below the default wait it lowers that too', () => {
+    const given = (s: Synth, variable: string) => functionNames.filter((name) => env(name, s)[variable] !== undefined);
+    // Unset: its default, 25 s, the most API Gateway allows.
+    expect(given(base, 'MAX_WAIT_MS')).toEqual(['api']);
+    expect(env('api').MAX_WAIT_MS).toBe('25000');
+    expect(env('api').BROADCAST_WAIT_MS).toBeUndefined();
+    const shorter = synth({ maxWait: '12' });
+    expect(given(shorter, 'MAX_WAIT_MS')).toEqual(['api']);
+    expect(env('api', shorter).MAX_WAIT_MS).toBe('12000');
+    expect(env('api', shorter).BROADCAST_WAIT_MS).toBeUndefined();
+    // The api's default wait (5 s) may not exceed the longest: the functions would refuse it at cold start.
+    const brief = synth({ maxWait: '2' });
+    expect(env('api', brief)).toMatchObject({ MAX_WAIT_MS: '2000', BROADCAST_WAIT_MS: '2000' });
+    expect(given(brief, 'BROADCAST_WAIT_MS')).toEqual(['api']);
+    expect(env('api', synth({ maxWait: '0' }))).toMatchObject({ MAX_WAIT_MS: '0', BROADCAST_WAIT_MS: '0' });
+    for (const bad of ['26', '-1', '2.5', 'long'])
+      expect(() => synth({ maxWait: bad }), bad).toThrowError(/-c maxWait=\.\.\.: /);
+  });
+
   it('refuses a callback or operator URL the notifier could not deliver to, naming the context key', () => {
     const refusals: Array<[Record<string, string>, RegExp]> = [
       [{ operatorWebhookUrl: 'not a url' }, /-c operatorWebhookUrl=\.\.\.: must be an https URL/],
@@ -923,13 +949,14 @@ describe('stack properties', () => {
   });
 
   it('reads reserveConcurrency as true or false, from -c (a string) or cdk.json (a boolean), and refuses anything else', () => {
-    expect(stackSettings({}).reserveConcurrency).toBe(false);
+    expect(stackSettings({ chainId: 1 }).reserveConcurrency).toBe(false);
     // "false" is not a non-empty string that coerces to true.
     for (const off of ['false', false])
-      expect(stackSettings({ reserveConcurrency: off }).reserveConcurrency).toBe(false);
-    for (const on of ['true', true]) expect(stackSettings({ reserveConcurrency: on }).reserveConcurrency).toBe(true);
+      expect(stackSettings({ chainId: 1, reserveConcurrency: off }).reserveConcurrency).toBe(false);
+    for (const on of ['true', true])
+      expect(stackSettings({ chainId: 1, reserveConcurrency: on }).reserveConcurrency).toBe(true);
     for (const bad of ['yes', '1', ''])
-      expect(() => stackSettings({ reserveConcurrency: bad }), bad).toThrowError(
+      expect(() => stackSettings({ chainId: 1, reserveConcurrency: bad }), bad).toThrowError(
         /-c reserveConcurrency=\.\.\.: must be true or false/,
       );
   });
@@ -1016,7 +1043,9 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('would report a finding that nobody acknowledged (the check is live)', () => {
     const app = new App();
-    const stack = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    const stack = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], chainId: '11155111' } }), {
+      settingsDir: noSettingsDir,
+    });
     new Secret(stack, 'Unrotated');
     const report = new cdkNag.AwsSolutionsChecks(app).validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-SMG4');

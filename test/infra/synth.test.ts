@@ -36,7 +36,17 @@ function cdkSynth(out: string): Promise<Captured> {
   });
   return spawnCapture(
     process.execPath,
-    [join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', out],
+    [
+      join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
+      'synth',
+      '--quiet',
+      '--no-notices',
+      '--output',
+      out,
+      // The chain has no default; a deploy reads it from deploy/<stage>.json, this test from -c.
+      '-c',
+      'chainId=11155111',
+    ],
     { cwd: root, env },
   );
 }

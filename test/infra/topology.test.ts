@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepLeaseSeconds } from '../../functions/lib/sweep/sweepLease.ts';
 import { planPollers } from '../../infra/local/planPollers.ts';
 import { runnerSettings } from '../../infra/local/runnerSettings.ts';
@@ -36,14 +39,19 @@ type Json = any;
 
 type Synth = { stack: BroadcasterStack; json: Json; workers: number; batchSize: number; reserve: boolean };
 
+/** No settings file: every property here comes from context. */
+const noSettingsDir = mkdtempSync(join(tmpdir(), 'topology-settings-'));
+afterAll(() => rmSync(noSettingsDir, { recursive: true, force: true }));
+
 function synth(context: { workers?: number; batchSize?: number; reserveConcurrency?: boolean } = {}): Synth {
   const app = new App({
     context: {
       'aws:cdk:bundling-stacks': [],
+      chainId: '11155111',
       ...Object.fromEntries(Object.entries(context).map(([k, v]) => [k, String(v)])),
     },
   });
-  const stack = buildApp(app);
+  const stack = buildApp(app, { settingsDir: noSettingsDir });
   return {
     stack,
     json: Template.fromStack(stack).toJSON(),
