@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +17,8 @@ let json: Json;
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], chainId: '11155111' } });
-  stack = buildApp(app);
+  // An empty settings directory: the repository's deploy/ files are no test's business.
+  stack = buildApp(app, { settingsDir: mkdtempSync(join(tmpdir(), 'operator-view-')) });
   json = Template.fromStack(stack).toJSON();
 });
 
@@ -54,7 +58,7 @@ describe('the operator dashboard', () => {
   it('shows every metric the service emits, and names none that it does not', () => {
     const widgets: Json[] = dashboardBody().widgets;
     const shown = new Set(widgets.flatMap(serviceMetricNames));
-    const listed = new Set(Object.values(serviceMetrics).map((m) => m.name));
+    const listed = new Set<string>(Object.values(serviceMetrics).map((m) => m.name));
     expect(
       [...shown].filter((n) => !listed.has(n)),
       'names no metric missing from serviceMetrics',
