@@ -1,5 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
+import { rebuildStatusCounts } from '../../functions/lib/store/recountStatusCounts.ts';
+import { countsSinceKey, everyDay } from '../../functions/lib/store/StatusCounts.ts';
 import { type IndexDesign, indexes } from '../../functions/lib/store/tableDesign.ts';
 
 type Item = Record<string, unknown>;
@@ -95,4 +103,26 @@ export async function repairIndexes(
     await doc.send(new PutCommand({ TableName: tableName, Item: items.get(pk) }));
   }
   return repaired;
+}
+
+/**
+ * Puts the admin's day counters (functions/lib/store/StatusCounts.ts) right at start-up, before anything
+ * writes: after an unclean stop (a kill between a status write and its count leaves a day short), run
+ * after `repairIndexes`, since it counts from the byStatus index; and once on a table made before the
+ * counters, or whose counters do not cover every day, which then no longer counts any day from the
+ * indexes. Returns how many days it recounted, or undefined when there was nothing to do (or the table
+ * lacks the indexes a count reads).
+ */
+export async function repairStatusCounts(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  options: { uncleanStop: boolean; present?: ReadonlySet<string> },
+): Promise<number | undefined> {
+  const present = options.present ?? new Set(Object.keys(indexes));
+  if (!present.has('byStatus') || !present.has('byKind')) return undefined;
+  if (!options.uncleanStop) {
+    const since = await doc.send(new GetCommand({ TableName: tableName, Key: countsSinceKey, ConsistentRead: true }));
+    if (since.Item?.day === everyDay) return undefined;
+  }
+  return rebuildStatusCounts(doc, tableName);
 }

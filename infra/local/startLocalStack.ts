@@ -18,7 +18,7 @@ import { deadLetterUrlOf, ensureQueues, ensureTable } from './createResources.ts
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
 import { planPollers } from './planPollers.ts';
 import { QueuePoller, type SqsHandler } from './QueuePoller.ts';
-import { repairIndexes } from './repairIndexes.ts';
+import { repairIndexes, repairStatusCounts } from './repairIndexes.ts';
 import { type RunnerSettings, runnerSettings } from './runnerSettings.ts';
 import { serveHttpApi } from './serveHttpApi.ts';
 
@@ -119,6 +119,15 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     if (!dynamoUrl && !stoppedCleanly && !table.created) {
       const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table.indexes);
       if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
+    }
+    // The admin's day counters, from the indexes just repaired: after an unclean stop, or once on a table
+    // made before them. Nothing writes yet: the pollers and the api start below.
+    if (!dynamoUrl && !table.created) {
+      const recounted = await repairStatusCounts(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, {
+        uncleanStop: !stoppedCleanly,
+        present: table.indexes,
+      });
+      if (recounted !== undefined) logger.info('recounted the transactions per status of each day', { recounted });
     }
     // The runner is the table's only user (its own dynalite): a sweep lease left by a killed runner is its
     // own, and would only hold up the start-up sweep that recovers what the lost in-memory queues held.

@@ -9,7 +9,7 @@ import { createTransactionStore } from '../../functions/lib/store/TransactionSto
 import type { NewTransaction } from '../../functions/lib/store/transactionKeys.ts';
 import { ensureTable } from '../../infra/local/createResources.ts';
 import { type Emulator, startDynalite } from '../../infra/local/emulators.ts';
-import { repairIndexes } from '../../infra/local/repairIndexes.ts';
+import { repairIndexes, repairStatusCounts } from '../../infra/local/repairIndexes.ts';
 import { indexEntries } from '../support/indexEntries.ts';
 import { newTransaction } from '../support/startTestTable.ts';
 
@@ -145,5 +145,12 @@ describe('repairIndexes (what a runner killed mid-write leaves in dynalite)', ()
     expect(repaired).toBe(6);
     // Repaired means consistent: a second pass finds nothing to do.
     expect(await repairIndexes(doc, tableName)).toBe(0);
+
+    // The admin's day counters left short (E was written with no count, as a kill between a status write and
+    // its count leaves one) are rebuilt from the repaired index by the start-up after an unclean stop.
+    const day = { from: '2026-03-01T00:00:00.000Z', to: '2026-03-02T00:00:00.000Z' };
+    expect(await createTransactionStore(doc, tableName).countByStatus(day)).toMatchObject({ pending: 1, success: 2 });
+    expect(await repairStatusCounts(doc, tableName, { uncleanStop: true })).toBe(1);
+    expect(await createTransactionStore(doc, tableName).countByStatus(day)).toMatchObject({ pending: 1, success: 3 });
   });
 });

@@ -44,7 +44,8 @@ function decodeCursor(cursor: string, query: { from?: string; to?: string }): Pa
 
 /**
  * One page of transactions, newest first, with status, client and signer filters and a time range, from an index
- * (never a scan); counts per status come with the first page. A page starts just below the last one
+ * (never a scan); counts per status come with the first page (everyone's from the day counters, whatever the
+ * table holds; one client's or signer's from the indexes over the range). A page starts just below the last one
  * (keyset paging), so transactions created while a client pages, all newer, neither shift nor repeat
  * what it sees.
  */

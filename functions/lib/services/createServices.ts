@@ -88,12 +88,17 @@ export function createServices(
     tracking: required(config, 'TRACKING_QUEUE_URL'),
     notifications: required(config, 'NOTIFICATIONS_QUEUE_URL'),
   };
+  const logger = new Logger({ serviceName, logLevel: config.LOG_LEVEL });
   return {
     config,
-    logger: new Logger({ serviceName, logLevel: config.LOG_LEVEL }),
+    logger,
     dynamo,
     sqs,
-    transactions: createTransactionStore(doc, config.TABLE_NAME),
+    transactions: createTransactionStore(doc, config.TABLE_NAME, {
+      // The transaction's write stands; only the admin's count of its day is one off until recountDay.
+      onCountLost: ({ id, day, change, error }) =>
+        logger.warn('a status count was not written', { transactionId: id, day, change, error }),
+    }),
     idempotency: createIdempotencyStore(doc, config.TABLE_NAME),
     nonces: createNonceStore(doc, config.TABLE_NAME),
     waiting: createWaitingLine(doc, config.TABLE_NAME),

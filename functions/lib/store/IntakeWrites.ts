@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CancelRequest } from '../transactions/model.ts';
 import { conditionalPut, conditionalUpdate } from './conditionalWrite.ts';
+import { countedMark, createStatusCounts, type StatusCounts } from './StatusCounts.ts';
 import {
   initialState,
   isOpen,
@@ -29,21 +30,32 @@ export type IntakeWrites = {
   requestCancel(id: string, cancel: CancelRequest): Promise<boolean>;
 };
 
-/** The api's writes of transactions, each one conditional write. */
-export function createIntakeWrites(doc: DynamoDBDocumentClient, TableName: string): IntakeWrites {
-  const createIfAbsent: IntakeWrites['createIfAbsent'] = (tx, dueAt) =>
-    conditionalPut(doc, {
+/** The api's writes of transactions, each one conditional write; a transaction created is counted after it. */
+export function createIntakeWrites(
+  doc: DynamoDBDocumentClient,
+  TableName: string,
+  counts: Pick<StatusCounts, 'countCreated'> = createStatusCounts(doc, TableName),
+): IntakeWrites {
+  const createIfAbsent: IntakeWrites['createIfAbsent'] = async (tx, dueAt) => {
+    const state = initialState(tx);
+    const created = await conditionalPut(doc, {
       TableName,
       Item: {
         ...txKey(tx.id),
         kind: 'tx',
         sortKey: sortKeyOf(tx),
-        ...initialState(tx),
+        ...state,
         openShard: openShardOf(tx.id),
         dueAt,
+        // Counted in its day's counter: how the first count read knows a table's counters cover every day.
+        ...countedMark,
       },
       ConditionExpression: 'attribute_not_exists(pk)', // -- an id is accepted once
     });
+    // Only the put that created it counts it: a repeated request, refused above, is not counted again.
+    if (created) await counts.countCreated(state);
+    return created;
+  };
   return {
     createIfAbsent,
     async create(tx, dueAt) {

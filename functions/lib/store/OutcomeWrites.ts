@@ -7,6 +7,7 @@ import {
   transactionSchema,
 } from '../transactions/model.ts';
 import { conditionalUpdate, raiseNumber } from './conditionalWrite.ts';
+import { createStatusCounts, type StatusCounts } from './StatusCounts.ts';
 import { isOpen, openStatusValues, txKey, waitingAttributes } from './transactionKeys.ts';
 
 /** The updater's writes: the only writes that move a transaction's status. */
@@ -47,17 +48,27 @@ function historyEntry(o: TransactionOutcome, outcome: Attempt['outcome'] = o.sta
 const handOn = (o: TransactionOutcome) => (o.trackToken ? ', trackToken = :track' : '');
 const handOnValue = (o: TransactionOutcome) => (o.trackToken ? { ':track': o.trackToken } : {});
 
-/** The updater's writes of transactions: conditional updates that only move forward. */
-export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: string): OutcomeWrites {
+/**
+ * The updater's writes of transactions: conditional updates that only move forward. Each write that sets
+ * the status also sets `previousStatus` from the status it replaces (both sides read the item as it was),
+ * so the item it returns says which change it made, and the change is counted (StatusCounts.ts) with no
+ * read: most of these writes may start from either of two statuses.
+ */
+export function createOutcomeWrites(
+  doc: DynamoDBDocumentClient,
+  TableName: string,
+  counts: Pick<StatusCounts, 'countChange'> = createStatusCounts(doc, TableName),
+): OutcomeWrites {
   const names = { '#status': 'status', '#message': 'message' };
   const appendHistory = 'history = list_append(if_not_exists(history, :empty), :entry)';
+  const moveStatus = 'previousStatus = #status, #status';
 
   /** A retrying outcome of a later attempt than the one recorded. */
   const applyRetrying = (o: TransactionOutcome, dueAt: number) =>
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :status, #message = :message, attempts = :attempt, updatedAt = :at, dueAt = :due, ${appendHistory}`,
+      UpdateExpression: `SET ${moveStatus} = :status, #message = :message, attempts = :attempt, updatedAt = :at, dueAt = :due, ${appendHistory}`,
       ConditionExpression: [
         isOpen, // -- nothing leaves a terminal status
         'attempts < :attempt', // -- attempts never decrease; a repeated report changes nothing
@@ -100,7 +111,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
    * its attempt, which must not be lower than the one recorded.
    */
   const applyBroadcastOutcome = (o: TransactionOutcome, dueAt: number, withAttempts: boolean) => {
-    const sets = ['#status = :status', '#message = :message', 'updatedAt = :at', appendHistory];
+    const sets = [`${moveStatus} = :status`, '#message = :message', 'updatedAt = :at', appendHistory];
     const values: Record<string, unknown> = {
       ':status': o.status,
       ':message': o.message,
@@ -155,7 +166,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}${handOn(o)} REMOVE stuck`,
+      UpdateExpression: `SET ${moveStatus} = :mined, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, dueAt = :due, ${appendHistory}${handOn(o)} REMOVE stuck`,
       ConditionExpression: [
         '#status IN (:success, :mined)', // -- only a transaction the node took is mined
         '(attribute_not_exists(receipt) OR receipt.blockHash <> :block)', // -- once per block it is in
@@ -184,7 +195,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck, ${waitingAttributes}`,
+      UpdateExpression: `SET ${moveStatus} = :status, #message = :message, updatedAt = :at, receipt = :receipt, txHash = :hash, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck, ${waitingAttributes}`,
       ConditionExpression: '#status IN (:success, :mined)', // -- nothing leaves a terminal status
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -228,7 +239,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory}${o.txHash ? ', txHash = :hash' : ''}${handOn(o)} REMOVE receipt`,
+      UpdateExpression: `SET ${moveStatus} = :success, #message = :message, updatedAt = :at, dueAt = :due, ${appendHistory}${o.txHash ? ', txHash = :hash' : ''}${handOn(o)} REMOVE receipt`,
       ConditionExpression: [
         '#status = :mined', // -- only what was mined can be reorged out
         ...(o.blockHash ? ['receipt.blockHash = :gone'] : []), // -- of the block the report saw go, not a newer one
@@ -254,7 +265,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
     conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET #status = :failed, #message = :message, updatedAt = :at, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck, ${waitingAttributes}`,
+      UpdateExpression: `SET ${moveStatus} = :failed, #message = :message, updatedAt = :at, ${appendHistory} REMOVE openShard, dueAt, trackToken, leaseToken, leaseUntil, stuck, ${waitingAttributes}`,
       ConditionExpression: '#status = :success', // -- mined means one of ours holds the nonce
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -270,8 +281,14 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
 
   /** Runs the write an outcome asks for; `appended`: it adds a history entry when it is applied. */
   async function write(outcome: TransactionOutcome, dueAt: number): Promise<Applied> {
-    const applied = (written: Record<string, unknown> | undefined, appended = true): Applied => {
+    /** `moved`: the write sets the status (it may leave it as it was): the change it made is counted, after it. */
+    const applied = async (
+      written: Record<string, unknown> | undefined,
+      appended = true,
+      moved = true,
+    ): Promise<Applied> => {
       if (!written) return { result: 'ignored' };
+      if (moved) await counts.countChange(written);
       // Parsed only when read: the updater reads it only for a transaction whose events it hands on.
       let tx: Transaction | undefined;
       return {
@@ -288,7 +305,7 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
         const retried = await applyRetrying(outcome, dueAt);
         if (retried) return applied(retried);
         // History and attempts stay, but the sweep's due time moves on so it does not start another check.
-        return applied(await refreshRetrying(outcome, dueAt), false);
+        return applied(await refreshRetrying(outcome, dueAt), false, false);
       }
       case 'mined':
         return outcome.receipt ? applied(await applyMined(outcome, outcome.receipt, dueAt)) : { result: 'ignored' };
@@ -298,7 +315,8 @@ export function createOutcomeWrites(doc: DynamoDBDocumentClient, TableName: stri
       case 'success':
       case 'failed': {
         if (outcome.canceled && outcome.receipt) return applied(await applySettled(outcome, outcome.receipt));
-        if (outcome.stuck && outcome.status === 'success') return applied(await applyStuck(outcome, outcome.stuck));
+        if (outcome.stuck && outcome.status === 'success')
+          return applied(await applyStuck(outcome, outcome.stuck), true, false);
         if (outcome.reorged && outcome.status === 'success') return applied(await applyReorg(outcome, dueAt));
         if (outcome.tracked && outcome.status === 'failed') return applied(await applyTrackedFailure(outcome));
         const latest = await applyBroadcastOutcome(outcome, dueAt, true);

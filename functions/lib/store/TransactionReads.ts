@@ -1,6 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Status, statuses, type Transaction, transactionSchema } from '../transactions/model.ts';
 import { getItems } from './getItems.ts';
+import { type CountTerm, planStatusCount } from './planStatusCount.ts';
+import { createStatusCounts, emptyTally, type StatusCounts, type StatusTally } from './StatusCounts.ts';
 import { openShardCount } from './tableDesign.ts';
 import { idOf, type PageKey, startKeyOf, txKey } from './transactionKeys.ts';
 
@@ -33,7 +35,11 @@ export type TransactionReads = {
   getMany(ids: readonly string[]): Promise<Transaction[]>;
   /** Newest first, from an index (`byKind`, `byStatus` for one status, `byClient` for one client); never a scan. */
   list(query: ListQuery): Promise<TransactionPage>;
-  /** How many transactions of each status were created in `[from, to)` (by one client, of one sender, when named). */
+  /**
+   * How many transactions of each status were created in `[from, to)` (by one client, of one sender, when
+   * named): of every client and sender from the day counters (StatusCounts.ts), reading at most a day's
+   * transactions at each edge of the range; of one client or sender from the indexes, over the range.
+   */
   countByStatus(range: Pick<ListQuery, 'from' | 'to' | 'client' | 'signer'>): Promise<Record<Status, number>>;
   /** Up to `limit` open transactions due for the sweep at `now`, from the sparse `open` index. */
   findStale(now: number, limit: number): Promise<StaleTransaction[]>;
@@ -80,8 +86,70 @@ function listCondition(filter: Pick<ListQuery, 'status' | 'client'>, range: Pick
   };
 }
 
+/** The sum of the terms of a count (a part outside the range taken away), never below zero. */
+function total(parts: Array<{ sign: 1 | -1; tally: StatusTally }>): StatusTally {
+  const sum = emptyTally();
+  for (const { sign, tally } of parts) for (const status of statuses) sum[status] += sign * tally[status];
+  // A count write lost (StatusCounts.ts) or an index that lags its table may leave a part short.
+  for (const status of statuses) sum[status] = Math.max(0, sum[status]);
+  return sum;
+}
+
 /** The reads of transactions; listings page through an index and read the items themselves. */
-export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: string): TransactionReads {
+export function createTransactionReads(
+  doc: DynamoDBDocumentClient,
+  TableName: string,
+  counts: StatusCounts = createStatusCounts(doc, TableName),
+): TransactionReads {
+  /** Every status's count of one window of creation times, from byStatus: reads each entry in the window. */
+  async function countInIndex(range: Pick<ListQuery, 'from' | 'to'>): Promise<StatusTally> {
+    const tally = emptyTally();
+    await Promise.all(
+      statuses.map(async (status) => {
+        const pages = paginateQuery(
+          { client: doc },
+          { TableName, ...listCondition({ status }, range), Select: 'COUNT' },
+        );
+        for await (const page of pages) tally[status] += page.Count ?? 0;
+      }),
+    );
+    return tally;
+  }
+
+  /** Every status's count of a range, of every client and sender: see `planStatusCount`. */
+  async function countEveryone(range: Pick<ListQuery, 'from' | 'to'>): Promise<StatusTally> {
+    const terms = planStatusCount(range, await counts.since(), Date.now());
+    const daily = terms.filter((t): t is Extract<CountTerm, { source: 'counters' }> => t.source === 'counters');
+    // The counter terms are a run of days (the whole days and an edge day or two): one read of their span.
+    const firsts = daily.map((t) => t.first);
+    const ends = daily.map((t) => t.end);
+    const first = firsts.includes(undefined) ? undefined : firsts.sort()[0];
+    const end = ends.includes(undefined) ? undefined : ends.sort().at(-1);
+    const [days, parts] = await Promise.all([
+      daily.length > 0 ? counts.readDays(first, end) : new Map<string, StatusTally>(),
+      Promise.all(
+        terms.flatMap((t) =>
+          t.source === 'index'
+            ? [
+                countInIndex({
+                  ...(t.from === undefined ? {} : { from: t.from }),
+                  ...(t.to === undefined ? {} : { to: t.to }),
+                }).then((tally) => ({ sign: t.sign, tally })),
+              ]
+            : [],
+        ),
+      ),
+    ]);
+    for (const t of daily) {
+      for (const [day, tally] of days) {
+        if ((t.first === undefined || day >= t.first) && (t.end === undefined || day < t.end)) {
+          parts.push({ sign: 1, tally });
+        }
+      }
+    }
+    return total(parts);
+  }
+
   return {
     async get(id) {
       const out = await doc.send(new GetCommand({ TableName, Key: txKey(id), ConsistentRead: true }));
@@ -166,15 +234,10 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
     },
 
     async countByStatus(range) {
-      const counts: Record<Status, number> = {
-        pending: 0,
-        retrying: 0,
-        success: 0,
-        mined: 0,
-        confirmed: 0,
-        reverted: 0,
-        failed: 0,
-      };
+      // A filter by client or sender is counted from the indexes over the range asked, so its cost grows
+      // with that client's (or every) transaction in the range: no counter is kept per client or sender
+      // (a count write per filter value at each change). The page's default view, everyone's, is below.
+      const counts = emptyTally();
       if (range.signer !== undefined) {
         // No index holds the sender: one pass over the range's entries (one client's, or every one), each
         // item read by key for its sender and status.
@@ -215,16 +278,7 @@ export function createTransactionReads(doc: DynamoDBDocumentClient, TableName: s
         }
         return counts;
       }
-      await Promise.all(
-        statuses.map(async (status) => {
-          const pages = paginateQuery(
-            { client: doc },
-            { TableName, ...listCondition({ status }, range), Select: 'COUNT' },
-          );
-          for await (const page of pages) counts[status] += page.Count ?? 0;
-        }),
-      );
-      return counts;
+      return countEveryone(range);
     },
   };
 }

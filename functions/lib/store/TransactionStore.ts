@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createIntakeWrites, type IntakeWrites } from './IntakeWrites.ts';
 import { createOutcomeWrites, type OutcomeWrites } from './OutcomeWrites.ts';
 import { createSigningWrites, type SigningWrites } from './SigningWrites.ts';
+import { createStatusCounts, type LostCount } from './StatusCounts.ts';
 import { createSweepWrites, type SweepWrites } from './SweepWrites.ts';
 import { createTransactionReads, type TransactionReads } from './TransactionReads.ts';
 
@@ -12,13 +13,21 @@ import { createTransactionReads, type TransactionReads } from './TransactionRead
  */
 export type TransactionStore = TransactionReads & IntakeWrites & SigningWrites & OutcomeWrites & SweepWrites;
 
-/** The transactions table on DynamoDB (or dynalite). */
-export function createTransactionStore(doc: DynamoDBDocumentClient, tableName: string): TransactionStore {
+/**
+ * The transactions table on DynamoDB (or dynalite). The writers that create a transaction or change its
+ * status also count it per day (StatusCounts.ts); a count write that fails is handed to `onCountLost`.
+ */
+export function createTransactionStore(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  options: { onCountLost?: (lost: LostCount) => void } = {},
+): TransactionStore {
+  const counts = createStatusCounts(doc, tableName, options);
   return {
-    ...createTransactionReads(doc, tableName),
-    ...createIntakeWrites(doc, tableName),
+    ...createTransactionReads(doc, tableName, counts),
+    ...createIntakeWrites(doc, tableName, counts),
     ...createSigningWrites(doc, tableName),
-    ...createOutcomeWrites(doc, tableName),
+    ...createOutcomeWrites(doc, tableName, counts),
     ...createSweepWrites(doc, tableName),
   };
 }

@@ -11,11 +11,18 @@ const maxRounds = 8;
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Reads the items of `keys` (strongly consistent) with BatchGetItem, 100 keys a request, asking again
- * with backoff for the keys DynamoDB leaves unprocessed. Returns the items found, in the order of `keys`;
- * a key with no item is left out. The indexes that project only keys are read through this.
+ * Reads the items of `keys` (strongly consistent unless `consistent: false`, at half the cost) with
+ * BatchGetItem, 100 keys a request, asking again with backoff for the keys DynamoDB leaves unprocessed.
+ * Returns the items found, in the order of `keys`; a key with no item is left out. The indexes that
+ * project only keys are read through this.
  */
-export async function getItems(doc: DynamoDBDocumentClient, tableName: string, keys: readonly Key[]): Promise<Item[]> {
+export async function getItems(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Key[],
+  options: { consistent?: boolean } = {},
+): Promise<Item[]> {
+  const ConsistentRead = options.consistent ?? true;
   const found = new Map<string, Item>();
   const wanted = [...new Map(keys.map((k) => [k.pk, k])).values()];
   for (let offset = 0; offset < wanted.length; offset += batchLimit) {
@@ -25,7 +32,7 @@ export async function getItems(doc: DynamoDBDocumentClient, tableName: string, k
         throw new Error(`BatchGetItem left ${pending.length} keys unprocessed ${maxRounds} times`);
       if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round) * Math.random());
       const out = await doc.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead } } }),
       );
       for (const item of out.Responses?.[tableName] ?? []) found.set(String(item.pk), item);
       pending = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];

@@ -14,7 +14,8 @@ export type IndexDesign = {
 /**
  * One table holds every record; `pk` is `<kind>#<key>`. The indexes are sparse: an item is in an
  * index only while it carries that index's key attributes.
- * - byKind: every record of a kind (tx, counter, filler), newest first by `sortKey` (`createdAt#id`).
+ * - byKind: every record of a kind (tx, counter, filler), newest first by `sortKey` (`createdAt#id`); the
+ *   admin's day counters of each status are its `count` partition, by `<day>#<shard>` (StatusCounts.ts).
  * - byStatus: transactions of one status, newest first.
  * - open: transactions not yet terminal, by the time they become due for the sweep (`dueAt`).
  * - bySender: signed transactions and fillers by (chain, sender) and nonce.
