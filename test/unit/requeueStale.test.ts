@@ -170,3 +170,38 @@ describe('requeueStale: failures', () => {
     expect(world.log.filter((l) => l.startsWith('postpone:'))).toEqual([`postpone:b:${dueAt}`]);
   });
 });
+
+describe('a backlog on the requests queue', () => {
+  const pending = (id: string): StaleTransaction => ({ id, attempts: 1, status: 'pending' });
+
+  it('is not added to: a stale transaction not yet broadcast is postponed, not sent again', async () => {
+    const records = [pendingTransaction({ id: 'tx-a' }), pendingTransaction({ id: 'tx-b' })];
+    const world = createWorld(records, [pending('tx-a'), pending('tx-b')]);
+    const requeued = await requeueStale(
+      { ...world.deps, backlog: async () => 250 },
+      { now, staleAfterMs, maxAttempts },
+    );
+    expect(requeued).toBe(0);
+    expect(world.sent).toEqual([]);
+    expect(world.log.sort()).toEqual([`postpone:tx-a:${dueAt}`, `postpone:tx-b:${dueAt}`]);
+  });
+
+  it('once drained, or when the queue does not answer, lets the sweep re-enqueue as before', async () => {
+    for (const backlog of [
+      async () => 0,
+      async () => undefined,
+      async (): Promise<number> => Promise.reject(new Error('down')),
+    ]) {
+      const world = createWorld([pendingTransaction({ id: 'tx-a' })], [pending('tx-a')]);
+      expect(await requeueStale({ ...world.deps, backlog }, { now, staleAfterMs, maxAttempts })).toBe(1);
+      expect(world.sent).toEqual([{ queue: 'requests', body: { id: 'tx-a', attempt: 2, phase: 'broadcast' } }]);
+    }
+  });
+
+  it('still restarts the tracking of a quiet tracked transaction (the tracking queue is another line)', async () => {
+    const tracked = { ...pendingTransaction({ id: 'tx-t' }), status: 'success' as const };
+    const world = createWorld([tracked], [{ id: 'tx-t', attempts: 1, status: 'success' }]);
+    expect(await requeueStale({ ...world.deps, backlog: async () => 99 }, { now, staleAfterMs, maxAttempts })).toBe(1);
+    expect(world.sent.map((s) => s.queue)).toEqual(['tracking']);
+  });
+});

@@ -13,12 +13,20 @@ export type RequeueDeps = {
   tracking: QueueSender<TrackMessage>;
   logger: Logger;
   newToken?: () => string;
+  /**
+   * How many messages wait, visible, on the requests queue (undefined when it cannot be read). While any
+   * wait, the workers are behind: a transaction not yet broadcast is waiting there, not lost, and another
+   * message for it would only lengthen the line the sweep is meant to help.
+   */
+  backlog?: () => Promise<number | undefined>;
 };
 
 /**
  * Enqueues again every open transaction that has not moved for the stale period (found through the
  * sparse `open` index, never a scan), then moves its due time on so the next sweep leaves it be. One
  * the node took (`success`, `mined`) gets a new tracking instead, whose token stops any older one.
+ * While the requests queue has a backlog, one not yet broadcast is only postponed: the sweep never
+ * adds to a line the workers are behind on (a lost message is re-enqueued once the line has drained).
  */
 export async function requeueStale(
   deps: RequeueDeps,
@@ -38,7 +46,11 @@ export async function requeueStale(
   },
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
+  if (stale.length === 0) return 0;
   const dueAt = dueForSweepAt(now, staleAfterMs);
+  // Unknown (the queue did not answer): as before, re-enqueue; a duplicate message is harmless, a lost one is not.
+  const waiting = (await deps.backlog?.().catch(() => undefined)) ?? 0;
+  let leftToQueue = 0;
   const trackedDueAt = dueForSweepAt(now, Math.max(staleAfterMs, trackedStaleAfterMs));
   // One failed send must not stop the others: what is not re-enqueued stays due for the next sweep.
   const results = await Promise.allSettled(
@@ -48,6 +60,11 @@ export async function requeueStale(
       const status = entry.status ?? (await deps.transactions.get(id))?.status;
       if (status && isTracked(status)) return track(deps, entry, trackedDueAt);
       if (status === undefined) return false; // gone since the index was read
+      if (waiting > 0) {
+        await deps.transactions.postpone(id, dueAt);
+        leftToQueue++;
+        return false;
+      }
       // Attempts left: the next one; every attempt spent: settle what the last one left open.
       const message: BroadcastMessage =
         attempts < maxAttempts
@@ -59,6 +76,11 @@ export async function requeueStale(
       return true;
     }),
   );
+  if (leftToQueue > 0)
+    deps.logger.info('the requests queue has a backlog: stale transactions are left to it, postponed', {
+      waiting,
+      postponed: leftToQueue,
+    });
   const failures = results.filter((r) => r.status === 'rejected');
   if (failures.length > 0) {
     deps.logger.error('some stale transactions could not be re-enqueued; the next sweep tries again', {
