@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { formatEther } from 'viem';
+import { serviceMetrics } from './lib/metrics/serviceMetrics.ts';
 import { loadServices } from './lib/services/loadServices.ts';
 import { balanceMetrics } from './lib/sweep/balanceMetrics.ts';
 import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
 import { withSweepLease } from './lib/sweep/sweepLease.ts';
 import { watchBalances } from './lib/sweep/watchBalances.ts';
+import { watchNonceLag } from './lib/sweep/watchNonceLag.ts';
 import { trackedStaleAfterMs } from './lib/transactions/dueForSweepAt.ts';
 
 // The sweep reads the table and the chains and writes to the requests and tracking queues; it never signs.
@@ -39,6 +41,33 @@ const balanceDeps = {
   now: () => new Date(),
 };
 
+const nonceLagDeps = {
+  signers: services.signers,
+  chains,
+  nonces,
+  watch: services.nonceWatch,
+  stallAfterSeconds: config.STALL_AFTER_SECONDS,
+  metrics: {
+    lag(chainId: number, address: string, lag: number) {
+      // One line per signer and chain, by chain and address: the dashboard's search over NonceLag.
+      const metric = metrics.singleMetric();
+      metric.addDimension('chainId', String(chainId));
+      metric.addDimension('signer', address);
+      metric.addMetric(serviceMetrics.nonceLag.name, MetricUnit.Count, lag);
+    },
+    largestLag(lag: number) {
+      // The service-only series of the same name: the largest, on the dashboard.
+      metrics.singleMetric().addMetric(serviceMetrics.nonceLag.name, MetricUnit.Count, lag);
+    },
+    stalled(count: number) {
+      // No dimension but the service's: the SignerStalled alarm covers every chain and signer.
+      metrics.singleMetric().addMetric(serviceMetrics.stalledSigners.name, MetricUnit.Count, count);
+    },
+  },
+  logger,
+  now: () => new Date(),
+};
+
 /** One run of the sweep, under its lease. */
 async function sweepOnce(): Promise<{ requeued: number; filled: number; lowBalance: number }> {
   const now = Date.now();
@@ -65,6 +94,7 @@ async function sweepOnce(): Promise<{ requeued: number; filled: number; lowBalan
   });
   const filled = gaps.reduce((n, g) => n + g.filled.length, 0);
   const low = await watchBalances(balanceDeps);
+  await watchNonceLag(nonceLagDeps);
   logger.info('sweep finished', { requeued, filled, lowBalance: low.length });
   return { requeued, filled, lowBalance: low.length };
 }

@@ -144,6 +144,8 @@ const schema = z
     RETRY_BASE_SECONDS: intFrom(0, 900).default(2),
     RETRY_CAP_SECONDS: intFrom(0, 900).default(60),
     STALE_AFTER_SECONDS: intFrom(1, 86_400).default(60),
+    // A signer with nonces taken but unmined whose mined nonce has not moved this long is stalled (SignerStalled).
+    STALL_AFTER_SECONDS: intFrom(60, 86_400).default(600),
     SIGNING_LEASE_SECONDS: intFrom(1, 900).default(localSigningLeaseSeconds),
     BROADCAST_WAIT_MS: intFrom(0, 25_000).default(5000),
     // The longest wait a client may ask for with `Prefer: wait=N`: the api's concurrency is about rate × wait.

@@ -13,6 +13,7 @@ import { type BalanceWatch, createBalanceWatch } from '../store/BalanceWatch.ts'
 import { createEventStore, type EventStore } from '../store/EventStore.ts';
 import { createIdempotencyStore, type IdempotencyStore } from '../store/IdempotencyStore.ts';
 import { createNonceStore, type NonceStore } from '../store/NonceStore.ts';
+import { createNonceWatch, type NonceWatch } from '../store/NonceWatch.ts';
 import { createSweepLease, type SweepLease } from '../store/SweepLease.ts';
 import { createTransactionStore, type TransactionStore } from '../store/TransactionStore.ts';
 import { createWaitingLine, type WaitingLine } from '../store/WaitingLine.ts';
@@ -41,6 +42,8 @@ export type Services = {
   events: EventStore;
   /** The sweep's marks of the signers below LOW_BALANCE_WEI. */
   balanceWatch: BalanceWatch;
+  /** The sweep's marks of each signer's mined nonce, to tell one whose nonces stopped being mined. */
+  nonceWatch: NonceWatch;
   /** One sweep at a time. */
   sweepLease: SweepLease;
   chains: ChainRegistry;
@@ -104,6 +107,7 @@ export function createServices(
     waiting: createWaitingLine(doc, config.TABLE_NAME),
     events: createEventStore(doc, config.TABLE_NAME),
     balanceWatch: createBalanceWatch(doc, config.TABLE_NAME),
+    nonceWatch: createNonceWatch(doc, config.TABLE_NAME),
     sweepLease: createSweepLease(doc, config.TABLE_NAME),
     chains: createChainRegistry(
       rpcUrls,
