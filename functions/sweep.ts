@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { formatEther } from 'viem';
 import { serviceMetrics } from './lib/metrics/serviceMetrics.ts';
+import { queueBacklog } from './lib/queue/queueBacklog.ts';
 import { loadServices } from './lib/services/loadServices.ts';
 import { balanceMetrics } from './lib/sweep/balanceMetrics.ts';
 import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
@@ -72,7 +73,14 @@ const nonceLagDeps = {
 async function sweepOnce(): Promise<{ requeued: number; filled: number; lowBalance: number }> {
   const now = Date.now();
   const requeued = await requeueStale(
-    { transactions, requests, tracking: services.queues.tracking, logger },
+    {
+      transactions,
+      requests,
+      tracking: services.queues.tracking,
+      logger,
+      // The workers are behind while messages wait there: the sweep adds none to that line.
+      backlog: queueBacklog(services.sqs, services.queueUrls.requests),
+    },
     {
       now,
       staleAfterMs: config.STALE_AFTER_SECONDS * 1000,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +145,33 @@ describe('recovery', () => {
     expect(sent.bodies).toContainEqual({ id, attempt: 1, phase: 'broadcast' });
     await deliver(stack.sqs, stack.queues.responses, updater);
     expect((await call('GET', `/transactions/${id}`)).body.status).toBe('success');
+  });
+});
+
+describe('a backlog', () => {
+  it('the sweep adds nothing to a requests queue the workers are behind on, and re-enqueues once it drained', async () => {
+    const ids: string[] = [];
+    for (const value of ['11', '12', '13']) ids.push((await call('POST', '/transactions', { to, value })).body.id);
+    const waiting = await receiveAll(stack.sqs, stack.queues.requests);
+    // Back to visible at once: the line the workers have not reached.
+    await stack.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: stack.queues.requests,
+        Entries: waiting.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 })),
+      }),
+    );
+    expect(waiting).toHaveLength(3);
+    const before = await queueDepth();
+    await sleep(1100); // STALE_AFTER_SECONDS=1: all three are stale, and all three are waiting in the queue
+    expect((await sweep()).requeued).toBe(0);
+    expect(await queueDepth()).toBe(before);
+    // The line is lost (as a purge would): the next sweep, the queue empty, sends each once.
+    await deliver(stack.sqs, stack.queues.requests, async () => ({ batchItemFailures: [] }));
+    await sleep(1100);
+    expect((await sweep()).requeued).toBe(3);
+    const sent = await deliver(stack.sqs, stack.queues.requests, broadcaster);
+    expect(sent.bodies.map((b) => (b as { id: string }).id).sort()).toEqual([...ids].sort());
+    await deliver(stack.sqs, stack.queues.responses, updater);
   });
 });
 
