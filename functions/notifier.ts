@@ -1,11 +1,10 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { required } from './lib/config/loadConfig.ts';
+import { createServiceMetrics } from './lib/metrics/createServiceMetrics.ts';
 import { notify } from './lib/notifier/notify.ts';
-import { webhookGaveUpMetric } from './lib/notifier/webhookMetric.ts';
 import { createQueueSender } from './lib/queue/createQueueSender.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
-import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
+import { type RecordScope, sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
 import { notificationMessageSchema } from './lib/transactions/messages.ts';
 import { webhookTimeoutMs } from './lib/webhooks/deliveryPolicy.ts';
@@ -13,8 +12,8 @@ import { webhookTimeoutMs } from './lib/webhooks/deliveryPolicy.ts';
 // The notifier reads transactions, keeps its deliveries' records, and sends to the notifications queue and its
 // dead-letter queue; it talks to no chain.
 const services = await loadServices('notifier', { chains: false });
-const { config } = services;
-const metrics = new Metrics({ namespace: webhookGaveUpMetric.namespace, serviceName: webhookGaveUpMetric.service });
+const { config, logger } = services;
+const metrics = createServiceMetrics('notifier', { logger });
 const deps = {
   events: services.events,
   transactions: services.transactions,
@@ -28,18 +27,18 @@ const deps = {
     baseSeconds: config.WEBHOOK_RETRY_BASE_SECONDS,
     timeoutMs: webhookTimeoutMs,
   },
-  gaveUp() {
-    // One metric, flushed at once (EMF in the log): the stack's alarm on it sees an event no attempt delivered.
-    const metric = metrics.singleMetric();
-    metric.addMetric(webhookGaveUpMetric.name, MetricUnit.Count, 1);
-  },
-  logger: services.logger,
+  metrics,
+  logger,
   now: () => new Date(),
 };
 
-const recordHandler = async (record: SQSRecord) => {
-  await notify(deps, parseRecord(record, notificationMessageSchema));
+const recordHandler = async (record: SQSRecord, scope: RecordScope) => {
+  const message = parseRecord(record, notificationMessageSchema);
+  const { event } = message;
+  // An operator's event is about a signer, not a transaction: its lines name the event alone.
+  const log = event.kind === 'transaction' ? scope.logger({ transactionId: event.transactionId }) : logger;
+  await notify({ ...deps, logger: log }, message);
 };
 
 /** Consumes the notifications queue: delivers each webhook event, signed, and retries it with backoff. */
-export const handler = sqsBatchHandler(recordHandler);
+export const handler = sqsBatchHandler(recordHandler, { service: 'notifier', logger, metrics });

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { formatEther } from 'viem';
-import { serviceMetrics } from './lib/metrics/serviceMetrics.ts';
+import type { Context } from 'aws-lambda';
+import { createServiceMetrics } from './lib/metrics/createServiceMetrics.ts';
 import { queueBacklog } from './lib/queue/queueBacklog.ts';
 import { loadServices } from './lib/services/loadServices.ts';
-import { balanceMetrics } from './lib/sweep/balanceMetrics.ts';
 import { findNonceGaps } from './lib/sweep/findNonceGaps.ts';
 import { requeueStale } from './lib/sweep/requeueStale.ts';
 import { withSweepLease } from './lib/sweep/sweepLease.ts';
@@ -16,7 +14,7 @@ import { trackedStaleAfterMs } from './lib/transactions/dueForSweepAt.ts';
 const services = await loadServices('sweep');
 const { config, transactions, nonces, chains, logger } = services;
 const requests = services.queues.requests;
-const metrics = new Metrics({ namespace: balanceMetrics.namespace, serviceName: balanceMetrics.service });
+const metrics = createServiceMetrics('sweep', { logger });
 const balanceDeps = {
   signers: services.signers,
   chains,
@@ -25,19 +23,7 @@ const balanceDeps = {
   // The operator is told only where there is an operator's webhook, and a secret to sign it with.
   notifications:
     config.OPERATOR_WEBHOOK_URL && services.webhookSecrets.configured ? services.queues.notifications : undefined,
-  metrics: {
-    balance(chainId: number, address: string, wei: bigint) {
-      // One line per signer and chain (EMF in the log), by chain and address; in ether, as a number.
-      const metric = metrics.singleMetric();
-      metric.addDimension('chainId', String(chainId));
-      metric.addDimension('signer', address);
-      metric.addMetric(balanceMetrics.balance, MetricUnit.NoUnit, Number(formatEther(wei)));
-    },
-    low(count: number) {
-      // No dimension but the service's: the stack's one alarm covers every chain and signer.
-      metrics.singleMetric().addMetric(balanceMetrics.low, MetricUnit.Count, count);
-    },
-  },
+  metrics,
   logger,
   now: () => new Date(),
 };
@@ -48,29 +34,21 @@ const nonceLagDeps = {
   nonces,
   watch: services.nonceWatch,
   stallAfterSeconds: config.STALL_AFTER_SECONDS,
-  metrics: {
-    lag(chainId: number, address: string, lag: number) {
-      // One line per signer and chain, by chain and address: the dashboard's search over NonceLag.
-      const metric = metrics.singleMetric();
-      metric.addDimension('chainId', String(chainId));
-      metric.addDimension('signer', address);
-      metric.addMetric(serviceMetrics.nonceLag.name, MetricUnit.Count, lag);
-    },
-    largestLag(lag: number) {
-      // The service-only series of the same name: the largest, on the dashboard.
-      metrics.singleMetric().addMetric(serviceMetrics.nonceLag.name, MetricUnit.Count, lag);
-    },
-    stalled(count: number) {
-      // No dimension but the service's: the SignerStalled alarm covers every chain and signer.
-      metrics.singleMetric().addMetric(serviceMetrics.stalledSigners.name, MetricUnit.Count, count);
-    },
-  },
+  metrics,
   logger,
   now: () => new Date(),
 };
 
-/** One run of the sweep, under its lease. */
+/** One run of the sweep, under its lease; its metrics are written at its end, whatever happened. */
 async function sweepOnce(): Promise<{ requeued: number; filled: number; lowBalance: number }> {
+  try {
+    return await sweepRun();
+  } finally {
+    metrics.flush();
+  }
+}
+
+async function sweepRun(): Promise<{ requeued: number; filled: number; lowBalance: number }> {
   const now = Date.now();
   const requeued = await requeueStale(
     {
@@ -80,6 +58,7 @@ async function sweepOnce(): Promise<{ requeued: number; filled: number; lowBalan
       logger,
       // The workers are behind while messages wait there: the sweep adds none to that line.
       backlog: queueBacklog(services.sqs, services.queueUrls.requests),
+      metrics,
     },
     {
       now,
@@ -114,7 +93,12 @@ const owner = randomUUID();
  * broadcaster to fill nonce gaps, and watches the signers' balances; one run at a time (the lease), so
  * a run still going when the next is due makes the next do nothing.
  */
-export const handler = async (): Promise<{ requeued: number; filled: number; lowBalance: number; skipped?: true }> => {
+export const handler = async (
+  _event?: unknown,
+  context?: Context,
+): Promise<{ requeued: number; filled: number; lowBalance: number; skipped?: true }> => {
+  // The request id and cold start on every line (the local runner passes no context).
+  if (context) logger.addContext(context);
   const done = await withSweepLease({ lease: services.sweepLease, owner, now: Date.now, logger }, sweepOnce);
   return done ?? { requeued: 0, filled: 0, lowBalance: 0, skipped: true };
 };

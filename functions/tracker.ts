@@ -1,9 +1,9 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { createFeeCache } from './lib/chain/createFeeCache.ts';
 import { gweiToWei } from './lib/chain/replacementFees.ts';
+import { createServiceMetrics } from './lib/metrics/createServiceMetrics.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
-import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
+import { type RecordScope, sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
 import { wakeWaiting } from './lib/signers/wakeWaiting.ts';
 import { stuckMetric } from './lib/tracker/stuckMetric.ts';
@@ -13,8 +13,9 @@ import { trackMessageSchema } from './lib/transactions/messages.ts';
 // The tracker reads the table and the chains and reports to the responses queue; it never signs, and its one
 // write is a wake's taking of a waiting transaction out of the line.
 const services = await loadServices('tracker');
-const wakeDeps = { waiting: services.waiting, requests: services.queues.requests, logger: services.logger };
-const metrics = new Metrics({ namespace: stuckMetric.namespace, serviceName: stuckMetric.service });
+const { logger } = services;
+const metrics = createServiceMetrics('tracker', { logger });
+const wakeDeps = { waiting: services.waiting, requests: services.queues.requests, logger };
 const deps = {
   transactions: services.transactions,
   chains: services.chains,
@@ -28,22 +29,16 @@ const deps = {
     stuckAfterBlocks: services.config.STUCK_AFTER_BLOCKS,
     feeCapWei: (chainId: number) => gweiToWei(services.config.FEE_CAP_GWEI(chainId)),
   },
-  metrics: {
-    stuck(chainId: number) {
-      // One metric, flushed at once (EMF in the log): the stack's alarm on it sees a sender waiting at its cap.
-      const metric = metrics.singleMetric();
-      metric.addMetadata('chainId', String(chainId));
-      metric.addMetric(stuckMetric.name, MetricUnit.Count, 1);
-    },
-  },
-  logger: services.logger,
+  metrics: stuckMetric(metrics),
+  logger,
   now: () => new Date(),
   wake: (chainId: number, from: string | undefined) => wakeWaiting(wakeDeps, chainId, from),
 };
 
-const recordHandler = async (record: SQSRecord) => {
-  await trackTransaction(deps, parseRecord(record, trackMessageSchema));
+const recordHandler = async (record: SQSRecord, scope: RecordScope) => {
+  const message = parseRecord(record, trackMessageSchema);
+  await trackTransaction({ ...deps, logger: scope.logger({ transactionId: message.id }) }, message);
 };
 
 /** Consumes the tracking queue: follows each transaction the node took to its block and the chain's depth. */
-export const handler = sqsBatchHandler(recordHandler);
+export const handler = sqsBatchHandler(recordHandler, { service: 'tracker', logger, metrics });

@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { createServiceMetrics } from './lib/metrics/createServiceMetrics.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
@@ -6,6 +7,8 @@ import { responseMessageSchema } from './lib/transactions/messages.ts';
 import { recordOutcome } from './lib/updater/recordOutcome.ts';
 
 const services = await loadServices('updater', { chains: false });
+const { logger } = services;
+const metrics = createServiceMetrics('updater', { logger });
 const deps = {
   transactions: services.transactions,
   tracking: services.queues.tracking,
@@ -14,13 +17,15 @@ const deps = {
   staleAfterMs: services.config.STALE_AFTER_SECONDS * 1000,
   trackAfterSeconds: (chainId: number | undefined) =>
     services.config.TRACK_INTERVAL_SECONDS(chainId ?? services.config.CHAIN_ID),
+  metrics,
 };
 
 const recordHandler = async (record: SQSRecord) => {
   const response = parseRecord(record, responseMessageSchema);
   const result = await recordOutcome(deps, response, new Date());
-  services.logger.info('response recorded', { transactionId: response.id, status: response.status, result });
+  // recordOutcome logs nothing: this is the record's one line.
+  logger.info('response recorded', { transactionId: response.id, status: response.status, result });
 };
 
 /** Consumes the responses queue, moves each transaction's status forward, and starts tracking what the node took. */
-export const handler = sqsBatchHandler(recordHandler);
+export const handler = sqsBatchHandler(recordHandler, { service: 'updater', logger, metrics });

@@ -9,6 +9,7 @@ import { createNonceWatch, nonceWatchKeyOf } from '../../functions/lib/store/Non
 import { type WatchNonceLagDeps, watchNonceLag } from '../../functions/lib/sweep/watchNonceLag.ts';
 import { callApi } from '../support/callApi.ts';
 import { type Handlers, loadHandlers, pump } from '../support/loadHandlers.ts';
+import { recordingMetrics } from '../support/recordingMetrics.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { asClient as client } from '../support/tokens.ts';
 
@@ -31,7 +32,8 @@ function createClock() {
 
 /** The watch over the stack's table and chain, with the clock given; what it publishes and warns is kept. */
 function watchOf(clock: ReturnType<typeof createClock>) {
-  const seen = { lags: [] as number[], largest: [] as number[], stalled: [] as number[], warnings: [] as unknown[] };
+  const metrics = recordingMetrics<'sweep'>();
+  const warnings: unknown[] = [];
   const chains: ChainRegistry = { chainIds: () => [chainId], client: () => stack.chain };
   const deps: WatchNonceLagDeps = {
     signers: async () => signerSet([account]),
@@ -39,17 +41,22 @@ function watchOf(clock: ReturnType<typeof createClock>) {
     nonces: createNonceStore(stack.doc, stack.tableName),
     watch: createNonceWatch(stack.doc, stack.tableName),
     stallAfterSeconds,
-    metrics: {
-      lag: (_chainId, _address, lag) => seen.lags.push(lag),
-      largestLag: (lag) => seen.largest.push(lag),
-      stalled: (count) => seen.stalled.push(count),
-    },
+    metrics: metrics.sink,
     logger: {
       warn(_message: string, ...extra: unknown[]) {
-        seen.warnings.push(extra[0]);
+        warnings.push(extra[0]);
       },
     },
     now: clock.now,
+  };
+  const seen = {
+    get lags() {
+      return metrics.values('nonceLag');
+    },
+    get stalled() {
+      return metrics.values('stalledSigners');
+    },
+    warnings,
   };
   return { run: () => watchNonceLag(deps), seen };
 }
@@ -115,9 +122,9 @@ describe('the nonce lag watch', () => {
     expect(await watch.run()).toEqual([
       { chainId, address: account.address, lag: 3, mined: 0, since: clock.now().toISOString(), stalled: false },
     ]);
-    expect(watch.seen).toMatchObject({ lags: [3], largest: [3], stalled: [0], warnings: [] });
+    expect(watch.seen).toMatchObject({ lags: [3], stalled: [0], warnings: [] });
 
-    // The sweep itself publishes it: per signer, and the largest, by the names of serviceMetrics.
+    // The sweep itself publishes it: per signer, and without dimensions (its Maximum: the largest).
     const emitted = await metricsOf(() => handlers.sweep());
     expect(emitted.find((m) => 'NonceLag' in m && 'signer' in m)).toMatchObject({
       NonceLag: 3,
@@ -143,7 +150,7 @@ describe('the nonce lag watch', () => {
     expect(await stack.chain.getTransactionCount({ address: account.address, blockTag: 'latest' })).toBe(3);
     clock.advance(60_000);
     expect(await watch.run()).toEqual([{ chainId, address: account.address, lag: 0, mined: 3, stalled: false }]);
-    expect(watch.seen).toMatchObject({ lags: [3, 3, 3, 0], largest: [3, 3, 3, 0], stalled: [0, 0, 1, 0] });
+    expect(watch.seen).toMatchObject({ lags: [3, 3, 3, 0], stalled: [0, 0, 1, 0] });
     const mark = await stack.doc.send(
       new GetCommand({ TableName: stack.tableName, Key: { pk: nonceWatchKeyOf(chainId, account.address) } }),
     );

@@ -97,6 +97,8 @@ const rankOf: Record<string, number> = {
   signers: 4,
   webhooks: 4,
   admin: 4,
+  // The metrics' names and the emitter over them; its failure reasons read the chain's rule table.
+  metrics: 4,
   broadcast: 5,
   tracker: 5,
   updater: 5,

@@ -3,6 +3,7 @@ import { signerSet } from '../../functions/lib/chain/Signer.ts';
 import type { NonceCounter } from '../../functions/lib/store/NonceStore.ts';
 import { type NonceSeen, type NonceWatch, nonceWatchKeyOf } from '../../functions/lib/store/NonceWatch.ts';
 import { watchNonceLag } from '../../functions/lib/sweep/watchNonceLag.ts';
+import { recordingMetrics } from '../support/recordingMetrics.ts';
 import {
   account,
   chainId,
@@ -39,19 +40,20 @@ function createFakeWatch() {
   return { watch, marks };
 }
 
-/** A metrics sink that records what it is given. */
+/** The sweep's metrics, recorded: each NonceLag with its chain and signer, and each run's SignersStalled. */
 function createRecordingMetrics() {
-  const seen = {
-    lags: [] as Array<{ chainId: number; address: string; lag: number }>,
-    largest: [] as number[],
-    stalled: [] as number[],
-  };
+  const recorded = recordingMetrics<'sweep'>();
   return {
-    seen,
-    sink: {
-      lag: (c: number, address: string, lag: number) => seen.lags.push({ chainId: c, address, lag }),
-      largestLag: (n: number) => seen.largest.push(n),
-      stalled: (n: number) => seen.stalled.push(n),
+    sink: recorded.sink,
+    seen: {
+      get lags() {
+        return recorded.points
+          .filter((p) => p.key === 'nonceLag')
+          .map((p) => ({ chainId: p.dimensions?.chainId, address: p.dimensions?.signer, lag: p.value }));
+      },
+      get stalled() {
+        return recorded.values('stalledSigners');
+      },
     },
   };
 }
@@ -92,7 +94,7 @@ const counter = (next: number, chain = chainId): NonceCounter => ({ chainId: cha
 const stalledWarnings = (w: ReturnType<typeof createWarnings>) => w.lines.filter((l) => /not mined/.test(l.message));
 
 describe('watchNonceLag', () => {
-  it('publishes the counter’s next nonce minus the chain’s mined nonce, per signer and the largest', async () => {
+  it('publishes the counter’s next nonce minus the chain’s mined nonce, per signer, and the stalled count', async () => {
     // prepare
     const world = lagWorld({ [chainId]: createFakeChain({ latest: 5, pending: 9 }) }, [counter(9)]);
     // act
@@ -101,7 +103,8 @@ describe('watchNonceLag', () => {
     expect(lags).toEqual([
       { chainId, address: from, lag: 4, mined: 5, since: '2025-01-01T12:00:00.000Z', stalled: false },
     ]);
-    expect(world.metrics.seen).toEqual({ lags: [{ chainId, address: from, lag: 4 }], largest: [4], stalled: [0] });
+    expect(world.metrics.seen.lags).toEqual([{ chainId, address: from, lag: 4 }]);
+    expect(world.metrics.seen.stalled).toEqual([0]);
   });
 
   it('counts a signer whose counter is not seeded as lag 0, never stalled', async () => {
@@ -182,7 +185,6 @@ describe('watchNonceLag', () => {
     const lags = await watchNonceLag(world.deps);
     expect(lags.map((l) => [l.chainId, l.lag])).toEqual([[chainId, 2]]);
     expect(world.metrics.seen.lags).toEqual([{ chainId, address: from, lag: 2 }]);
-    expect(world.metrics.seen.largest).toEqual([2]);
     expect(world.warnings.lines).toEqual([
       { message: 'nonce lag watch: a chain did not answer', fields: { chainId: otherChain, error: 'Error' } },
     ]);

@@ -3,6 +3,7 @@ import type { Hex } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import type { FeeCache } from '../chain/createFeeCache.ts';
 import type { SignerSet } from '../chain/Signer.ts';
+import type { ServiceMetricsSink } from '../metrics/createServiceMetrics.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { SignerStates } from '../signers/signerStates.ts';
 import type { NonceStore } from '../store/NonceStore.ts';
@@ -41,6 +42,8 @@ export type BroadcastDeps = {
   logger: Logger;
   now: () => Date;
   random: () => number;
+  /** Where the fillers signed and the replacements stored are counted (FillersSent, Repriced); none: nothing is. */
+  metrics?: Pick<ServiceMetricsSink<'broadcaster'>, 'count'> | undefined;
 };
 
 export type SignedTransaction = { rawTx: Hex; txHash: Hex; nonce: number; from: string };

@@ -17,7 +17,7 @@ const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
  * fees outbid `replacing` (the failed transaction's bytes) so it replaces them if they linger in a pool.
  */
 export async function fillNonce(
-  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signers' | 'now' | 'settings' | 'logger'>,
+  deps: Pick<BroadcastDeps, 'nonces' | 'fees' | 'signers' | 'now' | 'settings' | 'logger' | 'metrics'>,
   client: ChainClient,
   params: {
     chainId: number;
@@ -58,16 +58,19 @@ export async function fillNonce(
     maxFeePerGas,
     maxPriorityFeePerGas,
   });
+  const txHash = keccak256(rawTx);
   const filler = await deps.nonces.createFiller({
     chainId: params.chainId,
     from: signer.address,
     nonce: params.nonce,
     rawTx,
-    txHash: keccak256(rawTx),
+    txHash,
     reason: params.reason,
     createdAt: deps.now().toISOString(),
     ...(params.forId ? { forId: params.forId } : {}),
   });
+  // Counted by the worker whose filler was stored: another's, made first for this nonce, is the one sent.
+  if (filler.txHash === txHash) deps.metrics?.count('fillers', 1);
   return sendFiller(client, filler);
 }
 

@@ -70,7 +70,8 @@ export const serviceMetrics = {
   repriced: {
     name: 'Repriced',
     unit: 'Count',
-    service: 'updater',
+    // The broadcaster's: a replacement is signed and stored by it; most are never reported to the updater.
+    service: 'broadcaster',
     description: 'A replacement at higher fees broadcast for a stuck transaction (or a cancel)',
   },
   stuck: {

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ServiceMetricsSink } from '../metrics/createServiceMetrics.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { EventStore, StoredEvent } from '../store/EventStore.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
@@ -21,8 +22,13 @@ export type NotifyDeps = {
   /** Where the operator's events go (OPERATOR_WEBHOOK_URL). */
   operatorUrl: string | undefined;
   settings: { maxAttempts: number; baseSeconds: number; timeoutMs: number };
-  /** Called once for an event given up on (every attempt failed): the stack's alarm counts these. */
-  gaveUp: (event: StoredEvent) => void;
+  /** Told once of each event given up on (every attempt failed), as recorded. */
+  gaveUp?: (event: StoredEvent) => void;
+  /**
+   * Where each attempt's end is counted: delivered, failed and tried again, or given up on (the stack's
+   * alarm watches WebhookGaveUp). None: nothing is.
+   */
+  metrics?: Pick<ServiceMetricsSink<'notifier'>, 'count'> | undefined;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => Date;
 };
@@ -118,14 +124,18 @@ export async function notify(deps: NotifyDeps, message: NotificationMessage): Pr
     deps.logger.error('webhook not delivered after its last attempt; sent to the dead-letter queue', where);
   }
   if (!(await deps.events.recordAttempt(stored.id, attempt, result.answer, state, nextAt))) return 'skipped';
+  // Counted once the attempt is recorded: a copy of this message delivered again is skipped above.
   if (state === 'delivered') {
+    deps.metrics?.count('webhookDelivered', 1);
     deps.logger.info('webhook delivered', where);
   } else if (state === 'retrying') {
+    deps.metrics?.count('webhookFailed', 1);
     deps.logger.warn('webhook not delivered; retrying', { ...where, nextAttemptAt: nextAt });
     await deps.notifications.send({ event: message.event, attempt: attempt + 1 }, delay);
     await deps.events.markQueued(stored.id, attempt + 1);
   } else {
-    deps.gaveUp({ ...stored, state, attempts: attempt, lastAnswer: result.answer });
+    deps.metrics?.count('webhookGaveUp', 1);
+    deps.gaveUp?.({ ...stored, state, attempts: attempt, lastAnswer: result.answer });
   }
   return state;
 }

@@ -1,9 +1,11 @@
+import { metricsNamespace, serviceMetrics } from '../metrics/serviceMetrics.ts';
+
 /**
- * The metric the notifier emits (CloudWatch EMF, in its log) each time it gives up on a webhook event
- * (every attempt failed; the event goes to the notifications dead-letter queue). The stack's alarm watches it.
+ * @deprecated The name is in serviceMetrics (functions/lib/metrics/serviceMetrics.ts), which the notifier
+ * emits through; kept, read from there, for the stack's test that still imports it.
  */
 export const webhookGaveUpMetric = {
-  namespace: 'TransactionBroadcaster',
-  name: 'WebhookGaveUp',
-  service: 'notifier',
+  namespace: metricsNamespace,
+  name: serviceMetrics.webhookGaveUp.name,
+  service: serviceMetrics.webhookGaveUp.service,
 } as const;

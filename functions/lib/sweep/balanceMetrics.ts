@@ -1,12 +1,12 @@
+import { metricsNamespace, serviceMetrics } from '../metrics/serviceMetrics.ts';
+
 /**
- * The metrics the sweep emits (CloudWatch EMF, in its log) on each run: every signer's balance on every
- * configured chain (`SignerBalance`, in ether, with the chain and the address as dimensions), and how many
- * of them are below the chain's LOW_BALANCE_WEI (`SignersLowOnBalance`, no dimension: the stack's one
- * alarm covers every chain and signer).
+ * @deprecated The names are in serviceMetrics (functions/lib/metrics/serviceMetrics.ts), which the sweep
+ * emits through; kept, read from there, for the stack's test that still imports it.
  */
 export const balanceMetrics = {
-  namespace: 'TransactionBroadcaster',
-  service: 'sweep',
-  balance: 'SignerBalance',
-  low: 'SignersLowOnBalance',
+  namespace: metricsNamespace,
+  service: serviceMetrics.lowBalance.service,
+  balance: serviceMetrics.signerBalance.name,
+  low: serviceMetrics.lowBalance.name,
 } as const;

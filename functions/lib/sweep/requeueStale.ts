@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ServiceMetricsSink } from '../metrics/createServiceMetrics.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { SweepWrites } from '../store/SweepWrites.ts';
 import type { StaleTransaction, TransactionReads } from '../store/TransactionReads.ts';
@@ -19,6 +20,18 @@ export type RequeueDeps = {
    * message for it would only lengthen the line the sweep is meant to help.
    */
   backlog?: () => Promise<number | undefined>;
+  /** Where each run's count is published (Requeued, 0 included); none: it is not. */
+  metrics?: Pick<ServiceMetricsSink<'sweep'>, 'count'> | undefined;
+};
+
+/** When a sweep looks, for how long a transaction may stand still, and how many it takes in one run. */
+export type RequeueSettings = {
+  now: number;
+  staleAfterMs: number;
+  maxAttempts: number;
+  limit?: number;
+  /** For a tracked one restarted: long enough for a few looks on the slowest chain (two misses decide). */
+  trackedStaleAfterMs?: number;
 };
 
 /**
@@ -28,22 +41,16 @@ export type RequeueDeps = {
  * While the requests queue has a backlog, one not yet broadcast is only postponed: the sweep never
  * adds to a line the workers are behind on (a lost message is re-enqueued once the line has drained).
  */
-export async function requeueStale(
+export async function requeueStale(deps: RequeueDeps, settings: RequeueSettings): Promise<number> {
+  const requeued = await requeueDue(deps, settings);
+  deps.metrics?.count('requeued', requeued);
+  return requeued;
+}
+
+/** The run itself: how many it sent again (a transaction postponed, or whose send failed, is not counted). */
+async function requeueDue(
   deps: RequeueDeps,
-  {
-    now,
-    staleAfterMs,
-    maxAttempts,
-    limit = 1000,
-    trackedStaleAfterMs = staleAfterMs,
-  }: {
-    now: number;
-    staleAfterMs: number;
-    maxAttempts: number;
-    limit?: number;
-    /** For a tracked one restarted: long enough for a few looks on the slowest chain (two misses decide). */
-    trackedStaleAfterMs?: number;
-  },
+  { now, staleAfterMs, maxAttempts, limit = 1000, trackedStaleAfterMs = staleAfterMs }: RequeueSettings,
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
   if (stale.length === 0) return 0;

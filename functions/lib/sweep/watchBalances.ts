@@ -1,6 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { formatEther } from 'viem';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import type { SignerSet } from '../chain/Signer.ts';
+import type { ServiceMetricsSink } from '../metrics/createServiceMetrics.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import { type BalanceWatch, lowKeyOf } from '../store/BalanceWatch.ts';
 import { lowBalanceEventType } from '../transactions/events.ts';
@@ -13,12 +15,8 @@ export type WatchBalancesDeps = {
   lowBalanceWei: (chainId: number) => bigint;
   /** Where the operator's `signer.low_balance` event goes; none when no operator webhook is configured. */
   notifications: QueueSender<NotificationMessage> | undefined;
-  metrics: {
-    /** Each signer's balance on each chain, every run. */
-    balance(chainId: number, address: string, wei: bigint): void;
-    /** How many are below their chain's threshold this run (0 included, so the alarm clears). */
-    low(count: number): void;
-  };
+  /** SignerBalance (each signer on each chain, in ether) and SignersLowOnBalance, every run. */
+  metrics: Pick<ServiceMetricsSink<'sweep'>, 'count' | 'gauge'>;
   logger: Pick<Logger, 'warn' | 'info'>;
   now: () => Date;
 };
@@ -57,7 +55,8 @@ export async function watchBalances(deps: WatchBalancesDeps): Promise<LowBalance
   const marked = await deps.watch.lowSince(readings);
   const low: LowBalance[] = [];
   for (const r of readings) {
-    deps.metrics.balance(r.chainId, r.address, r.balance);
+    // In ether, as a number: a dashboard reads 1.5, not 1500000000000000000.
+    deps.metrics.gauge('signerBalance', Number(formatEther(r.balance)), { chainId: r.chainId, signer: r.address });
     const threshold = deps.lowBalanceWei(r.chainId);
     const key = lowKeyOf(r.chainId, r.address);
     if (r.balance >= threshold) {
@@ -78,7 +77,8 @@ export async function watchBalances(deps: WatchBalancesDeps): Promise<LowBalance
     // once, and a run that stopped between the mark and the telling is made good by the next.
     if (deps.notifications) await tell(deps.notifications, r, threshold, since);
   }
-  deps.metrics.low(low.length);
+  // 0 included, so the alarm clears.
+  deps.metrics.count('lowBalance', low.length);
   return low;
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ChainRegistry } from '../chain/ChainRegistry.ts';
 import type { SignerSet } from '../chain/Signer.ts';
+import type { ServiceMetricsSink } from '../metrics/createServiceMetrics.ts';
 import type { NonceStore } from '../store/NonceStore.ts';
 import { type NonceWatch, nonceWatchKeyOf } from '../store/NonceWatch.ts';
 
@@ -11,14 +12,11 @@ export type WatchNonceLagDeps = {
   watch: NonceWatch;
   /** How long a mined nonce may stand still, with nonces taken above it, before its signer is stalled. */
   stallAfterSeconds: number;
-  metrics: {
-    /** Each signer's lag on each chain that answered, every run. */
-    lag(chainId: number, address: string, lag: number): void;
-    /** The largest of this run's lags (0 included). */
-    largestLag(lag: number): void;
-    /** How many signers are stalled this run (0 included, so the alarm clears). */
-    stalled(count: number): void;
-  };
+  /**
+   * NonceLag, each signer's on each chain that answered (the emitter also writes it without dimensions:
+   * its Maximum is the largest), and SignersStalled, every run.
+   */
+  metrics: Pick<ServiceMetricsSink<'sweep'>, 'count'>;
   logger: Pick<Logger, 'warn'>;
   now: () => Date;
 };
@@ -75,7 +73,7 @@ export async function watchNonceLag(deps: WatchNonceLagDeps): Promise<NonceLag[]
   const now = deps.now();
   const lags: NonceLag[] = [];
   for (const r of readings) {
-    deps.metrics.lag(r.chainId, r.address, r.lag);
+    deps.metrics.count('nonceLag', r.lag, { chainId: r.chainId, signer: r.address });
     const mark = marks.get(nonceWatchKeyOf(r.chainId, r.address));
     if (r.lag === 0) {
       if (mark) await deps.watch.clear(r.chainId, r.address);
@@ -97,7 +95,7 @@ export async function watchNonceLag(deps: WatchNonceLagDeps): Promise<NonceLag[]
       });
     }
   }
-  deps.metrics.largestLag(Math.max(0, ...lags.map((l) => l.lag)));
-  deps.metrics.stalled(lags.filter((l) => l.stalled).length);
+  // 0 included, so the alarm clears.
+  deps.metrics.count('stalledSigners', lags.filter((l) => l.stalled).length);
   return lags;
 }

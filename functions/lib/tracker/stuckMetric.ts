@@ -1,6 +1,10 @@
+import type { ServiceMetricsSink } from '../metrics/createServiceMetrics.ts';
+import type { TrackDeps } from './trackTransaction.ts';
+
 /**
- * The metric the tracker emits (CloudWatch EMF, in its log) each time it finds a transaction waiting at
- * the fee cap, and the stack's alarm watches. The chain is in the line's metadata, not a dimension, so
- * one alarm covers every chain.
+ * trackTransaction's count of a transaction found waiting at the fee cap, as StuckAtFeeCap. No chain
+ * dimension: the stack's one alarm covers every chain (the tracker's warning names it).
  */
-export const stuckMetric = { namespace: 'TransactionBroadcaster', name: 'StuckAtFeeCap', service: 'tracker' } as const;
+export function stuckMetric(metrics: Pick<ServiceMetricsSink<'tracker'>, 'count'>): TrackDeps['metrics'] {
+  return { stuck: () => metrics.count('stuck', 1) };
+}

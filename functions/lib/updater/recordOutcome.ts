@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { countOutcome } from '../metrics/countOutcome.ts';
+import type { ServiceMetricsSink } from '../metrics/createServiceMetrics.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
@@ -17,6 +19,8 @@ export type RecordOutcomeDeps = {
   /** Seconds before the next look at the chain: about a block of the transaction's chain (unknown: the default chain's). */
   trackAfterSeconds: (chainId: number | undefined) => number;
   newToken?: () => string;
+  /** Where each applied change is counted (Broadcast, Mined, Failed by reason, ...); none: nothing is. */
+  metrics?: Pick<ServiceMetricsSink<'updater'>, 'count' | 'timing'> | undefined;
 };
 
 /**
@@ -50,6 +54,11 @@ export async function recordOutcome(
     ),
   );
   const result = applied.result;
+  // Counted once: a repeat of this response is ignored, and a change that adds no entry (a spent attempt's
+  // repeated report) is not one.
+  if (deps.metrics && applied.result === 'applied' && applied.appended) {
+    countOutcome(deps.metrics, outcome, () => applied.tx.createdAt);
+  }
   // An ignored response may need the record as it is (below): read once.
   let reading: Promise<Transaction | undefined> | undefined;
   const read = () => {

@@ -91,6 +91,7 @@ export async function replaceLatest(
   );
   // Not stored: another replacement, or its block, came first; these bytes are never sent.
   if (!saved) return { skipped: 'replaced or mined meanwhile' };
+  deps.metrics?.count('repriced', 1);
   const sent = await resendRaw(client, rawTx);
   deps.logger.info(cancelling ? 'cancel signed' : 're-priced', {
     transactionId: tx.id,
