@@ -99,6 +99,11 @@ export const handler = async (
 ): Promise<{ requeued: number; filled: number; lowBalance: number; skipped?: true }> => {
   // The request id and cold start on every line (the local runner passes no context).
   if (context) logger.addContext(context);
+  if (services.unconfigured.length > 0) {
+    // A warning, not an error: the sweep's Errors alarm would fire every minute until the secret is filled.
+    logger.warn('not configured: the sweep does nothing until it is', { missing: services.unconfigured });
+    return { requeued: 0, filled: 0, lowBalance: 0, skipped: true };
+  }
   const done = await withSweepLease({ lease: services.sweepLease, owner, now: Date.now, logger }, sweepOnce);
   return done ?? { requeued: 0, filled: 0, lowBalance: 0, skipped: true };
 };

@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { createFeeCache } from './lib/chain/createFeeCache.ts';
 import { gweiToWei } from './lib/chain/replacementFees.ts';
+import { NotConfiguredError } from './lib/errors/errors.ts';
 import { createServiceMetrics } from './lib/metrics/createServiceMetrics.ts';
 import { parseRecord } from './lib/queue/parseRecord.ts';
 import { type RecordScope, sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
@@ -36,6 +37,8 @@ const deps = {
 };
 
 const recordHandler = async (record: SQSRecord, scope: RecordScope) => {
+  // As the broadcaster: a look sent before the chains secret lost its URLs waits on the queue.
+  if (services.unconfigured.length > 0) throw new NotConfiguredError();
   const message = parseRecord(record, trackMessageSchema);
   await trackTransaction({ ...deps, logger: scope.logger({ transactionId: message.id }) }, message);
 };

@@ -4,7 +4,7 @@ import { adminPage } from '../admin/adminPage.ts';
 import type { Caller } from '../auth/Caller.ts';
 import { mayAccess } from '../auth/mayAccess.ts';
 import { createFeeCache } from '../chain/createFeeCache.ts';
-import { ConfigError, NotCancelableError, NotFoundError } from '../errors/errors.ts';
+import { ConfigError, NotCancelableError, NotConfiguredError, NotFoundError } from '../errors/errors.ts';
 import { checkHealth, type Health, type HealthProbe, healthSchema } from '../health/checkHealth.ts';
 import { errorBodySchema } from '../http/errorBodySchema.ts';
 import { parseIdempotencyKey } from '../http/parseIdempotencyKey.ts';
@@ -38,6 +38,10 @@ import { submitTransaction } from './submitTransaction.ts';
 import { waitForOutcome } from './waitForOutcome.ts';
 
 export type { Route } from './Route.ts';
+
+/** A 503 of a route that takes new transactions. */
+const notConfiguredAnswer =
+  'the service is not configured yet (a new stack whose chains secret holds no RPC URLs): `not_configured`; GET /admin/health says what is missing';
 
 /** How long one read of the open `GET /health` serves every caller. */
 const healthCacheMs = 10_000;
@@ -198,11 +202,31 @@ export function createApiRoutes(services: Services): Route[] {
     queueUrls: services.queueUrls,
     chains: services.chains,
   };
+  /**
+   * While the service is unconfigured (a fresh stack's chains secret), health says so: the open probe
+   * only that it is, the admin's what is missing and how to put it (it names the secret).
+   */
+  const configurationProbe = (who: 'open' | 'admin'): HealthProbe[] =>
+    services.unconfigured.length === 0
+      ? []
+      : [
+          [
+            'configuration',
+            async () =>
+              who === 'admin'
+                ? `not configured: ${services.unconfigured.join('; ')}`
+                : 'not configured: GET /admin/health (an admin token) says what is missing',
+          ],
+        ];
+  /** New transactions wait until the service is configured: nothing could sign or send them. */
+  const refuseUnconfigured = () => {
+    if (services.unconfigured.length > 0) throw new NotConfiguredError();
+  };
   // The open probe reads its dependencies at most once per period, whoever calls it and how often.
   let shallow: { at: number; health: Promise<Health> } | undefined;
   const shallowHealth = () => {
     if (!shallow || Date.now() - shallow.at >= healthCacheMs)
-      shallow = { at: Date.now(), health: checkHealth(healthDeps) };
+      shallow = { at: Date.now(), health: checkHealth({ ...healthDeps, extra: configurationProbe('open') }) };
     return shallow.health;
   };
   const details: Record<RouteName, RouteDetails> = {
@@ -237,8 +261,10 @@ export function createApiRoutes(services: Services): Route[] {
         409: error('the Idempotency-Key was used for a different request'),
         413: error(`the body is larger than ${maxBodyBytes / 1024} KiB`),
         415: error('the body is not JSON'),
+        503: error(notConfiguredAnswer),
       },
       async handler(event, caller) {
+        refuseUnconfigured();
         const key = parseIdempotencyKey(event.headers['idempotency-key']);
         const body = readJsonBody(event);
         const { tx, replayed } = await submitTransaction(submitDeps, body, authenticated(caller), key);
@@ -301,8 +327,10 @@ export function createApiRoutes(services: Services): Route[] {
         },
         404: error('no transaction has this id'),
         409: error('the transaction is not `failed`: it succeeded, or its outcome is not known yet'),
+        503: error(notConfiguredAnswer),
       },
       async handler(event) {
+        refuseUnconfigured();
         const { tx, replayed } = await rebroadcastTransaction(submitDeps, pathId(event));
         const location = locationOf(tx);
         return replayed
@@ -386,7 +414,10 @@ export function createApiRoutes(services: Services): Route[] {
         503: { description: 'one of them does not: its check says why', schema: healthSchema },
       },
       async handler() {
-        const health = await checkHealth({ ...healthDeps, extra: await signerProbes() });
+        const health = await checkHealth({
+          ...healthDeps,
+          extra: [...configurationProbe('admin'), ...(await signerProbes())],
+        });
         return json(health.ok ? 200 : 503, health);
       },
     },

@@ -29,6 +29,22 @@ export class ConfigError extends AppError {
   }
 }
 
+/**
+ * The service is deployed but not configured yet (its chains secret holds no RPC URLs): it takes no
+ * transaction until the operator fills it. A 503: the same request succeeds once it is configured.
+ */
+export class NotConfiguredError extends AppError {
+  override name = 'NotConfiguredError';
+
+  constructor() {
+    super(
+      'not_configured',
+      'the service is not configured yet: it takes no transaction until its operator sets it up (GET /admin/health says what is missing)',
+      { transient: true },
+    );
+  }
+}
+
 export type FieldIssue = { path: string; message: string };
 
 /**

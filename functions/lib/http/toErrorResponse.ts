@@ -5,6 +5,7 @@ import {
   InsufficientBalanceError,
   MethodNotAllowedError,
   NotCancelableError,
+  NotConfiguredError,
   NotFoundError,
   NotRebroadcastableError,
   PayloadTooLargeError,
@@ -29,6 +30,7 @@ function statusOf(error: AppError): number {
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof UnsupportedContentEncodingError) return 415;
+  if (error instanceof NotConfiguredError) return 503;
   return 500;
 }
 
@@ -47,7 +49,8 @@ function headersOf(error: AppError): Record<string, string> {
 export function toErrorResponse(error: unknown): HttpResult {
   if (error instanceof AppError) {
     const status = statusOf(error);
-    if (status < 500) {
+    // A 503 of ours says why and that it will pass (the service is not configured yet); other 5xx hide their insides.
+    if (status < 500 || status === 503) {
       const details = error instanceof ValidationError ? error.details : [];
       return json(status, { error: { code: error.code, message: error.message, details } }, headersOf(error));
     }

@@ -61,6 +61,11 @@ export type Services = {
   webhookPolicy: UrlPolicy;
   /** The signer pool, resolved once on first use (a KMS key's address needs one call to KMS). */
   signers: () => Promise<SignerSet>;
+  /**
+   * What the service still lacks to take transactions (a chains secret not filled yet): empty once it is
+   * configured. While not empty the api refuses new transactions (503) and health says what is missing.
+   */
+  unconfigured: readonly string[];
 };
 
 /**
@@ -72,6 +77,7 @@ export function createServices(
   serviceName: string,
   rpcUrls: Record<number, string> = localRpcUrls(config),
   readSecret: (secretId: string) => Promise<string | undefined> = async () => undefined,
+  unconfigured: readonly string[] = [],
 ): Services {
   // A benchmark's observers, if any (none in production): see serviceHooks.ts.
   const { awsClient, rpcRequest, signer: onSigner } = serviceHooks;
@@ -125,5 +131,6 @@ export function createServices(
     webhookSecrets: createWebhookSecrets(config, readSecret),
     webhookPolicy: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, allowHttp: config.WEBHOOK_ALLOW_HTTP },
     signers,
+    unconfigured,
   };
 }

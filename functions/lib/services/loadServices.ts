@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type ReadSecret, resolveRpcUrls } from '../chain/resolveRpcUrls.ts';
+import { ChainsSecretUnfilledError, type ReadSecret, resolveRpcUrls } from '../chain/resolveRpcUrls.ts';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, loadConfig } from '../config/loadConfig.ts';
 import { createServices, type Services } from './createServices.ts';
@@ -9,10 +9,25 @@ import { createServices, type Services } from './createServices.ts';
  * URLs, from `CHAINS_SECRET_ARN` on AWS), and builds the services. `chains: false` for a handler that
  * never talks to a chain, so it needs no access to the secret.
  */
-export async function loadServices(serviceName: string, options: { chains?: boolean } = {}): Promise<Services> {
-  const config = loadConfig();
-  const rpcUrls = options.chains === false ? {} : await resolveRpcUrls(config, secretReader(config));
-  return createServices(config, serviceName, rpcUrls, secretReader(config));
+export async function loadServices(
+  serviceName: string,
+  options: { chains?: boolean; readSecret?: ReadSecret; env?: NodeJS.ProcessEnv } = {},
+): Promise<Services> {
+  const config = loadConfig(options.env);
+  const readSecret = options.readSecret ?? secretReader(config);
+  // A chains secret not filled yet (a fresh stack) leaves the service up but *unconfigured*: it says what
+  // is missing (health 503) and takes nothing, instead of failing every cold start.
+  const unconfigured: string[] = [];
+  let rpcUrls: Record<number, string> = {};
+  if (options.chains !== false) {
+    try {
+      rpcUrls = await resolveRpcUrls(config, readSecret);
+    } catch (error) {
+      if (!(error instanceof ChainsSecretUnfilledError)) throw error;
+      unconfigured.push(error.message);
+    }
+  }
+  return createServices(config, serviceName, rpcUrls, readSecret, unconfigured);
 }
 
 function secretReader(config: Config): ReadSecret {
