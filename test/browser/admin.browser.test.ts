@@ -950,6 +950,34 @@ describe('the admin page', () => {
     }
   });
 
+  it('says so in a banner while the service is not configured, and drops it once it is', async () => {
+    const context = await browser.newContext({ viewport: laptop });
+    // The browser logs the 503 below as a failed load: heard here, not among the page's problems.
+    const heard: string[] = [];
+    const page = await openPage(context, heard);
+    // A fresh stack's answer (the local runner is always configured): GET /admin/health's configuration check.
+    const missing =
+      'not configured: CHAINS_SECRET_ARN: the secret arn:aws:secretsmanager:eu-west-1:1:secret:Chains holds no RPC URLs yet';
+    await page.route('**/admin/health', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: false, checks: { table: 'ok', configuration: missing } }),
+      }),
+    );
+    await signIn(page, testTokens.admin);
+    const banner = page.locator('.unconfigured');
+    await expect.poll(() => banner.textContent()).toContain('Not configured yet');
+    await expect.poll(() => banner.textContent()).toContain('holds no RPC URLs yet');
+    // The list still loads: only new transactions wait for the configuration.
+    await expect.poll(() => page.locator('.live').textContent()).toContain('updated');
+    // Configured: the next refresh reads the runner's real answer, and the banner goes.
+    await page.unroute('**/admin/health');
+    await expect.poll(() => banner.count(), { timeout: 15_000 }).toBe(0);
+    expect(heard.filter((h) => !/status of 503/.test(h))).toEqual([]);
+    await context.close();
+  });
+
   it('the console listeners hear a CSP violation', async () => {
     const context = await browser.newContext({ viewport: laptop });
     const heard: string[] = [];

@@ -238,6 +238,22 @@ describe('the cancel', () => {
     expect((await client.cancel('x')).final).toBe(false);
   });
 
+  it('reads what the service lacks from GET /admin/health: its 503 is an answer, a configured one is nothing', async () => {
+    const client = createAdminClient('admin-token');
+    const missing = 'not configured: CHAINS_SECRET_ARN: the secret arn:x holds no RPC URLs yet';
+    const calls = answering(503, { ok: false, checks: { table: 'ok', configuration: missing } });
+    expect(await client.unconfigured()).toBe(missing);
+    expect(calls[0]?.url).toBe('admin/health');
+    // Another check's 503 (a chain down) is not "unconfigured".
+    answering(503, { ok: false, checks: { table: 'ok', 'chain:1': 'unavailable (TimeoutError)' } });
+    expect(await client.unconfigured()).toBeUndefined();
+    answering(200, { ok: true, checks: { table: 'ok' } });
+    expect(await client.unconfigured()).toBeUndefined();
+    // A refused token is still the token's problem.
+    answering(401, { error: { code: 'unauthorized', message: 'no', details: [] } });
+    expect(await client.unconfigured().catch((e: unknown) => e)).toMatchObject({ status: 401, auth: true });
+  });
+
   it('gives a 409 as an error with the server’s words, not as a token problem', async () => {
     const message = 'it was mined in block 12: the original’s outcome stands';
     answering(409, { error: { code: 'not_cancelable', message, details: [] } });

@@ -101,6 +101,19 @@ export function App() {
     [forget],
   );
 
+  // Read once when the token is set, and again while it says so: a fresh stack takes nothing until configured.
+  const [unconfigured, setUnconfigured] = useState<string | undefined>(undefined);
+  const checkedConfiguration = useRef(false);
+  const refreshConfiguration = useCallback(async () => {
+    if (!client || (checkedConfiguration.current && unconfigured === undefined)) return;
+    checkedConfiguration.current = true;
+    try {
+      setUnconfigured(await client.unconfigured());
+    } catch {
+      // The list's own read shows what is wrong with the API.
+    }
+  }, [client, unconfigured]);
+
   const refreshSigners = useCallback(async () => {
     if (!client) return;
     try {
@@ -115,6 +128,7 @@ export function App() {
     if (!client) return;
     const gen = generation.current;
     void refreshSigners();
+    void refreshConfiguration();
     try {
       const range = resolveRange(filter.range, filter);
       const limit = Math.min(limits.max, Math.max(limits.default, covered.current));
@@ -135,7 +149,7 @@ export function App() {
     } catch (error) {
       if (gen === generation.current) failed(error, setListError);
     }
-  }, [client, filter, token, failed, refreshSigners]);
+  }, [client, filter, token, failed, refreshSigners, refreshConfiguration]);
 
   const loadOlder = useCallback(async () => {
     if (!client || !cursor) return;
@@ -319,6 +333,13 @@ export function App() {
         <${SignerBalances} view=${signers} />
       </header>
       <main>
+        ${
+          unconfigured
+            ? html`<p class="error unconfigured" role="alert">
+                <strong>Not configured yet: no transaction is taken.</strong> <${Revealed} text=${unconfigured} />
+              </p>`
+            : null
+        }
         <${SignersPanel} view=${signers} error=${signersError} />
         <${CountsBar} counts=${counts} active=${filter.status} onPick=${(status: Status | undefined) => setFilter({ ...filter, status })} />
         <div class="toolbar">
