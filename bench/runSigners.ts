@@ -72,13 +72,18 @@ const confirmations = 1;
 const trackIntervalSeconds = 1;
 
 /**
- * Samples each of `addresses`' unmined count at the node (pending nonce - latest nonce) every 100 ms until
- * stopped, and resolves with the most seen: a lower bound of the true most, never above it.
+ * The most of each of `addresses`' transactions seen unmined at the node at once, from two lower bounds of
+ * the true most, never above it: the unmined count (pending nonce - latest nonce) sampled every 100 ms
+ * until stopped, and the most transactions from one of them in one block since the watch began (each was
+ * unmined just before its block). The second does not depend on a sample landing between a send and its
+ * block, so it is above 0 whenever anything was mined.
  */
 function watchUnmined(rpcUrl: string, addresses: Hex[]) {
   const client = createPublicClient({ transport: http(rpcUrl) });
+  const watched = new Set(addresses.map((a) => a.toLowerCase()));
   let max = 0;
   let running = true;
+  const firstBlock = client.getBlockNumber();
   const done = (async () => {
     while (running) {
       const counts = await Promise.all(
@@ -96,6 +101,17 @@ function watchUnmined(rpcUrl: string, addresses: Hex[]) {
   return async () => {
     running = false;
     await done;
+    const from = (await firstBlock) + 1n;
+    const to = await client.getBlockNumber();
+    for (let n = from; n <= to; n++) {
+      const block = await client.getBlock({ blockNumber: n, includeTransactions: true });
+      const perSender = new Map<string, number>();
+      for (const tx of block.transactions) {
+        const sender = tx.from.toLowerCase();
+        if (watched.has(sender)) perSender.set(sender, (perSender.get(sender) ?? 0) + 1);
+      }
+      max = Math.max(max, ...perSender.values());
+    }
     return max;
   };
 }
