@@ -72,7 +72,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     const [dynamo, sqs, chain] = await Promise.all([
       dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb')),
       sqsUrl ? undefined : startSqs(),
-      config.RPC_URL
+      config.RPC_URL.length > 0
         ? undefined
         : startAnvil({ chainId: config.CHAIN_ID, statePath: join(dataDir, 'anvil-state.json') }),
     ]);
@@ -84,7 +84,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     const handlerEnv = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl ?? dynamo?.url ?? '',
       AWS_ENDPOINT_URL_SQS: sqsUrl ?? sqs?.url ?? '',
-      RPC_URL: config.RPC_URL ?? chain?.url ?? '',
+      RPC_URL: config.RPC_URL.length > 0 ? config.RPC_URL.join(',') : (chain?.url ?? ''),
       AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
       AWS_REGION: config.AWS_REGION,

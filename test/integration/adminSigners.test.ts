@@ -193,7 +193,10 @@ describe('GET /admin/signers', () => {
   it('a chain that does not answer is that chain’s error, and the others are still read', async () => {
     // The same table and tokens, and a second chain whose RPC refuses every connection.
     const config = loadConfig({ ...process.env, RPC_TIMEOUT_MS: '1000' });
-    const services = createServices(config, 'admin-signers-test', { 31337: stack.anvil.url, 99: 'http://127.0.0.1:9' });
+    const services = createServices(config, 'admin-signers-test', {
+      31337: [stack.anvil.url],
+      99: ['http://127.0.0.1:9'],
+    });
     const handler = createApiHandler(createApiRoutes(services), {
       access: accessCheckFor(config),
       logger: new Logger({ logLevel: 'SILENT' }),

@@ -1,11 +1,15 @@
 import {
+  BaseError,
   type Client,
   createClient,
+  fallback,
+  HttpRequestError,
   http,
   type PublicActions,
   type PublicClient,
   type PublicRpcSchema,
   rpcSchema,
+  TimeoutError,
   type Transport,
 } from 'viem';
 import {
@@ -17,6 +21,7 @@ import {
   sendRawTransaction,
 } from 'viem/actions';
 import { UnknownChainError } from '../errors/errors.ts';
+import type { RpcUrls } from './resolveRpcUrls.ts';
 
 type ChainActions = Pick<
   PublicActions,
@@ -58,20 +63,81 @@ function observed(transport: Transport, onRequest: (method: string) => void): Tr
   };
 }
 
+/** How a chain's JSON-RPC calls ride out a provider's failures (RPC_TIMEOUT_MS, RPC_RETRIES, RPC_BUDGET_MS). */
+export type RpcSettings = {
+  /** One request to one URL. */
+  timeoutMs: number;
+  /** Rounds over the URLs after the first, when each failed as a transport (5xx, 429, timeout, no connection). */
+  retries: number;
+  /** The whole call, every URL and round: then it fails as a timeout, the caller's to count. */
+  budgetMs: number;
+};
+
 /**
- * One viem client per configured chain, created once. viem's own retries are off: every retry
- * goes through our retry queue, where it is counted and recorded. `onRequest` (a benchmark's
- * counter) hears the method of every JSON-RPC request.
+ * Whether an error is the node's answer rather than the way to it failing. A node's answer (nonce too low,
+ * reverted, underpriced: a JSON-RPC error on a 2xx) is final and is not put to the next URL; a transport
+ * failure (an HTTP 5xx or 429, a timeout, a refused connection) or a provider's rate limit in JSON-RPC
+ * (429, -32005, -32007) is, and is asked again by viem's retries.
+ */
+export function isNodeAnswer(error: Error): boolean {
+  if (!(error instanceof BaseError)) return false;
+  if (error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' && ![-1, 429, -32005, -32007].includes(code);
+}
+
+/** A transport whose every request fails as a timeout once `budgetMs` has passed, whatever is still being tried. */
+function withinBudget(transport: Transport, budgetMs: number): Transport {
+  return (params) => {
+    const inner = transport(params);
+    const request = ((args: Parameters<typeof inner.request>[0], options?: Parameters<typeof inner.request>[1]) => {
+      const answer: Promise<unknown> = inner.request(args, options);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError({ body: { method: args.method }, url: 'rpc' })), budgetMs);
+      });
+      // What is still being tried past the budget ends in the background; its outcome is nobody's.
+      answer.catch(() => undefined);
+      return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+    }) as typeof inner.request;
+    return { ...inner, request };
+  };
+}
+
+/**
+ * A chain's transport over its URLs: the first asked first, the next only when a transport failed (see
+ * `isNodeAnswer`), and the whole list again after 100 ms, 200 ms, ... `retries` times, within the budget.
+ * A retried `eth_sendRawTransaction` sends the same signed bytes, so it has one effect however often it
+ * reaches a node; an "already known" or "nonce too low" it meets is read as the broadcaster reads any.
+ */
+function chainTransport(urls: readonly string[], rpc: RpcSettings): Transport {
+  const retry = { retryCount: rpc.retries, retryDelay: 100 };
+  const one = (url: string, retryCount: number) => http(url, { retryCount, retryDelay: 100, timeout: rpc.timeoutMs });
+  const [only] = urls;
+  const transport =
+    urls.length === 1 && only
+      ? one(only, rpc.retries)
+      : fallback(
+          urls.map((url) => one(url, 0)),
+          { ...retry, shouldThrow: isNodeAnswer },
+        );
+  return withinBudget(transport, rpc.budgetMs);
+}
+
+/**
+ * One viem client per configured chain, created once, over the chain's URLs (`chainTransport`). What
+ * still fails after the retries within a call goes through our retry queue, where it is counted and
+ * recorded. `onRequest` (a benchmark's counter) hears the method of every JSON-RPC call.
  */
 export function createChainRegistry(
-  rpcUrls: Record<number, string>,
-  timeoutMs: number,
+  rpcUrls: RpcUrls,
+  rpc: RpcSettings,
   onRequest?: (chainId: number, method: string) => void,
 ): ChainRegistry {
   const clients = new Map<number, ChainClient>();
-  for (const [id, url] of Object.entries(rpcUrls)) {
+  for (const [id, urls] of Object.entries(rpcUrls)) {
     const chainId = Number(id);
-    const transport = http(url, { retryCount: 0, timeout: timeoutMs });
+    const transport = chainTransport(urls, rpc);
     const client = createClient({
       transport: onRequest ? observed(transport, (method) => onRequest(chainId, method)) : transport,
       rpcSchema: rpcSchema<PublicRpcSchema>(),

@@ -42,6 +42,12 @@ function listOf(item: z.ZodType<string>, what: string) {
       return items;
     });
 }
+/** An RPC provider's URL: http(s) only (the chains secret's values too). */
+export const rpcUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+
+/** The most RPC URLs one chain takes: each is asked in turn when the ones before it fail. */
+export const maxRpcUrlsPerChain = 4;
+
 /** `true`/`false` (or `1`/`0`); unset is `false`. */
 const flag = () =>
   z
@@ -80,7 +86,10 @@ const optionalUrl = z
 const schema = z
   .object({
     CHAIN_ID: intFrom(1, 2 ** 53 - 1).default(31337),
-    RPC_URL: optionalUrl,
+    // The chain's RPC URL, or several separated by commas: each asked in turn when the ones before it fail.
+    RPC_URL: listOf(rpcUrl, 'URLs').refine((urls) => urls.length <= maxRpcUrlsPerChain, {
+      message: `takes at most ${maxRpcUrlsPerChain} URLs`,
+    }),
     AWS_ENDPOINT_URL: optionalUrl,
     AWS_ENDPOINT_URL_DYNAMODB: optionalUrl,
     AWS_ENDPOINT_URL_SQS: optionalUrl,
@@ -151,6 +160,10 @@ const schema = z
     // The longest wait a client may ask for with `Prefer: wait=N`: the api's concurrency is about rate × wait.
     MAX_WAIT_MS: intFrom(0, 25_000).default(25_000),
     RPC_TIMEOUT_MS: intFrom(100, 120_000).default(10_000),
+    // A JSON-RPC call that met a provider's 5xx, 429 or timeout on every URL is asked again this many times
+    // (after 100 ms, then 200, ...), all within RPC_BUDGET_MS, before the failure is the caller's.
+    RPC_RETRIES: intFrom(0, 5).default(2),
+    RPC_BUDGET_MS: intFrom(100, 50_000).default(20_000),
     FEE_CACHE_MS: intFrom(0, 60_000).default(1000),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
     // local: the api checks bearer tokens itself; authorizer: API Gateway's Lambda authorizer did, and passes the role.

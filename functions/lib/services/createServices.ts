@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ChainRegistry, createChainRegistry } from '../chain/ChainRegistry.ts';
-import { localRpcUrls } from '../chain/resolveRpcUrls.ts';
+import { localRpcUrls, type RpcUrls } from '../chain/resolveRpcUrls.ts';
 import { type SignerSet, signerSet } from '../chain/Signer.ts';
 import { selectSigners } from '../chain/selectSigner.ts';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
@@ -75,7 +75,7 @@ export type Services = {
 export function createServices(
   config: Config,
   serviceName: string,
-  rpcUrls: Record<number, string> = localRpcUrls(config),
+  rpcUrls: RpcUrls = localRpcUrls(config),
   readSecret: (secretId: string) => Promise<string | undefined> = async () => undefined,
   unconfigured: readonly string[] = [],
 ): Services {
@@ -117,7 +117,7 @@ export function createServices(
     sweepLease: createSweepLease(doc, config.TABLE_NAME),
     chains: createChainRegistry(
       rpcUrls,
-      config.RPC_TIMEOUT_MS,
+      { timeoutMs: config.RPC_TIMEOUT_MS, retries: config.RPC_RETRIES, budgetMs: config.RPC_BUDGET_MS },
       rpcRequest && ((chainId, method) => rpcRequest(chainId, method, serviceName)),
     ),
     queues: {

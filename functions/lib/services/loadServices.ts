@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ChainsSecretUnfilledError, type ReadSecret, resolveRpcUrls } from '../chain/resolveRpcUrls.ts';
+import { ChainsSecretUnfilledError, type ReadSecret, type RpcUrls, resolveRpcUrls } from '../chain/resolveRpcUrls.ts';
 import { awsClientConfig } from '../config/awsClientConfig.ts';
 import { type Config, loadConfig } from '../config/loadConfig.ts';
 import { createServices, type Services } from './createServices.ts';
@@ -18,7 +18,7 @@ export async function loadServices(
   // A chains secret not filled yet (a fresh stack) leaves the service up but *unconfigured*: it says what
   // is missing (health 503) and takes nothing, instead of failing every cold start.
   const unconfigured: string[] = [];
-  let rpcUrls: Record<number, string> = {};
+  let rpcUrls: RpcUrls = {};
   if (options.chains !== false) {
     try {
       rpcUrls = await resolveRpcUrls(config, readSecret);
