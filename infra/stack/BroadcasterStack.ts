@@ -436,12 +436,15 @@ export class BroadcasterStack extends Stack {
     );
     // Of the transactions that ended in the last 15 minutes, the share that failed (none ended: 0). Ten per
     // cent: a few failures are a client's own (no funds, a revert at estimate); a tenth is the system's.
+    // Each series is FILLed with 0: metric math gives no value where one of its series has no datapoint, so
+    // 15 minutes in which everything failed (nothing confirmed) would otherwise read as no data, not 100%.
     const failureRateAlarmPercent = 10;
     const fifteen = Duration.minutes(15);
+    const ended = 'FILL(confirmed, 0) + FILL(reverted, 0) + FILL(failed, 0)';
     alarm(
       'FailureRate',
       new MathExpression({
-        expression: 'IF(confirmed + reverted + failed > 0, 100 * failed / (confirmed + reverted + failed), 0)',
+        expression: `IF(${ended} > 0, 100 * FILL(failed, 0) / (${ended}), 0)`,
         usingMetrics: {
           confirmed: serviceMetric('confirmed', { period: fifteen }),
           reverted: serviceMetric('reverted', { period: fifteen }),
@@ -457,7 +460,7 @@ export class BroadcasterStack extends Stack {
       'Api5xx',
       httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       5,
-      'The API answered 5xx at least 5 times in 5 minutes: the api function failed or timed out (its Errors alarm and log), or the authorizer did; clients were refused, nothing was recorded for them',
+      'The API answered 5xx at least 5 times in 5 minutes: the api function failed or timed out (its Errors alarm and log), or the authorizer did, or the stack is unconfigured (its 503s); a client that got one may or may not have a transaction recorded: it retries with its Idempotency-Key',
     );
     for (const [name, fn] of Object.entries(this.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1, `The ${name} function failed`);

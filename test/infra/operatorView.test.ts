@@ -138,10 +138,12 @@ describe('the alarms on the service’s own metrics', () => {
     }
   });
 
-  it('computes the failure rate as failed over ended, 0 when none ended', () => {
+  it('computes the failure rate as failed over ended, 0 when none ended, 100% when all failed', () => {
     const p = alarms().get('FailureRate');
     const expression = (p.Metrics as Json[]).find((m) => m.Expression)?.Expression;
-    expect(expression).toBe('IF(confirmed + reverted + failed > 0, 100 * failed / (confirmed + reverted + failed), 0)');
+    // Every series filled with 0 where it has no datapoint: a window with failures and nothing confirmed is 100%.
+    const ended = 'FILL(confirmed, 0) + FILL(reverted, 0) + FILL(failed, 0)';
+    expect(expression).toBe(`IF(${ended} > 0, 100 * FILL(failed, 0) / (${ended}), 0)`);
     expect(p.Threshold).toBe(10);
   });
 });
