@@ -1,6 +1,7 @@
 import type { CostEstimate } from './estimateCost.ts';
 import type { BundleSize } from './measureBundles.ts';
 import type { PerTransaction, TrackingAdds } from './perTransaction.ts';
+import type { FaultsResult } from './runFaults.ts';
 import type { SignersResult } from './runSigners.ts';
 import type { Throughput } from './Throughput.ts';
 
@@ -8,7 +9,15 @@ import type { Throughput } from './Throughput.ts';
 export type BenchReport = {
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
-  options: { n: number; c: number; warmup: number; gas: 'given' | 'estimated'; quick: boolean; signerRounds: number };
+  options: {
+    n: number;
+    c: number;
+    warmup: number;
+    gas: 'given' | 'estimated';
+    quick: boolean;
+    signerRounds: number;
+    faultsN: number;
+  };
   /** Transactions per second; `table` is the local table's floor (a transaction's four writes, nothing else). */
   throughput: { ceiling: number; baseline: number; table: number; pipeline: number };
   ratios: { pipelineToBaseline: number; pipelineToCeiling: number; pipelineToTable: number };
@@ -38,5 +47,11 @@ export type BenchReport = {
    * (tx/s) and `ratios` are stable for scripts, as above.
    */
   signers: SignersResult;
+  /**
+   * Goodput through faulty RPC providers (10% of requests 503, 5% held): the viem script with one try, the
+   * careful script, and the pipeline over two providers, each on a fresh chain read back for what landed,
+   * what landed twice and what is stuck behind a nonce gap.
+   */
+  faults: FaultsResult;
   durationSeconds: number;
 };

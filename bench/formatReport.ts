@@ -15,6 +15,34 @@ const listed = (r: Record<string, number>) =>
     .map(([k, v]) => `${k} ${v.toFixed(2)}`)
     .join(', ');
 
+/** The faults phase: for each sender, what landed, twice, stuck and failed, against the target of N/N once. */
+function faultsTable(f: BenchReport['faults']): string[] {
+  const runs = [
+    ['viem script, one try', f.script],
+    ['careful script, 3 tries', f.carefulScript],
+    ['pipeline, two providers', f.pipeline],
+  ] as const;
+  const p = f.pipeline;
+  const met = p.landed === f.n && p.duplicates === 0 && p.stuck === 0;
+  return [
+    `faults: ${f.n} transfers per sender, ${f.c} in flight; RPC providers answer ${Math.round(f.plan.failRate * 100)}% of requests 503 and hold ${Math.round(f.plan.holdRate * 100)}% ${f.plan.holdMs / 1000} s (seeded)`,
+    '',
+    table([
+      ['sender', 'landed', 'duplicates', 'stuck', 'failed', 'seconds', 'provider 503 / held / passed'],
+      ...runs.map(([name, r]) => [
+        name,
+        `${r.landed}/${r.n} (${((100 * r.landed) / r.n).toFixed(1)}%)`,
+        String(r.duplicates),
+        String(r.stuck),
+        String(r.failed),
+        r.wallSeconds.toFixed(1),
+        `${r.proxied.fail} / ${r.proxied.hold} / ${r.proxied.pass}`,
+      ]),
+    ]),
+    `pipeline target: ${f.n}/${f.n} landed once each, 0 stuck: ${met ? 'met' : 'missed'}`,
+  ];
+}
+
 /** The signers phase: each run's tx/s to mined and what bounds it, then the two ratios against their targets. */
 function signersTables(s: BenchReport['signers']): string[] {
   const runs = [
@@ -145,6 +173,8 @@ export function formatReport(r: BenchReport): string {
       .join(', ')}`,
     '',
     ...signersTables(r.signers),
+    '',
+    ...faultsTable(r.faults),
     '',
     '',
   ];

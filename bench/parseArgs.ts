@@ -17,6 +17,9 @@ export type BenchOptions = {
   cpuProf: string | undefined;
   /** The signers phase: rounds of 16 transactions per signer each of its runs times (after one untimed). */
   signerRounds: number;
+  /** The faults phase: transfers each of its three senders makes, and how long a held request waits. */
+  faultsN: number;
+  holdMs: number;
 };
 
 const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json] [--cpu-prof DIR] [--signer-rounds 6]
@@ -29,7 +32,10 @@ const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--es
   --out FILE      write the report as JSON to FILE
   --cpu-prof DIR  write V8 CPU profiles of the stack's process to DIR (open them in Chrome DevTools)
   --signer-rounds the signers phase (1-second blocks, 16 in flight per signer): each run times this many
-                  rounds of 16 transactions per signer, after one untimed (default 6; --quick: 2)`;
+                  rounds of 16 transactions per signer, after one untimed (default 6; --quick: 2)
+  --faults-n      the faults phase (10% of RPC requests answered 503, 5% held): transfers per sender,
+                  16 in flight (default 500; --quick: 48)
+  --hold-ms       how long the faults phase's provider holds a request before forwarding it (default 12000)`;
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
@@ -49,6 +55,8 @@ export function parseArgs(argv: string[]): BenchOptions {
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'signer-rounds': { type: 'string' },
+      'faults-n': { type: 'string' },
+      'hold-ms': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'estimate-gas': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -70,5 +78,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     quick,
     cpuProf: values['cpu-prof'],
     signerRounds: positive('signer-rounds', values['signer-rounds'], quick ? 2 : 6),
+    faultsN: positive('faults-n', values['faults-n'], quick ? 48 : 500),
+    holdMs: positive('hold-ms', values['hold-ms'], 12_000),
   };
 }

@@ -11,13 +11,15 @@ import { parseArgs } from './parseArgs.ts';
 import { perTransaction, trackingAdds } from './perTransaction.ts';
 import { runBaseline } from './runBaseline.ts';
 import { runCeiling } from './runCeiling.ts';
+import { runFaults } from './runFaults.ts';
 import { runPipeline } from './runPipeline.ts';
 import { runSigners } from './runSigners.ts';
 import { runTable } from './runTable.ts';
 import { startBenchStack } from './startBenchStack.ts';
 
 // `npm run bench`: the ceiling, the baseline, the table and the pipeline, side by side on one local chain;
-// then the signer pool, each of its runs on a chain with one-second blocks and a stack of its own.
+// then the signer pool, each of its runs on a chain with one-second blocks and a stack of its own; then
+// goodput through faulty RPC providers, each sender on a fresh chain.
 
 const options = parseArgs(process.argv.slice(2));
 const tokens = { client: 'bench-client-token', admin: 'bench-admin-token' };
@@ -86,6 +88,10 @@ say(
   `signers: 1, 2 and 4 signers, then the viem script with one key; 1-second blocks, 16 in flight per signer, ${options.signerRounds} rounds timed to mined...`,
 );
 const signers = await runSigners({ rounds: options.signerRounds, c: options.c, to, tokens, say });
+say(
+  `faults: ${options.faultsN} transfers per sender, 16 in flight, 10% of RPC requests answered 503 and 5% held ${options.holdMs / 1000} s...`,
+);
+const faults = await runFaults({ n: options.faultsN, c: 16, holdMs: options.holdMs, tokens, say });
 
 // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
 const apiMs = pipeline.post.mean;
@@ -109,6 +115,7 @@ const report: BenchReport = {
     gas: options.estimateGas ? 'estimated' : 'given',
     quick: options.quick,
     signerRounds: options.signerRounds,
+    faultsN: options.faultsN,
   },
   throughput: {
     ceiling: ceiling.perSecond,
@@ -138,6 +145,7 @@ const report: BenchReport = {
   bundles,
   verified: pipeline.verified,
   signers,
+  faults,
   durationSeconds: (Date.now() - began) / 1000,
 };
 process.stdout.write(formatReport(report));

@@ -20,13 +20,27 @@ const finite = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
 const n = 160;
 // One round timed per run of the signers phase (after one untimed): 16 transactions per signer.
 const rounds = 1;
+// Transfers per sender of the faults phase.
+const faultsN = 32;
 
 /** One run of `npm run bench -- --quick` for the whole file, made by the first test that asks for it. */
 let benchRun: Promise<{ code: number | null; output: string; report: BenchReport }> | undefined;
 const quickBench = () => {
   benchRun ??= (async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bench-test-')), 'report.json');
-    const args = ['--quick', '--n', String(n), '--warmup', '10', '--signer-rounds', String(rounds), '--out', out];
+    const args = [
+      '--quick',
+      '--n',
+      String(n),
+      '--warmup',
+      '10',
+      '--signer-rounds',
+      String(rounds),
+      '--faults-n',
+      String(faultsN),
+      '--out',
+      out,
+    ];
     const run = await runBench(args);
     if (run.code !== 0) throw new Error(`npm run bench exited with ${run.code}:\n${run.output}`);
     return { ...run, report: JSON.parse(readFileSync(out, 'utf8')) as BenchReport };
@@ -114,5 +128,31 @@ describe('npm run bench -- --quick', () => {
       fourToOne: { atLeast: 3.5, met: s.ratios.fourToOne >= 3.5 },
       fourToViemOneKey: { atLeast: 3, met: s.ratios.fourToViemOneKey >= 3 },
     });
+  });
+
+  it('sends the same transfers through faulty providers by the script, the careful script and the pipeline, and reads the chain back', async () => {
+    // act
+    const { output, report } = await quickBench();
+    const f = report.faults;
+    // assess
+    expect(output).toContain('pipeline, two providers');
+    expect(f).toMatchObject({ n: faultsN, c: 16, plan: { failRate: 0.1, holdRate: 0.05, holdMs: 12_000 } });
+    for (const name of ['script', 'carefulScript', 'pipeline'] as const) {
+      const run = f[name];
+      expect(run.n, name).toBe(faultsN);
+      for (const figure of [run.landed, run.duplicates, run.stuck, run.failed]) {
+        expect(Number.isInteger(figure) && figure >= 0 && figure <= faultsN, name).toBe(true);
+      }
+      expect(run.landed, name).toBeGreaterThan(0);
+      expect(finite(run.wallSeconds) && run.wallSeconds > 0, name).toBe(true);
+      // The providers were in the way: every sender's requests met them, and some were refused.
+      expect(run.proxied.pass, name).toBeGreaterThan(0);
+      expect(run.proxied.fail + run.proxied.hold + run.proxied.pass, name).toBeGreaterThanOrEqual(run.landed);
+    }
+    // Nothing accepted is lost and nothing is doubled: whatever the providers did, the pipeline's transfers
+    // all ended, each either on chain once or failed with its nonce filled.
+    expect(f.pipeline.duplicates).toBe(0);
+    expect(f.pipeline.stuck).toBe(0);
+    expect(f.pipeline.landed + f.pipeline.failed).toBe(faultsN);
   });
 });
