@@ -42,6 +42,13 @@ function createWorld(records: Transaction[], due: StaleTransaction[], { failFor 
       async postpone(id, at) {
         log.push(`postpone:${id}:${at}`);
       },
+      async postponeForBacklog(id, at) {
+        const tx = table.get(id) as (Transaction & { backlogPostpones?: number }) | undefined;
+        if (!tx) return undefined;
+        tx.backlogPostpones = (tx.backlogPostpones ?? 0) + 1;
+        log.push(`postpone:${id}:${at}`);
+        return tx.backlogPostpones;
+      },
       async restartTracking(id, token, at) {
         const tx = table.get(id);
         // -- as the store: only what the node took is tracked
@@ -184,6 +191,23 @@ describe('a backlog on the requests queue', () => {
     expect(requeued).toBe(0);
     expect(world.sent).toEqual([]);
     expect(world.log.sort()).toEqual([`postpone:tx-a:${dueAt}`, `postpone:tx-b:${dueAt}`]);
+  });
+
+  it('sends one again all the same after it was left to a queue that never drains ten times, and only then', async () => {
+    // prepare: its message lost (say, in the DLQ) while the line stays busy
+    const world = createWorld([pendingTransaction({ id: 'tx-a' })], [pending('tx-a')]);
+    const busy = { ...world.deps, backlog: async () => 250 };
+    // act
+    const perSweep: number[] = [];
+    for (let sweep = 1; sweep <= 20; sweep++)
+      perSweep.push(await requeueStale(busy, { now, staleAfterMs, maxAttempts }));
+    // assess: sent on the 10th and the 20th sweep, postponed on every one
+    expect(perSweep.flatMap((n, i) => (n > 0 ? [i + 1] : []))).toEqual([10, 20]);
+    expect(world.sent).toEqual([
+      { queue: 'requests', body: { id: 'tx-a', attempt: 2, phase: 'broadcast' } },
+      { queue: 'requests', body: { id: 'tx-a', attempt: 2, phase: 'broadcast' } },
+    ]);
+    expect(world.log.filter((l) => l.startsWith('postpone:'))).toHaveLength(20);
   });
 
   it('once drained, or when the queue does not answer, lets the sweep re-enqueue as before', async () => {

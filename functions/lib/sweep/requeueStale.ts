@@ -32,14 +32,24 @@ export type RequeueSettings = {
   limit?: number;
   /** For a tracked one restarted: long enough for a few looks on the slowest chain (two misses decide). */
   trackedStaleAfterMs?: number;
+  /**
+   * Left to a busy queue this many times, one is sent again all the same (then again after as many): its
+   * message may be the one lost (in the dead-letter queue), and a queue that never drains would otherwise
+   * keep it from ever being sent. At most one more message per this many sweeps under a backlog.
+   */
+  resendAfterPostpones?: number;
 };
+
+/** The default of `resendAfterPostpones`: ten sweeps (ten minutes on AWS) of a backlog. */
+export const defaultResendAfterPostpones = 10;
 
 /**
  * Enqueues again every open transaction that has not moved for the stale period (found through the
  * sparse `open` index, never a scan), then moves its due time on so the next sweep leaves it be. One
  * the node took (`success`, `mined`) gets a new tracking instead, whose token stops any older one.
  * While the requests queue has a backlog, one not yet broadcast is only postponed: the sweep never
- * adds to a line the workers are behind on (a lost message is re-enqueued once the line has drained).
+ * adds to a line the workers are behind on (a lost message is re-enqueued once the line has drained, or
+ * after `resendAfterPostpones` sweeps of a line that never drains).
  */
 export async function requeueStale(deps: RequeueDeps, settings: RequeueSettings): Promise<number> {
   const requeued = await requeueDue(deps, settings);
@@ -50,7 +60,14 @@ export async function requeueStale(deps: RequeueDeps, settings: RequeueSettings)
 /** The run itself: how many it sent again (a transaction postponed, or whose send failed, is not counted). */
 async function requeueDue(
   deps: RequeueDeps,
-  { now, staleAfterMs, maxAttempts, limit = 1000, trackedStaleAfterMs = staleAfterMs }: RequeueSettings,
+  {
+    now,
+    staleAfterMs,
+    maxAttempts,
+    limit = 1000,
+    trackedStaleAfterMs = staleAfterMs,
+    resendAfterPostpones = defaultResendAfterPostpones,
+  }: RequeueSettings,
 ): Promise<number> {
   const stale = await deps.transactions.findStale(now, limit);
   if (stale.length === 0) return 0;
@@ -67,10 +84,14 @@ async function requeueDue(
       const status = entry.status ?? (await deps.transactions.get(id))?.status;
       if (status && isTracked(status)) return track(deps, entry, trackedDueAt);
       if (status === undefined) return false; // gone since the index was read
-      if (waiting > 0) {
-        await deps.transactions.postpone(id, dueAt);
-        leftToQueue++;
-        return false;
+      const leftToBacklog = waiting > 0;
+      if (leftToBacklog) {
+        const times = await deps.transactions.postponeForBacklog(id, dueAt);
+        if (times === undefined) return false; // closed since the index was read
+        if (times % resendAfterPostpones !== 0) {
+          leftToQueue++;
+          return false;
+        }
       }
       // Attempts left: the next one; every attempt spent: settle what the last one left open.
       const message: BroadcastMessage =
@@ -78,7 +99,7 @@ async function requeueDue(
           ? { id, attempt: attempts + 1, phase: 'broadcast' }
           : { id, attempt: maxAttempts, phase: 'settle' };
       await deps.requests.send(message);
-      await deps.transactions.postpone(id, dueAt);
+      if (!leftToBacklog) await deps.transactions.postpone(id, dueAt);
       deps.logger.info('re-enqueued a stale transaction', { transactionId: id, ...message });
       return true;
     }),
