@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createPublicClient, type Hex, http } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAnvil } from '../../infra/local/emulators.ts';
 import { audit, expectConsistent } from '../support/audit.ts';
@@ -14,7 +15,44 @@ const recipient = (i: number) => `0xbb${i.toString(16).padStart(38, '0')}`;
 /** Where a transaction ends: confirmed or reverted at the chain's depth, or failed. success and mined are on the way. */
 const final = new Set(['confirmed', 'reverted', 'failed']);
 
-async function terminal(runner: Runner, ids: string[], timeoutMs: number) {
+/**
+ * What holds a signer up, for a failure message: the chain's mined nonce, and our records (transactions
+ * and fillers) of the lowest nonces not mined.
+ */
+async function holdUp(runner: Runner, rpcUrl: string): Promise<string> {
+  const chain = createPublicClient({ transport: http(rpcUrl) });
+  const mined = await chain.getTransactionCount({ address: runner.signer as Hex, blockTag: 'latest' });
+  const pending = await chain.getTransactionCount({ address: runner.signer as Hex, blockTag: 'pending' });
+  // What the node holds but has not mined: `pending` ready to be, `queued` waiting for an earlier nonce.
+  const pool = await chain.request({ method: 'txpool_inspect' } as never).catch((e: unknown) => String(e));
+  const a = await audit(runner, rpcUrl);
+  const near = (nonce: number | null) => nonce !== null && nonce >= mined && nonce < mined + 2;
+  const txs = a.txs
+    .filter((t) => near(t.nonce))
+    .map(({ id, status, attempts, nonce, txHash, rawTx, filledBy }) => ({
+      id,
+      status,
+      attempts,
+      nonce,
+      txHash,
+      signed: rawTx !== null,
+      filledBy,
+    }));
+  // What the runner said of them: the lines that name one of them.
+  const lines = runner
+    .output()
+    .split('\n')
+    .filter((l) => txs.some((t) => l.includes(t.id) || (t.txHash && l.includes(t.txHash))))
+    .slice(-30);
+  return `chain mined ${mined}, pending ${pending}; pool ${JSON.stringify(pool).slice(0, 1500)}; records of nonces ${mined} and ${mined + 1}: ${JSON.stringify(
+    {
+      txs,
+      fillers: a.fillers.filter((f) => near(f.nonce)),
+    },
+  )}\nthe runner's lines about them:\n${lines.join('\n')}`;
+}
+
+async function terminal(runner: Runner, ids: string[], timeoutMs: number, rpcUrl?: string) {
   let last: Array<{ status: string }> = [];
   try {
     return await eventually(
@@ -28,8 +66,9 @@ async function terminal(runner: Runner, ids: string[], timeoutMs: number) {
     );
   } catch (error) {
     const open = last.filter((t) => !final.has(t.status));
+    const held = rpcUrl ? await holdUp(runner, rpcUrl).catch((e: unknown) => `(not read: ${String(e)})`) : '';
     throw new Error(
-      `${String(error)}; ${open.length} open, e.g. ${JSON.stringify(open.slice(0, 3))}\n${runner.output().slice(-4000)}`,
+      `${String(error)}; ${open.length} open, e.g. ${JSON.stringify(open.slice(0, 3))}\n${held}\n${runner.output().slice(-4000)}`,
     );
   }
 }
@@ -180,9 +219,15 @@ describe('a crash of the runner', () => {
     await runner.kill();
     await posting;
     expect(accepted.length).toBeGreaterThanOrEqual(120);
-    const again = await startRunner({ DATA_DIR: dataDir, RPC_URL: anvil.url, BROADCAST_WAIT_MS: '0', ...env });
+    const again = await startRunner({
+      DATA_DIR: dataDir,
+      RPC_URL: anvil.url,
+      BROADCAST_WAIT_MS: '0',
+      ...env,
+      LOG_LEVEL: 'INFO',
+    });
     cleanup.push(() => again.stop());
-    const done = await terminal(again, accepted, 90_000);
+    const done = await terminal(again, accepted, 90_000, anvil.url);
     expect(done.length).toBe(accepted.length);
     await eventually(
       async () => {
