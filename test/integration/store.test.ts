@@ -233,7 +233,12 @@ describe('replacements and cancels', () => {
       reason: 'gap',
       createdAt: new Date().toISOString(),
     };
-    await nonces.createFiller(filler);
+    expect(await nonces.createFiller(filler)).toEqual({ filler, created: true });
+    // A second worker's filler for the nonce is not stored: the first is its answer.
+    expect(await nonces.createFiller({ ...filler, txHash: '0xfill-other' })).toMatchObject({
+      filler: { txHash: '0xfill-1' },
+      created: false,
+    });
     const at = new Date().toISOString();
     expect(await nonces.replaceFiller(filler, '0xfill-1', { rawTx: '0xf2', txHash: '0xfill-2', at })).toBe(true);
     expect(await nonces.replaceFiller(filler, '0xfill-1', { rawTx: '0xf3', txHash: '0xfill-3', at })).toBe(false);

@@ -20,7 +20,7 @@ function fakeStore(options: { fail?: boolean } = {}) {
     counters: async () => [],
     readCounters: async () => [],
     holders: async () => [],
-    createFiller: async (f) => f,
+    createFiller: async (filler) => ({ filler, created: true }),
     findFiller: async () => undefined,
     replaceFiller: async () => false,
   };

@@ -37,6 +37,22 @@ describe('fillGap', () => {
     expect(feesOfRaw(first?.filler.rawTx ?? '')).toMatchObject({ nonce: 3, to: from.toLowerCase() });
   });
 
+  it('counts a filler sent once however many workers raced to make it, the same bytes each', async () => {
+    // prepare: two deliveries of one fill at once, both before either stored; the dev key signs deterministically
+    const world = createBroadcastWorld([]);
+    const counted: number[] = [];
+    const count = (name: string, n: number) => {
+      if (name === 'fillers') counted.push(n);
+    };
+    world.deps.metrics = { count: count as NonNullable<typeof world.deps.metrics>['count'] };
+    // act
+    const [a, b] = await Promise.all([fillGap(world.deps, fill(3)), fillGap(world.deps, fill(3))]);
+    // assess
+    expect(a?.filler.txHash).toBe(b?.filler.txHash);
+    expect(world.signer.requests).toHaveLength(2);
+    expect(counted).toEqual([1]);
+  });
+
   it('re-prices a filler the market passed: both fees 12.5% over its own at least, stored before it is sent', async () => {
     const world = createBroadcastWorld([]);
     const made = await fillGap(world.deps, fill(3));

@@ -59,7 +59,7 @@ export async function fillNonce(
     maxPriorityFeePerGas,
   });
   const txHash = keccak256(rawTx);
-  const filler = await deps.nonces.createFiller({
+  const { filler, created } = await deps.nonces.createFiller({
     chainId: params.chainId,
     from: signer.address,
     nonce: params.nonce,
@@ -69,8 +69,9 @@ export async function fillNonce(
     createdAt: deps.now().toISOString(),
     ...(params.forId ? { forId: params.forId } : {}),
   });
-  // Counted by the worker whose filler was stored: another's, made first for this nonce, is the one sent.
-  if (filler.txHash === txHash) deps.metrics?.count('fillers', 1);
+  // Counted by the worker whose filler was stored: another's, made first for this nonce, is the one sent
+  // (with the same hash, when both signed the same fees with a deterministic key).
+  if (created) deps.metrics?.count('fillers', 1);
   return sendFiller(client, filler);
 }
 

@@ -64,7 +64,8 @@ export type NonceStore = {
   raiseFloor(chainId: number, from: string, floor: number): Promise<void>;
   counters(): Promise<NonceCounter[]>;
   holders(chainId: number, from: string, lowest: number, highest: number): Promise<NonceHolder[]>;
-  createFiller(filler: Filler): Promise<Filler>;
+  /** Stores the nonce's one filler, unless it has one: that one is returned, `created` false. */
+  createFiller(filler: Filler): Promise<{ filler: Filler; created: boolean }>;
   findFiller(chainId: number, from: string, nonce: number): Promise<Filler | undefined>;
   /** Stores a re-priced filler as the latest signature of its nonce, when `replaces` still is; false otherwise. */
   replaceFiller(
@@ -263,10 +264,10 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
         },
         ConditionExpression: 'attribute_not_exists(pk)', // -- one filler per nonce, signed once
       });
-      if (created) return filler;
+      if (created) return { filler, created: true };
       const existing = await readFiller(key);
       if (!existing) throw new Error(`filler for nonce ${filler.nonce} vanished`);
-      return existing;
+      return { filler: existing, created: false };
     },
 
     findFiller(chainId, from, nonce) {

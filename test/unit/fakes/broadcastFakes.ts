@@ -295,9 +295,9 @@ export function createFakeNonces(seed: { counters?: NonceCounter[]; holders?: Re
       calls.createFiller.push(filler);
       const key = `${senderKey(filler.chainId, filler.from)}#${filler.nonce}`;
       const existing = fillers.get(key); // one filler per nonce, signed once
-      if (existing) return existing;
+      if (existing) return { filler: existing, created: false };
       fillers.set(key, filler);
-      return filler;
+      return { filler, created: true };
     },
     async findFiller(chain, from, nonce) {
       return fillers.get(`${senderKey(chain, from)}#${nonce}`);
