@@ -19,8 +19,6 @@ export type FaultPlan = {
 
 export type FaultProxy = {
   url: string;
-  /** The plan requests arriving from now on follow. */
-  plan: FaultPlan;
   /** Requests by fate, and the JSON-RPC methods of the ones forwarded (in arrival order). */
   counts: Record<Fate, number>;
   forwarded: string[];
@@ -63,14 +61,13 @@ function methodsOf(body: Buffer): string[] {
  * several RPC URLs put it between the service and the chain.
  */
 export async function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultProxy> {
-  let draw = seeded(plan.seed);
-  let drawnFrom = plan.seed;
+  const draw = seeded(plan.seed);
+  const first = [...(plan.first ?? [])];
   const counts: Record<Fate, number> = { fail: 0, hold: 0, pass: 0 };
   const forwarded: string[] = [];
   const stopping = new AbortController();
   const proxy: FaultProxy = {
     url: '',
-    plan,
     counts,
     forwarded,
     async stop() {
@@ -80,16 +77,11 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
     },
   };
   const fateOf = (): Fate => {
-    const current = proxy.plan;
-    if (current.seed !== drawnFrom) {
-      draw = seeded(current.seed);
-      drawnFrom = current.seed;
-    }
-    const scripted = current.first?.shift();
+    const scripted = first.shift();
     if (scripted) return scripted;
     const x = draw();
-    if (x < current.failRate) return 'fail';
-    if (x < current.failRate + current.holdRate) return 'hold';
+    if (x < plan.failRate) return 'fail';
+    if (x < plan.failRate + plan.holdRate) return 'hold';
     return 'pass';
   };
   const server = createServer(async (req, res) => {
@@ -101,7 +93,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
         res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
         return;
       }
-      if (fate === 'hold') await sleep(proxy.plan.holdMs, undefined, { signal: stopping.signal });
+      if (fate === 'hold') await sleep(plan.holdMs, undefined, { signal: stopping.signal });
       forwarded.push(...methodsOf(body));
       const answer = await fetch(target, {
         method: req.method ?? 'POST',

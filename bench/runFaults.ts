@@ -2,7 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPublicClient, createWalletClient, defineChain, type Hex, http, type PublicClient } from 'viem';
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem';
 import { nonceManager, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import { type Anvil, startAnvil } from '../infra/local/emulators.ts';
 import { devAccountKey } from './devAccount.ts';
@@ -101,20 +112,23 @@ async function runScript(options: FaultsOptions, careful: boolean): Promise<Faul
     });
     // One try per request through the provider: viem's own retries off, its 10 s timeout.
     const transport = http(proxy.url, { retryCount: 0, timeout: 10_000 });
-    const account = privateKeyToAccount(devAccountKey(0), { nonceManager });
-    const wallet = createWalletClient({ account, chain: local, transport });
-    const client = createPublicClient({ chain: local, transport }) as PublicClient;
-    const sendCarefully = carefulSender(client, privateKeyToAccount(devAccountKey(0)));
+    const send = careful
+      ? carefulSender(
+          createPublicClient({ chain: local, transport }) as PublicClient,
+          privateKeyToAccount(devAccountKey(0)),
+        )
+      : oneTry(
+          createWalletClient({
+            account: privateKeyToAccount(devAccountKey(0), { nonceManager }),
+            chain: local,
+            transport,
+          }),
+        );
     let failed = 0;
     const start = Date.now();
     await inFlight(options.c, options.n, async (i) => {
-      const request = { to: recipient(i), value: 1n, gas: 21_000n };
       try {
-        if (!careful) {
-          await wallet.sendTransaction(request);
-          return;
-        }
-        await sendCarefully(request);
+        await send({ to: recipient(i), value: 1n, gas: 21_000n });
       } catch {
         failed++;
       }
@@ -127,6 +141,12 @@ async function runScript(options: FaultsOptions, careful: boolean): Promise<Faul
     await chain.stop();
   }
 }
+
+/** viem's `sendTransaction` with the wallet's account, once. */
+const oneTry =
+  (wallet: WalletClient<Transport, Chain, Account>) =>
+  (request: { to: Hex; value: bigint; gas: bigint }): Promise<unknown> =>
+    wallet.sendTransaction(request);
 
 /** Up to `tries` of `step`, 250 ms then 500 ms apart. */
 async function withTries<T>(tries: number, step: () => Promise<T>): Promise<T> {

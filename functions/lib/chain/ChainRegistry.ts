@@ -111,16 +111,11 @@ function withinBudget(transport: Transport, budgetMs: number): Transport {
  * reaches a node; an "already known" or "nonce too low" it meets is read as the broadcaster reads any.
  */
 function chainTransport(urls: readonly string[], rpc: RpcSettings): Transport {
-  const retry = { retryCount: rpc.retries, retryDelay: 100 };
-  const one = (url: string, retryCount: number) => http(url, { retryCount, retryDelay: 100, timeout: rpc.timeoutMs });
-  const [only] = urls;
-  const transport =
-    urls.length === 1 && only
-      ? one(only, rpc.retries)
-      : fallback(
-          urls.map((url) => one(url, 0)),
-          { ...retry, shouldThrow: isNodeAnswer },
-        );
+  // One URL is a list of one: the retries are the fallback's, over the list, whatever its length.
+  const transport = fallback(
+    urls.map((url) => http(url, { retryCount: 0, timeout: rpc.timeoutMs })),
+    { retryCount: rpc.retries, retryDelay: 100, shouldThrow: isNodeAnswer },
+  );
   return withinBudget(transport, rpc.budgetMs);
 }
 
