@@ -143,7 +143,9 @@ describe('npm run bench -- --quick', () => {
       for (const figure of [run.landed, run.duplicates, run.stuck, run.failed]) {
         expect(Number.isInteger(figure) && figure >= 0 && figure <= faultsN, name).toBe(true);
       }
-      expect(run.landed, name).toBeGreaterThan(0);
+      // Each transfer was answered as failed, or the node took it: mined, or queued behind a gap. (The script
+      // may land none: a first nonce lost leaves every later one queued behind it.)
+      expect(run.landed + run.stuck + run.failed, name).toBeGreaterThanOrEqual(faultsN);
       expect(finite(run.wallSeconds) && run.wallSeconds > 0, name).toBe(true);
       // The providers were in the way: every sender's requests met them, and some were refused.
       expect(run.proxied.pass, name).toBeGreaterThan(0);
@@ -154,5 +156,6 @@ describe('npm run bench -- --quick', () => {
     expect(f.pipeline.duplicates).toBe(0);
     expect(f.pipeline.stuck).toBe(0);
     expect(f.pipeline.landed + f.pipeline.failed).toBe(faultsN);
+    expect(f.pipeline.landed).toBeGreaterThan(0);
   });
 });

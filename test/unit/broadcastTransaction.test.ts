@@ -256,6 +256,83 @@ describe('broadcastTransaction: transient errors', () => {
   });
 });
 
+describe('broadcastTransaction: nothing sent yet', () => {
+  /** A world whose fee data fails `times` times with a transient error (a provider that cannot answer), then answers. */
+  function feesFailing(times: number) {
+    const world = createBroadcastWorld([pendingTransaction()]);
+    let calls = 0;
+    world.deps.fees = {
+      get: async () => {
+        if (calls++ < times) throw rpcError('header not found');
+        return fees;
+      },
+    };
+    return world;
+  }
+
+  it('a transient failure before signing is retried as the same attempt, not one spent, with when it began', async () => {
+    // prepare
+    const world = feesFailing(1);
+    const began = world.clock.now().getTime();
+    // act
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    // assess: the first try's delay is drawn up to the base (10 s); 0.5 gives 5 s.
+    expect(world.retries.sent).toEqual([
+      { body: { id, attempt: 1, phase: 'broadcast', unsentSince: began }, delaySeconds: 5 },
+    ]);
+    expect(response).toMatchObject({ status: 'retrying', attempt: 1, error: 'header not found' });
+    expect(response?.message).toContain('attempt 1 of 3 not spent');
+    expect(world.chain.sent).toEqual([]);
+    expect(world.store.record(id)?.leaseToken).toBeUndefined();
+  });
+
+  it('on the last attempt too: within the budget it is tried again, and then signed and sent', async () => {
+    const world = feesFailing(1);
+    const last = settings.maxAttempts;
+    const first = await broadcastTransaction(world.deps, { id, attempt: last });
+    const retry = world.retries.sent[0]?.body;
+    world.clock.advance(5000);
+    const second = await broadcastTransaction(world.deps, { id, attempt: last, unsentSince: retry?.unsentSince });
+    expect(first).toMatchObject({ status: 'retrying', attempt: last });
+    expect(second).toMatchObject({ status: 'success', attempt: last });
+    expect(world.chain.sent).toHaveLength(1);
+  });
+
+  it('the delays grow with the time it has been tried, and stop at the end of the budget', async () => {
+    const world = feesFailing(10);
+    const began = world.clock.now().getTime();
+    world.clock.advance(60_000);
+    await broadcastTransaction(world.deps, { id, attempt: 1, unsentSince: began });
+    world.clock.advance(55_000);
+    await broadcastTransaction(world.deps, { id, attempt: 1, unsentSince: began });
+    // 60 s in: up to 60 s, 0.5 gives 30 s; 115 s in: up to 115 s, but 5 s are left of the 120.
+    expect(world.retries.sent.map((m) => [m.body, m.delaySeconds])).toEqual([
+      [{ id, attempt: 1, phase: 'broadcast', unsentSince: began }, 30],
+      [{ id, attempt: 1, phase: 'broadcast', unsentSince: began }, 5],
+    ]);
+  });
+
+  it('past the budget it fails with the reason, its reserved nonce filled, never signed', async () => {
+    // prepare: signing failed once after the nonce was taken, and has failed since for the whole budget
+    const world = createBroadcastWorld([pendingTransaction()]);
+    const throttled = () =>
+      new KmsSignerError({ keyId: 'key-1', operation: 'Sign', reason: 'throttled', detail: 'rate exceeded' });
+    world.signer.fail(throttled());
+    const began = world.clock.now().getTime();
+    await broadcastTransaction(world.deps, { id, attempt: 1 });
+    world.clock.advance(settings.preSendBudgetMs);
+    world.signer.fail(throttled());
+    // act
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1, unsentSince: began });
+    // assess
+    expect(response).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(response?.error).toMatch(/^nothing sent in 120 s of trying: /);
+    expect(world.nonces.calls.createFiller).toEqual([expect.objectContaining({ nonce: 7, forId: id })]);
+    expect(world.store.record(id)?.rawTx).toBeUndefined();
+    expect(world.retries.sent).toHaveLength(1);
+  });
+});
+
 describe('broadcastTransaction: permanent errors', () => {
   it('insufficient funds fails the transaction and fills its nonce with an outbidding self-transfer', async () => {
     const world = createBroadcastWorld([pendingTransaction()]);

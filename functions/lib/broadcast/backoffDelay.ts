@@ -10,3 +10,21 @@ export function backoffDelay(attempt: number, baseSeconds: number, capSeconds: n
   const ceiling = Math.min(cap, baseSeconds * 2 ** Math.max(0, attempt - 1));
   return Math.min(cap, Math.floor(random() * (ceiling + 1)));
 }
+
+/**
+ * The delay before a transaction that nothing was sent for is tried again, `waitedMs` after it was
+ * created: full jitter up to the time waited so far (at least the base, at most the cap), so the
+ * delays grow as they would with attempts, without counting any; never past the end of the budget.
+ */
+export function preSendDelay(
+  waitedMs: number,
+  budgetMs: number,
+  baseSeconds: number,
+  capSeconds: number,
+  random: () => number,
+): number {
+  const cap = Math.min(capSeconds, maxDelaySeconds);
+  const ceiling = Math.min(cap, Math.max(baseSeconds, Math.floor(waitedMs / 1000)));
+  const left = Math.max(0, Math.ceil((budgetMs - waitedMs) / 1000));
+  return Math.min(left, Math.floor(random() * (ceiling + 1)));
+}

@@ -6,7 +6,7 @@ import { failed, lastError, type Outcome } from './outcome.ts';
 import { type Claim, claimOrLoad } from './phases/claimOrLoad.ts';
 import { failUnsigned } from './phases/failUnsigned.ts';
 import { replaceLatest } from './phases/replaceLatest.ts';
-import { scheduleNext } from './phases/scheduleNext.ts';
+import { retryUnsent, scheduleNext } from './phases/scheduleNext.ts';
 import { sendSigned } from './phases/sendSigned.ts';
 import { settleSpent } from './phases/settleSpent.ts';
 import { signOnce } from './phases/signOnce.ts';
@@ -16,11 +16,20 @@ type Open = Exclude<Claim, { state: 'gone' }>;
 /** The phases that start from a claim: sign, send, settle; a re-price or a cancel starts from the record. */
 type SignPhase = Exclude<BroadcastPhase, ReplacePhase>;
 /** A step's outcome, or `waiting`: it waits for a signer with room, and reports nothing (it stays pending). */
-type Step<C extends Open> = (deps: BroadcastDeps, claim: C, attempt: number) => Promise<Outcome | 'waiting'>;
+type Step<C extends Open> = (
+  deps: BroadcastDeps,
+  claim: C,
+  attempt: number,
+  unsentSince?: number,
+) => Promise<Outcome | 'waiting'>;
 type Of<S extends Open['state']> = Extract<Open, { state: S }>;
 
-/** An unsigned transaction, in the broadcast phase: sign it once, then send it, or end or retry what failed. */
-const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) => {
+/**
+ * An unsigned transaction, in the broadcast phase: sign it once, then send it, or end or retry what failed.
+ * A transient failure here sent nothing: it is retried as the same attempt within the pre-send budget
+ * (from `unsentSince`, this failure if none), then fails with the reason; a permanent one fails at once.
+ */
+const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt, unsentSince) => {
   if (isExpired(tx, deps.now())) {
     // Past validUntil and never signed: it is canceled by never being signed.
     const reason = `canceled: not sent by validUntil ${tx.validUntil}`;
@@ -32,14 +41,20 @@ const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt) 
     await waitForSigner(deps, tx, token, attempt, result);
     return 'waiting';
   }
-  if (result.error.class === 'permanent' || attempt >= deps.settings.maxAttempts) {
+  const since = unsentSince ?? deps.now().getTime();
+  const budgetMs = deps.settings.preSendBudgetMs;
+  if (result.error.class === 'permanent' || deps.now().getTime() - since >= budgetMs) {
     // A nonce taken by this attempt (and its sender) is on the record now, not yet on the copy loaded before it.
     const taken = result.nonce === undefined ? {} : { nonce: result.nonce, from: result.from ?? tx.from };
-    return failUnsigned(deps, { ...tx, ...taken }, token, result.error, attempt);
+    const error =
+      result.error.class === 'permanent'
+        ? result.error
+        : { ...result.error, reason: `nothing sent in ${budgetMs / 1000} s of trying: ${result.error.reason}` };
+    return failUnsigned(deps, { ...tx, ...taken }, token, error, attempt);
   }
-  // Nothing was signed: let the claim go so the next attempt need not wait for it to expire.
+  // Nothing was signed: let the claim go so the next try need not wait for it to expire.
   await deps.transactions.releaseClaim(tx.id, token);
-  return scheduleNext(deps, tx, attempt, result.error, undefined);
+  return retryUnsent(deps, tx, attempt, result.error, since);
 };
 
 /**
@@ -84,12 +99,18 @@ const steps: { [S in Open['state']]: Record<SignPhase, Step<Of<S>>> } = {
 };
 
 /** The step for a claim and a phase, with the claim's type kept. */
-function runStep(deps: BroadcastDeps, claim: Open, phase: SignPhase, attempt: number): Promise<Outcome | 'waiting'> {
+function runStep(
+  deps: BroadcastDeps,
+  claim: Open,
+  phase: SignPhase,
+  attempt: number,
+  unsentSince: number | undefined,
+): Promise<Outcome | 'waiting'> {
   switch (claim.state) {
     case 'closed':
       return steps.closed[phase](deps, claim, attempt);
     case 'unsigned':
-      return steps.unsigned[phase](deps, claim, attempt);
+      return steps.unsigned[phase](deps, claim, attempt, unsentSince);
     case 'signed':
       return steps.signed[phase](deps, claim, attempt);
   }
@@ -132,7 +153,7 @@ export async function broadcastTransaction(
     log.warn('no open transaction with this id; message dropped', { reason: claim.reason });
     return undefined;
   }
-  const outcome = await runStep(deps, claim, phase, attempt);
+  const outcome = await runStep(deps, claim, phase, attempt, message.unsentSince);
   if (outcome === 'waiting') return undefined;
   const chainId = claim.state === 'closed' ? {} : { chainId: claim.tx.chainId };
   const response: ResponseMessage = { id, attempt, at: deps.now().toISOString(), ...chainId, ...outcome };

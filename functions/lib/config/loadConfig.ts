@@ -152,6 +152,9 @@ const schema = z
     MAX_ATTEMPTS: intFrom(1, 20).default(3),
     RETRY_BASE_SECONDS: intFrom(0, 900).default(2),
     RETRY_CAP_SECONDS: intFrom(0, 900).default(60),
+    // What fails before anything is sent (fee data, gas estimate, nonce seed, signing) is retried this long
+    // from the request's creation without spending a broadcast attempt; then it fails with the reason.
+    PRESEND_BUDGET_SECONDS: intFrom(1, 3600).default(120),
     STALE_AFTER_SECONDS: intFrom(1, 86_400).default(60),
     // A signer with nonces taken but unmined whose mined nonce has not moved this long is stalled (SignerStalled).
     STALL_AFTER_SECONDS: intFrom(60, 86_400).default(600),

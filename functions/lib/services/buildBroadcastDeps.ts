@@ -29,6 +29,7 @@ export async function buildBroadcastDeps(services: Services): Promise<BroadcastD
       maxAttempts: config.MAX_ATTEMPTS,
       retryBaseSeconds: config.RETRY_BASE_SECONDS,
       retryCapSeconds: config.RETRY_CAP_SECONDS,
+      preSendBudgetMs: config.PRESEND_BUDGET_SECONDS * 1000,
       leaseSeconds: config.SIGNING_LEASE_SECONDS,
       staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
       feeCapWei: (chainId) => gweiToWei(config.FEE_CAP_GWEI(chainId)),

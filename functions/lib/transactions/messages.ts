@@ -20,9 +20,20 @@ export const broadcastMessageSchema = z.object({
   phase: z.enum(broadcastPhases).default('broadcast'),
   /** reprice, cancel: the signature the asker saw as the latest; once another replaced it, the message is old. */
   replaces: z.string().optional(),
+  /**
+   * broadcast: when this attempt first failed before anything was sent (ms since the epoch); it is retried
+   * as the same attempt until PRESEND_BUDGET_SECONDS from then.
+   */
+  unsentSince: z.number().int().min(0).optional(),
 });
 /** What the broadcaster is asked to do: a parsed queue message, or one built in code (no phase: broadcast). */
-export type BroadcastMessage = { id: string; attempt: number; phase?: BroadcastPhase; replaces?: string | undefined };
+export type BroadcastMessage = {
+  id: string;
+  attempt: number;
+  phase?: BroadcastPhase;
+  replaces?: string | undefined;
+  unsentSince?: number | undefined;
+};
 
 /**
  * A message on the requests queue from the sweep: use up nonce `nonce` of `from` on `chainId` with a

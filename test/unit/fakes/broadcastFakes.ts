@@ -436,6 +436,7 @@ export const settings: BroadcastSettings = {
   maxAttempts: 3,
   retryBaseSeconds: 10,
   retryCapSeconds: 300,
+  preSendBudgetMs: 120_000,
   leaseSeconds: 60,
   staleAfterMs: 60_000,
   feeCapWei: () => 1000n * 1_000_000_000n,
