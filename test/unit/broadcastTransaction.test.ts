@@ -2,6 +2,7 @@ import { type Hex, keccak256, parseTransaction, recoverTransactionAddress } from
 import { describe, expect, it } from 'vitest';
 import { broadcastTransaction } from '../../functions/lib/broadcast/broadcastTransaction.ts';
 import { KmsSignerError, SigningInProgressError } from '../../functions/lib/errors/errors.ts';
+import type { BroadcastMessage } from '../../functions/lib/transactions/messages.ts';
 import type { Transaction } from '../../functions/lib/transactions/model.ts';
 import {
   account,
@@ -290,7 +291,7 @@ describe('broadcastTransaction: nothing sent yet', () => {
     const world = feesFailing(1);
     const last = settings.maxAttempts;
     const first = await broadcastTransaction(world.deps, { id, attempt: last });
-    const retry = world.retries.sent[0]?.body;
+    const retry = world.retries.sent[0]?.body as BroadcastMessage | undefined;
     world.clock.advance(5000);
     const second = await broadcastTransaction(world.deps, { id, attempt: last, unsentSince: retry?.unsentSince });
     expect(first).toMatchObject({ status: 'retrying', attempt: last });
