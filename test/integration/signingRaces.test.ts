@@ -115,15 +115,18 @@ describe('a signer that fails after the nonce was taken', () => {
   });
 });
 
-describe('a signer that fails after the nonce was taken, on the last attempt', () => {
+describe('a signer that fails after the nonce was taken, past the pre-send budget', () => {
   it('fails the transaction and fills that nonce at once, so the transactions behind it move', async () => {
     const { id } = await post({ to: signer.address, value: '3', gas: '21000' });
     await receiveAll(stack.sqs, stack.queues.requests); // taken off the queue; driven by hand below
     const before = await minedNonce();
-    const last = await broadcastTransaction(throttledOnce(), { id, attempt: deps.settings.maxAttempts });
+    // Nothing could be sent for this attempt since the whole budget ago: this failure is the last.
+    const unsentSince = Date.now() - deps.settings.preSendBudgetMs;
+    const last = await broadcastTransaction(throttledOnce(), { id, attempt: 1, unsentSince });
     const reserved = (await item(id))?.nonce;
     expect(reserved).toBe(before);
     expect(last).toMatchObject({ status: 'failed' });
+    expect(last?.error).toMatch(/^nothing sent in \d+ s of trying: /);
     expect(last?.filledBy).toMatch(/^0x[0-9a-f]{64}$/);
     const filler = await stack.chain.getTransaction({ hash: last?.filledBy as Hex });
     expect(filler.nonce).toBe(reserved);
