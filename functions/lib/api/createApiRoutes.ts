@@ -35,7 +35,7 @@ import { readTransactionEvents } from './readTransactionEvents.ts';
 import { rebroadcastTransaction } from './rebroadcastTransaction.ts';
 import { type RouteName, routeTable } from './routeTable.ts';
 import { submitTransaction } from './submitTransaction.ts';
-import { waitForOutcome } from './waitForOutcome.ts';
+import { createOutcomeTimes, waitForOutcome } from './waitForOutcome.ts';
 
 export type { Route } from './Route.ts';
 
@@ -104,6 +104,8 @@ const error = (description: string, headers?: Record<string, string>): ResponseD
 /** The routes of the HTTP API, in the order of the route table, each an adapter from the event to the domain and back. */
 export function createApiRoutes(services: Services): Route[] {
   const { config, transactions, logger } = services;
+  /** This process's recent times from a row's creation to its `success`: where a POST's wait reads. */
+  const outcomeTimes = createOutcomeTimes();
   const submitDeps = {
     transactions,
     idempotency: services.idempotency,
@@ -274,7 +276,11 @@ export function createApiRoutes(services: Services): Route[] {
           ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
           ...(prefer.applied ? { 'preference-applied': prefer.applied } : {}),
         };
-        return answerFor(prefer.waitMs > 0 ? await waitForOutcome(transactions, tx, prefer.waitMs) : tx, headers);
+        // A repeat's row is older than its wait: only a new one's time to `success` says where to read next.
+        const times = replayed ? undefined : outcomeTimes;
+        const outcome =
+          prefer.waitMs > 0 ? await waitForOutcome(transactions, tx, prefer.waitMs, undefined, times) : tx;
+        return answerFor(outcome, headers);
       },
     },
     getTransaction: {
