@@ -1,8 +1,10 @@
 import type { CostEstimate } from './estimateCost.ts';
 import type { BundleSize } from './measureBundles.ts';
 import type { PerTransaction, TrackingAdds } from './perTransaction.ts';
+import type { BlocksResult } from './runBlocks.ts';
 import type { FaultsResult } from './runFaults.ts';
-import type { SignersResult } from './runSigners.ts';
+import type { LatencyResult } from './runLatency.ts';
+import type { OverloadResult } from './runOverload.ts';
 import type { Throughput } from './Throughput.ts';
 
 /** The JSON `npm run bench -- --out FILE` writes; `throughput` and `latencyMs` are stable for scripts to compare. */
@@ -17,6 +19,9 @@ export type BenchReport = {
     quick: boolean;
     signerRounds: number;
     faultsN: number;
+    latencyN: number;
+    blocksN: number;
+    overloadN: number;
   };
   /** Transactions per second; `table` is the local table's floor (a transaction's four writes, nothing else). */
   throughput: { ceiling: number; baseline: number; table: number; pipeline: number };
@@ -42,16 +47,27 @@ export type BenchReport = {
   bundles: Record<string, BundleSize>;
   verified: { success: number; distinctNonces: number };
   /**
-   * The signer pool on anvil with one-second blocks and 16 in flight per signer, each run on a chain and a
-   * stack of its own, timed to mined: 1, 2 and 4 signers and the viem script with one key. `throughput`
-   * (tx/s) and `ratios` are stable for scripts, as above.
+   * On anvil with one-second blocks: `POST` to mined and to depth 2 against the viem script's send and
+   * receipt; and `signers`, the signer pool with 16 in flight per signer, each run on a chain and a stack of
+   * its own, timed to mined: 1, 2 and 4 signers and the viem script with one key (its `throughput` (tx/s)
+   * and `ratios` are stable for scripts, as above).
    */
-  signers: SignersResult;
+  blocks: BlocksResult;
   /**
    * Goodput through faulty RPC providers (10% of requests 503, 5% held): the viem script with one try, the
    * careful script, and the pipeline over two providers, each on a fresh chain read back for what landed,
    * what landed twice and what is stuck behind a nonce gap.
    */
   faults: FaultsResult;
+  /**
+   * At low load, one request at a time on the shared chain: `POST` to its `200` against the script's
+   * `sendTransaction`, what the pipeline adds at p50 and p99 against its targets, and the api's requests.
+   */
+  latency: LatencyResult;
+  /**
+   * Posting faster than one worker goes, with the sweep eager (every second, stale after 2 s) and without it:
+   * messages on the requests queue per transaction, and the time to drain.
+   */
+  overload: OverloadResult;
   durationSeconds: number;
 };

@@ -43,8 +43,70 @@ function faultsTable(f: BenchReport['faults']): string[] {
   ];
 }
 
+/** The blocks phase: each side's time to a block and to depth, and the target on the first. */
+function blocksTable(b: BenchReport['blocks']): string[] {
+  const ms = (p50: number, p99: number) => `${Math.round(p50)} / ${Math.round(p99)} ms`;
+  const t = b.targets.minedP50;
+  return [
+    `blocks: anvil with ${b.blockTimeSeconds}-second blocks, ${b.n} each side, ${b.c} in flight each, at the same time; depth ${b.confirmations}`,
+    '',
+    table([
+      ['figure', 'p50 / p99'],
+      ['POST to mined', ms(b.postToMinedP50, b.postToMinedP99)],
+      ["script's send to its receipt", ms(b.scriptToReceiptP50, b.scriptToReceiptP99)],
+      [`POST to confirmed (depth ${b.confirmations})`, ms(b.postToConfirmedP50, b.postToConfirmedP99)],
+      [`script's send to its receipt at depth ${b.confirmations}`, ms(b.scriptToConfirmedP50, b.scriptToConfirmedP99)],
+    ]),
+    `target: POST to mined p50 at most a block more than the script's (${Math.round(t.atMostMs)} ms): ${t.met ? 'met' : 'missed'}; errors ${b.errors}`,
+  ];
+}
+
+/** The overload phase: messages per transaction and drain time, with the sweep and without. */
+function overloadTable(o: BenchReport['overload']): string[] {
+  const row = (name: string, r: BenchReport['overload']['withSweep']) => [
+    name,
+    r.postSeconds.toFixed(1),
+    r.drainSeconds.toFixed(1),
+    r.messagesPerTx.toFixed(3),
+    r.receivedPerTx.toFixed(3),
+  ];
+  const { messagesPerTx, drain } = o.targets;
+  return [
+    `overload: ${o.n} posted at ${o.c} in flight into ${o.stack.workers} worker taking ${o.stack.batchSize} message at a time; the sweep every ${o.stack.sweepIntervalSeconds} s, rows stale after ${o.stack.staleAfterSeconds} s`,
+    '',
+    table([
+      ['run', 'posted in s', 'drained in s', 'requests messages / tx', 'received / tx'],
+      row('with the sweep', o.withSweep),
+      row('without the sweep', o.withoutSweep),
+    ]),
+    `targets: at most ${messagesPerTx.atMost} messages per tx: ${messagesPerTx.met ? 'met' : 'missed'}; drain with the sweep ${drain.ratio.toFixed(2)}x without (at most ${drain.atMostRatio}x): ${drain.met ? 'met' : 'missed'}`,
+  ];
+}
+
+/** The latency phase: one at a time, the pipeline's answer against the script's send, and what it adds. */
+function latencyTable(l: BenchReport['latency']): string[] {
+  const ms = (p50: number, p95: number, p99: number) => `${f1(p50)} / ${f1(p95)} / ${f1(p99)} ms`;
+  const target = (t: { atMost: number; met: boolean }) => `target at most ${t.atMost} ms: ${t.met ? 'met' : 'missed'}`;
+  return [
+    `latency: ${l.n} each, one request in flight, alternating on the shared chain`,
+    '',
+    table([
+      ['figure', 'value'],
+      ['POST to its 200, p50 / p95 / p99', ms(l.postP50, l.postP95, l.postP99)],
+      ["script's sendTransaction, p50 / p95 / p99", ms(l.scriptP50, l.scriptP95, l.scriptP99)],
+      ['added at p50', `${f1(l.addedP50)} ms (${target(l.targets.addedP50)})`],
+      ['added at p99', `${f1(l.addedP99)} ms (${target(l.targets.addedP99)})`],
+      ['answers not 200', String(l.notBroadcast)],
+      [
+        "the api's table reads / AWS requests per tx",
+        `${l.apiReadsPerTx.toFixed(2)} / ${l.apiRequestsPerTx.toFixed(2)}`,
+      ],
+    ]),
+  ];
+}
+
 /** The signers phase: each run's tx/s to mined and what bounds it, then the two ratios against their targets. */
-function signersTables(s: BenchReport['signers']): string[] {
+function signersTables(s: BenchReport['blocks']['signers']): string[] {
   const runs = [
     ['1 signer', s.runs.one],
     ['2 signers', s.runs.two],
@@ -172,9 +234,15 @@ export function formatReport(r: BenchReport): string {
       .map(([name, b]) => `${name} ${kb(b.sdkExternal)} / ${kb(b.asDeployed)}`)
       .join(', ')}`,
     '',
-    ...signersTables(r.signers),
+    ...blocksTable(r.blocks),
+    '',
+    ...signersTables(r.blocks.signers),
     '',
     ...faultsTable(r.faults),
+    '',
+    ...latencyTable(r.latency),
+    '',
+    ...overloadTable(r.overload),
     '',
     '',
   ];

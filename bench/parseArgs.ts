@@ -20,6 +20,12 @@ export type BenchOptions = {
   /** The faults phase: transfers each of its three senders makes, and how long a held request waits. */
   faultsN: number;
   holdMs: number;
+  /** The latency phase: requests, one at a time, each side. */
+  latencyN: number;
+  /** The blocks phase: transactions each side, to mined and to depth. */
+  blocksN: number;
+  /** The overload phase: transactions posted into one worker, with the sweep and without. */
+  overloadN: number;
 };
 
 const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json] [--cpu-prof DIR] [--signer-rounds 6]
@@ -35,7 +41,14 @@ const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--es
                   rounds of 16 transactions per signer, after one untimed (default 6; --quick: 2)
   --faults-n      the faults phase (10% of RPC requests answered 503, 5% held): transfers per sender,
                   16 in flight (default 500; --quick: 48)
-  --hold-ms       how long the faults phase's provider holds a request before forwarding it (default 12000)`;
+  --hold-ms       how long the faults phase's provider holds a request before forwarding it (default 12000)
+  --latency-n     the latency phase (one in flight, POST to its 200 against the script's send): requests
+                  each side (default 300; --quick: 60)
+  --blocks-n      the blocks phase (1-second blocks, POST to mined and to depth 2 against the script's send
+                  and receipt, 4 in flight each): transactions each side (default 60; --quick: 12)
+  --overload-n    the overload phase (posting at --c into one worker taking one message at a time, the sweep
+                  every second with rows stale after 2 s, then without the sweep): transactions per run
+                  (default 3000; --quick: 200)`;
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
@@ -57,6 +70,9 @@ export function parseArgs(argv: string[]): BenchOptions {
       'signer-rounds': { type: 'string' },
       'faults-n': { type: 'string' },
       'hold-ms': { type: 'string' },
+      'latency-n': { type: 'string' },
+      'blocks-n': { type: 'string' },
+      'overload-n': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'estimate-gas': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -80,5 +96,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     signerRounds: positive('signer-rounds', values['signer-rounds'], quick ? 2 : 6),
     faultsN: positive('faults-n', values['faults-n'], quick ? 48 : 500),
     holdMs: positive('hold-ms', values['hold-ms'], 12_000),
+    latencyN: positive('latency-n', values['latency-n'], quick ? 60 : 300),
+    blocksN: positive('blocks-n', values['blocks-n'], quick ? 12 : 60),
+    overloadN: positive('overload-n', values['overload-n'], quick ? 200 : 3000),
   };
 }

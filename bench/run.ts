@@ -10,8 +10,11 @@ import { measureBundles } from './measureBundles.ts';
 import { parseArgs } from './parseArgs.ts';
 import { perTransaction, trackingAdds } from './perTransaction.ts';
 import { runBaseline } from './runBaseline.ts';
+import { runBlocks } from './runBlocks.ts';
 import { runCeiling } from './runCeiling.ts';
 import { runFaults } from './runFaults.ts';
+import { runLatency } from './runLatency.ts';
+import { runOverload } from './runOverload.ts';
 import { runPipeline } from './runPipeline.ts';
 import { runSigners } from './runSigners.ts';
 import { runTable } from './runTable.ts';
@@ -70,7 +73,11 @@ async function measureShared() {
     `pipeline: ${options.n} POST /transactions, ${options.c} in flight, until every one is success, then confirmed...`,
   );
   const pipeline = await runPipeline(stack, tokens.client, phase);
-  return { ceiling, baseline, table, pipeline };
+  say(
+    `latency: ${options.latencyN} POST /transactions waiting for their 200, one at a time, against the script's send...`,
+  );
+  const latency = await runLatency(stack, { n: options.latencyN, warmup: 10, to, token: tokens.client });
+  return { ceiling, baseline, table, pipeline, latency };
 }
 
 let shared: Awaited<ReturnType<typeof measureShared>>;
@@ -81,7 +88,7 @@ try {
   await anvil.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
-const { ceiling, baseline, table, pipeline } = shared;
+const { ceiling, baseline, table, pipeline, latency } = shared;
 
 // Once the shared stack has stopped, so that nothing else of the benchmark's runs on the cores meanwhile.
 say(
@@ -89,9 +96,17 @@ say(
 );
 const signers = await runSigners({ rounds: options.signerRounds, c: options.c, to, tokens, say });
 say(
+  `blocks: ${options.blocksN} POST /transactions to mined and to depth 2 against the viem script's send and receipt, 4 in flight each, 1-second blocks...`,
+);
+const blocks = { ...(await runBlocks({ n: options.blocksN, c: 4, to, tokens })), signers };
+say(
   `faults: ${options.faultsN} transfers per sender, 16 in flight, 10% of RPC requests answered 503 and 5% held ${options.holdMs / 1000} s...`,
 );
 const faults = await runFaults({ n: options.faultsN, c: 16, holdMs: options.holdMs, tokens, say });
+say(
+  `overload: ${options.overloadN} POST /transactions at ${options.c} in flight into one worker taking one at a time, with an eager sweep and without...`,
+);
+const overload = await runOverload({ n: options.overloadN, c: options.c, to, tokens });
 
 // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
 const apiMs = pipeline.post.mean;
@@ -116,6 +131,9 @@ const report: BenchReport = {
     quick: options.quick,
     signerRounds: options.signerRounds,
     faultsN: options.faultsN,
+    latencyN: options.latencyN,
+    blocksN: options.blocksN,
+    overloadN: options.overloadN,
   },
   throughput: {
     ceiling: ceiling.perSecond,
@@ -144,8 +162,10 @@ const report: BenchReport = {
   costPerMillion: estimateCost(perTx),
   bundles,
   verified: pipeline.verified,
-  signers,
+  blocks,
   faults,
+  latency,
+  overload,
   durationSeconds: (Date.now() - began) / 1000,
 };
 process.stdout.write(formatReport(report));

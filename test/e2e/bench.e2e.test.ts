@@ -22,6 +22,11 @@ const n = 160;
 const rounds = 1;
 // Transfers per sender of the faults phase.
 const faultsN = 32;
+// Requests each side of the latency phase, and of the blocks phase.
+const latencyN = 30;
+const blocksN = 8;
+// Posted per run of the overload phase.
+const overloadN = 120;
 
 /** One run of `npm run bench -- --quick` for the whole file, made by the first test that asks for it. */
 let benchRun: Promise<{ code: number | null; output: string; report: BenchReport }> | undefined;
@@ -38,6 +43,12 @@ const quickBench = () => {
       String(rounds),
       '--faults-n',
       String(faultsN),
+      '--latency-n',
+      String(latencyN),
+      '--blocks-n',
+      String(blocksN),
+      '--overload-n',
+      String(overloadN),
       '--out',
       out,
     ];
@@ -92,7 +103,7 @@ describe('npm run bench -- --quick', () => {
     const cap = 16;
     // act
     const { output, report } = await quickBench();
-    const s = report.signers;
+    const s = report.blocks.signers;
     // assess
     expect(output).toContain('4 signers / viem one key');
     expect(s).toMatchObject({ blockTimeSeconds: 1, maxInFlightPerSigner: cap, rounds: 1, measuredTo: 'mined' });
@@ -157,5 +168,63 @@ describe('npm run bench -- --quick', () => {
     expect(f.pipeline.stuck).toBe(0);
     expect(f.pipeline.landed + f.pipeline.failed).toBe(faultsN);
     expect(f.pipeline.landed).toBeGreaterThan(0);
+  });
+
+  it("times POST to its 200 against the script's send one at a time, and says what the pipeline adds", async () => {
+    const { output, report } = await quickBench();
+    const l = report.latency;
+    expect(output).toContain('added at p50');
+    expect(l).toMatchObject({ n: latencyN, notBroadcast: 0 });
+    for (const key of ['postP50', 'postP95', 'postP99', 'scriptP50', 'scriptP95', 'scriptP99'] as const) {
+      expect(finite(l[key]) && l[key] > 0, key).toBe(true);
+    }
+    expect(l.postP50).toBeLessThanOrEqual(l.postP95);
+    expect(l.postP95).toBeLessThanOrEqual(l.postP99);
+    expect(l.addedP50).toBeCloseTo(l.postP50 - l.scriptP50, 9);
+    expect(l.addedP99).toBeCloseTo(l.postP99 - l.scriptP99, 9);
+    expect(l.targets.addedP50).toEqual({ atMost: 25, met: l.addedP50 <= 25 });
+    expect(l.targets.addedP99).toEqual({ atMost: 60, met: l.addedP99 <= 60 });
+    // Every answer was a 200: the wait read the row at least once for each, and the api wrote it once.
+    expect(l.apiReadsPerTx).toBeGreaterThanOrEqual(1);
+    expect(l.apiRequestsPerTx).toBeGreaterThan(l.apiReadsPerTx);
+  });
+
+  it("times POST to mined and to depth against the script's send to its receipt, on one-second blocks", async () => {
+    const { output, report } = await quickBench();
+    const b = report.blocks;
+    expect(output).toContain('POST to mined');
+    expect(b).toMatchObject({ n: blocksN, c: 4, blockTimeSeconds: 1, confirmations: 2, errors: 0 });
+    // Nothing is in a block before the next block, and depth 2 is a block later still, on either side.
+    for (const [name, inBlock, atDepth] of [
+      ['pipeline', b.postToMinedP50, b.postToConfirmedP50],
+      ['script', b.scriptToReceiptP50, b.scriptToConfirmedP50],
+    ] as const) {
+      expect(inBlock, name).toBeGreaterThan(0);
+      expect(atDepth, name).toBeGreaterThan(inBlock);
+    }
+    expect(b.postToMinedP99).toBeGreaterThanOrEqual(b.postToMinedP50);
+    expect(b.targets.minedP50).toEqual({
+      atMostMs: b.scriptToReceiptP50 + 1000,
+      met: b.postToMinedP50 <= b.scriptToReceiptP50 + 1000,
+    });
+    expect(b.signers.throughput.one).toBeGreaterThan(0);
+  });
+
+  it('posts faster than one worker goes, with an eager sweep and without, and counts the messages each made', async () => {
+    const { output, report } = await quickBench();
+    const o = report.overload;
+    expect(output).toContain('requests messages / tx');
+    expect(o).toMatchObject({ n: overloadN, stack: { workers: 1, batchSize: 1 } });
+    for (const run of [o.withSweep, o.withoutSweep]) {
+      // Every transaction went on the requests queue once from the api, and was taken off it by the worker.
+      expect(run.messagesPerTx).toBeGreaterThanOrEqual(1);
+      expect(run.receivedPerTx).toBeGreaterThanOrEqual(1);
+      expect(run.drainSeconds).toBeGreaterThan(0);
+      expect(run.postSeconds).toBeLessThanOrEqual(run.drainSeconds);
+    }
+    // Without the sweep nothing but the api sends to the requests queue.
+    expect(o.withoutSweep.messagesPerTx).toBe(1);
+    expect(o.targets.messagesPerTx).toEqual({ atMost: 1.1, met: o.withSweep.messagesPerTx <= 1.1 });
+    expect(o.targets.drain.ratio).toBeCloseTo(o.withSweep.drainSeconds / o.withoutSweep.drainSeconds, 9);
   });
 });
