@@ -6,7 +6,8 @@ import { loadServices } from './lib/services/loadServices.ts';
 import { responseMessageSchema } from './lib/transactions/messages.ts';
 import { recordOutcome } from './lib/updater/recordOutcome.ts';
 
-const services = await loadServices('updater', { chains: false });
+// The status counts of a batch's changes are written together after it (one write per day, not one each).
+const services = await loadServices('updater', { chains: false, deferCounts: true });
 const { logger } = services;
 const metrics = createServiceMetrics('updater', { logger });
 const deps = {
@@ -28,4 +29,9 @@ const recordHandler = async (record: SQSRecord) => {
 };
 
 /** Consumes the responses queue, moves each transaction's status forward, and starts tracking what the node took. */
-export const handler = sqsBatchHandler(recordHandler, { service: 'updater', logger, metrics });
+export const handler = sqsBatchHandler(recordHandler, {
+  service: 'updater',
+  logger,
+  metrics,
+  afterBatch: () => services.transactions.flushCounts(),
+});

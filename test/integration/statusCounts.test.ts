@@ -188,6 +188,40 @@ describe('counts per status from the day counters', () => {
     expect(Object.values(counted).reduce((a, b) => a + b, 0)).toBe(16);
   });
 
+  it("deferred counters (the updater's): a batch of changes is one write per day, and counts the same", async () => {
+    // prepare: transactions created over two days, their changes applied by an updater's deferred store
+    const range = { from: '2024-04-10T00:00:00.000Z', to: '2024-04-12T00:00:00.000Z' };
+    const created: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const tx = newTransaction({ createdAt: `2024-04-1${i % 2 === 0 ? 0 : 1}T0${i % 10}:00:00.000Z` });
+      await store.create(tx, Date.now() + 60_000);
+      created.push(tx.id);
+    }
+    const requests: string[] = [];
+    const watched: DynamoDBDocumentClient = Object.assign(Object.create(doc), {
+      send: (command: { input: { Key?: { pk?: string } } }) => {
+        if (command instanceof UpdateCommand) requests.push(String(command.input.Key?.pk).split('#')[0] ?? '');
+        return doc.send(command as never);
+      },
+    });
+    const deferred = createTransactionStore(watched, tableName, { deferred: true });
+    // act: one batch: every one moves, and each is delivered twice (the repeat's write is refused)
+    for (const id of created) {
+      await deferred.apply(outcome(id, 'success', 1, { txHash: '0x1' }), Date.now() + 60_000);
+      await deferred.apply(outcome(id, 'success', 1, { txHash: '0x1' }), Date.now() + 60_000);
+    }
+    const beforeFlush = await store.countByStatus(range);
+    await deferred.flushCounts();
+    // assess: nothing counted until the flush, then one count write per day for the twelve changes
+    expect(beforeFlush).toMatchObject({ pending: 12, success: 0 });
+    expect(requests.filter((pk) => pk === 'count')).toHaveLength(2);
+    expect(await store.countByStatus(range)).toEqual(await indexCount(range));
+    expect(await store.countByStatus(range)).toMatchObject({ pending: 0, success: 12 });
+    // A flush with nothing kept writes nothing.
+    await deferred.flushCounts();
+    expect(requests.filter((pk) => pk === 'count')).toHaveLength(2);
+  });
+
   it('a range with partial days at both edges, short or long, is right', async () => {
     // prepare: four days, a transaction every 40 minutes
     await createRun(store, '2024-05-01T00:00:00.000Z', 96, 144);
@@ -262,7 +296,7 @@ describe('counts per status from the day counters', () => {
     expect(await failing.store.applyOutcome(outcome(tx.id, 'retrying', 1), Date.now())).toBe('applied');
     // assess
     expect((await store.get(tx.id))?.status).toBe('retrying');
-    expect(lost).toMatchObject([{ id: tx.id, day, change: { pending: -1, retrying: 1 } }]);
+    expect(lost).toMatchObject([{ ids: [tx.id], day, change: { pending: -1, retrying: 1 } }]);
     const range = { from: `${day}T00:00:00.000Z`, to: '2024-07-02T00:00:00.000Z' };
     expect(await store.countByStatus(range)).toMatchObject({ pending: 1, retrying: 0 });
     expect(await recountDay(doc, tableName, day)).toMatchObject({ pending: 0, retrying: 1 });

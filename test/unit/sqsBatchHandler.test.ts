@@ -125,3 +125,30 @@ describe('sqsBatchHandler', () => {
     expect(flushes.count).toBe(1);
   });
 });
+
+describe('sqsBatchHandler: after the batch', () => {
+  it('runs afterBatch once every record is done, failed ones too, before it returns and before the metrics', async () => {
+    const order: string[] = [];
+    const handler = sqsBatchHandler(
+      async (r) => {
+        const { id } = JSON.parse(r.body);
+        await sleep(id === 'slow' ? 30 : 1);
+        order.push(id);
+        if (id === 'bad') throw new Error('this record fails');
+      },
+      {
+        service: 'updater',
+        logger: new Logger({ serviceName: 'updater', logLevel: 'SILENT' }),
+        metrics: { flush: () => order.push('metrics') },
+        afterBatch: async () => {
+          await sleep(5);
+          order.push('afterBatch');
+        },
+      },
+    );
+    const result = await handler(batch('slow', 'bad', 'ok'));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-bad' }]);
+    expect(order.slice(-2)).toEqual(['afterBatch', 'metrics']);
+    expect(new Set(order.slice(0, 3))).toEqual(new Set(['slow', 'bad', 'ok']));
+  });
+});

@@ -17,7 +17,13 @@ export type RecordScope = {
  * The function's name (its log's `service`), its logger (each invocation's Lambda context goes on it),
  * and its metrics, written at the end of each invocation.
  */
-export type BatchHandlerOptions = { service: string; logger: Logger; metrics?: { flush(): void } };
+export type BatchHandlerOptions = {
+  service: string;
+  logger: Logger;
+  metrics?: { flush(): void };
+  /** Runs once the batch's records are done, before the invocation returns (e.g. the counts kept for it). */
+  afterBatch?: () => Promise<void>;
+};
 
 /**
  * A logger whose children say whether the invocation is a cold start as it does. Powertools' createChild
@@ -76,7 +82,11 @@ export function sqsBatchHandler(
         { processInParallel: true, throwOnFullBatchFailure: false },
       );
     } finally {
-      options.metrics?.flush();
+      try {
+        await options.afterBatch?.();
+      } finally {
+        options.metrics?.flush();
+      }
     }
   };
 }

@@ -78,6 +78,7 @@ export function createServices(
   rpcUrls: RpcUrls = localRpcUrls(config),
   readSecret: (secretId: string) => Promise<string | undefined> = async () => undefined,
   unconfigured: readonly string[] = [],
+  options: { deferCounts?: boolean } = {},
 ): Services {
   // A benchmark's observers, if any (none in production): see serviceHooks.ts.
   const { awsClient, rpcRequest, signer: onSigner } = serviceHooks;
@@ -104,9 +105,10 @@ export function createServices(
     dynamo,
     sqs,
     transactions: createTransactionStore(doc, config.TABLE_NAME, {
-      // The transaction's write stands; only the admin's count of its day is one off until recountDay.
-      onCountLost: ({ id, day, change, error }) =>
-        logger.warn('a status count was not written', { transactionId: id, day, change, error }),
+      // The transactions' writes stand; only the admin's count of their day is off until recountDay.
+      onCountLost: ({ ids, day, change, error }) =>
+        logger.warn('a status count was not written', { transactionIds: ids, day, change, error }),
+      deferred: options.deferCounts ?? false,
     }),
     idempotency: createIdempotencyStore(doc, config.TABLE_NAME),
     nonces: createNonceStore(doc, config.TABLE_NAME),

@@ -7,11 +7,12 @@ import { createServices, type Services } from './createServices.ts';
 /**
  * A handler's cold start: reads the environment, fetches what must not be in it in clear (the RPC
  * URLs, from `CHAINS_SECRET_ARN` on AWS), and builds the services. `chains: false` for a handler that
- * never talks to a chain, so it needs no access to the secret.
+ * never talks to a chain, so it needs no access to the secret; `deferCounts` for a handler that flushes
+ * the status counts after each batch (`transactions.flushCounts`).
  */
 export async function loadServices(
   serviceName: string,
-  options: { chains?: boolean; readSecret?: ReadSecret; env?: NodeJS.ProcessEnv } = {},
+  options: { chains?: boolean; readSecret?: ReadSecret; env?: NodeJS.ProcessEnv; deferCounts?: boolean } = {},
 ): Promise<Services> {
   const config = loadConfig(options.env);
   const readSecret = options.readSecret ?? secretReader(config);
@@ -27,7 +28,9 @@ export async function loadServices(
       unconfigured.push(error.message);
     }
   }
-  return createServices(config, serviceName, rpcUrls, readSecret, unconfigured);
+  return createServices(config, serviceName, rpcUrls, readSecret, unconfigured, {
+    deferCounts: options.deferCounts ?? false,
+  });
 }
 
 function secretReader(config: Config): ReadSecret {

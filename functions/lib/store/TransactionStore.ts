@@ -11,16 +11,24 @@ import { createTransactionReads, type TransactionReads } from './TransactionRead
  * intake, the broadcaster's signing, the updater's outcomes, the sweep's postponing). A caller's
  * dependencies name only the part it uses.
  */
-export type TransactionStore = TransactionReads & IntakeWrites & SigningWrites & OutcomeWrites & SweepWrites;
+export type TransactionStore = TransactionReads &
+  IntakeWrites &
+  SigningWrites &
+  OutcomeWrites &
+  SweepWrites & {
+    /** Writes the status counts kept since the last flush: deferred counters only (`deferred`). */
+    flushCounts(): Promise<void>;
+  };
 
 /**
  * The transactions table on DynamoDB (or dynalite). The writers that create a transaction or change its
  * status also count it per day (StatusCounts.ts); a count write that fails is handed to `onCountLost`.
+ * `deferred`: the counts are kept until `flushCounts`, and written one per day then.
  */
 export function createTransactionStore(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  options: { onCountLost?: (lost: LostCount) => void } = {},
+  options: { onCountLost?: (lost: LostCount) => void; deferred?: boolean } = {},
 ): TransactionStore {
   const counts = createStatusCounts(doc, tableName, options);
   return {
@@ -29,5 +37,6 @@ export function createTransactionStore(
     ...createSigningWrites(doc, tableName),
     ...createOutcomeWrites(doc, tableName, counts),
     ...createSweepWrites(doc, tableName),
+    flushCounts: () => counts.flush(),
   };
 }
