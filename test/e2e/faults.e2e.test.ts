@@ -125,7 +125,7 @@ describe('a chain outage shorter than the retry budget', () => {
 });
 
 describe('a chain outage longer than the retry budget', () => {
-  it('transactions fail after exactly 3 attempts, and the ones posted after the chain returns end confirmed', async () => {
+  it('sent ones fail after exactly 3 attempts, unsent ones after the pre-send budget, and the ones posted after the chain returns end confirmed', async () => {
     const dataDir = tempDataDir();
     const { anvil, runner } = await withChainAndRunner(
       {
@@ -133,6 +133,7 @@ describe('a chain outage longer than the retry budget', () => {
         RETRY_BASE_SECONDS: '1',
         RETRY_CAP_SECONDS: '2',
         FEE_CACHE_MS: '60000', // fees known before the outage, so signing (and taking nonces) goes on
+        PRESEND_BUDGET_SECONDS: '8',
         SWEEP_INTERVAL_SECONDS: '2',
         SIGNING_LEASE_SECONDS: '2',
       },
@@ -151,29 +152,37 @@ describe('a chain outage longer than the retry budget', () => {
       ),
     );
     const duringIds = during.map((p) => p.body.id as string);
-    // Every attempt is spent while the node is away.
+    // With gas given, each is signed and every send refused: its three attempts are spent. Without, its gas
+    // cannot be estimated: nothing is sent, no attempt is spent, and it fails once the budget has passed.
+    const sent = new Set(duringIds.filter((_, i) => i % 2 === 0));
     let seen: unknown[] = [];
     await eventually(
       async () => {
         const all = await Promise.all(duringIds.map((id) => request(runner, 'GET', `/transactions/${id}`)));
         seen = all.map((r) => ({ status: r.body.status, attempts: r.body.attempts, message: r.body.message }));
-        return all.every((r) => r.body.attempts === 3) ? true : undefined;
+        const over = all.every((r) => (sent.has(r.body.id) ? r.body.attempts === 3 : r.body.status === 'failed'));
+        return over ? true : undefined;
       },
       40_000,
-      'all attempts to be spent',
+      'all attempts to be spent, and the budget of the unsent',
     ).catch((error) => {
       throw new Error(`${error}: ${JSON.stringify(seen)}\n${runner.output().slice(-3000)}`);
     });
     const back = await startAnvil({ chainId: 31337, port: anvil.port, statePath: `${dataDir}/chain.json` });
     cleanup.push(() => back.stop());
     const failed = await terminal(runner, duringIds, 60_000);
-    for (const t of failed) {
+    for (const t of failed.filter((t) => sent.has(t.id))) {
       expect(t).toMatchObject({ status: 'failed', attempts: 3 });
       const retried = t.history
         .filter((h: { outcome: string }) => h.outcome === 'retrying')
         .map((h: { attempt: number }) => h.attempt);
       expect(retried.slice(0, 2)).toEqual([1, 2]);
       expect(t.history.at(-1)).toMatchObject({ attempt: 3, outcome: 'failed' });
+    }
+    for (const t of failed.filter((t) => !sent.has(t.id))) {
+      expect(t).toMatchObject({ status: 'failed', attempts: 1, nonce: null, txHash: null });
+      expect(t.message).toContain('nothing sent in 8 s of trying');
+      expect(t.history.map((h: { attempt: number }) => h.attempt)).toEqual([1, 1]);
     }
     expect(failed.filter((t) => t.nonce !== null).every((t) => typeof t.filledBy === 'string')).toBe(true);
     const after = await inFlight(5, 5, (i) =>
