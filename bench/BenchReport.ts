@@ -2,7 +2,9 @@ import type { CostEstimate } from './estimateCost.ts';
 import type { BundleSize } from './measureBundles.ts';
 import type { PerTransaction, TrackingAdds } from './perTransaction.ts';
 import type { BlocksResult } from './runBlocks.ts';
+import type { CpuSplit } from './runCpuSplit.ts';
 import type { FaultsResult } from './runFaults.ts';
+import type { GrowthResult } from './runGrowth.ts';
 import type { LatencyResult } from './runLatency.ts';
 import type { OverloadResult } from './runOverload.ts';
 import type { Throughput } from './Throughput.ts';
@@ -22,6 +24,8 @@ export type BenchReport = {
     latencyN: number;
     blocksN: number;
     overloadN: number;
+    growthSizes: number[];
+    cpuN: number;
   };
   /** Transactions per second; `table` is the local table's floor (a transaction's four writes, nothing else). */
   throughput: { ceiling: number; baseline: number; table: number; pipeline: number };
@@ -69,5 +73,17 @@ export type BenchReport = {
    * messages on the requests queue per transaction, and the time to drain.
    */
   overload: OverloadResult;
+  /**
+   * The runner of `npm start` (its own anvil) filled to each size of `sizes`, all confirmed: the admin's first
+   * page, a fresh health read, a sweep, start-up after a clean stop and after a kill, the data directory, and
+   * what it costs idle; `growth` is the largest size's figure over the smallest's.
+   */
+  growth: GrowthResult;
+  /**
+   * The stack's CPU per transaction, POST to confirmed, under V8's profiler (every thread of its process),
+   * split by what the sampled functions belong to: our handlers, the local runner, the AWS SDK, Node's HTTP
+   * and sockets, viem, Powertools, zod, other libraries, Node and V8 themselves, GC, and the emulators.
+   */
+  cpu: CpuSplit;
   durationSeconds: number;
 };

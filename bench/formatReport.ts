@@ -83,6 +83,75 @@ function overloadTable(o: BenchReport['overload']): string[] {
   ];
 }
 
+/** The growth phase: each size's figures, and what grew from the smallest to the largest. */
+function growthTable(g: BenchReport['growth']): string[] {
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const { flatLatencies, flatReadyAfterKill, dataDirPerTx } = g.targets;
+  const met = (ok: boolean) => (ok ? 'met' : 'missed');
+  return [
+    `growth: the runner of npm start filled to ${g.sizes.join(', ')} confirmed transactions (medians of three)`,
+    '',
+    table([
+      [
+        'stored',
+        'admin first page',
+        'admin health',
+        'sweep',
+        'ready after stop',
+        'ready after kill',
+        'data dir',
+        'per tx',
+        'idle runner / anvil',
+        'anvil RSS',
+      ],
+      ...g.points.map((p) => [
+        String(p.stored),
+        ms(p.adminFirstPageMs),
+        ms(p.adminHealthMs),
+        ms(p.sweepMs),
+        ms(p.readyAfterStopMs),
+        ms(p.readyAfterKillMs),
+        `${(p.dataDirBytes / 2 ** 20).toFixed(1)} MB`,
+        `${(p.bytesPerTx / 1024).toFixed(1)} KB`,
+        `${Math.round(p.idleCores.runner * 100)}% / ${Math.round(p.idleCores.anvil * 100)}%`,
+        `${Math.round(p.anvilRssMb)} MB`,
+      ]),
+    ]),
+    `largest / smallest: admin first page ${g.growth.adminFirstPage.toFixed(2)}x, admin health ${g.growth.adminHealth.toFixed(2)}x, sweep ${g.growth.sweep.toFixed(2)}x, ready after kill ${g.growth.readyAfterKill.toFixed(2)}x`,
+    `targets: latencies flat (at most ${flatLatencies.atMostRatio}x): ${met(flatLatencies.met)}; ready after kill flat: ${met(flatReadyAfterKill.met)}; at most ${dataDirPerTx.atMostBytes / 1024} KB per tx: ${met(dataDirPerTx.met)}`,
+  ];
+}
+
+/** The CPU split: each part's milliseconds per transaction, largest first. */
+function cpuTable(c: BenchReport['cpu']): string[] {
+  const names: Record<keyof BenchReport['cpu']['msPerTx'], string> = {
+    handlers: 'our handlers (functions/)',
+    localRunner: 'the local runner (pollers, HTTP glue)',
+    awsSdk: 'the AWS SDK',
+    nodeHttp: "Node's HTTP and sockets",
+    viem: 'viem and signing',
+    powertools: 'Powertools',
+    zod: 'zod',
+    otherLibraries: 'other libraries',
+    nodeAndV8: 'Node and V8 (native, builtins)',
+    gc: 'garbage collection',
+    emulators: 'the emulators (dynalite, fauxqs)',
+  };
+  const rows = Object.entries(c.msPerTx).sort((a, b) => b[1] - a[1]);
+  return [
+    `cpu: ${c.n} POST /transactions to confirmed under V8's profiler: ${f1(c.totalMsPerTx)} ms of CPU per transaction (main thread ${f1(c.threadsMsPerTx.main)}, emulators' threads ${f1(c.threadsMsPerTx.emulators)})`,
+    '',
+    table([
+      ['part', 'ms per tx', 'share'],
+      ...rows.map(([part, ms]) => [
+        names[part as keyof typeof names],
+        ms.toFixed(2),
+        `${Math.round((100 * ms) / (c.totalMsPerTx || 1))}%`,
+      ]),
+    ]),
+  ];
+}
+
 /** The latency phase: one at a time, the pipeline's answer against the script's send, and what it adds. */
 function latencyTable(l: BenchReport['latency']): string[] {
   const ms = (p50: number, p95: number, p99: number) => `${f1(p50)} / ${f1(p95)} / ${f1(p99)} ms`;
@@ -243,6 +312,10 @@ export function formatReport(r: BenchReport): string {
     ...latencyTable(r.latency),
     '',
     ...overloadTable(r.overload),
+    '',
+    ...growthTable(r.growth),
+    '',
+    ...cpuTable(r.cpu),
     '',
     '',
   ];

@@ -26,6 +26,10 @@ export type BenchOptions = {
   blocksN: number;
   /** The overload phase: transactions posted into one worker, with the sweep and without. */
   overloadN: number;
+  /** The growth phase: the numbers of transactions stored at which it measures, ascending. */
+  growthSizes: number[];
+  /** The CPU split: transactions profiled, POST to confirmed. */
+  cpuN: number;
 };
 
 const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json] [--cpu-prof DIR] [--signer-rounds 6]
@@ -48,13 +52,28 @@ const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--es
                   and receipt, 4 in flight each): transactions each side (default 60; --quick: 12)
   --overload-n    the overload phase (posting at --c into one worker taking one message at a time, the sweep
                   every second with rows stale after 2 s, then without the sweep): transactions per run
-                  (default 3000; --quick: 200)`;
+                  (default 3000; --quick: 200)
+  --growth-sizes  the growth phase (the runner of npm start filled through the pipeline; at each size the
+                  admin's first page, health, a sweep, restarts, the data directory): ascending sizes
+                  (default 1000,10000; --quick: 200,600; the issue's 1000,10000,50000 takes about 15 minutes)
+  --cpu-n         the CPU split (the stack under V8's profiler, POST to confirmed, its CPU per transaction by
+                  what it went to): transactions (default 1000; --quick: 200)`;
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not ${value}\n\n${usage}`);
   return n;
+};
+
+/** `--growth-sizes`: positive integers, comma-separated, ascending. */
+const sizes = (value: string | undefined, fallback: number[]) => {
+  if (value === undefined) return fallback;
+  const list = value.split(',').map((part) => positive('growth-sizes', part.trim(), 0));
+  if (list.some((n, i) => i > 0 && n <= (list[i - 1] ?? 0))) {
+    throw new Error(`--growth-sizes must ascend, not ${value}\n\n${usage}`);
+  }
+  return list;
 };
 
 /** Reads the command line; `--help` prints the usage and exits. */
@@ -73,6 +92,8 @@ export function parseArgs(argv: string[]): BenchOptions {
       'latency-n': { type: 'string' },
       'blocks-n': { type: 'string' },
       'overload-n': { type: 'string' },
+      'growth-sizes': { type: 'string' },
+      'cpu-n': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'estimate-gas': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -99,5 +120,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     latencyN: positive('latency-n', values['latency-n'], quick ? 60 : 300),
     blocksN: positive('blocks-n', values['blocks-n'], quick ? 12 : 60),
     overloadN: positive('overload-n', values['overload-n'], quick ? 200 : 3000),
+    growthSizes: sizes(values['growth-sizes'], quick ? [200, 600] : [1000, 10_000]),
+    cpuN: positive('cpu-n', values['cpu-n'], quick ? 200 : 1000),
   };
 }

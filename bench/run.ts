@@ -12,7 +12,9 @@ import { perTransaction, trackingAdds } from './perTransaction.ts';
 import { runBaseline } from './runBaseline.ts';
 import { runBlocks } from './runBlocks.ts';
 import { runCeiling } from './runCeiling.ts';
+import { runCpuSplit } from './runCpuSplit.ts';
 import { runFaults } from './runFaults.ts';
+import { runGrowth } from './runGrowth.ts';
 import { runLatency } from './runLatency.ts';
 import { runOverload } from './runOverload.ts';
 import { runPipeline } from './runPipeline.ts';
@@ -107,6 +109,12 @@ say(
   `overload: ${options.overloadN} POST /transactions at ${options.c} in flight into one worker taking one at a time, with an eager sweep and without...`,
 );
 const overload = await runOverload({ n: options.overloadN, c: options.c, to, tokens });
+say(
+  `growth: the runner of npm start filled to ${options.growthSizes.join(', ')} confirmed transactions; at each, the admin's first page, health, a sweep, restarts and the data directory...`,
+);
+const growth = await runGrowth({ sizes: options.growthSizes, c: options.c, to, tokens });
+say(`cpu: ${options.cpuN} POST /transactions to confirmed under V8's CPU profiler, split by what the time went to...`);
+const cpu = await runCpuSplit({ n: options.cpuN, c: options.c, to, tokens });
 
 // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
 const apiMs = pipeline.post.mean;
@@ -134,6 +142,8 @@ const report: BenchReport = {
     latencyN: options.latencyN,
     blocksN: options.blocksN,
     overloadN: options.overloadN,
+    growthSizes: options.growthSizes,
+    cpuN: options.cpuN,
   },
   throughput: {
     ceiling: ceiling.perSecond,
@@ -166,6 +176,8 @@ const report: BenchReport = {
   faults,
   latency,
   overload,
+  growth,
+  cpu,
   durationSeconds: (Date.now() - began) / 1000,
 };
 process.stdout.write(formatReport(report));

@@ -27,6 +27,12 @@ try {
       flush();
       send({ type: 'snapshot', counts: counters.snapshot() });
     }
+    if (message.type === 'mark') send({ type: 'marked', us: Number(process.hrtime.bigint() / 1000n) });
+    if (message.type === 'sweep') {
+      const t0 = performance.now();
+      await stack.sweepNow();
+      send({ type: 'swept', ms: performance.now() - t0 });
+    }
     if (message.type === 'stop') {
       clearInterval(timer);
       await stack.stop();

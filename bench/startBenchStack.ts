@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Counts, Success } from './createCounters.ts';
 import type { FromStack, ToStack } from './stackMessages.ts';
@@ -15,8 +16,25 @@ export type BenchStack = {
   snapshot(): Promise<{ counts: Counts; logBytes: number }>;
   /** Called for each transaction the updater moves to `success`. */
   onSuccess(listener: (s: Success) => void): void;
+  /** The stack process's monotonic clock now, µs: where its CPU profiles' samples are, in time. */
+  mark(): Promise<number>;
+  /** Runs one sweep now (after any running); resolves with how long it took, ms. */
+  sweep(): Promise<number>;
+  /** The stack's process id (its anvil, when it runs its own, is a child of it). */
+  pid: number;
   stop(): Promise<void>;
+  /** SIGKILL: the stack's process and every process it started (its anvil), as a machine's crash would. */
+  kill(): Promise<void>;
 };
+
+/** The ids of a process's children (Linux: from /proc). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
 
 /**
  * Starts `bench/stackProcess.ts` (the local stack of `npm start` with counters installed) in a child
@@ -85,6 +103,28 @@ export async function startBenchStack(env: Record<string, string>, cpuProfDir?: 
     },
     onSuccess(listener) {
       listeners.push(listener);
+    },
+    async mark() {
+      const answer = next();
+      post({ type: 'mark' });
+      const message = await answer;
+      if (message.type !== 'marked') throw new Error(`expected a mark, got ${message.type}`);
+      return message.us;
+    },
+    async sweep() {
+      const answer = next();
+      post({ type: 'sweep' });
+      const message = await answer;
+      if (message.type !== 'swept') throw new Error(`expected a sweep, got ${message.type}`);
+      return message.ms;
+    },
+    pid: child.pid ?? 0,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      for (const pid of childrenOf(child.pid ?? 0)) process.kill(pid, 'SIGKILL');
+      child.kill('SIGKILL');
+      await exited;
     },
     async stop() {
       if (child.exitCode !== null) return;

@@ -27,6 +27,10 @@ const latencyN = 30;
 const blocksN = 8;
 // Posted per run of the overload phase.
 const overloadN = 120;
+// The sizes of the growth phase.
+const growthSizes = [60, 180];
+// Transactions profiled for the CPU split.
+const cpuN = 60;
 
 /** One run of `npm run bench -- --quick` for the whole file, made by the first test that asks for it. */
 let benchRun: Promise<{ code: number | null; output: string; report: BenchReport }> | undefined;
@@ -49,6 +53,10 @@ const quickBench = () => {
       String(blocksN),
       '--overload-n',
       String(overloadN),
+      '--growth-sizes',
+      growthSizes.join(','),
+      '--cpu-n',
+      String(cpuN),
       '--out',
       out,
     ];
@@ -60,7 +68,8 @@ const quickBench = () => {
 };
 
 // Completeness only: timings depend on the machine, so no figure is held to a threshold here.
-describe('npm run bench -- --quick', () => {
+// Every phase, small: about three minutes here, more under CI's load.
+describe('npm run bench -- --quick', { timeout: 480_000 }, () => {
   it('measures the four phases side by side and writes a complete JSON report', async () => {
     // act
     const run = await quickBench();
@@ -226,5 +235,43 @@ describe('npm run bench -- --quick', () => {
     expect(o.withoutSweep.messagesPerTx).toBe(1);
     expect(o.targets.messagesPerTx).toEqual({ atMost: 1.1, met: o.withSweep.messagesPerTx <= 1.1 });
     expect(o.targets.drain.ratio).toBeCloseTo(o.withSweep.drainSeconds / o.withoutSweep.drainSeconds, 9);
+  });
+
+  it('fills the runner of npm start to each size and measures what grows with the number stored', async () => {
+    const { output, report } = await quickBench();
+    const g = report.growth;
+    expect(output).toContain('ready after kill');
+    expect(g.sizes).toEqual(growthSizes);
+    expect(g.points.map((p) => p.stored)).toEqual(growthSizes);
+    for (const p of g.points) {
+      for (const figure of [p.adminFirstPageMs, p.adminHealthMs, p.sweepMs, p.readyAfterStopMs, p.readyAfterKillMs]) {
+        expect(finite(figure) && figure > 0, String(p.stored)).toBe(true);
+      }
+      // The table and the chain's state are on disk, and grow with what was stored.
+      expect(p.dataDirBytes).toBeGreaterThan(0);
+      expect(p.bytesPerTx).toBeCloseTo(p.dataDirBytes / p.stored, 6);
+      expect(p.anvilRssMb).toBeGreaterThan(0);
+    }
+    const [small, large] = g.points;
+    expect(large?.dataDirBytes).toBeGreaterThan(small?.dataDirBytes ?? 0);
+    expect(g.growth.adminFirstPage).toBeCloseTo((large?.adminFirstPageMs ?? 0) / (small?.adminFirstPageMs ?? 1), 9);
+    expect(g.growth.readyAfterKill).toBeCloseTo((large?.readyAfterKillMs ?? 0) / (small?.readyAfterKillMs ?? 1), 9);
+    expect(g.targets.dataDirPerTx.met).toBe((large?.bytesPerTx ?? 0) <= g.targets.dataDirPerTx.atMostBytes);
+  });
+
+  it("splits the stack's CPU per transaction by what it went to, the parts adding up to the whole", async () => {
+    const { output, report } = await quickBench();
+    const c = report.cpu;
+    expect(output).toContain('the AWS SDK');
+    expect(c.n).toBe(cpuN);
+    const parts = Object.values(c.msPerTx);
+    for (const ms of parts) expect(finite(ms) && ms >= 0).toBe(true);
+    expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(c.totalMsPerTx, 6);
+    expect(c.threadsMsPerTx.main + c.threadsMsPerTx.emulators).toBeCloseTo(c.totalMsPerTx, 6);
+    // Each transaction is handled by our code, through the SDK, into the emulators on their own threads.
+    expect(c.msPerTx.handlers).toBeGreaterThan(0);
+    expect(c.msPerTx.awsSdk).toBeGreaterThan(0);
+    expect(c.threadsMsPerTx.emulators).toBeGreaterThan(0);
+    expect(c.msPerTx.emulators).toBeGreaterThanOrEqual(c.threadsMsPerTx.emulators);
   });
 });

@@ -1,0 +1,197 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Hex } from 'viem';
+import { createSightings } from './createSightings.ts';
+import { inFlight } from './inFlight.ts';
+import { percentile } from './percentile.ts';
+import { type BenchStack, childrenOf, startBenchStack } from './startBenchStack.ts';
+
+/** What one size of the store measured; latencies are medians of three, ms. */
+export type GrowthPoint = {
+  /** Transactions stored, every one `confirmed`. */
+  stored: number;
+  /** The admin list's first page, with its counts per status (what the admin page reloads every 2.5 s). */
+  adminFirstPageMs: number;
+  /** `GET /admin/health`: a fresh read of the table, each queue, each chain and the signers. */
+  adminHealthMs: number;
+  /** One sweep, start to end. */
+  sweepMs: number;
+  /** The runner from start to serving, on the same data: after a clean stop, and after a SIGKILL. */
+  readyAfterStopMs: number;
+  readyAfterKillMs: number;
+  /** The data directory (the table, the chain's state), after the restarts. */
+  dataDirBytes: number;
+  bytesPerTx: number;
+  /** The runner's process and its anvil while nothing is asked of them, cores (5 s). */
+  idleCores: { runner: number; anvil: number };
+  /** Anvil's resident memory, MB. */
+  anvilRssMb: number;
+};
+
+export type GrowthResult = {
+  sizes: number[];
+  points: GrowthPoint[];
+  /** The largest size's figure over the smallest's: what grows with the number stored. */
+  growth: { adminFirstPage: number; adminHealth: number; sweep: number; readyAfterKill: number };
+  targets: {
+    /** None of the latencies grows with the number stored (within 1.5x between the smallest and the largest). */
+    flatLatencies: { atMostRatio: number; met: boolean };
+    /** Nothing is left open: start-up after a kill is flat too. */
+    flatReadyAfterKill: { atMostRatio: number; met: boolean };
+    /** A few KB per transaction at the largest size. */
+    dataDirPerTx: { atMostBytes: number; met: boolean };
+  };
+};
+
+export type GrowthOptions = { sizes: number[]; c: number; to: Hex; tokens: { client: string; admin: string } };
+
+const chainId = 31337;
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function rssMb(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return line ? Number(line[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const median = (values: number[]) => percentile(values, 50);
+
+async function timed(task: () => Promise<unknown>, times = 3): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    await task();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+/**
+ * The store as it grows: the runner of `npm start` with its own anvil (its state in the data directory,
+ * as `npm start` keeps it), filled through the pipeline to each of `sizes` transactions, every one
+ * `confirmed`; at each size the admin's first page, a fresh health read, a sweep, the runner's start after
+ * a clean stop and after a SIGKILL of it and its anvil, the data directory and what idles.
+ */
+export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-growth-'));
+  const env = {
+    DATA_DIR: dataDir,
+    CHAIN_ID: String(chainId),
+    RPC_URL: '',
+    PORT: '0',
+    API_TOKEN: options.tokens.client,
+    ADMIN_TOKEN: options.tokens.admin,
+    LOG_LEVEL: 'INFO',
+    MAX_IN_FLIGHT_PER_SIGNER: '100000',
+    TRACK_INTERVAL_SECONDS: '1',
+  };
+  const admin = { authorization: `Bearer ${options.tokens.admin}` };
+  const post = {
+    authorization: `Bearer ${options.tokens.client}`,
+    'content-type': 'application/json',
+    prefer: 'respond-async',
+  };
+  const body = JSON.stringify({ to: options.to, value: '1', gas: '21000' });
+  const get = async (url: string) => {
+    const res = await fetch(url, { headers: admin });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  };
+  let stack: BenchStack = await startBenchStack(env);
+  const points: GrowthPoint[] = [];
+  let stored = 0;
+  try {
+    for (const size of options.sizes) {
+      // Fill to `size`, and wait until every one is confirmed: nothing is left open.
+      const final = createSightings('final');
+      stack.onSuccess(({ id, at, status }) => {
+        if (status === 'final') final.see(id, at);
+      });
+      const ids: string[] = [];
+      await inFlight(options.c, size - stored, async (i) => {
+        const res = await fetch(`${stack.url}/transactions`, { method: 'POST', headers: post, body });
+        const answer = (await res.json()) as { id?: string };
+        if (res.status !== 202 || !answer.id) throw new Error(`POST answered ${res.status}`);
+        ids[i] = answer.id;
+      });
+      await final.all(ids, 120_000 + ids.length * 50);
+      stored = size;
+      await sleep(1000);
+      const adminFirstPageMs = await timed(() => get(`${stack.url}/transactions`));
+      const adminHealthMs = await timed(() => get(`${stack.url}/admin/health`));
+      const sweeps: number[] = [];
+      for (let i = 0; i < 3; i++) sweeps.push(await stack.sweep());
+      // What idles: the runner and its anvil, asked nothing for 5 s.
+      const anvilPid = childrenOf(stack.pid)[0] ?? 0;
+      const before = { runner: cpuSeconds(stack.pid), anvil: cpuSeconds(anvilPid) };
+      await sleep(5000);
+      const idleCores = {
+        runner: (cpuSeconds(stack.pid) - before.runner) / 5,
+        anvil: (cpuSeconds(anvilPid) - before.anvil) / 5,
+      };
+      const anvilRssMb = rssMb(anvilPid);
+      await stack.stop();
+      let t0 = performance.now();
+      stack = await startBenchStack(env);
+      const readyAfterStopMs = performance.now() - t0;
+      await stack.kill();
+      t0 = performance.now();
+      stack = await startBenchStack(env);
+      const readyAfterKillMs = performance.now() - t0;
+      const dataDirBytes = Number(execFileSync('du', ['-sb', dataDir], { encoding: 'utf8' }).split('\t')[0]);
+      points.push({
+        stored,
+        adminFirstPageMs,
+        adminHealthMs,
+        sweepMs: median(sweeps),
+        readyAfterStopMs,
+        readyAfterKillMs,
+        dataDirBytes,
+        bytesPerTx: dataDirBytes / stored,
+        idleCores,
+        anvilRssMb,
+      });
+    }
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const first = points[0];
+  const last = points.at(-1);
+  const ratio = (pick: (p: GrowthPoint) => number) => (first && last ? pick(last) / pick(first) : 1);
+  const growth = {
+    adminFirstPage: ratio((p) => p.adminFirstPageMs),
+    adminHealth: ratio((p) => p.adminHealthMs),
+    sweep: ratio((p) => p.sweepMs),
+    readyAfterKill: ratio((p) => p.readyAfterKillMs),
+  };
+  const atMostBytes = 8 * 1024;
+  return {
+    sizes: options.sizes,
+    points,
+    growth,
+    targets: {
+      flatLatencies: {
+        atMostRatio: 1.5,
+        met: Math.max(growth.adminFirstPage, growth.adminHealth, growth.sweep) <= 1.5,
+      },
+      flatReadyAfterKill: { atMostRatio: 1.5, met: growth.readyAfterKill <= 1.5 },
+      dataDirPerTx: { atMostBytes, met: (last?.bytesPerTx ?? 0) <= atMostBytes },
+    },
+  };
+}
