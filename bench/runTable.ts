@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keccak256 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createTransactionStore } from '../functions/lib/store/TransactionStore.ts';
+import { createWaitingLine } from '../functions/lib/store/WaitingLine.ts';
 import { ensureTable } from '../infra/local/createResources.ts';
 import { startDynalite } from '../infra/local/emulators.ts';
 import { devAccountKey } from './devAccount.ts';
@@ -14,10 +15,13 @@ import type { PhaseOptions } from './runCeiling.ts';
 import { type Throughput, timePhase } from './Throughput.ts';
 
 /**
- * The table's floor: each transaction's four writes on the happy path, made with the store the handlers
- * use (accept, claim, signature, outcome), against a dynalite of its own on disk, as the local stack runs
- * it, with `c` transactions in flight. No queue, no chain, no signing, no HTTP: the most transactions a
- * second the local table can carry on this machine, whatever else the pipeline does.
+ * The table's floor: each transaction's table requests on the happy path, made with the stores the
+ * handlers use, against a dynalite of its own on disk, as the local stack runs it, with `c` transactions
+ * in flight: the api's put and its day count; the broadcaster's claim and signature; the updater's
+ * `success` (its count kept for the batch); the tracker's read of the row and of the signer's waiting
+ * line; the updater's `confirmed`; and one flush of the updater's counts per ten transactions, as a batch
+ * makes it. No queue, no chain, no signing, no HTTP: the most transactions a second the local table can
+ * carry on this machine, whatever else the pipeline does.
  */
 export async function runTable(chainId: number, options: PhaseOptions): Promise<Throughput> {
   const dir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-table-'));
@@ -30,10 +34,12 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
   try {
     const tableName = 'bench-table';
     await ensureTable(dynamo, tableName);
-    const store = createTransactionStore(
-      DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-      tableName,
-    );
+    const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+    // The api's and the broadcaster's store count at once; the updater's keeps its counts for the batch.
+    const store = createTransactionStore(doc, tableName);
+    const updater = createTransactionStore(doc, tableName, { deferred: true });
+    const waiting = createWaitingLine(doc, tableName);
+    let finished = 0;
     // Real signed bytes of a transfer, so that every item is the size it is in the pipeline.
     const account = privateKeyToAccount(devAccountKey(4));
     const rawTx = await account.signTransaction({
@@ -70,8 +76,31 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
       const saved = claimed ? await store.saveSignature(id, token, signature, new Date()) : false;
       const at = new Date().toISOString();
       const outcome = { id, status: 'success', attempt: 1, at, message: 'accepted by the node', txHash } as const;
-      const applied = saved ? await store.applyOutcome(outcome, now + 60_000) : 'ignored';
-      return applied === 'applied';
+      const applied = saved ? await updater.applyOutcome(outcome, now + 60_000) : 'ignored';
+      if (applied !== 'applied') return false;
+      // The tracker's look: the row, the receipt (from the chain), the signer's line (the wake); then confirmed.
+      await store.get(id);
+      for await (const _ of waiting.line(chainId)) break;
+      const receipt = {
+        status: 'success',
+        txHash,
+        blockNumber: nonce + 1,
+        blockHash: keccak256(txHash),
+        gasUsed: '21000',
+        effectiveGasPrice: '1000000000',
+        confirmations: 1,
+      } as const;
+      const confirmed = {
+        id,
+        status: 'confirmed',
+        attempt: 1,
+        at: new Date().toISOString(),
+        message: 'confirmed',
+        receipt,
+      } as const;
+      const settled = await updater.applyOutcome(confirmed, now + 60_000);
+      if (++finished % 10 === 0) await updater.flushCounts();
+      return settled === 'applied';
     };
     return await timePhase(options, lifecycle);
   } finally {
