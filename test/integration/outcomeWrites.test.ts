@@ -82,6 +82,44 @@ async function openEntry(id: string) {
   return entries.find((e) => e.pk === `tx#${id}`);
 }
 
+describe('OutcomeWrites: an attempt that sent nothing', () => {
+  it('is retrying with one history entry, the attempt not spent; its later tries refresh; a real failure then counts', async () => {
+    // prepare
+    const id = await accepted();
+    const since = Date.now();
+    const unsent = (message: string) =>
+      outcome(id, { status: 'retrying', attempt: 1, message, error: 'header not found', unsentSince: since });
+    // act: two tries of attempt 1 that sent nothing, then attempt 1 sent and refused
+    const first = await store.applyOutcome(unsent('nothing sent yet, try 1'), dueAt());
+    const second = await store.applyOutcome(unsent('nothing sent yet, try 2'), dueAt());
+    const afterUnsent = await item(id);
+    const sent = await store.applyOutcome(
+      outcome(id, { status: 'retrying', attempt: 1, message: 'sent, refused', error: 'txpool is full' }),
+      dueAt(),
+    );
+    // assess
+    expect([first, second, sent]).toEqual(['applied', 'applied', 'applied']);
+    expect(afterUnsent).toMatchObject({
+      status: 'retrying',
+      attempts: 0,
+      unsentSince: since,
+      message: 'nothing sent yet, try 2',
+    });
+    expect(afterUnsent?.history).toHaveLength(1);
+    const after = await item(id);
+    // The attempt that was sent is the first one spent, and its refusal is in the history, not lost.
+    expect(after).toMatchObject({ status: 'retrying', attempts: 1, message: 'sent, refused' });
+    expect(after?.history.map((h: { error: string }) => h.error)).toEqual(['header not found', 'txpool is full']);
+  });
+
+  it('a late report of an unsent try is ignored once the transaction went on', async () => {
+    const id = await took();
+    const late = outcome(id, { status: 'retrying', attempt: 1, message: 'late', unsentSince: Date.now() - 1000 });
+    expect(await store.applyOutcome(late, dueAt())).toBe('ignored');
+    expect(await item(id)).toMatchObject({ status: 'success' });
+  });
+});
+
 describe('OutcomeWrites: mined', () => {
   it('moves a success to mined, with the receipt and the mined hash, and records the block', async () => {
     const id = await took();

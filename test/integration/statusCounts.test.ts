@@ -222,6 +222,39 @@ describe('counts per status from the day counters', () => {
     expect(requests.filter((pk) => pk === 'count')).toHaveLength(2);
   });
 
+  it('deferred counters keep a batch whose count write failed, and write it with the next flush', async () => {
+    const range = { from: '2024-04-20T00:00:00.000Z', to: '2024-04-21T00:00:00.000Z' };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const tx = newTransaction({ createdAt: `2024-04-20T0${i}:00:00.000Z` });
+      await store.create(tx, Date.now() + 60_000);
+      ids.push(tx.id);
+    }
+    let failing = true;
+    const flaky: DynamoDBDocumentClient = Object.assign(Object.create(doc), {
+      send: (command: { input: { Key?: { pk?: string } } }) => {
+        if (failing && command instanceof UpdateCommand && String(command.input.Key?.pk).startsWith('count#')) {
+          return Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+        }
+        return doc.send(command as never);
+      },
+    });
+    const lost: LostCount[] = [];
+    const deferred = createTransactionStore(flaky, tableName, { deferred: true, onCountLost: (l) => lost.push(l) });
+    for (const id of ids) await deferred.apply(outcome(id, 'success', 1, { txHash: '0x1' }), Date.now() + 60_000);
+    // act: the first flush fails, the next one (the table back) writes what the first could not
+    await deferred.flushCounts();
+    const whileFailing = await store.countByStatus(range);
+    failing = false;
+    await deferred.flushCounts();
+    // assess
+    expect(lost).toMatchObject([{ day: '2024-04-20', change: { pending: -3, success: 3 } }]);
+    expect(lost[0]?.ids.sort()).toEqual([...ids].sort());
+    expect(whileFailing).toMatchObject({ pending: 3, success: 0 });
+    expect(await store.countByStatus(range)).toEqual(await indexCount(range));
+    expect(await store.countByStatus(range)).toMatchObject({ pending: 0, success: 3 });
+  });
+
   it('a range with partial days at both edges, short or long, is right', async () => {
     // prepare: four days, a transaction every 40 minutes
     await createRun(store, '2024-05-01T00:00:00.000Z', 96, 144);

@@ -250,3 +250,26 @@ describe('replacements and cancels', () => {
     });
   });
 });
+
+describe('waiting for a signer', () => {
+  it('parking forgets since when nothing could be sent: the budget of what comes after starts afresh', async () => {
+    const tx = newTransaction();
+    await store.create(tx, Date.now());
+    const since = Date.now() - 90_000;
+    const unsent = {
+      id: tx.id,
+      status: 'retrying' as const,
+      attempt: 1,
+      at: new Date().toISOString(),
+      message: 'nothing sent yet',
+      unsentSince: since,
+    };
+    expect(await store.applyOutcome(unsent, Date.now() + 60_000)).toBe('applied');
+    expect((await store.get(tx.id))?.unsentSince).toBe(since);
+    const now = Date.now();
+    await store.claimForSigning(tx.id, { token: 'p', until: now + 60_000 }, now);
+    const wait = { chainId: tx.chainId, reason: 'every signer is full' };
+    expect(await store.park(tx.id, 'p', wait, new Date(), Date.now() + 60_000)).toBe(true);
+    expect((await store.get(tx.id))?.unsentSince).toBeUndefined();
+  });
+});

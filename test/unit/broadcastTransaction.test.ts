@@ -313,6 +313,17 @@ describe('broadcastTransaction: nothing sent yet', () => {
     ]);
   });
 
+  it("a message that does not say since when (the sweep's) takes it from the row: past the budget, it fails", async () => {
+    const world = feesFailing(1);
+    const since = world.clock.now().getTime() - settings.preSendBudgetMs;
+    const row = world.store.record(id);
+    if (row) row.unsentSince = since;
+    const response = await broadcastTransaction(world.deps, { id, attempt: 1 });
+    expect(response).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(response?.error).toMatch(/^nothing sent in 120 s of trying: /);
+    expect(world.retries.sent).toEqual([]);
+  });
+
   it('past the budget it fails with the reason, its reserved nonce filled, never signed', async () => {
     // prepare: signing failed once after the nonce was taken, and has failed since for the whole budget
     const world = createBroadcastWorld([pendingTransaction()]);

@@ -62,6 +62,15 @@ describe('waitForOutcome', () => {
     expect(mark).toBeLessThanOrEqual(((first ?? 0) + (second ?? 0)) / 2 + 2);
   });
 
+  it('with marks past its end (recent outcomes slower than this wait), it reads on the ladder instead', async () => {
+    const times = createOutcomeTimes(64, 1);
+    times.observe(3000);
+    const { tx, store, reads } = rowSucceedingAfter(40);
+    const seen = await waitForOutcome(store, tx, 500, undefined, times);
+    expect(seen.status).toBe('success');
+    expect(reads).toHaveLength(2);
+  });
+
   it('stops at its wait, and learns nothing from a row that did not get there', async () => {
     const times = createOutcomeTimes(64, 1);
     const { tx, store } = rowSucceedingAfter(10_000);

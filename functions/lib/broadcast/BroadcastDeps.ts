@@ -16,7 +16,7 @@ export type BroadcastSettings = {
   maxAttempts: number;
   retryBaseSeconds: number;
   retryCapSeconds: number;
-  /** How long after its creation a transaction nothing was sent for is retried without spending an attempt (PRESEND_BUDGET_SECONDS). */
+  /** How long after its first failure before sending a transaction is retried without spending an attempt (PRESEND_BUDGET_SECONDS). */
   preSendBudgetMs: number;
   leaseSeconds: number;
   /** A transaction that waits for a signer is due for the sweep this long after it began to wait (STALE_AFTER_SECONDS). */

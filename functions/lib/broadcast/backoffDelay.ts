@@ -12,9 +12,10 @@ export function backoffDelay(attempt: number, baseSeconds: number, capSeconds: n
 }
 
 /**
- * The delay before a transaction that nothing was sent for is tried again, `waitedMs` after it was
- * created: full jitter up to the time waited so far (at least the base, at most the cap), so the
- * delays grow as they would with attempts, without counting any; never past the end of the budget.
+ * The delay before a transaction that nothing was sent for is tried again, `waitedMs` after its first
+ * such failure: full jitter up to the time waited so far (at least the base, at most the cap), so the
+ * delays grow as they would with attempts, without counting any; at least a second (a base of 0 would
+ * loop through the queue), never past the end of the budget.
  */
 export function preSendDelay(
   waitedMs: number,
@@ -26,5 +27,5 @@ export function preSendDelay(
   const cap = Math.min(capSeconds, maxDelaySeconds);
   const ceiling = Math.min(cap, Math.max(baseSeconds, Math.floor(waitedMs / 1000)));
   const left = Math.max(0, Math.ceil((budgetMs - waitedMs) / 1000));
-  return Math.min(left, Math.floor(random() * (ceiling + 1)));
+  return Math.min(left, Math.max(1, Math.floor(random() * (ceiling + 1))));
 }

@@ -27,7 +27,8 @@ type Of<S extends Open['state']> = Extract<Open, { state: S }>;
 /**
  * An unsigned transaction, in the broadcast phase: sign it once, then send it, or end or retry what failed.
  * A transient failure here sent nothing: it is retried as the same attempt within the pre-send budget
- * (from `unsentSince`, this failure if none), then fails with the reason; a permanent one fails at once.
+ * (from `unsentSince`, the message's or the row's, else this failure), then fails with the reason; a
+ * permanent one fails at once.
  */
 const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt, unsentSince) => {
   if (isExpired(tx, deps.now())) {
@@ -41,7 +42,8 @@ const signThenSend: Step<Of<'unsigned'>> = async (deps, { tx, token }, attempt, 
     await waitForSigner(deps, tx, token, attempt, result);
     return 'waiting';
   }
-  const since = unsentSince ?? deps.now().getTime();
+  // The retry's message says since when; the sweep's and a wake's do not, and the row does.
+  const since = unsentSince ?? tx.unsentSince ?? deps.now().getTime();
   const budgetMs = deps.settings.preSendBudgetMs;
   if (result.error.class === 'permanent' || deps.now().getTime() - since >= budgetMs) {
     // A nonce taken by this attempt (and its sender) is on the record now, not yet on the copy loaded before it.

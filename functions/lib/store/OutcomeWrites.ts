@@ -87,6 +87,55 @@ export function createOutcomeWrites(
       ReturnValues: 'ALL_NEW',
     });
 
+  /**
+   * An attempt that sent nothing (`unsentSince`), first reported: retrying, with its history entry, but the
+   * attempt not spent (`attempts` stays below it); the row keeps when the trying began, for the sweep's and
+   * a wake's message, which do not carry it.
+   */
+  const applyUnsent = (o: TransactionOutcome, since: number, dueAt: number) =>
+    conditionalUpdate(doc, {
+      TableName,
+      Key: txKey(o.id),
+      UpdateExpression: `SET ${moveStatus} = :status, #message = :message, updatedAt = :at, dueAt = :due, unsentSince = :since, ${appendHistory}`,
+      ConditionExpression: [
+        isOpen, // -- nothing leaves a terminal status, nor goes back from success
+        'attempts < :attempt', // -- the attempt it did not spend is not one already made
+        '(attribute_not_exists(unsentSince) OR unsentSince <> :since)', // -- a repeat of this run adds nothing
+      ].join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':status': 'retrying',
+        ':message': o.message,
+        ':attempt': o.attempt,
+        ':at': o.at,
+        ':due': dueAt,
+        ':since': since,
+        ':entry': [historyEntry(o)],
+        ':empty': [],
+        ...openStatusValues,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+
+  /** A later try of the same unsent run: only the message and the due time move. */
+  const refreshUnsent = (o: TransactionOutcome, since: number, dueAt: number) =>
+    conditionalUpdate(doc, {
+      TableName,
+      Key: txKey(o.id),
+      UpdateExpression: 'SET #message = :message, updatedAt = :at, dueAt = :due',
+      ConditionExpression: '#status = :retrying AND unsentSince = :since AND attempts < :attempt',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':message': o.message,
+        ':attempt': o.attempt,
+        ':at': o.at,
+        ':due': dueAt,
+        ':since': since,
+        ':retrying': 'retrying',
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+
   /** The same attempt reported again (a spent transaction still being settled): only the message and the due time move. */
   const refreshRetrying = (o: TransactionOutcome, dueAt: number) =>
     conditionalUpdate(doc, {
@@ -302,6 +351,11 @@ export function createOutcomeWrites(
     };
     switch (outcome.status) {
       case 'retrying': {
+        if (outcome.unsentSince !== undefined) {
+          const first = await applyUnsent(outcome, outcome.unsentSince, dueAt);
+          if (first) return applied(first);
+          return applied(await refreshUnsent(outcome, outcome.unsentSince, dueAt), false, false);
+        }
         const retried = await applyRetrying(outcome, dueAt);
         if (retried) return applied(retried);
         // History and attempts stay, but the sweep's due time moves on so it does not start another check.

@@ -193,7 +193,8 @@ export function createSigningWrites(doc: DynamoDBDocumentClient, TableName: stri
         Key: txKey(id),
         UpdateExpression:
           // One that waited before keeps its place in the line (waitSince) and the time it began to wait.
-          'SET #message = :reason, waiting = :waiting, waitChain = :chain, waitSince = if_not_exists(waitSince, :since), dueAt = :due REMOVE leaseToken, leaseUntil',
+          // What it tried before it waited is not counted against the pre-send budget of what comes after.
+          'SET #message = :reason, waiting = :waiting, waitChain = :chain, waitSince = if_not_exists(waitSince, :since), dueAt = :due REMOVE leaseToken, leaseUntil, unsentSince',
         ConditionExpression: [
           'leaseToken = :token', // -- we hold the claim: nobody signs it meanwhile
           'attribute_not_exists(rawTx)', // -- only an unsigned one waits for a signer

@@ -140,13 +140,18 @@ export function createStatusCounts(
   function add(tx: Counted, change: Partial<StatusTally>): Promise<void> {
     const day = dayOf(tx.createdAt);
     if (!options.deferred) return write(day, [tx.id], change);
+    keep(day, [tx.id], change);
+    return Promise.resolve();
+  }
+
+  /** Adds a day's change to what is kept for the next flush (deferred counters). */
+  function keep(day: string, ids: string[], change: Partial<StatusTally>) {
     const entry = kept.get(day) ?? { change: {}, ids: [] };
     for (const [status, n] of Object.entries(change) as Array<[Status, number]>) {
       entry.change[status] = (entry.change[status] ?? 0) + n;
     }
-    entry.ids.push(tx.id);
+    entry.ids.push(...ids);
     kept.set(day, entry);
-    return Promise.resolve();
   }
 
   /** One count write: `change` to a day's counter, in the shard of the first of `ids`. */
@@ -170,7 +175,9 @@ export function createStatusCounts(
         }),
       );
     } catch (error) {
-      // The write it counts stands: a count is never worth failing a transaction's record for.
+      // The write it counts stands: a count is never worth failing a transaction's record for. Deferred
+      // counts go back to be written with the next flush (a process that ends first loses them).
+      if (options.deferred) keep(day, ids, change);
       options.onCountLost?.({ ids, day, change, error });
     }
   }

@@ -88,6 +88,7 @@ export const responseMessageSchema = z.object({
   chainId: z.number().int().positive().optional(),
   stuck: z.string().optional(),
   canceled: z.boolean().optional(),
+  unsentSince: z.number().int().min(0).optional(),
 });
 export type ResponseMessage = z.infer<typeof responseMessageSchema>;
 

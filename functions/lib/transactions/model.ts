@@ -83,6 +83,11 @@ export type TransactionOutcome = {
   stuck?: string | undefined;
   /** failed from the tracker, with the receipt: its cancel (a zero-value transfer to itself) was mined at depth. */
   canceled?: boolean | undefined;
+  /**
+   * retrying from the broadcaster: nothing was sent for `attempt` (fee data, gas, nonce or signing failed),
+   * trying since then (ms): the attempt is not spent, and it fails once PRESEND_BUDGET_SECONDS have passed.
+   */
+  unsentSince?: number | undefined;
 };
 
 /** A cancel asked for: by whom (a client's name, or `admin`), when, and why (a caller asked, or `validUntil` passed). */
@@ -182,6 +187,11 @@ export const transactionSchema = z.object({
   cancel: cancelSchema.optional(),
   stuck: stuckSchema.optional(),
   waiting: waitingSchema.optional(),
+  /**
+   * Nothing could be sent for its next attempt since then (ms): the broadcaster's pre-send budget runs from
+   * here for a message that does not say (the sweep's, a wake's). Removed when it parks to wait for a signer.
+   */
+  unsentSince: z.number().int().min(0).optional(),
   history: z.array(attemptSchema).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -193,7 +203,7 @@ export type Transaction = z.infer<typeof transactionSchema>;
  * and they let anyone check that the hash and the chain hold exactly what was signed.
  */
 export const transactionViewSchema = transactionSchema
-  .omit({ signingClosed: true, trackToken: true, announced: true })
+  .omit({ signingClosed: true, trackToken: true, announced: true, unsentSince: true })
   .extend({
     history: z.array(attemptSchema),
     receipt: receiptSchema.nullable().meta({ description: 'null until it is mined' }),
@@ -253,7 +263,7 @@ function bytesOf(tx: Transaction): string | undefined {
 
 /** Shapes a stored transaction for an HTTP answer, with `null` for what is not known yet. */
 export function toView(tx: Transaction): TransactionView {
-  const { signingClosed: _closed, trackToken: _tracking, announced: _announced, ...rest } = tx;
+  const { signingClosed: _closed, trackToken: _tracking, announced: _announced, unsentSince: _unsent, ...rest } = tx;
   return {
     ...rest,
     receipt: tx.receipt ?? null,

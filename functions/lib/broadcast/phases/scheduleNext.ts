@@ -55,5 +55,6 @@ export async function retryUnsent(
     message: `Nothing sent yet (${c.label}: ${c.reason}); attempt ${attempt} of ${maxAttempts} not spent, retrying in about ${delay} s.`,
     error: c.reason,
     nextAttemptAt: new Date(now + delay * 1000).toISOString(),
+    unsentSince,
   };
 }
