@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { startAnvil } from '../infra/local/emulators.ts';
 import type { BenchReport } from './BenchReport.ts';
+import { stackEnv } from './benchHelpers.ts';
 import { estimateCost } from './estimateCost.ts';
 import { formatReport } from './formatReport.ts';
 import { measureBundles } from './measureBundles.ts';
@@ -41,20 +42,13 @@ say(`starting anvil and the local stack (data in ${dataDir})...`);
 const chainId = 31337;
 const anvil = await startAnvil({ chainId });
 const stack = await startBenchStack(
-  {
-    DATA_DIR: dataDir,
-    RPC_URL: anvil.url,
-    CHAIN_ID: String(chainId),
-    PORT: '0',
-    API_TOKEN: tokens.client,
-    ADMIN_TOKEN: tokens.admin,
-    LOG_LEVEL: 'INFO',
+  stackEnv(dataDir, anvil.url, tokens, {
     // Automine mines each transaction at once, but the stack reads a signer's mined count at most once a
     // second: at tens of transactions a second the default cap of 16 binds while the node holds none
     // unmined, and the run times the waiting line (2000 took 104 s instead of 47). The cap is the signers
     // phase's to measure, on a chain with blocks.
     MAX_IN_FLIGHT_PER_SIGNER: '100000',
-  },
+  }),
   options.cpuProf,
 ).catch(async (error: unknown) => {
   await anvil.stop();

@@ -1,5 +1,6 @@
-import { createWalletClient, defineChain, http } from 'viem';
+import { createWalletClient, http } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { localChain } from './benchHelpers.ts';
 import { devAccountKey } from './devAccount.ts';
 import type { PhaseOptions } from './runCeiling.ts';
 import { type Throughput, timePhase } from './Throughput.ts';
@@ -9,12 +10,7 @@ import { type Throughput, timePhase } from './Throughput.ts';
  * viem's nonce manager straight at the node, `c` in flight, from dev account 2. No durability, no retries.
  */
 export async function runBaseline(rpcUrl: string, chainId: number, options: PhaseOptions): Promise<Throughput> {
-  const chain = defineChain({
-    id: chainId,
-    name: 'local',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
+  const chain = localChain(chainId, rpcUrl);
   const wallet = createWalletClient({
     account: privateKeyToAccount(devAccountKey(2), { nonceManager }),
     chain,

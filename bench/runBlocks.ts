@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createPublicClient, createWalletClient, defineChain, type Hex, http } from 'viem';
+import { createPublicClient, createWalletClient, type Hex, http } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { startAnvil } from '../infra/local/emulators.ts';
+import { type BenchTokens, localChain, stackEnv, transferBody } from './benchHelpers.ts';
 import { devAccountKey } from './devAccount.ts';
 import { inFlight } from './inFlight.ts';
 import { percentile } from './percentile.ts';
@@ -35,7 +36,7 @@ export type BlocksResult = {
   signers: SignersResult;
 };
 
-export type BlocksOptions = { n: number; c: number; to: Hex; tokens: { client: string; admin: string } };
+export type BlocksOptions = { n: number; c: number; to: Hex; tokens: BenchTokens };
 
 const blockTimeSeconds = 1;
 const confirmations = 2;
@@ -51,25 +52,14 @@ export async function runBlocks(options: BlocksOptions): Promise<Omit<BlocksResu
   const dataDir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-blocks-'));
   const anvil = await startAnvil({ chainId, blockTime: blockTimeSeconds });
   try {
-    const stack = await startBenchStack({
-      DATA_DIR: dataDir,
-      RPC_URL: anvil.url,
-      CHAIN_ID: String(chainId),
-      PORT: '0',
-      API_TOKEN: options.tokens.client,
-      ADMIN_TOKEN: options.tokens.admin,
-      LOG_LEVEL: 'INFO',
-      CONFIRMATIONS: String(confirmations),
-      TRACK_INTERVAL_SECONDS: '1',
-    });
+    const stack = await startBenchStack(
+      stackEnv(dataDir, anvil.url, options.tokens, {
+        CONFIRMATIONS: String(confirmations),
+        TRACK_INTERVAL_SECONDS: '1',
+      }),
+    );
     try {
-      const chain = defineChain({
-        id: chainId,
-        name: 'local',
-        nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-        rpcUrls: { default: { http: [anvil.url] } },
-        blockTime: blockTimeSeconds * 1000,
-      });
+      const chain = localChain(chainId, anvil.url, blockTimeSeconds);
       const account = privateKeyToAccount(devAccountKey(5), { nonceManager });
       const wallet = createWalletClient({ account, chain, transport: http(anvil.url) });
       const client = createPublicClient({ chain, transport: http(anvil.url) });
@@ -99,7 +89,7 @@ export async function runBlocks(options: BlocksOptions): Promise<Omit<BlocksResu
         'content-type': 'application/json',
         prefer: 'respond-async',
       };
-      const body = JSON.stringify({ to: options.to, value: '1', gas: '21000' });
+      const body = transferBody(options.to);
       const toMined: number[] = [];
       const toConfirmed: number[] = [];
       const toReceipt: number[] = [];

@@ -3,8 +3,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { startAnvil } from '../infra/local/emulators.ts';
+import { type BenchTokens, postAsync, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
-import { inFlight } from './inFlight.ts';
 import { startBenchStack } from './startBenchStack.ts';
 
 /** Where the stack's CPU goes, by what the sampled function belongs to. */
@@ -32,7 +32,7 @@ export type CpuSplit = {
   threadsMsPerTx: { main: number; emulators: number };
 };
 
-export type CpuSplitOptions = { n: number; c: number; to: Hex; tokens: { client: string; admin: string } };
+export type CpuSplitOptions = { n: number; c: number; to: Hex; tokens: BenchTokens };
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string } };
 type Profile = { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] };
@@ -89,17 +89,7 @@ export async function runCpuSplit(options: CpuSplitOptions): Promise<CpuSplit> {
   let window: [number, number] = [0, 0];
   try {
     const stack = await startBenchStack(
-      {
-        DATA_DIR: dataDir,
-        RPC_URL: anvil.url,
-        CHAIN_ID: String(chainId),
-        PORT: '0',
-        API_TOKEN: options.tokens.client,
-        ADMIN_TOKEN: options.tokens.admin,
-        LOG_LEVEL: 'INFO',
-        MAX_IN_FLIGHT_PER_SIGNER: '100000',
-        TRACK_INTERVAL_SECONDS: '1',
-      },
+      stackEnv(dataDir, anvil.url, options.tokens, { MAX_IN_FLIGHT_PER_SIGNER: '100000', TRACK_INTERVAL_SECONDS: '1' }),
       profiles,
     );
     try {
@@ -107,20 +97,8 @@ export async function runCpuSplit(options: CpuSplitOptions): Promise<CpuSplit> {
       stack.onSuccess(({ id, at, status }) => {
         if (status === 'final') final.see(id, at);
       });
-      const headers = {
-        authorization: `Bearer ${options.tokens.client}`,
-        'content-type': 'application/json',
-        prefer: 'respond-async',
-      };
-      const body = JSON.stringify({ to: options.to, value: '1', gas: '21000' });
       const send = async (count: number) => {
-        const ids: string[] = [];
-        await inFlight(options.c, count, async (i) => {
-          const res = await fetch(`${stack.url}/transactions`, { method: 'POST', headers, body });
-          const answer = (await res.json()) as { id?: string };
-          if (res.status !== 202 || !answer.id) throw new Error(`POST answered ${res.status}`);
-          ids[i] = answer.id;
-        });
+        const ids = await postAsync(stack, options.tokens.client, options.to, count, options.c);
         await final.all(ids, 120_000 + count * 50);
       };
       await send(Math.min(100, options.n));

@@ -7,7 +7,6 @@ import {
   type Chain,
   createPublicClient,
   createWalletClient,
-  defineChain,
   type Hex,
   http,
   type PublicClient,
@@ -16,6 +15,7 @@ import {
 } from 'viem';
 import { nonceManager, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import { type Anvil, startAnvil } from '../infra/local/emulators.ts';
+import { localChain, stackEnv } from './benchHelpers.ts';
 import { devAccountKey } from './devAccount.ts';
 import { type FaultPlan, type FaultProxy, startFaultProxy } from './faultProxy.ts';
 import { inFlight } from './inFlight.ts';
@@ -104,12 +104,7 @@ async function runScript(options: FaultsOptions, careful: boolean): Promise<Faul
   try {
     const [proxy] = chain.proxies;
     if (!proxy) throw new Error('no proxy');
-    const local = defineChain({
-      id: chainId,
-      name: 'local',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [proxy.url] } },
-    });
+    const local = localChain(chainId, proxy.url);
     // One try per request through the provider: viem's own retries off, its 10 s timeout.
     const transport = http(proxy.url, { retryCount: 0, timeout: 10_000 });
     const send = careful
@@ -198,16 +193,10 @@ async function runPipelineThroughFaults(options: FaultsOptions): Promise<FaultsR
   const chain = await faultyChain([31, 32], options.holdMs);
   const dataDir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-faults-'));
   try {
-    const stack = await startBenchStack({
-      DATA_DIR: dataDir,
-      RPC_URL: chain.proxies.map((p) => p.url).join(','),
-      CHAIN_ID: String(chainId),
-      PORT: '0',
-      API_TOKEN: options.tokens.client,
-      ADMIN_TOKEN: options.tokens.admin,
-      LOG_LEVEL: 'WARN',
-      MAX_IN_FLIGHT_PER_SIGNER: '100000',
-    });
+    const urls = chain.proxies.map((p) => p.url).join(',');
+    const stack = await startBenchStack(
+      stackEnv(dataDir, urls, options.tokens, { LOG_LEVEL: 'WARN', MAX_IN_FLIGHT_PER_SIGNER: '100000' }, chainId),
+    );
     try {
       const headers = {
         authorization: `Bearer ${options.tokens.client}`,

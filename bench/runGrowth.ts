@@ -4,8 +4,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
+import { type BenchTokens, postAsync, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
-import { inFlight } from './inFlight.ts';
 import { percentile } from './percentile.ts';
 import { type BenchStack, childrenOf, startBenchStack } from './startBenchStack.ts';
 
@@ -46,9 +46,7 @@ export type GrowthResult = {
   };
 };
 
-export type GrowthOptions = { sizes: number[]; c: number; to: Hex; tokens: { client: string; admin: string } };
-
-const chainId = 31337;
+export type GrowthOptions = { sizes: number[]; c: number; to: Hex; tokens: BenchTokens };
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -89,24 +87,12 @@ async function timed(task: () => Promise<unknown>, times = 3): Promise<number> {
  */
 export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-growth-'));
-  const env = {
-    DATA_DIR: dataDir,
-    CHAIN_ID: String(chainId),
-    RPC_URL: '',
-    PORT: '0',
-    API_TOKEN: options.tokens.client,
-    ADMIN_TOKEN: options.tokens.admin,
-    LOG_LEVEL: 'INFO',
+  // No RPC_URL: the runner starts its own anvil, its state in the data directory, as `npm start` does.
+  const env = stackEnv(dataDir, '', options.tokens, {
     MAX_IN_FLIGHT_PER_SIGNER: '100000',
     TRACK_INTERVAL_SECONDS: '1',
-  };
+  });
   const admin = { authorization: `Bearer ${options.tokens.admin}` };
-  const post = {
-    authorization: `Bearer ${options.tokens.client}`,
-    'content-type': 'application/json',
-    prefer: 'respond-async',
-  };
-  const body = JSON.stringify({ to: options.to, value: '1', gas: '21000' });
   const get = async (url: string) => {
     const res = await fetch(url, { headers: admin });
     await res.arrayBuffer();
@@ -122,13 +108,7 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       stack.onSuccess(({ id, at, status }) => {
         if (status === 'final') final.see(id, at);
       });
-      const ids: string[] = [];
-      await inFlight(options.c, size - stored, async (i) => {
-        const res = await fetch(`${stack.url}/transactions`, { method: 'POST', headers: post, body });
-        const answer = (await res.json()) as { id?: string };
-        if (res.status !== 202 || !answer.id) throw new Error(`POST answered ${res.status}`);
-        ids[i] = answer.id;
-      });
+      const ids = await postAsync(stack, options.tokens.client, options.to, size - stored, options.c);
       await final.all(ids, 120_000 + ids.length * 50);
       stored = size;
       await sleep(1000);

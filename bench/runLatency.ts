@@ -1,5 +1,6 @@
-import { createWalletClient, defineChain, type Hex, http } from 'viem';
+import { createWalletClient, type Hex, http } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { localChain, transferBody } from './benchHelpers.ts';
 import { devAccountKey } from './devAccount.ts';
 import { percentile } from './percentile.ts';
 import type { BenchStack } from './startBenchStack.ts';
@@ -35,19 +36,14 @@ export type LatencyOptions = { n: number; warmup: number; to: Hex; token: string
  * alternated one by one on the same chain, so both meet the same node and the same machine.
  */
 export async function runLatency(stack: BenchStack, options: LatencyOptions): Promise<LatencyResult> {
-  const chain = defineChain({
-    id: stack.chainId,
-    name: 'local',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [stack.rpcUrl] } },
-  });
+  const chain = localChain(stack.chainId, stack.rpcUrl);
   const wallet = createWalletClient({
     account: privateKeyToAccount(devAccountKey(3), { nonceManager }),
     chain,
     transport: http(stack.rpcUrl),
   });
   const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
-  const body = JSON.stringify({ to: options.to, value: '1', gas: '21000' });
+  const body = transferBody(options.to);
   const posts: number[] = [];
   const sends: number[] = [];
   let notBroadcast = 0;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { startAnvil } from '../infra/local/emulators.ts';
+import { type BenchTokens, postAsync, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
-import { inFlight } from './inFlight.ts';
 import { startBenchStack } from './startBenchStack.ts';
 
 /** One overload run: how fast it was posted, how long it took to drain, and what went on the requests queue. */
@@ -34,7 +34,7 @@ export type OverloadResult = {
   };
 };
 
-export type OverloadOptions = { n: number; c: number; to: Hex; tokens: { client: string; admin: string } };
+export type OverloadOptions = { n: number; c: number; to: Hex; tokens: BenchTokens };
 
 const chainId = 31337;
 const workers = 1;
@@ -50,40 +50,23 @@ async function runOnce(options: OverloadOptions, sweepEverySeconds: number): Pro
   const dataDir = mkdtempSync(join(os.tmpdir(), 'broadcaster-bench-overload-'));
   const anvil = await startAnvil({ chainId });
   try {
-    const stack = await startBenchStack({
-      DATA_DIR: dataDir,
-      RPC_URL: anvil.url,
-      CHAIN_ID: String(chainId),
-      PORT: '0',
-      API_TOKEN: options.tokens.client,
-      ADMIN_TOKEN: options.tokens.admin,
-      LOG_LEVEL: 'INFO',
-      MAX_IN_FLIGHT_PER_SIGNER: '100000',
-      WORKERS: String(workers),
-      BATCH_SIZE: String(batchSize),
-      STALE_AFTER_SECONDS: String(staleAfterSeconds),
-      SWEEP_INTERVAL_SECONDS: String(sweepEverySeconds),
-    });
+    const stack = await startBenchStack(
+      stackEnv(dataDir, anvil.url, options.tokens, {
+        MAX_IN_FLIGHT_PER_SIGNER: '100000',
+        WORKERS: String(workers),
+        BATCH_SIZE: String(batchSize),
+        STALE_AFTER_SECONDS: String(staleAfterSeconds),
+        SWEEP_INTERVAL_SECONDS: String(sweepEverySeconds),
+      }),
+    );
     try {
       const succeeded = createSightings('success');
       stack.onSuccess(({ id, at, status }) => {
         if (status === 'success') succeeded.see(id, at);
       });
-      const headers = {
-        authorization: `Bearer ${options.tokens.client}`,
-        'content-type': 'application/json',
-        prefer: 'respond-async',
-      };
-      const body = JSON.stringify({ to: options.to, value: '1', gas: '21000' });
       stack.reset();
-      const ids: string[] = [];
       const start = Date.now();
-      await inFlight(options.c, options.n, async (i) => {
-        const res = await fetch(`${stack.url}/transactions`, { method: 'POST', headers, body });
-        const answer = (await res.json()) as { id?: string };
-        if (res.status !== 202 || !answer.id) throw new Error(`POST answered ${res.status}`);
-        ids[i] = answer.id;
-      });
+      const ids = await postAsync(stack, options.tokens.client, options.to, options.n, options.c);
       const posted = Date.now();
       await succeeded.all(ids, 120_000 + options.n * 100);
       const last = Math.max(...ids.map((id) => succeeded.at.get(id) ?? 0));

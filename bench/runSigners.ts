@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPublicClient, createWalletClient, defineChain, type Hex, http } from 'viem';
+import { createPublicClient, createWalletClient, type Hex, http } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { type Anvil, startAnvil } from '../infra/local/emulators.ts';
+import { localChain, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
 import { devAccountKey } from './devAccount.ts';
 import { inFlight } from './inFlight.ts';
@@ -135,19 +136,14 @@ async function runPool(signers: number, options: SignersOptions): Promise<Signer
   const dataDir = mkdtempSync(join(os.tmpdir(), `broadcaster-bench-signers-${signers}-`));
   const anvil = await startAnvil({ chainId, blockTime: blockTimeSeconds });
   try {
-    const stack = await startBenchStack({
-      DATA_DIR: dataDir,
-      RPC_URL: anvil.url,
-      CHAIN_ID: String(chainId),
-      PORT: '0',
-      API_TOKEN: options.tokens.client,
-      ADMIN_TOKEN: options.tokens.admin,
-      LOG_LEVEL: 'INFO',
-      SIGNER_PRIVATE_KEYS: keys.join(','),
-      MAX_IN_FLIGHT_PER_SIGNER: String(cap),
-      CONFIRMATIONS: String(confirmations),
-      TRACK_INTERVAL_SECONDS: String(trackIntervalSeconds),
-    });
+    const stack = await startBenchStack(
+      stackEnv(dataDir, anvil.url, options.tokens, {
+        SIGNER_PRIVATE_KEYS: keys.join(','),
+        MAX_IN_FLIGHT_PER_SIGNER: String(cap),
+        CONFIRMATIONS: String(confirmations),
+        TRACK_INTERVAL_SECONDS: String(trackIntervalSeconds),
+      }),
+    );
     try {
       return await measurePool(stack, anvil, addresses, options);
     } finally {
@@ -254,14 +250,8 @@ async function measurePool(
 async function runViemOneKey(options: SignersOptions): Promise<{ run: SignersRun; pollingMs: number }> {
   const anvil = await startAnvil({ chainId, blockTime: blockTimeSeconds });
   try {
-    const chain = defineChain({
-      id: chainId,
-      name: 'local',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [anvil.url] } },
-      // What viem's own chain definitions say of a chain's block time; its clients poll at half of it.
-      blockTime: blockTimeSeconds * 1000,
-    });
+    // What viem's own chain definitions say of a chain's block time; its clients poll at half of it.
+    const chain = localChain(chainId, anvil.url, blockTimeSeconds);
     const account = privateKeyToAccount(devAccountKey(0), { nonceManager });
     const wallet = createWalletClient({ account, chain, transport: http(anvil.url) });
     const client = createPublicClient({ chain, transport: http(anvil.url) });
