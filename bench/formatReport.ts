@@ -139,7 +139,7 @@ function cpuTable(c: BenchReport['cpu']): string[] {
   };
   const rows = Object.entries(c.msPerTx).sort((a, b) => b[1] - a[1]);
   return [
-    `cpu: ${c.n} POST /transactions to confirmed under V8's profiler: ${f1(c.totalMsPerTx)} ms of CPU per transaction (main thread ${f1(c.threadsMsPerTx.main)}, emulators' threads ${f1(c.threadsMsPerTx.emulators)})`,
+    `cpu: ${c.n} POST /transactions to confirmed under V8's profiler${c.unfinished > 0 ? ` (${c.unfinished} not confirmed in time)` : ''}: ${f1(c.totalMsPerTx)} ms of CPU per transaction (main thread ${f1(c.threadsMsPerTx.main)}, emulators' threads ${f1(c.threadsMsPerTx.emulators)})`,
     '',
     table([
       ['part', 'ms per tx', 'share'],

@@ -87,6 +87,8 @@ try {
 const { ceiling, baseline, table, pipeline, latency } = shared;
 
 // Once the shared stack has stopped, so that nothing else of the benchmark's runs on the cores meanwhile.
+say(`cpu: ${options.cpuN} POST /transactions to confirmed under V8's CPU profiler, split by what the time went to...`);
+const cpu = await runCpuSplit({ n: options.cpuN, c: options.c, to, tokens });
 say(
   `signers: 1, 2 and 4 signers, then the viem script with one key; 1-second blocks, 16 in flight per signer, ${options.signerRounds} rounds timed to mined...`,
 );
@@ -107,8 +109,6 @@ say(
   `growth: the runner of npm start filled to ${options.growthSizes.join(', ')} confirmed transactions; at each, the admin's first page, health, a sweep, restarts and the data directory...`,
 );
 const growth = await runGrowth({ sizes: options.growthSizes, c: options.c, to, tokens });
-say(`cpu: ${options.cpuN} POST /transactions to confirmed under V8's CPU profiler, split by what the time went to...`);
-const cpu = await runCpuSplit({ n: options.cpuN, c: options.c, to, tokens });
 
 // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
 const apiMs = pipeline.post.mean;

@@ -264,6 +264,7 @@ describe('npm run bench -- --quick', { timeout: 480_000 }, () => {
     const c = report.cpu;
     expect(output).toContain('the AWS SDK');
     expect(c.n).toBe(cpuN);
+    expect(c.unfinished).toBe(0);
     const parts = Object.values(c.msPerTx);
     for (const ms of parts) expect(finite(ms) && ms >= 0).toBe(true);
     expect(parts.reduce((a, b) => a + b, 0)).toBeCloseTo(c.totalMsPerTx, 6);
