@@ -25,7 +25,7 @@ function faultsTable(f: BenchReport['faults']): string[] {
   const p = f.pipeline;
   const met = p.landed === f.n && p.duplicates === 0 && p.stuck === 0;
   return [
-    `faults: ${f.n} transfers per sender, ${f.c} in flight; RPC providers answer ${Math.round(f.plan.failRate * 100)}% of requests 503 and hold ${Math.round(f.plan.holdRate * 100)}% ${f.plan.holdMs / 1000} s (seeded)`,
+    `faults: ${f.n} transfers per sender, ${f.c} in flight; RPC providers answer ${Math.round(f.plan.failRate * 100)}% of requests 503 and hold ${Math.round(f.plan.holdRate * 100)}% ${f.plan.holdMs / 1000} s (seeded)${f.scriptsTogether ? '; the two scripts at the same time' : ''}`,
     '',
     table([
       ['sender', 'landed', 'duplicates', 'stuck', 'failed', 'seconds', 'provider 503 / held / passed'],

@@ -34,30 +34,30 @@ export type BenchOptions = {
 
 const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--estimate-gas] [--out results.json] [--cpu-prof DIR] [--signer-rounds 6]
 
-  --n             transactions per phase (default 2000; --quick: 300)
+  --n             transactions per phase (default 2000; --quick: 200)
   --c             requests in flight (default 32)
   --warmup        transactions sent before each phase is timed (default n/10, at most 200)
-  --quick         a small run: n 300, 2 signer rounds (about a minute and a half)
+  --quick         a small run of every phase (the sizes below; the faults phase's two scripts at once)
   --estimate-gas  omit gas from the requests: the pipeline and the baseline estimate it
   --out FILE      write the report as JSON to FILE
   --cpu-prof DIR  write V8 CPU profiles of the stack's process to DIR (open them in Chrome DevTools)
   --signer-rounds the signers phase (1-second blocks, 16 in flight per signer): each run times this many
-                  rounds of 16 transactions per signer, after one untimed (default 6; --quick: 2)
+                  rounds of 16 transactions per signer, after one untimed (default 6; --quick: 1)
   --faults-n      the faults phase (10% of RPC requests answered 503, 5% held): transfers per sender,
                   16 in flight (default 500; --quick: 48)
   --hold-ms       how long the faults phase's provider holds a request before forwarding it (default 12000)
   --latency-n     the latency phase (one in flight, POST to its 200 against the script's send): requests
-                  each side (default 300; --quick: 60)
+                  each side (default 300; --quick: 40)
   --blocks-n      the blocks phase (1-second blocks, POST to mined and to depth 2 against the script's send
-                  and receipt, 4 in flight each): transactions each side (default 60; --quick: 12)
+                  and receipt, 4 in flight each): transactions each side (default 60; --quick: 8)
   --overload-n    the overload phase (posting at --c into one worker taking one message at a time, the sweep
                   every second with rows stale after 2 s, then without the sweep): transactions per run
-                  (default 3000; --quick: 200)
+                  (default 3000; --quick: 100)
   --growth-sizes  the growth phase (the runner of npm start filled through the pipeline; at each size the
                   admin's first page, health, a sweep, restarts, the data directory): ascending sizes
-                  (default 1000,10000; --quick: 200,600; the issue's 1000,10000,50000 takes about 15 minutes)
+                  (default 1000,10000; --quick: 100,300; the issue's 1000,10000,50000 takes about 15 minutes)
   --cpu-n         the CPU split (the stack under V8's profiler, POST to confirmed, its CPU per transaction by
-                  what it went to): transactions (default 1000; --quick: 200)`;
+                  what it went to): transactions (default 1000; --quick: 100)`;
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
@@ -105,7 +105,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     process.exit(0);
   }
   const quick = values.quick ?? false;
-  const n = positive('n', values.n, quick ? 300 : 2000);
+  const n = positive('n', values.n, quick ? 200 : 2000);
   return {
     n,
     c: positive('c', values.c, 32),
@@ -114,13 +114,13 @@ export function parseArgs(argv: string[]): BenchOptions {
     estimateGas: values['estimate-gas'] ?? false,
     quick,
     cpuProf: values['cpu-prof'],
-    signerRounds: positive('signer-rounds', values['signer-rounds'], quick ? 2 : 6),
+    signerRounds: positive('signer-rounds', values['signer-rounds'], quick ? 1 : 6),
     faultsN: positive('faults-n', values['faults-n'], quick ? 48 : 500),
     holdMs: positive('hold-ms', values['hold-ms'], 12_000),
-    latencyN: positive('latency-n', values['latency-n'], quick ? 60 : 300),
-    blocksN: positive('blocks-n', values['blocks-n'], quick ? 12 : 60),
-    overloadN: positive('overload-n', values['overload-n'], quick ? 200 : 3000),
-    growthSizes: sizes(values['growth-sizes'], quick ? [200, 600] : [1000, 10_000]),
-    cpuN: positive('cpu-n', values['cpu-n'], quick ? 200 : 1000),
+    latencyN: positive('latency-n', values['latency-n'], quick ? 40 : 300),
+    blocksN: positive('blocks-n', values['blocks-n'], quick ? 8 : 60),
+    overloadN: positive('overload-n', values['overload-n'], quick ? 100 : 3000),
+    growthSizes: sizes(values['growth-sizes'], quick ? [100, 300] : [1000, 10_000]),
+    cpuN: positive('cpu-n', values['cpu-n'], quick ? 100 : 1000),
   };
 }

@@ -100,7 +100,14 @@ const blocks = { ...(await runBlocks({ n: options.blocksN, c: 4, to, tokens })),
 say(
   `faults: ${options.faultsN} transfers per sender, 16 in flight, 10% of RPC requests answered 503 and 5% held ${options.holdMs / 1000} s...`,
 );
-const faults = await runFaults({ n: options.faultsN, c: 16, holdMs: options.holdMs, tokens, say });
+const faults = await runFaults({
+  n: options.faultsN,
+  c: 16,
+  holdMs: options.holdMs,
+  tokens,
+  say,
+  scriptsTogether: options.quick,
+});
 say(
   `overload: ${options.overloadN} POST /transactions at ${options.c} in flight into one worker taking one at a time, with an eager sweep and without...`,
 );

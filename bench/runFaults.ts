@@ -47,6 +47,8 @@ export type FaultsResult = {
   carefulScript: FaultsRun;
   /** `POST /transactions` through the local stack, its chain behind two independently faulty providers. */
   pipeline: FaultsRun;
+  /** The two scripts ran at the same time (each on its own chain), as `--quick` runs them: their seconds overlap. */
+  scriptsTogether: boolean;
 };
 
 export type FaultsOptions = {
@@ -55,6 +57,8 @@ export type FaultsOptions = {
   holdMs: number;
   tokens: { client: string; admin: string };
   say: (line: string) => void;
+  /** Run the two scripts at once (each waits out the held requests mostly idle): `--quick`. */
+  scriptsTogether?: boolean;
 };
 
 const chainId = 31337;
@@ -252,10 +256,18 @@ async function runPipelineThroughFaults(options: FaultsOptions): Promise<FaultsR
  * faults). Each on a fresh chain, read back from it: landed, duplicated, stuck behind a gap.
  */
 export async function runFaults(options: FaultsOptions): Promise<FaultsResult> {
-  options.say(`faults: the viem script, one try each...`);
-  const script = await runScript(options, false);
-  options.say(`faults: the careful script, 3 tries...`);
-  const carefulScript = await runScript(options, true);
+  const together = options.scriptsTogether ?? false;
+  let script: FaultsRun;
+  let carefulScript: FaultsRun;
+  if (together) {
+    options.say(`faults: the viem script, one try each, and the careful script, 3 tries, at the same time...`);
+    [script, carefulScript] = await Promise.all([runScript(options, false), runScript(options, true)]);
+  } else {
+    options.say(`faults: the viem script, one try each...`);
+    script = await runScript(options, false);
+    options.say(`faults: the careful script, 3 tries...`);
+    carefulScript = await runScript(options, true);
+  }
   options.say(`faults: the pipeline, two faulty providers...`);
   const pipeline = await runPipelineThroughFaults(options);
   return {
@@ -265,5 +277,6 @@ export async function runFaults(options: FaultsOptions): Promise<FaultsResult> {
     script,
     carefulScript,
     pipeline,
+    scriptsTogether: together,
   };
 }

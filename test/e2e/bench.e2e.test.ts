@@ -156,7 +156,12 @@ describe('npm run bench -- --quick', { timeout: 480_000 }, () => {
     const f = report.faults;
     // assess
     expect(output).toContain('pipeline, two providers');
-    expect(f).toMatchObject({ n: faultsN, c: 16, plan: { failRate: 0.1, holdRate: 0.05, holdMs: 12_000 } });
+    expect(f).toMatchObject({
+      n: faultsN,
+      c: 16,
+      plan: { failRate: 0.1, holdRate: 0.05, holdMs: 12_000 },
+      scriptsTogether: true,
+    });
     for (const name of ['script', 'carefulScript', 'pipeline'] as const) {
       const run = f[name];
       expect(run.n, name).toBe(faultsN);
