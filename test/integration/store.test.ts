@@ -273,3 +273,19 @@ describe('waiting for a signer', () => {
     expect((await store.get(tx.id))?.unsentSince).toBeUndefined();
   });
 });
+
+describe('the sweep postponing for a busy queue', () => {
+  it('counts each postponement and hands back the backlog the one before saw; a closed one is not postponed', async () => {
+    const tx = newTransaction();
+    await store.create(tx, Date.now());
+    expect(await store.postponeForBacklog(tx.id, Date.now() + 60_000, 300)).toEqual({
+      times: 1,
+      previousBacklog: undefined,
+    });
+    expect(await store.postponeForBacklog(tx.id, Date.now() + 60_000, 250)).toEqual({ times: 2, previousBacklog: 300 });
+    expect(await store.postponeForBacklog(tx.id, Date.now() + 60_000, 260)).toEqual({ times: 3, previousBacklog: 250 });
+    const done = { id: tx.id, status: 'failed' as const, attempt: 1, at: new Date().toISOString(), message: 'failed' };
+    expect(await store.applyOutcome(done, Date.now())).toBe('applied');
+    expect(await store.postponeForBacklog(tx.id, Date.now() + 60_000, 100)).toBeUndefined();
+  });
+});

@@ -216,7 +216,7 @@ const scenarios: Record<ServiceMetricKey, ReturnType<typeof on>> = {
           findStale: async () => [{ id: 'tx-1', attempts: 1, status: 'pending' }],
           get: async () => pendingTransaction(),
           postpone: async () => {},
-          postponeForBacklog: async () => 1,
+          postponeForBacklog: async () => ({ times: 1, previousBacklog: undefined }),
           restartTracking: async () => false,
         },
         requests: createRecordingQueue().queue,

@@ -42,12 +42,14 @@ function createWorld(records: Transaction[], due: StaleTransaction[], { failFor 
       async postpone(id, at) {
         log.push(`postpone:${id}:${at}`);
       },
-      async postponeForBacklog(id, at) {
-        const tx = table.get(id) as (Transaction & { backlogPostpones?: number }) | undefined;
+      async postponeForBacklog(id, at, backlog) {
+        const tx = table.get(id) as (Transaction & { backlogPostpones?: number; lastBacklog?: number }) | undefined;
         if (!tx) return undefined;
+        const previousBacklog = tx.lastBacklog;
         tx.backlogPostpones = (tx.backlogPostpones ?? 0) + 1;
+        tx.lastBacklog = backlog;
         log.push(`postpone:${id}:${at}`);
-        return tx.backlogPostpones;
+        return { times: tx.backlogPostpones, previousBacklog };
       },
       async restartTracking(id, token, at) {
         const tx = table.get(id);
@@ -208,6 +210,20 @@ describe('a backlog on the requests queue', () => {
       { queue: 'requests', body: { id: 'tx-a', attempt: 2, phase: 'broadcast' } },
     ]);
     expect(world.log.filter((l) => l.startsWith('postpone:'))).toHaveLength(20);
+  });
+
+  it('sends none again while the line shrinks from one sweep to the next: the workers are working through it', async () => {
+    // prepare: a line of 3000 worked through at 10 a sweep, for 40 sweeps
+    const world = createWorld([pendingTransaction({ id: 'tx-a' })], [pending('tx-a')]);
+    let backlog = 3000;
+    const draining = { ...world.deps, backlog: async () => (backlog -= 10) };
+    // act
+    let sent = 0;
+    for (let sweep = 1; sweep <= 40; sweep++) sent += await requeueStale(draining, { now, staleAfterMs, maxAttempts });
+    // assess: postponed each time, never sent again
+    expect(sent).toBe(0);
+    expect(world.sent).toEqual([]);
+    expect(world.log.filter((l) => l.startsWith('postpone:'))).toHaveLength(40);
   });
 
   it('once drained, or when the queue does not answer, lets the sweep re-enqueue as before', async () => {

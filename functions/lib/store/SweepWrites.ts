@@ -6,10 +6,15 @@ import { txKey } from './transactionKeys.ts';
 export type SweepWrites = {
   postpone(id: string, dueAt: number): Promise<void>;
   /**
-   * Postpones one the sweep left to a busy requests queue, and counts it on the record: resolves with how
-   * many times it has been (undefined when it is no longer open).
+   * Postpones one the sweep left to a busy requests queue, counts it on the record and keeps the queue's
+   * `backlog` there: resolves with how many times it has been, and the backlog the time before (if any);
+   * undefined when it is no longer open.
    */
-  postponeForBacklog(id: string, dueAt: number): Promise<number | undefined>;
+  postponeForBacklog(
+    id: string,
+    dueAt: number,
+    backlog: number,
+  ): Promise<{ times: number; previousBacklog: number | undefined } | undefined>;
   /** Gives a tracked (success or mined) transaction a new tracking `token`, so that any older one stops; false when it is not tracked. */
   restartTracking(id: string, token: string, dueAt: number): Promise<boolean>;
 };
@@ -27,16 +32,19 @@ export function createSweepWrites(doc: DynamoDBDocumentClient, TableName: string
       });
     },
 
-    async postponeForBacklog(id, dueAt) {
+    async postponeForBacklog(id, dueAt, backlog) {
       const item = await conditionalUpdate(doc, {
         TableName,
         Key: txKey(id),
-        UpdateExpression: 'SET dueAt = :due ADD backlogPostpones :one',
+        UpdateExpression: 'SET dueAt = :due, lastBacklog = :backlog ADD backlogPostpones :one',
         ConditionExpression: 'attribute_exists(openShard)', // -- only transactions still open
-        ExpressionAttributeValues: { ':due': dueAt, ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
+        ExpressionAttributeValues: { ':due': dueAt, ':backlog': backlog, ':one': 1 },
+        // The values before this write: the count it raised, and the backlog the last postponement saw.
+        ReturnValues: 'UPDATED_OLD',
       });
-      return item === undefined ? undefined : Number(item.backlogPostpones ?? 1);
+      if (item === undefined) return undefined;
+      const previousBacklog = item.lastBacklog === undefined ? undefined : Number(item.lastBacklog);
+      return { times: Number(item.backlogPostpones ?? 0) + 1, previousBacklog };
     },
 
     async restartTracking(id, token, dueAt) {

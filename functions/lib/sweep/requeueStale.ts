@@ -48,8 +48,9 @@ export const defaultResendAfterPostpones = 10;
  * sparse `open` index, never a scan), then moves its due time on so the next sweep leaves it be. One
  * the node took (`success`, `mined`) gets a new tracking instead, whose token stops any older one.
  * While the requests queue has a backlog, one not yet broadcast is only postponed: the sweep never
- * adds to a line the workers are behind on (a lost message is re-enqueued once the line has drained, or
- * after `resendAfterPostpones` sweeps of a line that never drains).
+ * adds to a line the workers are behind on (a lost message is re-enqueued once the line has drained, or,
+ * in a line that never drains, every `resendAfterPostpones`th postponement, unless the line was shorter
+ * than at the one before: it is being worked through, and a resend would only double the work).
  */
 export async function requeueStale(deps: RequeueDeps, settings: RequeueSettings): Promise<number> {
   const requeued = await requeueDue(deps, settings);
@@ -86,9 +87,11 @@ async function requeueDue(
       if (status === undefined) return false; // gone since the index was read
       const leftToBacklog = waiting > 0;
       if (leftToBacklog) {
-        const times = await deps.transactions.postponeForBacklog(id, dueAt);
-        if (times === undefined) return false; // closed since the index was read
-        if (times % resendAfterPostpones !== 0) {
+        const postponed = await deps.transactions.postponeForBacklog(id, dueAt, waiting);
+        if (postponed === undefined) return false; // closed since the index was read
+        // A line that shrank since this one's last postponement is being worked through: its message comes.
+        const draining = postponed.previousBacklog !== undefined && waiting < postponed.previousBacklog;
+        if (postponed.times % resendAfterPostpones !== 0 || draining) {
           leftToQueue++;
           return false;
         }
