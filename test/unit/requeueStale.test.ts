@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueSender } from '../../functions/lib/queue/createQueueSender.ts';
 import type { StaleTransaction } from '../../functions/lib/store/TransactionReads.ts';
-import { type RequeueDeps, requeueStale } from '../../functions/lib/sweep/requeueStale.ts';
+import { backlogStalePeriods, type RequeueDeps, requeueStale } from '../../functions/lib/sweep/requeueStale.ts';
 import type { Transaction } from '../../functions/lib/transactions/model.ts';
 import { pendingTransaction, silentLogger } from './fakes/broadcastFakes.ts';
 
@@ -192,7 +192,13 @@ describe('a backlog on the requests queue', () => {
     );
     expect(requeued).toBe(0);
     expect(world.sent).toEqual([]);
-    expect(world.log.sort()).toEqual([`postpone:tx-a:${dueAt}`, `postpone:tx-b:${dueAt}`]);
+    // 250 waiting: three stale periods before the sweep looks at them again.
+    const later = now + 3 * staleAfterMs;
+    expect(world.log.sort()).toEqual([`postpone:tx-a:${later}`, `postpone:tx-b:${later}`]);
+  });
+
+  it('postpones by a stale period per hundred waiting, at least one and at most sixteen', () => {
+    expect([1, 100, 101, 250, 1600, 40_000].map(backlogStalePeriods)).toEqual([1, 1, 2, 3, 16, 16]);
   });
 
   it('sends one again all the same after it was left to a queue that never drains ten times, and only then', async () => {
