@@ -85,5 +85,7 @@ export type BenchReport = {
    * and sockets, viem, Powertools, zod, other libraries, Node and V8 themselves, GC, and the emulators.
    */
   cpu: CpuSplit;
+  /** Wall-clock seconds each phase took (the ceiling, ..., growth), in the order they ran. */
+  phaseSeconds: Record<string, number>;
   durationSeconds: number;
 };

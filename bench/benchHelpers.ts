@@ -59,3 +59,21 @@ export async function postAsync(stack: BenchStack, token: string, to: Hex, count
   });
   return ids;
 }
+
+/**
+ * What the stack says of `ids` (those not seen to reach where the phase waited for them): how many are in
+ * each status, and one of them in full, for a phase's error to say where they stand.
+ */
+export async function describeUnfinished(stack: BenchStack, token: string, ids: string[]): Promise<string> {
+  const headers = { authorization: `Bearer ${token}` };
+  const statuses = new Map<string, number>();
+  let example: unknown;
+  for (const id of ids.slice(0, 50)) {
+    const res = await fetch(`${stack.url}/transactions/${id}`, { headers }).catch(() => undefined);
+    const tx = res?.ok ? ((await res.json()) as { status: string; rawTx?: unknown }) : undefined;
+    const status = tx?.status ?? `HTTP ${res?.status ?? 'no answer'}`;
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    if (tx && example === undefined) example = { ...tx, rawTx: undefined };
+  }
+  return `statuses of the first ${Math.min(50, ids.length)}: ${JSON.stringify(Object.fromEntries(statuses))}; one: ${JSON.stringify(example)}`;
+}

@@ -25,7 +25,7 @@ function faultsTable(f: BenchReport['faults']): string[] {
   const p = f.pipeline;
   const met = p.landed === f.n && p.duplicates === 0 && p.stuck === 0;
   return [
-    `faults: ${f.n} transfers per sender, ${f.c} in flight; RPC providers answer ${Math.round(f.plan.failRate * 100)}% of requests 503 and hold ${Math.round(f.plan.holdRate * 100)}% ${f.plan.holdMs / 1000} s (seeded)${f.scriptsTogether ? '; the two scripts at the same time' : ''}`,
+    `faults: ${f.n} transfers per sender, ${f.c} in flight; RPC providers answer ${Math.round(f.plan.failRate * 100)}% of requests 503 and hold ${Math.round(f.plan.holdRate * 100)}% ${f.plan.holdMs / 1000} s (seeded)${f.together ? '; the three at the same time' : ''}`,
     '',
     table([
       ['sender', 'landed', 'duplicates', 'stuck', 'failed', 'seconds', 'provider 503 / held / passed'],
@@ -119,6 +119,9 @@ function growthTable(g: BenchReport['growth']): string[] {
     ]),
     `largest / smallest: admin first page ${g.growth.adminFirstPage.toFixed(2)}x, admin health ${g.growth.adminHealth.toFixed(2)}x, sweep ${g.growth.sweep.toFixed(2)}x, ready after kill ${g.growth.readyAfterKill.toFixed(2)}x`,
     `targets: latencies flat (at most ${flatLatencies.atMostRatio}x): ${met(flatLatencies.met)}; ready after kill flat: ${met(flatReadyAfterKill.met)}; at most ${dataDirPerTx.atMostBytes / 1024} KB per tx: ${met(dataDirPerTx.met)}`,
+    ...g.points
+      .filter((p) => p.unfinished > 0)
+      .map((p) => `NOT CONFIRMED in time at ${p.stored}: ${p.unfinished}; ${p.unfinishedDescribed ?? ''}`),
   ];
 }
 
@@ -139,7 +142,7 @@ function cpuTable(c: BenchReport['cpu']): string[] {
   };
   const rows = Object.entries(c.msPerTx).sort((a, b) => b[1] - a[1]);
   return [
-    `cpu: ${c.n} POST /transactions to confirmed under V8's profiler${c.unfinished > 0 ? ` (${c.unfinished} not confirmed in time)` : ''}: ${f1(c.totalMsPerTx)} ms of CPU per transaction (main thread ${f1(c.threadsMsPerTx.main)}, emulators' threads ${f1(c.threadsMsPerTx.emulators)})`,
+    `cpu: ${c.n} POST /transactions to confirmed under V8's profiler${c.unfinished > 0 ? ` (NOT CONFIRMED in time: ${c.unfinished}; ${c.unfinishedDescribed ?? ''})` : ''}: ${f1(c.totalMsPerTx)} ms of CPU per transaction (main thread ${f1(c.threadsMsPerTx.main)}, emulators' threads ${f1(c.threadsMsPerTx.emulators)})`,
     '',
     table([
       ['part', 'ms per tx', 'share'],
@@ -316,6 +319,10 @@ export function formatReport(r: BenchReport): string {
     ...growthTable(r.growth),
     '',
     ...cpuTable(r.cpu),
+    '',
+    `seconds per phase: ${Object.entries(r.phaseSeconds)
+      .map(([phase, seconds]) => `${phase} ${seconds.toFixed(1)}`)
+      .join(', ')}; ${r.durationSeconds.toFixed(0)} s in all`,
     '',
     '',
   ];

@@ -37,7 +37,7 @@ const usage = `npm run bench -- [--n 2000] [--c 32] [--warmup N] [--quick] [--es
   --n             transactions per phase (default 2000; --quick: 200)
   --c             requests in flight (default 32)
   --warmup        transactions sent before each phase is timed (default n/10, at most 200)
-  --quick         a small run of every phase (the sizes below; the faults phase's two scripts at once)
+  --quick         a small run of every phase (the sizes below; the faults phase's three senders at once)
   --estimate-gas  omit gas from the requests: the pipeline and the baseline estimate it
   --out FILE      write the report as JSON to FILE
   --cpu-prof DIR  write V8 CPU profiles of the stack's process to DIR (open them in Chrome DevTools)

@@ -32,6 +32,16 @@ const tokens = { client: 'bench-client-token', admin: 'bench-admin-token' };
 const to: Hex = '0x000000000000000000000000000000000000beef';
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const began = Date.now();
+/** Seconds each phase took, wall clock, in the order they ran. */
+const phaseSeconds: Record<string, number> = {};
+async function timed<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  try {
+    return await run();
+  } finally {
+    phaseSeconds[name] = (Date.now() - start) / 1000;
+  }
+}
 
 say('bundling each function...');
 const bundles = await measureBundles();
@@ -58,21 +68,23 @@ const stack = await startBenchStack(
 async function measureShared() {
   const phase = { n: options.n, c: options.c, warmup: options.warmup, to, estimateGas: options.estimateGas };
   say(`ceiling: ${options.n} pre-signed eth_sendRawTransaction, ${options.c} in flight...`);
-  const ceiling = await runCeiling(stack.rpcUrl, stack.chainId, phase);
+  const ceiling = await timed('ceiling', () => runCeiling(stack.rpcUrl, stack.chainId, phase));
   say(`baseline: ${options.n} viem sendTransaction, ${options.c} in flight...`);
-  const baseline = await runBaseline(stack.rpcUrl, stack.chainId, phase);
+  const baseline = await timed('baseline', () => runBaseline(stack.rpcUrl, stack.chainId, phase));
   say(
     `table: ${options.n} transactions' four writes each, straight to a dynalite of its own, ${options.c} in flight...`,
   );
-  const table = await runTable(stack.chainId, phase);
+  const table = await timed('table', () => runTable(stack.chainId, phase));
   say(
     `pipeline: ${options.n} POST /transactions, ${options.c} in flight, until every one is success, then confirmed...`,
   );
-  const pipeline = await runPipeline(stack, tokens.client, phase);
+  const pipeline = await timed('pipeline', () => runPipeline(stack, tokens.client, phase));
   say(
     `latency: ${options.latencyN} POST /transactions waiting for their 200, one at a time, against the script's send...`,
   );
-  const latency = await runLatency(stack, { n: options.latencyN, warmup: 10, to, token: tokens.client });
+  const latency = await timed('latency', () =>
+    runLatency(stack, { n: options.latencyN, warmup: 10, to, token: tokens.client }),
+  );
   return { ceiling, baseline, table, pipeline, latency };
 }
 
@@ -88,34 +100,38 @@ const { ceiling, baseline, table, pipeline, latency } = shared;
 
 // Once the shared stack has stopped, so that nothing else of the benchmark's runs on the cores meanwhile.
 say(`cpu: ${options.cpuN} POST /transactions to confirmed under V8's CPU profiler, split by what the time went to...`);
-const cpu = await runCpuSplit({ n: options.cpuN, c: options.c, to, tokens });
+const cpu = await timed('cpu', () => runCpuSplit({ n: options.cpuN, c: options.c, to, tokens }));
 say(
   `signers: 1, 2 and 4 signers, then the viem script with one key; 1-second blocks, 16 in flight per signer, ${options.signerRounds} rounds timed to mined...`,
 );
-const signers = await runSigners({ rounds: options.signerRounds, c: options.c, to, tokens, say });
+const signers = await timed('signers', () =>
+  runSigners({ rounds: options.signerRounds, c: options.c, to, tokens, say }),
+);
 say(
   `blocks: ${options.blocksN} POST /transactions to mined and to depth 2 against the viem script's send and receipt, 4 in flight each, 1-second blocks...`,
 );
-const blocks = { ...(await runBlocks({ n: options.blocksN, c: 4, to, tokens })), signers };
+const blocks = { ...(await timed('blocks', () => runBlocks({ n: options.blocksN, c: 4, to, tokens }))), signers };
 say(
   `faults: ${options.faultsN} transfers per sender, 16 in flight, 10% of RPC requests answered 503 and 5% held ${options.holdMs / 1000} s...`,
 );
-const faults = await runFaults({
-  n: options.faultsN,
-  c: 16,
-  holdMs: options.holdMs,
-  tokens,
-  say,
-  scriptsTogether: options.quick,
-});
+const faults = await timed('faults', () =>
+  runFaults({
+    n: options.faultsN,
+    c: 16,
+    holdMs: options.holdMs,
+    tokens,
+    say,
+    together: options.quick,
+  }),
+);
 say(
   `overload: ${options.overloadN} POST /transactions at ${options.c} in flight into one worker taking one at a time, with an eager sweep and without...`,
 );
-const overload = await runOverload({ n: options.overloadN, c: options.c, to, tokens });
+const overload = await timed('overload', () => runOverload({ n: options.overloadN, c: options.c, to, tokens }));
 say(
   `growth: the runner of npm start filled to ${options.growthSizes.join(', ')} confirmed transactions; at each, the admin's first page, health, a sweep, restarts and the data directory...`,
 );
-const growth = await runGrowth({ sizes: options.growthSizes, c: options.c, to, tokens });
+const growth = await timed('growth', () => runGrowth({ sizes: options.growthSizes, c: options.c, to, tokens }));
 
 // The api's duration is about its answer time: `Prefer: respond-async` answers as soon as it has enqueued.
 const apiMs = pipeline.post.mean;
@@ -179,6 +195,7 @@ const report: BenchReport = {
   overload,
   growth,
   cpu,
+  phaseSeconds,
   durationSeconds: (Date.now() - began) / 1000,
 };
 process.stdout.write(formatReport(report));

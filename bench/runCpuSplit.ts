@@ -3,7 +3,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { startAnvil } from '../infra/local/emulators.ts';
-import { type BenchTokens, postAsync, stackEnv } from './benchHelpers.ts';
+import { type BenchTokens, describeUnfinished, postAsync, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
 import { startBenchStack } from './startBenchStack.ts';
 
@@ -25,8 +25,9 @@ export type CpuPart = (typeof cpuParts)[number];
 
 export type CpuSplit = {
   n: number;
-  /** Of the `n`, those not confirmed within the phase's time (their work so far is in the split). */
+  /** Of the `n`, those not confirmed within the phase's time (their work so far is in the split), and where they stood. */
   unfinished: number;
+  unfinishedDescribed?: string;
   /** Milliseconds of CPU per transaction, every thread of the stack's process, from POST to confirmed. */
   totalMsPerTx: number;
   msPerTx: Record<CpuPart, number>;
@@ -90,6 +91,7 @@ export async function runCpuSplit(options: CpuSplitOptions): Promise<CpuSplit> {
   const anvil = await startAnvil({ chainId });
   let window: [number, number] = [0, 0];
   let unfinished = 0;
+  let described: string | undefined;
   try {
     const stack = await startBenchStack(
       stackEnv(dataDir, anvil.url, options.tokens, { MAX_IN_FLIGHT_PER_SIGNER: '100000', TRACK_INTERVAL_SECONDS: '1' }),
@@ -104,7 +106,9 @@ export async function runCpuSplit(options: CpuSplitOptions): Promise<CpuSplit> {
         const ids = await postAsync(stack, options.tokens.client, options.to, count, options.c);
         // One not confirmed in time does not void the split: it is counted, and said.
         await final.all(ids, 120_000 + count * 50).catch(() => undefined);
-        return ids.filter((id) => !final.at.has(id)).length;
+        const open = ids.filter((id) => !final.at.has(id));
+        if (open.length > 0) described = await describeUnfinished(stack, options.tokens.client, open);
+        return open.length;
       };
       await send(Math.min(100, options.n));
       const from = await stack.mark();
@@ -134,6 +138,7 @@ export async function runCpuSplit(options: CpuSplitOptions): Promise<CpuSplit> {
     return {
       n: options.n,
       unfinished,
+      ...(described ? { unfinishedDescribed: described } : {}),
       totalMsPerTx: perTx(main + emulators),
       msPerTx: Object.fromEntries(cpuParts.map((p) => [p, perTx(total[p])])) as Record<CpuPart, number>,
       threadsMsPerTx: { main: perTx(main), emulators: perTx(emulators) },

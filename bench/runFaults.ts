@@ -47,8 +47,8 @@ export type FaultsResult = {
   carefulScript: FaultsRun;
   /** `POST /transactions` through the local stack, its chain behind two independently faulty providers. */
   pipeline: FaultsRun;
-  /** The two scripts ran at the same time (each on its own chain), as `--quick` runs them: their seconds overlap. */
-  scriptsTogether: boolean;
+  /** The three senders ran at the same time (each on its own chain), as `--quick` runs them: their seconds overlap. */
+  together: boolean;
 };
 
 export type FaultsOptions = {
@@ -57,8 +57,8 @@ export type FaultsOptions = {
   holdMs: number;
   tokens: { client: string; admin: string };
   say: (line: string) => void;
-  /** Run the two scripts at once (each waits out the held requests mostly idle): `--quick`. */
-  scriptsTogether?: boolean;
+  /** Run the three senders at once, each on its own chain (the scripts mostly wait out held requests): `--quick`. */
+  together?: boolean;
 };
 
 const chainId = 31337;
@@ -256,20 +256,25 @@ async function runPipelineThroughFaults(options: FaultsOptions): Promise<FaultsR
  * faults). Each on a fresh chain, read back from it: landed, duplicated, stuck behind a gap.
  */
 export async function runFaults(options: FaultsOptions): Promise<FaultsResult> {
-  const together = options.scriptsTogether ?? false;
+  const together = options.together ?? false;
   let script: FaultsRun;
   let carefulScript: FaultsRun;
+  let pipeline: FaultsRun;
   if (together) {
-    options.say(`faults: the viem script, one try each, and the careful script, 3 tries, at the same time...`);
-    [script, carefulScript] = await Promise.all([runScript(options, false), runScript(options, true)]);
+    options.say('faults: the viem script, the careful script and the pipeline at the same time...');
+    [script, carefulScript, pipeline] = await Promise.all([
+      runScript(options, false),
+      runScript(options, true),
+      runPipelineThroughFaults(options),
+    ]);
   } else {
     options.say(`faults: the viem script, one try each...`);
     script = await runScript(options, false);
     options.say(`faults: the careful script, 3 tries...`);
     carefulScript = await runScript(options, true);
+    options.say(`faults: the pipeline, two faulty providers...`);
+    pipeline = await runPipelineThroughFaults(options);
   }
-  options.say(`faults: the pipeline, two faulty providers...`);
-  const pipeline = await runPipelineThroughFaults(options);
   return {
     n: options.n,
     c: options.c,
@@ -277,6 +282,6 @@ export async function runFaults(options: FaultsOptions): Promise<FaultsResult> {
     script,
     carefulScript,
     pipeline,
-    scriptsTogether: together,
+    together,
   };
 }

@@ -4,15 +4,18 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
-import { type BenchTokens, postAsync, stackEnv } from './benchHelpers.ts';
+import { type BenchTokens, describeUnfinished, postAsync, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
 import { percentile } from './percentile.ts';
 import { type BenchStack, childrenOf, startBenchStack } from './startBenchStack.ts';
 
 /** What one size of the store measured; latencies are medians of three, ms. */
 export type GrowthPoint = {
-  /** Transactions stored, every one `confirmed`. */
+  /** Transactions stored, every one `confirmed` but `unfinished`. */
   stored: number;
+  /** Of those sent to fill this size, how many were not confirmed in the phase's time (and where they stood). */
+  unfinished: number;
+  unfinishedDescribed?: string;
   /** The admin list's first page, with its counts per status (what the admin page reloads every 2.5 s). */
   adminFirstPageMs: number;
   /** `GET /admin/health`: a fresh read of the table, each queue, each chain and the signers. */
@@ -109,7 +112,10 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
         if (status === 'final') final.see(id, at);
       });
       const ids = await postAsync(stack, options.tokens.client, options.to, size - stored, options.c);
-      await final.all(ids, 120_000 + ids.length * 50);
+      // One not confirmed in time is counted and described, and the size is measured all the same.
+      await final.all(ids, 120_000 + ids.length * 50).catch(() => undefined);
+      const open = ids.filter((id) => !final.at.has(id));
+      const unfinished = open.length > 0 ? await describeUnfinished(stack, options.tokens.client, open) : undefined;
       stored = size;
       await sleep(1000);
       const adminFirstPageMs = await timed(() => get(`${stack.url}/transactions`));
@@ -136,6 +142,8 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       const dataDirBytes = Number(execFileSync('du', ['-sb', dataDir], { encoding: 'utf8' }).split('\t')[0]);
       points.push({
         stored,
+        unfinished: open.length,
+        ...(unfinished ? { unfinishedDescribed: unfinished } : {}),
         adminFirstPageMs,
         adminHealthMs,
         sweepMs: median(sweeps),
