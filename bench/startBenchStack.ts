@@ -79,6 +79,17 @@ export async function startBenchStack(env: Record<string, string>, cpuProfDir?: 
       else waiting.push({ resolve, reject });
     });
   const post = (message: ToStack) => child.send(message);
+  /** Sends `message` and resolves with the process's answer, which must be of type `expected`. */
+  async function ask<T extends FromStack['type']>(
+    message: ToStack,
+    expected: T,
+  ): Promise<Extract<FromStack, { type: T }>> {
+    const answer = next();
+    post(message);
+    const got = await answer;
+    if (got.type !== expected) throw new Error(`expected ${expected}, got ${got.type}`);
+    return got as Extract<FromStack, { type: T }>;
+  }
 
   const ready = await next();
   if (ready.type !== 'ready') {
@@ -95,28 +106,17 @@ export async function startBenchStack(env: Record<string, string>, cpuProfDir?: 
       logBytes = 0;
     },
     async snapshot() {
-      const answer = next();
-      post({ type: 'snapshot' });
-      const message = await answer;
-      if (message.type !== 'snapshot') throw new Error(`expected a snapshot, got ${message.type}`);
-      return { counts: message.counts, logBytes };
+      const { counts } = await ask({ type: 'snapshot' }, 'snapshot');
+      return { counts, logBytes };
     },
     onSuccess(listener) {
       listeners.push(listener);
     },
     async mark() {
-      const answer = next();
-      post({ type: 'mark' });
-      const message = await answer;
-      if (message.type !== 'marked') throw new Error(`expected a mark, got ${message.type}`);
-      return message.us;
+      return (await ask({ type: 'mark' }, 'marked')).us;
     },
     async sweep() {
-      const answer = next();
-      post({ type: 'sweep' });
-      const message = await answer;
-      if (message.type !== 'swept') throw new Error(`expected a sweep, got ${message.type}`);
-      return message.ms;
+      return (await ask({ type: 'sweep' }, 'swept')).ms;
     },
     pid: child.pid ?? 0,
     async kill() {

@@ -63,44 +63,22 @@ export function createOutcomeWrites(
   const appendHistory = 'history = list_append(if_not_exists(history, :empty), :entry)';
   const moveStatus = 'previousStatus = #status, #status';
 
-  /** A retrying outcome of a later attempt than the one recorded. */
-  const applyRetrying = (o: TransactionOutcome, dueAt: number) =>
-    conditionalUpdate(doc, {
-      TableName,
-      Key: txKey(o.id),
-      UpdateExpression: `SET ${moveStatus} = :status, #message = :message, attempts = :attempt, updatedAt = :at, dueAt = :due, ${appendHistory}`,
-      ConditionExpression: [
-        isOpen, // -- nothing leaves a terminal status
-        'attempts < :attempt', // -- attempts never decrease; a repeated report changes nothing
-      ].join(' AND '),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: {
-        ':status': 'retrying',
-        ':message': o.message,
-        ':attempt': o.attempt,
-        ':at': o.at,
-        ':due': dueAt,
-        ':entry': [historyEntry(o)],
-        ':empty': [],
-        ...openStatusValues,
-      },
-      ReturnValues: 'ALL_NEW',
-    });
-
   /**
-   * An attempt that sent nothing (`unsentSince`), first reported: retrying, with its history entry, but the
-   * attempt not spent (`attempts` stays below it); the row keeps when the trying began, for the sweep's and
-   * a wake's message, which do not carry it.
+   * A retrying outcome of a later attempt than the one recorded. One that sent nothing (`unsentSince`) is
+   * the first report of its run: retrying, with its history entry, but the attempt not spent (`attempts`
+   * stays below it), and the row keeps when the trying began, for the sweep's and a wake's message, which
+   * do not carry it.
    */
-  const applyUnsent = (o: TransactionOutcome, since: number, dueAt: number) =>
-    conditionalUpdate(doc, {
+  const applyRetrying = (o: TransactionOutcome, dueAt: number) => {
+    const unsent = o.unsentSince !== undefined;
+    return conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
-      UpdateExpression: `SET ${moveStatus} = :status, #message = :message, updatedAt = :at, dueAt = :due, unsentSince = :since, ${appendHistory}`,
+      UpdateExpression: `SET ${moveStatus} = :status, #message = :message, ${unsent ? 'unsentSince = :since' : 'attempts = :attempt'}, updatedAt = :at, dueAt = :due, ${appendHistory}`,
       ConditionExpression: [
         isOpen, // -- nothing leaves a terminal status, nor goes back from success
-        'attempts < :attempt', // -- the attempt it did not spend is not one already made
-        '(attribute_not_exists(unsentSince) OR unsentSince <> :since)', // -- a repeat of this run adds nothing
+        'attempts < :attempt', // -- attempts never decrease; a repeated report changes nothing
+        ...(unsent ? ['(attribute_not_exists(unsentSince) OR unsentSince <> :since)'] : []), // -- a run once
       ].join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
@@ -109,50 +87,41 @@ export function createOutcomeWrites(
         ':attempt': o.attempt,
         ':at': o.at,
         ':due': dueAt,
-        ':since': since,
+        ...(unsent ? { ':since': o.unsentSince } : {}),
         ':entry': [historyEntry(o)],
         ':empty': [],
         ...openStatusValues,
       },
       ReturnValues: 'ALL_NEW',
     });
+  };
 
-  /** A later try of the same unsent run: only the message and the due time move. */
-  const refreshUnsent = (o: TransactionOutcome, since: number, dueAt: number) =>
-    conditionalUpdate(doc, {
+  /**
+   * The same attempt reported again (a spent transaction still being settled, or a later try of the same
+   * unsent run): only the message and the due time move.
+   */
+  const refreshRetrying = (o: TransactionOutcome, dueAt: number) => {
+    const unsent = o.unsentSince !== undefined;
+    return conditionalUpdate(doc, {
       TableName,
       Key: txKey(o.id),
       UpdateExpression: 'SET #message = :message, updatedAt = :at, dueAt = :due',
-      ConditionExpression: '#status = :retrying AND unsentSince = :since AND attempts < :attempt',
+      // -- same attempt (or run), still open
+      ConditionExpression: unsent
+        ? '#status = :retrying AND unsentSince = :since AND attempts < :attempt'
+        : '#status = :retrying AND attempts = :attempt',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
         ':message': o.message,
         ':attempt': o.attempt,
         ':at': o.at,
         ':due': dueAt,
-        ':since': since,
+        ...(unsent ? { ':since': o.unsentSince } : {}),
         ':retrying': 'retrying',
       },
       ReturnValues: 'ALL_NEW',
     });
-
-  /** The same attempt reported again (a spent transaction still being settled): only the message and the due time move. */
-  const refreshRetrying = (o: TransactionOutcome, dueAt: number) =>
-    conditionalUpdate(doc, {
-      TableName,
-      Key: txKey(o.id),
-      UpdateExpression: 'SET #message = :message, updatedAt = :at, dueAt = :due',
-      ConditionExpression: '#status = :retrying AND attempts = :attempt', // -- same attempt, still open
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: {
-        ':message': o.message,
-        ':attempt': o.attempt,
-        ':at': o.at,
-        ':due': dueAt,
-        ':retrying': 'retrying',
-      },
-      ReturnValues: 'ALL_NEW',
-    });
+  };
 
   /**
    * The broadcaster's last word on an open transaction: `success` (the node took it: it stays open,
@@ -351,11 +320,6 @@ export function createOutcomeWrites(
     };
     switch (outcome.status) {
       case 'retrying': {
-        if (outcome.unsentSince !== undefined) {
-          const first = await applyUnsent(outcome, outcome.unsentSince, dueAt);
-          if (first) return applied(first);
-          return applied(await refreshUnsent(outcome, outcome.unsentSince, dueAt), false, false);
-        }
         const retried = await applyRetrying(outcome, dueAt);
         if (retried) return applied(retried);
         // History and attempts stay, but the sweep's due time moves on so it does not start another check.
