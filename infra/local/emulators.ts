@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { type PoolRepair, watchAnvilPool } from './anvilPool.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -68,14 +69,25 @@ function anvilBinary(): string {
   return join(dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
 }
 
-export type Anvil = Emulator & { process: ChildProcess; port: number };
+export type Anvil = Emulator & {
+  process: ChildProcess;
+  port: number;
+  /** What the pool watch mended (see `anvilPool.ts`); empty when it was not asked for or found nothing. */
+  poolRepairs: PoolRepair[];
+};
 
-/** Starts anvil with automine; `statePath` keeps the chain across restarts. */
+/**
+ * Starts anvil with automine; `statePath` keeps the chain across restarts. Its pool is watched for
+ * transactions anvil files as queued at the next nonce and never mines (`anvilPool.ts`), unless
+ * `repairPool` is false; `onPoolRepair` hears of each mend.
+ */
 export async function startAnvil(options: {
   chainId: number;
   statePath?: string;
   port?: number;
   blockTime?: number;
+  repairPool?: boolean;
+  onPoolRepair?: (repair: PoolRepair) => void;
 }): Promise<Anvil> {
   const port = options.port ?? (await freePort());
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(options.chainId), '--silent'];
@@ -106,11 +118,19 @@ export async function startAnvil(options: {
     if (Date.now() > deadline) throw new Error(`anvil did not start: ${stderr}`);
     await sleep(100);
   }
+  const watch =
+    options.repairPool === false
+      ? undefined
+      : watchAnvilPool(url, options.onPoolRepair ? { onRepair: options.onPoolRepair } : {});
+  // A chain killed from outside stops its watch too, so that one started again on the port has only its own.
+  child.once('exit', () => void watch?.stop());
   return {
     url,
     port,
     process: child,
+    poolRepairs: watch?.repairs ?? [],
     stop: async () => {
+      await watch?.stop();
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGCONT');

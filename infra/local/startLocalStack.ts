@@ -74,7 +74,12 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       sqsUrl ? undefined : startSqs(),
       config.RPC_URL.length > 0
         ? undefined
-        : startAnvil({ chainId: config.CHAIN_ID, statePath: join(dataDir, 'anvil-state.json') }),
+        : startAnvil({
+            chainId: config.CHAIN_ID,
+            statePath: join(dataDir, 'anvil-state.json'),
+            onPoolRepair: (repair) =>
+              logger.warn('the local chain held a ready transaction as queued; its pool was sent again', repair),
+          }),
     ]);
     for (const e of [chain, sqs, dynamo]) if (e) started.push(e);
 

@@ -1,0 +1,106 @@
+/**
+ * Anvil's pool can hold a transaction as `queued` although its nonce is the sender's next one, and then never
+ * mine it (foundry-rs/foundry#10122; reproduced here on 1.7.1 with 16 senders of one key and concurrent
+ * `eth_estimateGas` or `eth_getTransactionCount` calls: about one batch of 500 in ten stalls). The transaction
+ * waits for a marker of the nonce below it that was already mined, so every later nonce of that key waits with
+ * it, mining another block does not help, and re-sending the same bytes is refused as already imported. A real
+ * node does not do this, and on a real chain the tracker would re-price what stays unmined for blocks; on an
+ * automining chain no block comes at all. So the local chain mends it the way that works: the sender's pool is
+ * emptied (`anvil_removePoolTransactions`) and the same signed bytes are sent again in nonce order, which the
+ * pool then files as ready. A transaction is touched only when it was the lowest of its sender's queue, at or
+ * below the mined nonce, on two looks in a row; a real gap (a nonce above the mined one missing) is left alone.
+ */
+
+type Rpc = (method: string, params: unknown[]) => Promise<unknown>;
+
+type PoolTx = { hash: string; nonce: string };
+type Pool = { pending?: Record<string, Record<string, PoolTx>>; queued?: Record<string, Record<string, PoolTx>> };
+
+export type PoolRepair = { sender: string; nonce: number; resent: number; refused: number };
+
+function rpcOf(url: string, timeoutMs: number): Rpc {
+  return async (method, params) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { message?: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message ?? 'error'}`);
+    return body.result;
+  };
+}
+
+const lowest = (byNonce: Record<string, PoolTx> | undefined): PoolTx | undefined =>
+  Object.values(byNonce ?? {}).sort((a, b) => Number(BigInt(a.nonce) - BigInt(b.nonce)))[0];
+
+/**
+ * Watches one anvil's pool each `intervalMs` and mends what is stuck as described above. `stop` waits for a look
+ * under way. A look that fails (the chain paused or gone) is skipped.
+ */
+export function watchAnvilPool(
+  url: string,
+  options: { intervalMs?: number; onRepair?: (repair: PoolRepair) => void } = {},
+): { stop(): Promise<void>; repairs: PoolRepair[] } {
+  const intervalMs = options.intervalMs ?? 1000;
+  const rpc = rpcOf(url, Math.max(500, intervalMs));
+  const repairs: PoolRepair[] = [];
+  let seen = new Map<string, string>();
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const look = async () => {
+    const status = (await rpc('txpool_status', [])) as { queued?: string };
+    if (!status.queued || BigInt(status.queued) === 0n) {
+      seen = new Map();
+      return;
+    }
+    const pool = (await rpc('txpool_content', [])) as Pool;
+    const now = new Map<string, string>();
+    for (const [sender, byNonce] of Object.entries(pool.queued ?? {})) {
+      const first = lowest(byNonce);
+      if (!first) continue;
+      const mined = BigInt((await rpc('eth_getTransactionCount', [sender, 'latest'])) as string);
+      if (BigInt(first.nonce) > mined) continue; // a real gap: the nonce below it is missing
+      if (seen.get(sender) !== first.hash) {
+        now.set(sender, first.hash);
+        continue;
+      }
+      const held = [...Object.values(pool.pending?.[sender] ?? {}), ...Object.values(byNonce)]
+        .filter((tx) => BigInt(tx.nonce) >= mined)
+        .sort((a, b) => Number(BigInt(a.nonce) - BigInt(b.nonce)));
+      const raws: string[] = [];
+      for (const tx of held) {
+        const raw = (await rpc('eth_getRawTransactionByHash', [tx.hash])) as string | null;
+        if (raw) raws.push(raw);
+      }
+      await rpc('anvil_removePoolTransactions', [sender]);
+      let refused = 0;
+      for (const raw of raws) await rpc('eth_sendRawTransaction', [raw]).catch(() => refused++);
+      const repair = { sender, nonce: Number(mined), resent: raws.length - refused, refused };
+      repairs.push(repair);
+      options.onRepair?.(repair);
+    }
+    seen = now;
+  };
+
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = look()
+      .catch(() => undefined)
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+
+  return {
+    repairs,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
