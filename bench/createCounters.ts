@@ -24,6 +24,8 @@ export type Counts = {
   emptyReceives: number;
   /** The updater's writes of what the tracker saw (a receipt: mined, confirmed, reverted). */
   receiptWrites: number;
+  /** Items asked for by BatchGetItem requests (each a read, priced as one GetItem). */
+  batchGetKeys: number;
   invocations: Record<string, Invocations>;
   /** CPU time of the stack's process (every thread), and how busy its main thread's event loop was, 0-1. */
   cpuMs: number;
@@ -63,6 +65,7 @@ function empty(): Counts {
     messages: {},
     emptyReceives: 0,
     receiptWrites: 0,
+    batchGetKeys: 0,
     invocations: {},
     cpuMs: 0,
     mainThreadUtilization: 0,
@@ -130,6 +133,10 @@ export function createCounters(queueName: (url: string) => string, onSuccess: (s
       }
       for (const e of input.Entries)
         if (isRecord(e) && typeof e.ReceiptHandle === 'string') receivedAt.delete(e.ReceiptHandle);
+    }
+    if (operation === 'DynamoDB.BatchGetItem' && isRecord(input.RequestItems)) {
+      for (const asked of Object.values(input.RequestItems))
+        if (isRecord(asked) && Array.isArray(asked.Keys)) counts.batchGetKeys += asked.Keys.length;
     }
     if (operation.startsWith('DynamoDB.') && /PutItem|UpdateItem|DeleteItem/.test(operation)) {
       const key = isRecord(input.Key) ? input.Key : isRecord(input.Item) ? input.Item : {};

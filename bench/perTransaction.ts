@@ -87,9 +87,11 @@ export function perTransaction(counts: Counts, n: number, logBytes: number, apiM
   for (const methods of Object.values(counts.rpc)) {
     for (const [m, v] of Object.entries(methods)) rpcByMethod[m] = (rpcByMethod[m] ?? 0) + v;
   }
-  const reads = Object.entries(byOperation)
-    .filter(([op]) => /^DynamoDB\.(GetItem|Query|BatchGetItem)$/.test(op))
-    .reduce((a, [, v]) => a + v, 0);
+  // A BatchGetItem reads each item it asks for: priced per item, as GetItem.
+  const reads =
+    Object.entries(byOperation)
+      .filter(([op]) => /^DynamoDB\.(GetItem|Query)$/.test(op))
+      .reduce((a, [, v]) => a + v, 0) + counts.batchGetKeys;
   const indexWrites = Object.entries(counts.writesByPrefix).reduce(
     (a, [write, count]) => a + count * (indexWritesPerWrite[write] ?? 0),
     0,

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keccak256 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { wakeWaiting } from '../functions/lib/signers/wakeWaiting.ts';
 import { createTransactionStore } from '../functions/lib/store/TransactionStore.ts';
 import { createWaitingLine } from '../functions/lib/store/WaitingLine.ts';
 import { ensureTable } from '../infra/local/createResources.ts';
@@ -18,8 +20,8 @@ import { type Throughput, timePhase } from './Throughput.ts';
  * The table's floor: each transaction's table requests on the happy path, made with the stores the
  * handlers use, against a dynalite of its own on disk, as the local stack runs it, with `c` transactions
  * in flight: the api's put and its day count; the broadcaster's claim and signature; the updater's
- * `success` (its count kept for the batch); the tracker's read of the row and of the signer's waiting
- * line; the updater's `confirmed`; and one flush of the updater's counts per ten transactions, as a batch
+ * `success` (its count kept for the batch); the tracker's read of the row with its chain's line marker
+ * (and the wake, which reads the line only while the marker says someone may wait); the updater's `confirmed`; and one flush of the updater's counts per ten transactions, as a batch
  * makes it. No queue, no chain, no signing, no HTTP: the most transactions a second the local table can
  * carry on this machine, whatever else the pipeline does.
  */
@@ -39,6 +41,9 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
     const store = createTransactionStore(doc, tableName);
     const updater = createTransactionStore(doc, tableName, { deferred: true });
     const waiting = createWaitingLine(doc, tableName);
+    // Nobody waits in the floor, so a wake sends nothing: it reads the line only until the marker says so.
+    const noSends = { send: async () => Promise.reject(new Error('nobody waits in the table phase')) };
+    const wake = { waiting, requests: noSends as never, logger: new Logger({ logLevel: 'SILENT' }) };
     let finished = 0;
     // Real signed bytes of a transfer, so that every item is the size it is in the pipeline.
     const account = privateKeyToAccount(devAccountKey(4));
@@ -79,8 +84,8 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
       const applied = saved ? await updater.applyOutcome(outcome, now + 60_000) : 'ignored';
       if (applied !== 'applied') return false;
       // The tracker's look: the row, the receipt (from the chain), the signer's line (the wake); then confirmed.
-      await store.get(id);
-      for await (const _ of waiting.line(chainId)) break;
+      const { line } = await store.getWithLine(id, chainId);
+      await wakeWaiting(wake, chainId, account.address, line);
       const receipt = {
         status: 'success',
         txHash,

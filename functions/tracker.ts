@@ -7,12 +7,13 @@ import { parseRecord } from './lib/queue/parseRecord.ts';
 import { type RecordScope, sqsBatchHandler } from './lib/queue/sqsBatchHandler.ts';
 import { loadServices } from './lib/services/loadServices.ts';
 import { wakeWaiting } from './lib/signers/wakeWaiting.ts';
+import type { LineMarker } from './lib/store/WaitingLine.ts';
 import { stuckMetric } from './lib/tracker/stuckMetric.ts';
 import { trackTransaction } from './lib/tracker/trackTransaction.ts';
 import { trackMessageSchema } from './lib/transactions/messages.ts';
 
-// The tracker reads the table and the chains and reports to the responses queue; it never signs, and its one
-// write is a wake's taking of a waiting transaction out of the line.
+// The tracker reads the table and the chains and reports to the responses queue; it never signs, and its
+// writes are a wake's: taking a waiting transaction out of the line, and marking the line drained.
 const services = await loadServices('tracker');
 const { logger } = services;
 const metrics = createServiceMetrics('tracker', { logger });
@@ -33,7 +34,8 @@ const deps = {
   metrics: stuckMetric(metrics),
   logger,
   now: () => new Date(),
-  wake: (chainId: number, from: string | undefined) => wakeWaiting(wakeDeps, chainId, from),
+  wake: (chainId: number, from: string | undefined, line: LineMarker | 'unread' | undefined) =>
+    wakeWaiting(wakeDeps, chainId, from, line),
 };
 
 const recordHandler = async (record: SQSRecord, scope: RecordScope) => {

@@ -90,7 +90,9 @@ describe('recordOutcome: the tracking it starts', () => {
     });
     const world = createWorld('ignored', applied);
     expect(await recordOutcome(world.deps, response(), now)).toBe('ignored');
-    expect(world.tracking.sent).toEqual([{ body: { id: 'tx-1', token: 'token-0' }, delaySeconds: trackAfterSeconds }]);
+    expect(world.tracking.sent).toEqual([
+      { body: { id: 'tx-1', chainId: applied.chainId, token: 'token-0' }, delaySeconds: trackAfterSeconds },
+    ]);
   });
 
   it('a tracker report ignored after the transaction moved on sends nothing', async () => {

@@ -199,7 +199,7 @@ describe('recordOutcome: the webhook events of a change', () => {
     await recordOutcome(world.deps, response(second), now);
     expect(world.reads).toEqual(['tx-1']);
     expect(world.sequences()).toEqual([2]);
-    expect(world.tracking.sent).toEqual([{ body: { id: 'tx-1', token: 'token-0' }, delaySeconds: 3 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id: 'tx-1', chainId: 31337, token: 'token-0' }, delaySeconds: 3 }]);
   });
 
   it('without a notifications queue, nothing is sent, no mark moves, and an ignored response reads nothing more', async () => {

@@ -142,10 +142,10 @@ describe('the in-flight cap', () => {
     world.chain.latest = 8; // nonce 7 was mined
     const requests = createRecordingQueue();
     const wakeDeps = { waiting: world.store.waiting, requests: requests.queue, logger: silentLogger() };
-    expect(await wakeWaiting(wakeDeps, 31337, account.address)).toBe(1);
+    expect(await wakeWaiting(wakeDeps, 31337, account.address, 'unread')).toBe(1);
     expect(requests.sent.map((s) => s.body)).toEqual([{ id: 'tx-3', attempt: 1, phase: 'broadcast' }]);
     // A second waker of the same freed room finds tx-3 taken and wakes the next one, never tx-3 twice.
-    expect(await wakeWaiting(wakeDeps, 31337, account.address)).toBe(1);
+    expect(await wakeWaiting(wakeDeps, 31337, account.address, 'unread')).toBe(1);
     expect(requests.sent.map((s) => (s.body as { id: string }).id)).toEqual(['tx-3', 'tx-4']);
     const response = await broadcastTransaction(world.deps, { id: 'tx-3', attempt: 1 });
     expect(response).toMatchObject({ status: 'success' });

@@ -97,7 +97,7 @@ describe('trackTransaction: a receipt from a canonical block', () => {
     const result = await trackTransaction(world.deps, { id, token });
     expect(result).toEqual({ action: 'waiting', misses: 0 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 4 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 0 }, delaySeconds: 4 }]);
   });
 
   it('mined in another block than the one recorded (it moved in a reorg) reports mined again', async () => {
@@ -135,7 +135,7 @@ describe('trackTransaction: a receipt from a canonical block', () => {
     const result = await trackTransaction(world.deps, { id, token });
     expect(result).toEqual({ action: 'waiting', misses: 1 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 1 }, delaySeconds: 5 }]);
   });
 });
 
@@ -147,7 +147,7 @@ describe('trackTransaction: no receipt', () => {
     const result = await trackTransaction(world.deps, { id, token });
     expect(result).toEqual({ action: 'waiting', misses: 1 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 1 }, delaySeconds: 5 }]);
     expect(node.sent).toEqual([]);
   });
 
@@ -179,7 +179,7 @@ describe('trackTransaction: no receipt', () => {
     const result = await trackTransaction(world.deps, { id, token, misses: 1 });
     expect(result).toEqual({ action: 'waiting', misses: 1 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent.map((s) => s.body)).toEqual([{ id, token, misses: 1, nonceTaken: true }]);
+    expect(world.tracking.sent.map((s) => s.body)).toEqual([{ id, chainId, token, misses: 1, nonceTaken: true }]);
   });
 
   it('twice while success, the sender past our nonce on two looks in a row: failed with tracked, and no next look', async () => {
@@ -213,7 +213,7 @@ describe('trackTransaction: no receipt', () => {
     expect(result.action).toBe('waiting');
     expect(world.responses.sent).toEqual([]);
     // The next look reads the receipt; nothing is sent again for a nonce one of its signatures holds.
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 1 }, delaySeconds: 5 }]);
     expect(node.sent).toEqual([]);
   });
 
@@ -286,7 +286,7 @@ describe('trackTransaction: a chain that does not answer', () => {
     const result = await trackTransaction(world.deps, { id, token, misses: 1 });
     expect(result).toEqual({ action: 'waiting', misses: 1 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 1 }, delaySeconds: 5 }]);
   });
 
   it('when it fails at the nonce count, it decides nothing and looks again', async () => {
@@ -411,7 +411,7 @@ describe('trackTransaction: re-pricing a transaction the market passed', () => {
     expect(world.responses.sent).toEqual([]);
     expect(node.sent).toEqual([]);
     expect(world.stuck).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 1 }, delaySeconds: 5 }]);
   });
 
   it('behind an unmined nonce of its sender, it waits for that one: no re-price', async () => {

@@ -36,6 +36,8 @@ describe('waking a transaction that waits for a signer', () => {
     expect(await broadcastTransaction(world.deps, { id: 'tx-3', attempt: 1 })).toBeUndefined();
     world.clock.advance(1000);
     expect(await broadcastTransaction(world.deps, { id: 'tx-4', attempt: 1 })).toBeUndefined();
+    // Each park is counted on the chain's line marker, so the wakes know to read the line.
+    expect(world.store.markers.get(31337)).toEqual({ parked: 2, parkedAt: world.clock.now().getTime() });
     // The second signer's tx-2 is mined: it has room. Its mined report wakes the oldest waiter...
     const chainCounts = world.chain.client.getTransactionCount;
     world.chain.client.getTransactionCount = (async (args: { address: `0x${string}`; blockTag?: string }) =>
@@ -44,7 +46,7 @@ describe('waking a transaction that waits for a signer', () => {
         : chainCounts(args as never)) as typeof chainCounts;
     const requests = createRecordingQueue();
     const wakeDeps = { waiting: world.store.waiting, requests: requests.queue, logger: silentLogger() };
-    await wakeWaiting(wakeDeps, 31337, second.address);
+    await wakeWaiting(wakeDeps, 31337, second.address, 'unread');
     for (const sent of requests.sent)
       await broadcastTransaction(world.deps, sent.body as { id: string; attempt: number });
     // ...that the second signer can sign: tx-3, which named the dev account (still full), is left in its
@@ -127,7 +129,7 @@ describe('concurrent wakes', () => {
     const requests = createRecordingQueue();
     const wakeDeps = { waiting: store.waiting, requests: requests.queue, logger: silentLogger() };
     // The updater runs a batch's records side by side (processInParallel), and several batches at once.
-    const sent = await Promise.all(Array.from({ length: 10 }, () => wakeWaiting(wakeDeps, 31337, undefined)));
+    const sent = await Promise.all(Array.from({ length: 10 }, () => wakeWaiting(wakeDeps, 31337, undefined, 'unread')));
     expect(
       sent.reduce((a, b) => a + b, 0),
       'each freed room should wake one waiter',

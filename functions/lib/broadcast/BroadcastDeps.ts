@@ -37,7 +37,7 @@ export type BroadcastDeps = {
   /** Where each signer of the pool stands on a chain: in flight, room, health. */
   signerStates: SignerStates;
   /** The line of transactions waiting for a signer with room: one that parks takes itself out if room came meanwhile. */
-  waiting: Pick<WaitingLine, 'take'>;
+  waiting: Pick<WaitingLine, 'take' | 'markParked'>;
   retryQueue: QueueSender<BroadcastMessage>;
   responses: QueueSender<ResponseMessage>;
   settings: BroadcastSettings;

@@ -5,6 +5,7 @@ import { type CountTerm, planStatusCount } from './planStatusCount.ts';
 import { createStatusCounts, emptyTally, type StatusCounts, type StatusTally } from './StatusCounts.ts';
 import { openShardCount } from './tableDesign.ts';
 import { idOf, type PageKey, startKeyOf, txKey } from './transactionKeys.ts';
+import { type LineMarker, lineKey, lineMarkerOf } from './WaitingLine.ts';
 
 /** An open transaction the sweep found due, with the attempts it has made and its status (when the index copies it). */
 export type StaleTransaction = { id: string; attempts: number; status?: Status };
@@ -33,6 +34,11 @@ export type TransactionReads = {
   get(id: string): Promise<Transaction | undefined>;
   /** These transactions (those that exist), strongly consistent, with BatchGetItem. */
   getMany(ids: readonly string[]): Promise<Transaction[]>;
+  /**
+   * One transaction and its chain's line marker (`WaitingLine.ts`), strongly consistent, in one request: the
+   * tracker's read, so that waking the next waiter costs no read of the line when nobody waits.
+   */
+  getWithLine(id: string, chainId: number): Promise<{ tx?: Transaction; line?: LineMarker }>;
   /** Newest first, from an index (`byKind`, `byStatus` for one status, `byClient` for one client); never a scan. */
   list(query: ListQuery): Promise<TransactionPage>;
   /**
@@ -159,6 +165,14 @@ export function createTransactionReads(
     async getMany(ids) {
       const items = await getItems(doc, TableName, ids.map(txKey));
       return items.map((item) => transactionSchema.parse(item));
+    },
+
+    async getWithLine(id, chainId) {
+      const [row, line] = [txKey(id), lineKey(chainId)];
+      const items = await getItems(doc, TableName, [row, line]);
+      const tx = items.find((item) => item.pk === row.pk);
+      const marker = lineMarkerOf(items.find((item) => item.pk === line.pk));
+      return { ...(tx ? { tx: transactionSchema.parse(tx) } : {}), ...(marker ? { line: marker } : {}) };
     },
 
     async findStale(now, limit) {

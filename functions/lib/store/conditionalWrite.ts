@@ -29,8 +29,8 @@ export async function conditionalUpdate(
 }
 
 /**
- * Sets the number `attribute` of an existing item to `value` unless it already is at least that: a mark
- * that only moves forward, however many writers race to move it.
+ * Sets the number `attribute` of an existing item (of any item, creating it, with `mayCreate`) to `value`
+ * unless it already is at least that: a mark that only moves forward, however many writers race to move it.
  */
 export async function raiseNumber(
   doc: DynamoDBDocumentClient,
@@ -38,12 +38,14 @@ export async function raiseNumber(
   Key: Record<string, unknown>,
   attribute: string,
   value: number,
+  options: { mayCreate?: boolean } = {},
 ): Promise<void> {
+  const forward = 'attribute_not_exists(#mark) OR #mark < :n'; // -- only forward
   await conditionalUpdate(doc, {
     TableName,
     Key,
     UpdateExpression: 'SET #mark = :n',
-    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#mark) OR #mark < :n)', // -- only forward
+    ConditionExpression: options.mayCreate ? forward : `attribute_exists(pk) AND (${forward})`,
     ExpressionAttributeNames: { '#mark': attribute },
     ExpressionAttributeValues: { ':n': value },
   });

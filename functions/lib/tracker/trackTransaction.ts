@@ -7,6 +7,7 @@ import { resendRaw } from '../chain/resendRaw.ts';
 import type { Depth } from '../config/loadConfig.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
+import type { LineMarker } from '../store/WaitingLine.ts';
 import type { BroadcastMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
 import { awaitsCancel, isTracked, type Receipt, type Transaction } from '../transactions/model.ts';
 import { askToReplace } from './askToReplace.ts';
@@ -14,7 +15,7 @@ import { readReceipt } from './readReceipt.ts';
 
 /** What the tracker talks to: it reads the record and the chain, and reports; it never writes the table or signs. */
 export type TrackDeps = {
-  transactions: Pick<TransactionReads, 'get'>;
+  transactions: Pick<TransactionReads, 'get' | 'getWithLine'>;
   chains: ChainRegistry;
   responses: QueueSender<ResponseMessage>;
   tracking: QueueSender<TrackMessage>;
@@ -36,9 +37,10 @@ export type TrackDeps = {
   /**
    * A nonce of `from` on `chainId` is used (its transaction is in a block, or its nonce taken): that
    * signer has room for one more. Wakes the oldest transaction waiting there that it may sign
-   * (`wakeWaiting`), at once, a queue hop before the updater hears of it.
+   * (`wakeWaiting`), at once, a queue hop before the updater hears of it. `line` is the chain's line
+   * marker as read with the record, when the message named the chain: none, and the wake reads the line.
    */
-  wake?: (chainId: number, from: string | undefined) => Promise<unknown>;
+  wake?: (chainId: number, from: string | undefined, line: LineMarker | 'unread' | undefined) => Promise<unknown>;
   logger: Logger;
   now: () => Date;
 };
@@ -92,7 +94,11 @@ async function anyMined(client: ReturnType<ChainRegistry['client']>, hashes: Has
  */
 export async function trackTransaction(deps: TrackDeps, message: TrackMessage): Promise<TrackResult> {
   const log = deps.logger.createChild({ persistentKeys: { transactionId: message.id } });
-  const tx = await deps.transactions.get(message.id);
+  // A look that names its chain reads the line's marker with the record, in the same request.
+  const { tx, line } =
+    message.chainId === undefined
+      ? { tx: await deps.transactions.get(message.id), line: 'unread' as const }
+      : await deps.transactions.getWithLine(message.id, message.chainId);
   if (!tx || !isTracked(tx.status)) return { action: 'stopped', why: tx ? `it is ${tx.status}` : 'unknown id' };
   if (tx.trackToken !== message.token) return { action: 'stopped', why: 'another tracking follows it' };
   const client = deps.chains.client(tx.chainId);
@@ -101,7 +107,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   const hashes = hashesOf(tx);
   const again = (next: number, nonceTaken = false) =>
     deps.tracking.send(
-      { id: tx.id, token: message.token, misses: next, ...(nonceTaken ? { nonceTaken } : {}) },
+      { id: tx.id, chainId: tx.chainId, token: message.token, misses: next, ...(nonceTaken ? { nonceTaken } : {}) },
       deps.settings.intervalSeconds(tx.chainId),
     );
   // A report that goes on (`next`) is handed on by the updater: once applied, it starts the next look
@@ -117,7 +123,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     // Out of `success` to anything else, its nonce is used for the first time: its sender has room again.
     // (A look delivered twice may wake twice: the second waiter then finds no room and waits again.)
     if (tx.status === 'success' && r.status !== 'success' && deps.wake) {
-      await deps.wake(tx.chainId, tx.from).catch((error: unknown) => {
+      await deps.wake(tx.chainId, tx.from, line).catch((error: unknown) => {
         log.warn('could not wake a transaction waiting for a signer; the sweep will', { error });
       });
     }

@@ -61,6 +61,8 @@ export const broadcasterMessageSchema = z.union([fillMessageSchema, broadcastMes
  */
 export const trackMessageSchema = z.object({
   id: z.string().min(1),
+  /** Its chain, so the look reads the chain's line marker with the record (absent in messages sent before it). */
+  chainId: z.number().int().positive().optional(),
   token: z.string().min(1),
   misses: z.number().int().min(0).default(0),
   /** The last look saw its nonce used by none of its signatures: a second such look in a row decides. */

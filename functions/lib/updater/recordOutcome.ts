@@ -75,7 +75,10 @@ export async function recordOutcome(
   }
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
-    await deps.tracking.send({ id: response.id, token: trackToken }, deps.trackAfterSeconds(response.chainId));
+    await deps.tracking.send(
+      { id: response.id, token: trackToken, ...(response.chainId === undefined ? {} : { chainId: response.chainId }) },
+      deps.trackAfterSeconds(response.chainId),
+    );
   }
   if (result === 'ignored' && starts) {
     // Ignored because an earlier delivery of this very response applied it and then failed to send the
@@ -85,7 +88,10 @@ export async function recordOutcome(
     const tx = await read();
     const last = tx?.history.at(-1);
     if (tx?.trackToken && last?.at === response.at && last.outcome === 'success') {
-      await deps.tracking.send({ id: response.id, token: tx.trackToken }, deps.trackAfterSeconds(tx.chainId));
+      await deps.tracking.send(
+        { id: response.id, chainId: tx.chainId, token: tx.trackToken },
+        deps.trackAfterSeconds(tx.chainId),
+      );
     }
   }
   return result;

@@ -8,7 +8,7 @@ import { SignerFullError, UnknownChainError } from '../../../functions/lib/error
 import type { QueueSender } from '../../../functions/lib/queue/createQueueSender.ts';
 import { createSignerStates } from '../../../functions/lib/signers/signerStates.ts';
 import type { Filler, NonceCounter, NonceHolder, NonceStore } from '../../../functions/lib/store/NonceStore.ts';
-import type { WaitingLine } from '../../../functions/lib/store/WaitingLine.ts';
+import type { LineMarker, WaitingLine } from '../../../functions/lib/store/WaitingLine.ts';
 import type { Transaction } from '../../../functions/lib/transactions/model.ts';
 
 // Small in-memory stand-ins for what the broadcaster and the sweep talk to. Each one keeps the
@@ -207,8 +207,19 @@ export function createFakeTransactions(initial: Transaction[] = []) {
       return true;
     },
   };
+  /** The chains' line markers, as `WaitingLine.markParked` and `markDrained` keep them. */
+  const markers = new Map<number, LineMarker>();
   /** The `waiting` index over these records. */
   const waiting: WaitingLine = {
+    async markParked(chain, now) {
+      const m = markers.get(chain);
+      markers.set(chain, { ...m, parked: (m?.parked ?? 0) + 1, parkedAt: now.getTime() });
+    },
+    async markDrained(chain, parked) {
+      const m = markers.get(chain);
+      if (m?.drained === undefined || m.drained < parked)
+        markers.set(chain, { parked: m?.parked ?? 0, ...m, drained: parked });
+    },
     async *line(chain) {
       const inLine = [...records.values()]
         .filter((r) => r.waitChain === String(chain))
@@ -222,7 +233,7 @@ export function createFakeTransactions(initial: Transaction[] = []) {
       return true;
     },
   };
-  return { store, record, waiting };
+  return { store, record, waiting, markers };
 }
 
 function leaveLine(stored: StoredTransaction) {

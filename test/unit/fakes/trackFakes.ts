@@ -186,7 +186,13 @@ export function createTrackWorld(
   const market = { ...fees };
   const stuck: number[] = [];
   const deps: TrackDeps = {
-    transactions: { get: async (id) => structuredClone(records.get(id)) },
+    transactions: {
+      get: async (id) => structuredClone(records.get(id)),
+      getWithLine: async (id) => {
+        const tx = structuredClone(records.get(id));
+        return tx ? { tx } : {};
+      },
+    },
     chains: createFakeRegistry({ [chainId]: node }),
     responses: responses.queue,
     tracking: tracking.queue,

@@ -10,7 +10,8 @@ import { hasRoom } from './assignSigner.ts';
  * mined wakes the oldest waiter (the updater); the sweep is the net under a wake that never came.
  * A signer may have freed between the read that said "full" and the park, its wake finding the line
  * still empty: so the states are read once more after parking, and one that finds room takes itself
- * out of the line and goes to the retry queue at once.
+ * out of the line and goes to the retry queue at once. The park is counted on the chain's line marker,
+ * which tells a wake whether the line may hold anyone (`wakeWaiting`).
  */
 export async function waitForSigner(
   deps: BroadcastDeps,
@@ -25,6 +26,8 @@ export async function waitForSigner(
   if (!(await deps.transactions.park(tx.id, token, place, now, dueAt))) {
     throw new SigningInProgressError(tx.id);
   }
+  // After the row: a wake that reads this count finds the row parked (if it fails, the message is delivered again).
+  await deps.waiting.markParked(tx.chainId, now);
   deps.logger.info('waiting for a signer with room', { reason: wait.waiting });
   const states = await deps.signerStates.readAfterNow(tx.chainId).catch(() => undefined);
   if (!states) return;
