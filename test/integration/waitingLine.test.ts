@@ -64,16 +64,37 @@ describe('the waiting line marker', () => {
     await table.store.create(tx, Date.now() + 60_000);
     // act
     const fresh = await table.store.getWithLine(tx.id, chain);
-    await waiting.markParked(chain, new Date(1_000));
-    await waiting.markParked(chain, new Date(2_000));
+    const before = Date.now();
+    await waiting.markParked(chain);
+    await waiting.markParked(chain);
     const parked = await table.store.getWithLine(tx.id, chain);
     const none = await table.store.getWithLine('no-such-id', chain);
     // assess
     expect(fresh.tx?.id).toBe(tx.id);
     expect(fresh.line).toBeUndefined();
-    expect(parked.line).toEqual({ parked: 2, parkedAt: 2_000 });
+    expect(parked.line?.parked).toBe(2);
+    expect(parked.line?.parkedAt).toBeGreaterThanOrEqual(before);
+    expect(parked.line?.parkedAt).toBeLessThanOrEqual(Date.now());
     expect(parked.tx?.status).toBe('pending');
-    expect(none).toEqual({ line: { parked: 2, parkedAt: 2_000 } });
+    expect(none).toEqual({ line: parked.line });
+  });
+
+  it('a park stamped while a later one is there counts without moving the stamp back', async () => {
+    // prepare
+    const chain = chainId++;
+    const later = Date.now() + 60_000;
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: { pk: `line#${chain}` },
+        UpdateExpression: 'SET parked = :one, parkedAt = :later',
+        ExpressionAttributeValues: { ':one': 1, ':later': later },
+      }),
+    );
+    // act
+    await waiting.markParked(chain);
+    // assess
+    expect((await table.store.getWithLine('none', chain)).line).toEqual({ parked: 2, parkedAt: later });
   });
 
   it('drained only moves forward', async () => {
@@ -109,10 +130,10 @@ describe('the waiting line marker', () => {
     // prepare
     const chain = chainId++;
     await waiting.markDrained(chain, 0);
-    const parkedAt = Date.now();
-    const id = await parkedRow(chain, parkedAt);
-    await waiting.markParked(chain, new Date(parkedAt));
+    const id = await parkedRow(chain, Date.now());
+    await waiting.markParked(chain);
     const marker = async () => (await table.store.getWithLine(id, chain)).line;
+    const parkedAt = (await marker())?.parkedAt ?? Number.NaN;
     // act: a wake at once sends the waiter; one just after finds the line empty but the park too recent
     const atOnce = waker(parkedAt + 10);
     const woke = await wakeWaiting(atOnce.deps, chain, undefined, await marker());

@@ -97,7 +97,7 @@ describe('trackTransaction: a receipt from a canonical block', () => {
     const result = await trackTransaction(world.deps, { id, token });
     expect(result).toEqual({ action: 'waiting', misses: 0 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 0 }, delaySeconds: 4 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 0 }, delaySeconds: 4 }]);
   });
 
   it('mined in another block than the one recorded (it moved in a reorg) reports mined again', async () => {
@@ -147,7 +147,7 @@ describe('trackTransaction: no receipt', () => {
     const result = await trackTransaction(world.deps, { id, token });
     expect(result).toEqual({ action: 'waiting', misses: 1 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
     expect(node.sent).toEqual([]);
   });
 
@@ -286,7 +286,7 @@ describe('trackTransaction: a chain that does not answer', () => {
     const result = await trackTransaction(world.deps, { id, token, misses: 1 });
     expect(result).toEqual({ action: 'waiting', misses: 1 });
     expect(world.responses.sent).toEqual([]);
-    expect(world.tracking.sent).toEqual([{ body: { id, chainId, token, misses: 1 }, delaySeconds: 5 }]);
+    expect(world.tracking.sent).toEqual([{ body: { id, token, misses: 1 }, delaySeconds: 5 }]);
   });
 
   it('when it fails at the nonce count, it decides nothing and looks again', async () => {

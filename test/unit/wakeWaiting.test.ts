@@ -37,7 +37,7 @@ describe('waking a transaction that waits for a signer', () => {
     world.clock.advance(1000);
     expect(await broadcastTransaction(world.deps, { id: 'tx-4', attempt: 1 })).toBeUndefined();
     // Each park is counted on the chain's line marker, so the wakes know to read the line.
-    expect(world.store.markers.get(31337)).toEqual({ parked: 2, parkedAt: world.clock.now().getTime() });
+    expect(world.store.markers.get(31337)?.parked).toBe(2);
     // The second signer's tx-2 is mined: it has room. Its mined report wakes the oldest waiter...
     const chainCounts = world.chain.client.getTransactionCount;
     world.chain.client.getTransactionCount = (async (args: { address: `0x${string}`; blockTag?: string }) =>
@@ -76,6 +76,41 @@ describe('waking a transaction that waits for a signer', () => {
     await trackTransaction(later.deps, { id: 'tx-1', token: 'token-2' });
     expect(later.responses.sent.map((s) => (s.body as ResponseMessage).status)).toEqual(['confirmed']);
     expect(woken).toHaveLength(1);
+  });
+
+  it('a look that names its chain reads the line marker with the record and hands it to the wake; one that does not, reads the record alone', async () => {
+    // prepare
+    const { tx, txHash } = await trackedTransaction();
+    const node = createFakeNode({ head: 11 });
+    node.mine(txHash, 10);
+    const marker = { parked: 4, parkedAt: 1_000, drained: 4 };
+    const named = createTrackWorld([tx], { node, depth: 2 });
+    named.line.marker = marker;
+    const lines: unknown[] = [];
+    named.deps.wake = async (_chainId, _from, line) => void lines.push(line);
+    const unnamed = createTrackWorld([tx], { node, depth: 2 });
+    unnamed.line.marker = marker;
+    unnamed.deps.wake = async (_chainId, _from, line) => void lines.push(line);
+    // act
+    await trackTransaction(named.deps, { id: 'tx-1', chainId: 31337, token: 'token-1' });
+    await trackTransaction(unnamed.deps, { id: 'tx-1', token: 'token-1' });
+    // assess
+    expect(named.reads).toEqual(['tx-1+line#31337']);
+    expect(unnamed.reads).toEqual(['tx-1']);
+    expect(lines).toEqual([marker, 'unread']);
+  });
+
+  it('its next look names the chain only while the record is success (only such a look can wake)', async () => {
+    // prepare: no receipt yet, so each look looks again
+    const { tx } = await trackedTransaction();
+    const atSuccess = createTrackWorld([tx], { node: createFakeNode({ head: 11 }) });
+    const mined = createTrackWorld([{ ...tx, status: 'mined' as const }], { node: createFakeNode({ head: 11 }) });
+    // act
+    await trackTransaction(atSuccess.deps, { id: 'tx-1', chainId: 31337, token: 'token-1' });
+    await trackTransaction(mined.deps, { id: 'tx-1', token: 'token-1' });
+    // assess
+    expect(atSuccess.tracking.sent.map((s) => (s.body as { chainId?: number }).chainId)).toEqual([31337]);
+    expect(mined.tracking.sent.map((s) => (s.body as { chainId?: number }).chainId)).toEqual([undefined]);
   });
 
   it('a wake that fails does not fail the look: its report is sent, and the sweep re-enqueues the waiters', async () => {

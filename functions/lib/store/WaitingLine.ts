@@ -40,8 +40,11 @@ export type WaitingLine = {
    * record, as its message, until it is signed or parked again.
    */
   take(id: string): Promise<boolean>;
-  /** Counts a park on the chain's marker; called after the row is parked, so a wake that reads the count finds the row. */
-  markParked(chainId: number, now: Date): Promise<void>;
+  /**
+   * Counts a park on the chain's marker, stamped with the time of this write (never moved back); called
+   * after the row is parked, so a wake that reads the count finds the row.
+   */
+  markParked(chainId: number): Promise<void>;
   /**
    * A wake read the whole line and found nobody, with the marker at `parked`: records it, so the wakes after it
    * skip the read until the next park. Never moves `drained` back.
@@ -83,13 +86,24 @@ export function createWaitingLine(doc: DynamoDBDocumentClient, TableName: string
       return item !== undefined;
     },
 
-    async markParked(chainId, now) {
+    async markParked(chainId) {
+      // The time is the write's own, and only moves forward: a late write of an earlier park must not make
+      // the latest park look settled. One that finds a later time there counts without stamping.
+      const now = Date.now();
+      const stamped = await conditionalUpdate(doc, {
+        TableName,
+        Key: lineKey(chainId),
+        UpdateExpression: 'ADD parked :one SET parkedAt = :now',
+        ConditionExpression: 'attribute_not_exists(parkedAt) OR parkedAt < :now',
+        ExpressionAttributeValues: { ':one': 1, ':now': now },
+      });
+      if (stamped) return;
       await doc.send(
         new UpdateCommand({
           TableName,
           Key: lineKey(chainId),
-          UpdateExpression: 'ADD parked :one SET parkedAt = :now',
-          ExpressionAttributeValues: { ':one': 1, ':now': now.getTime() },
+          UpdateExpression: 'ADD parked :one',
+          ExpressionAttributeValues: { ':one': 1 },
         }),
       );
     },

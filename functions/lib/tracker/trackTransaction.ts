@@ -94,11 +94,13 @@ async function anyMined(client: ReturnType<ChainRegistry['client']>, hashes: Has
  */
 export async function trackTransaction(deps: TrackDeps, message: TrackMessage): Promise<TrackResult> {
   const log = deps.logger.createChild({ persistentKeys: { transactionId: message.id } });
-  // A look that names its chain reads the line's marker with the record, in the same request.
+  // A look that may wake (one at `success`) names its chain and reads the line's marker with the record, in
+  // the same request; the others, and one whose read of both fails, read the record alone.
+  const alone = async () => ({ tx: await deps.transactions.get(message.id), line: 'unread' as const });
   const { tx, line } =
     message.chainId === undefined
-      ? { tx: await deps.transactions.get(message.id), line: 'unread' as const }
-      : await deps.transactions.getWithLine(message.id, message.chainId);
+      ? await alone()
+      : await deps.transactions.getWithLine(message.id, message.chainId).catch(alone);
   if (!tx || !isTracked(tx.status)) return { action: 'stopped', why: tx ? `it is ${tx.status}` : 'unknown id' };
   if (tx.trackToken !== message.token) return { action: 'stopped', why: 'another tracking follows it' };
   const client = deps.chains.client(tx.chainId);
@@ -107,7 +109,13 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
   const hashes = hashesOf(tx);
   const again = (next: number, nonceTaken = false) =>
     deps.tracking.send(
-      { id: tx.id, chainId: tx.chainId, token: message.token, misses: next, ...(nonceTaken ? { nonceTaken } : {}) },
+      {
+        id: tx.id,
+        ...(tx.status === 'success' ? { chainId: tx.chainId } : {}),
+        token: message.token,
+        misses: next,
+        ...(nonceTaken ? { nonceTaken } : {}),
+      },
       deps.settings.intervalSeconds(tx.chainId),
     );
   // A report that goes on (`next`) is handed on by the updater: once applied, it starts the next look

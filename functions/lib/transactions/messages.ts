@@ -61,7 +61,7 @@ export const broadcasterMessageSchema = z.union([fillMessageSchema, broadcastMes
  */
 export const trackMessageSchema = z.object({
   id: z.string().min(1),
-  /** Its chain, so the look reads the chain's line marker with the record (absent in messages sent before it). */
+  /** Its chain, on a look that may wake a waiter (one at `success`): it reads the chain's line marker with the record. */
   chainId: z.number().int().positive().optional(),
   token: z.string().min(1),
   misses: z.number().int().min(0).default(0),

@@ -76,7 +76,12 @@ export async function recordOutcome(
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
     await deps.tracking.send(
-      { id: response.id, token: trackToken, ...(response.chainId === undefined ? {} : { chainId: response.chainId }) },
+      // A look at `success` may wake a waiter: it names the chain, to read the line's marker with the record.
+      {
+        id: response.id,
+        token: trackToken,
+        ...(response.status === 'success' && response.chainId !== undefined ? { chainId: response.chainId } : {}),
+      },
       deps.trackAfterSeconds(response.chainId),
     );
   }

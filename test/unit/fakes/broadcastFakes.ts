@@ -211,9 +211,9 @@ export function createFakeTransactions(initial: Transaction[] = []) {
   const markers = new Map<number, LineMarker>();
   /** The `waiting` index over these records. */
   const waiting: WaitingLine = {
-    async markParked(chain, now) {
+    async markParked(chain) {
       const m = markers.get(chain);
-      markers.set(chain, { ...m, parked: (m?.parked ?? 0) + 1, parkedAt: now.getTime() });
+      markers.set(chain, { ...m, parked: (m?.parked ?? 0) + 1, parkedAt: Date.now() });
     },
     async markDrained(chain, parked) {
       const m = markers.get(chain);

@@ -1,6 +1,7 @@
 import { type Hash, type Hex, keccak256, numberToHex, stringToHex } from 'viem';
 import type { ChainClient } from '../../../functions/lib/chain/ChainRegistry.ts';
 import type { Depth } from '../../../functions/lib/config/loadConfig.ts';
+import type { LineMarker } from '../../../functions/lib/store/WaitingLine.ts';
 import type { TrackDeps } from '../../../functions/lib/tracker/trackTransaction.ts';
 import type { Transaction } from '../../../functions/lib/transactions/model.ts';
 import {
@@ -185,12 +186,20 @@ export function createTrackWorld(
   /** The market's fees, as the fee cache would answer them; a test raises them to make a spike. */
   const market = { ...fees };
   const stuck: number[] = [];
+  /** What the look read: a record alone (its id) or with its chain's line marker (`id+line#chain`). */
+  const reads: string[] = [];
+  /** The chain's line marker as the table holds it (none unless a test sets it). */
+  const line: { marker?: LineMarker } = {};
   const deps: TrackDeps = {
     transactions: {
-      get: async (id) => structuredClone(records.get(id)),
-      getWithLine: async (id) => {
+      get: async (id) => {
+        reads.push(id);
+        return structuredClone(records.get(id));
+      },
+      getWithLine: async (id, chain) => {
+        reads.push(`${id}+line#${chain}`);
         const tx = structuredClone(records.get(id));
-        return tx ? { tx } : {};
+        return { ...(tx ? { tx } : {}), ...(line.marker ? { line: line.marker } : {}) };
       },
     },
     chains: createFakeRegistry({ [chainId]: node }),
@@ -208,5 +217,5 @@ export function createTrackWorld(
     logger: silentLogger(),
     now: clock.now,
   };
-  return { deps, node, records, responses, tracking, requests, market, stuck, clock };
+  return { deps, node, records, responses, tracking, requests, market, stuck, clock, reads, line };
 }

@@ -26,12 +26,16 @@ export async function waitForSigner(
   if (!(await deps.transactions.park(tx.id, token, place, now, dueAt))) {
     throw new SigningInProgressError(tx.id);
   }
-  // After the row: a wake that reads this count finds the row parked (if it fails, the message is delivered again).
-  await deps.waiting.markParked(tx.chainId, now);
+  // After the row: a wake that reads this count finds the row parked. If the count is not written, the
+  // look once more below still runs; one still parked then fails the message, which is delivered again
+  // and counts its park again (the sweep is the net under that too).
+  const countFailure = await deps.waiting.markParked(tx.chainId).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   deps.logger.info('waiting for a signer with room', { reason: wait.waiting });
   const states = await deps.signerStates.readAfterNow(tx.chainId).catch(() => undefined);
-  if (!states) return;
-  if (hasRoom(states, wait.from) && (await deps.waiting.take(tx.id))) {
-    await deps.retryQueue.send({ id: tx.id, attempt, phase: 'broadcast' });
-  }
+  const left = states !== undefined && hasRoom(states, wait.from) && (await deps.waiting.take(tx.id));
+  if (left) await deps.retryQueue.send({ id: tx.id, attempt, phase: 'broadcast' });
+  else if (countFailure !== undefined) throw countFailure;
 }
