@@ -75,6 +75,17 @@ export function watchAnvilPool(
         const raw = (await rpc('eth_getRawTransactionByHash', [tx.hash])) as string | null;
         if (raw) raws.push(raw);
       }
+      // A send of this sender that came while the bytes were read would be removed and not sent again:
+      // read the pool once more, and leave the mend to the next look if it holds more than was read.
+      const again = (await rpc('txpool_content', [])) as Pool;
+      const known = new Set(
+        [...Object.values(pool.pending?.[sender] ?? {}), ...Object.values(byNonce)].map((tx) => tx.hash),
+      );
+      const pooled = [...Object.values(again.pending?.[sender] ?? {}), ...Object.values(again.queued?.[sender] ?? {})];
+      if (pooled.some((tx) => !known.has(tx.hash))) {
+        now.set(sender, first.hash); // still stuck: the next look mends it
+        continue;
+      }
       await rpc('anvil_removePoolTransactions', [sender]);
       let refused = 0;
       for (const raw of raws) await rpc('eth_sendRawTransaction', [raw]).catch(() => refused++);
