@@ -56,8 +56,9 @@ async function sweepRun(): Promise<{ requeued: number; filled: number; lowBalanc
       requests,
       tracking: services.queues.tracking,
       logger,
-      // The workers are behind while messages wait there: the sweep adds none to that line.
-      backlog: queueBacklog(services.sqs, services.queueUrls.requests),
+      // The workers are behind while messages wait or are worked there, or their outcomes wait for the
+      // updater: the sweep adds none to that line.
+      backlog: queueBacklog(services.sqs, services.queueUrls.requests, services.queueUrls.responses),
       metrics,
     },
     {

@@ -124,8 +124,9 @@ export const queueAccess = {
   tracker: { requests: 'send', retry: 'url', responses: 'send', tracking: 'send', notifications: 'url' },
   // The notifier sends a failed delivery back to its own queue, delayed, and after the last to the DLQ (`deadLetterAccess`).
   notifier: { requests: 'url', retry: 'url', responses: 'url', tracking: 'url', notifications: 'send' },
-  // The sweep sends the operator's `signer.low_balance` event.
-  sweep: { requests: 'send', retry: 'url', responses: 'url', tracking: 'send', notifications: 'send' },
+  // The sweep sends the operator's `signer.low_balance` event, and reads the responses queue's line with the
+  // requests queue's (a transaction whose outcome waits there is not stale).
+  sweep: { requests: 'send', retry: 'url', responses: 'describe', tracking: 'send', notifications: 'send' },
 } as const satisfies Partial<Record<FunctionName, Record<QueueName, 'send' | 'describe' | 'url'>>>;
 
 /** The DynamoDB actions a function may take on the table (and its indexes), as IAM names them without `dynamodb:`. */

@@ -3,6 +3,7 @@ import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteDelivered } from '../../infra/local/eventSourceMapping.ts';
 import { apiEvent } from '../support/apiEvent.ts';
 import { sendEvent } from '../support/callApi.ts';
 import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
@@ -99,6 +100,7 @@ describe('one transaction through every handler', () => {
     expect(failed.length).toBeLessThanOrEqual(1);
     const retried = await broadcaster(sqsEvent([first]));
     expect(retried.batchItemFailures).toEqual([]);
+    await deleteDelivered(stack.sqs, stack.queues.requests, [first], retried);
     const item = await stored(id);
     const responses = await receiveAll(stack.sqs, stack.queues.responses);
     const hashes = new Set(
@@ -110,7 +112,8 @@ describe('one transaction through every handler', () => {
     expect([...hashes]).toEqual([item?.txHash]);
     const block = await stack.chain.getTransactionCount({ address: item?.from as Hex });
     expect(block).toBe(Number(item?.nonce) + 1);
-    await updater(sqsEvent(responses));
+    // Delivered as Lambda would: what the updater handled is deleted (the sweep counts what is left in flight).
+    await deleteDelivered(stack.sqs, stack.queues.responses, responses, await updater(sqsEvent(responses)));
     expect((await call('GET', `/transactions/${id}`)).body).toMatchObject({ status: 'success', attempts: 1 });
   });
 });

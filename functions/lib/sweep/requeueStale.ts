@@ -15,9 +15,10 @@ export type RequeueDeps = {
   logger: Logger;
   newToken?: () => string;
   /**
-   * How many messages wait, visible, on the requests queue (undefined when it cannot be read). While any
-   * wait, the workers are behind: a transaction not yet broadcast is waiting there, not lost, and another
-   * message for it would only lengthen the line the sweep is meant to help.
+   * How many messages the requests and responses queues hold, waiting or in flight (undefined when they
+   * cannot be read). While any do, the workers are behind: a transaction not yet broadcast, or whose
+   * outcome the updater has not yet applied, is in that line, not lost, and another message for it would
+   * only lengthen the line the sweep is meant to help.
    */
   backlog?: () => Promise<number | undefined>;
   /** Where each run's count is published (Requeued, 0 included); none: it is not. */
