@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { type PoolRepair, watchAnvilPool } from './anvilPool.ts';
+import { saveAnvilState } from './anvilState.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -93,7 +94,8 @@ export async function startAnvil(options: {
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(options.chainId), '--silent'];
   if (options.statePath) {
     mkdirSync(dirname(options.statePath), { recursive: true });
-    args.push('--state', options.statePath, '--state-interval', '2');
+    // Loaded at start and written by anvil on a clean exit; while it runs, when the chain moved (`anvilState.ts`).
+    args.push('--state', options.statePath);
   }
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -122,8 +124,12 @@ export async function startAnvil(options: {
     options.repairPool === false
       ? undefined
       : watchAnvilPool(url, options.onPoolRepair ? { onRepair: options.onPoolRepair } : {});
+  const saver = options.statePath ? saveAnvilState(url, options.statePath) : undefined;
   // A chain killed from outside stops its watch too, so that one started again on the port has only its own.
-  child.once('exit', () => void watch?.stop());
+  child.once('exit', () => {
+    void watch?.stop();
+    void saver?.stop();
+  });
   return {
     url,
     port,
@@ -131,6 +137,7 @@ export async function startAnvil(options: {
     poolRepairs: watch?.repairs ?? [],
     stop: async () => {
       await watch?.stop();
+      await saver?.stop();
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGCONT');

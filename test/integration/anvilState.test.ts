@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Anvil, startAnvil } from '../../infra/local/emulators.ts';
+
+// The runner's chain kept in the data directory (infra/local/anvilState.ts): written when it moved, not
+// rewritten while idle, and there after a SIGKILL.
+
+const chainId = 31337;
+const dirs: string[] = [];
+const chains: Anvil[] = [];
+afterEach(async () => {
+  for (const c of chains.splice(0)) await c.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function rpc(anvil: Anvil, method: string, params: unknown[] = []): Promise<string> {
+  const res = await fetch(anvil.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return ((await res.json()) as { result: string }).result;
+}
+
+async function chainAt(statePath: string, port?: number) {
+  const anvil = await startAnvil({ chainId, statePath, ...(port ? { port } : {}) });
+  chains.push(anvil);
+  return anvil;
+}
+
+describe("the local chain's state file", () => {
+  it('is written once the chain moved, left alone while it idles, and holds the chain after a SIGKILL', async () => {
+    // prepare
+    const dir = mkdtempSync(join(os.tmpdir(), 'anvil-state-'));
+    dirs.push(dir);
+    const statePath = join(dir, 'chain.json');
+    const anvil = await chainAt(statePath);
+    await sleep(2500);
+    const beforeAnyBlock = existsSync(statePath);
+    // act: three blocks, then idle
+    await rpc(anvil, 'anvil_mine', ['0x3']);
+    await sleep(2500);
+    const written = statSync(statePath).mtimeMs;
+    await sleep(4500);
+    const idle = statSync(statePath).mtimeMs;
+    anvil.process.kill('SIGKILL');
+    await new Promise((resolve) => anvil.process.once('exit', resolve));
+    const again = await chainAt(statePath, anvil.port);
+    // assess
+    expect(beforeAnyBlock).toBe(false);
+    expect(idle).toBe(written);
+    expect(Number(await rpc(again, 'eth_blockNumber'))).toBe(3);
+  });
+});
