@@ -21,8 +21,8 @@ import { type Throughput, timePhase } from './Throughput.ts';
  * handlers use, against a dynalite of its own on disk, as the local stack runs it, with `c` transactions
  * in flight: the api's put and its day count; the broadcaster's claim and signature; the updater's
  * `success` (its count kept for the batch); the tracker's read of the row with its chain's line marker
- * (and the wake, which reads the line only while the marker says someone may wait); the updater's `confirmed`; and one flush of the updater's counts per ten transactions, as a batch
- * makes it. No queue, no chain, no signing, no HTTP: the most transactions a second the local table can
+ * (and the wake, which reads the line only while the marker says someone may wait); the updater's
+ * `confirmed`; and one flush of the updater's counts per ten transactions, as a batch makes it. No queue, no chain, no signing, no HTTP: the most transactions a second the local table can
  * carry on this machine, whatever else the pipeline does.
  */
 export async function runTable(chainId: number, options: PhaseOptions): Promise<Throughput> {

@@ -11,26 +11,12 @@
  * below the mined nonce, on two looks in a row; a real gap (a nonce above the mined one missing) is left alone.
  */
 
-type Rpc = (method: string, params: unknown[]) => Promise<unknown>;
+import { anvilRpc } from './anvilRpc.ts';
 
 type PoolTx = { hash: string; nonce: string };
 type Pool = { pending?: Record<string, Record<string, PoolTx>>; queued?: Record<string, Record<string, PoolTx>> };
 
 export type PoolRepair = { sender: string; nonce: number; resent: number; refused: number };
-
-function rpcOf(url: string, timeoutMs: number): Rpc {
-  return async (method, params) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { message?: string } };
-    if (body.error) throw new Error(`${method}: ${body.error.message ?? 'error'}`);
-    return body.result;
-  };
-}
 
 const lowest = (byNonce: Record<string, PoolTx> | undefined): PoolTx | undefined =>
   Object.values(byNonce ?? {}).sort((a, b) => Number(BigInt(a.nonce) - BigInt(b.nonce)))[0];
@@ -44,7 +30,7 @@ export function watchAnvilPool(
   options: { intervalMs?: number; onRepair?: (repair: PoolRepair) => void } = {},
 ): { stop(): Promise<void>; repairs: PoolRepair[] } {
   const intervalMs = options.intervalMs ?? 1000;
-  const rpc = rpcOf(url, Math.max(500, intervalMs));
+  const rpc = anvilRpc(url, Math.max(500, intervalMs));
   const repairs: PoolRepair[] = [];
   let seen = new Map<string, string>();
   let running: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { anvilRpc } from './anvilRpc.ts';
 
 /**
  * Keeps an anvil's chain in `path` while it runs, written only when the chain moved. Anvil's own
@@ -12,17 +13,11 @@ import { gunzipSync } from 'node:zlib';
  * the state without a block (`anvil_set*`) is written with the next block or at that exit.
  */
 export function saveAnvilState(url: string, path: string, intervalMs = 2000): { stop(): Promise<void> } {
+  const call = anvilRpc(url, Math.max(5000, intervalMs));
   const rpc = async (method: string) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
-      signal: AbortSignal.timeout(Math.max(5000, intervalMs)),
-    });
-    const body = (await res.json()) as { result?: string; error?: { message?: string } };
-    if (body.error || typeof body.result !== 'string')
-      throw new Error(`${method}: ${body.error?.message ?? 'no result'}`);
-    return body.result;
+    const result = await call(method);
+    if (typeof result !== 'string') throw new Error(`${method}: no result`);
+    return result;
   };
   let saved: string | undefined;
   let running: Promise<void> | undefined;

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { type PoolRepair, watchAnvilPool } from './anvilPool.ts';
+import { anvilRpc } from './anvilRpc.ts';
 import { saveAnvilState } from './anvilState.ts';
 
 const require = createRequire(import.meta.url);
@@ -108,12 +109,8 @@ export async function startAnvil(options: {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}: ${stderr}`);
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      });
-      if (res.ok) break;
+      await anvilRpc(url, 2000)('eth_chainId');
+      break;
     } catch {
       // not listening yet
     }

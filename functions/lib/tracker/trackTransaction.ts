@@ -8,7 +8,12 @@ import type { Depth } from '../config/loadConfig.ts';
 import type { QueueSender } from '../queue/createQueueSender.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import type { LineMarker } from '../store/WaitingLine.ts';
-import type { BroadcastMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+import {
+  type BroadcastMessage,
+  chainOfLook,
+  type ResponseMessage,
+  type TrackMessage,
+} from '../transactions/messages.ts';
 import { awaitsCancel, isTracked, type Receipt, type Transaction } from '../transactions/model.ts';
 import { askToReplace } from './askToReplace.ts';
 import { readReceipt } from './readReceipt.ts';
@@ -111,7 +116,7 @@ export async function trackTransaction(deps: TrackDeps, message: TrackMessage): 
     deps.tracking.send(
       {
         id: tx.id,
-        ...(tx.status === 'success' ? { chainId: tx.chainId } : {}),
+        ...chainOfLook(tx.status, tx.chainId),
         token: message.token,
         misses: next,
         ...(nonceTaken ? { nonceTaken } : {}),

@@ -70,6 +70,13 @@ export const trackMessageSchema = z.object({
 });
 export type TrackMessage = z.input<typeof trackMessageSchema>;
 
+/**
+ * The `chainId` a look carries: only a look at a transaction still `success` names its chain, as only that
+ * look can wake a waiter (it reads the chain's line marker with the record); the others read the record alone.
+ */
+export const chainOfLook = (status: string, chainId: number | undefined): { chainId?: number } =>
+  status === 'success' && chainId !== undefined ? { chainId } : {};
+
 /** A message on the responses queue: the outcome of one broadcast attempt, or what the tracker saw. */
 export const responseMessageSchema = z.object({
   id: z.string().min(1),

@@ -6,7 +6,12 @@ import type { OutcomeWrites } from '../store/OutcomeWrites.ts';
 import type { TransactionReads } from '../store/TransactionReads.ts';
 import { dueForSweepAt, trackedStaleAfterMs } from '../transactions/dueForSweepAt.ts';
 import { transactionEventTypes, webhookIdOf } from '../transactions/events.ts';
-import type { NotificationMessage, ResponseMessage, TrackMessage } from '../transactions/messages.ts';
+import {
+  chainOfLook,
+  type NotificationMessage,
+  type ResponseMessage,
+  type TrackMessage,
+} from '../transactions/messages.ts';
 import type { Transaction } from '../transactions/model.ts';
 
 /** What recording an outcome needs: the table's outcome writes, the tracking queue, and its settings. */
@@ -76,12 +81,7 @@ export async function recordOutcome(
   if (result === 'applied' && trackToken) {
     // If this send fails, the response is delivered again; if it is lost, the sweep finds the transaction due.
     await deps.tracking.send(
-      // A look at `success` may wake a waiter: it names the chain, to read the line's marker with the record.
-      {
-        id: response.id,
-        token: trackToken,
-        ...(response.status === 'success' && response.chainId !== undefined ? { chainId: response.chainId } : {}),
-      },
+      { id: response.id, token: trackToken, ...chainOfLook(response.status, response.chainId) },
       deps.trackAfterSeconds(response.chainId),
     );
   }
@@ -94,7 +94,7 @@ export async function recordOutcome(
     const last = tx?.history.at(-1);
     if (tx?.trackToken && last?.at === response.at && last.outcome === 'success') {
       await deps.tracking.send(
-        { id: response.id, chainId: tx.chainId, token: tx.trackToken },
+        { id: response.id, ...chainOfLook(last.outcome, tx.chainId), token: tx.trackToken },
         deps.trackAfterSeconds(tx.chainId),
       );
     }
