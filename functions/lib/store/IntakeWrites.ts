@@ -17,8 +17,12 @@ import {
 export type IntakeWrites = {
   /** Records a new transaction `pending`, due for the sweep at `dueAt`; throws when its id was accepted already. */
   create(tx: NewTransaction, dueAt: number): Promise<void>;
-  /** Records a new transaction `pending`, due for the sweep at `dueAt`; false when its id was accepted already. */
-  createIfAbsent(tx: NewTransaction, dueAt: number): Promise<boolean>;
+  /**
+   * Records a new transaction `pending`, due for the sweep at `dueAt`; false when its id was accepted already.
+   * Once the put created it, `alongside` (the enqueue) runs at the same time as its day's count: the count
+   * is never on the path a request waits for.
+   */
+  createIfAbsent(tx: NewTransaction, dueAt: number, alongside?: () => Promise<void>): Promise<boolean>;
   /** Marks a failed transaction as sent again as `newId`; false when it is not failed or was sent again as another. */
   linkRebroadcast(id: string, newId: string): Promise<boolean>;
   /**
@@ -36,7 +40,7 @@ export function createIntakeWrites(
   TableName: string,
   counts: Pick<StatusCounts, 'countCreated'> = createStatusCounts(doc, TableName),
 ): IntakeWrites {
-  const createIfAbsent: IntakeWrites['createIfAbsent'] = async (tx, dueAt) => {
+  const createIfAbsent: IntakeWrites['createIfAbsent'] = async (tx, dueAt, alongside) => {
     const state = initialState(tx);
     const created = await conditionalPut(doc, {
       TableName,
@@ -53,7 +57,8 @@ export function createIntakeWrites(
       ConditionExpression: 'attribute_not_exists(pk)', // -- an id is accepted once
     });
     // Only the put that created it counts it: a repeated request, refused above, is not counted again.
-    if (created) await counts.countCreated(state);
+    // The count never throws (a lost count is reported, not failed), so `alongside` always finishes.
+    if (created) await Promise.all([counts.countCreated(state), alongside?.()]);
     return created;
   };
   return {
