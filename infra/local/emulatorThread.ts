@@ -3,31 +3,44 @@ import type { Server } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import { makeDynaliteWritesAtomic, startDayJournal, statusChangeDay } from './atomicDynalite.ts';
 
 // One emulator on a thread of its own (see `startEmulatorThread` in emulators.ts): the emulators are
 // most of the local stack's work, and on their own threads they run beside the handlers, not in turn.
 
 type Started = { url: string; stop(): Promise<void> };
 
-async function start(kind: 'dynalite' | 'sqs', path: string | undefined): Promise<Started> {
+async function start(kind: 'dynalite' | 'sqs', path: string | undefined, journalDir?: string): Promise<Started> {
   if (kind === 'sqs') {
     const server = await startFauxqs({ port: 0, host: 'localhost', logger: false });
     return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
   }
   if (path) mkdirSync(path, { recursive: true });
+  const journal = journalDir ? startDayJournal(journalDir) : undefined;
+  makeDynaliteWritesAtomic((_table, existing, item) => {
+    const day = journal && statusChangeDay(existing, item);
+    if (day) journal?.note(day);
+  });
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('dynalite did not listen');
   return {
     url: `http://127.0.0.1:${address.port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) =>
+        server.close((error?: Error) => {
+          // Closed cleanly, every write made: this run's journal names nothing to recount.
+          if (!error) journal?.stop();
+          resolve();
+        }),
+      ),
   };
 }
 
-const { kind, path } = workerData as { kind: 'dynalite' | 'sqs'; path?: string };
+const { kind, path, journal } = workerData as { kind: 'dynalite' | 'sqs'; path?: string; journal?: string };
 try {
-  const emulator = await start(kind, path);
+  const emulator = await start(kind, path, journal);
   parentPort?.on('message', async (message: unknown) => {
     if (message !== 'stop') return;
     await emulator.stop();

@@ -28,9 +28,9 @@ export type Emulator = { url: string; stop(): Promise<void> };
  * the local stack's work, and on their own threads they use the cores the handlers leave idle. The
  * thread is part of this process, so a crash of the process takes it down too, as before.
  */
-async function startEmulatorThread(kind: 'dynalite' | 'sqs', path?: string): Promise<Emulator> {
+async function startEmulatorThread(kind: 'dynalite' | 'sqs', path?: string, journal?: string): Promise<Emulator> {
   const worker = new Worker(new URL('./emulatorThread.ts', import.meta.url), {
-    workerData: { kind, ...(path ? { path } : {}) },
+    workerData: { kind, ...(path ? { path } : {}), ...(journal ? { journal } : {}) },
   });
   const first = await new Promise<{ url?: string; error?: string }>((resolve, reject) => {
     worker.once('message', resolve);
@@ -54,9 +54,13 @@ async function startEmulatorThread(kind: 'dynalite' | 'sqs', path?: string): Pro
   };
 }
 
-/** DynamoDB's wire protocol from dynalite, on its own thread; on disk under `path` when given, else in memory. */
-export async function startDynalite(path?: string): Promise<Emulator> {
-  return startEmulatorThread('dynalite', path);
+/**
+ * DynamoDB's wire protocol from dynalite, on its own thread; on disk under `path` when given, else in
+ * memory. Each item is written with its index entries as one LevelDB batch (`atomicDynalite.ts`); with
+ * `journal`, a folder, the creation days of the transactions whose status changes are noted there first.
+ */
+export async function startDynalite(path?: string, options: { journal?: string } = {}): Promise<Emulator> {
+  return startEmulatorThread('dynalite', path, options.journal);
 }
 
 /** SQS's wire protocol from fauxqs, on its own thread (in memory: queues are lost with the process, by design of the emulator). */

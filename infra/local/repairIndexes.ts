@@ -6,7 +6,7 @@ import {
   PutCommand,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
-import { rebuildStatusCounts } from '../../functions/lib/store/recountStatusCounts.ts';
+import { rebuildStatusCounts, recountDay } from '../../functions/lib/store/recountStatusCounts.ts';
 import { countsSinceKey, everyDay } from '../../functions/lib/store/StatusCounts.ts';
 import { type IndexDesign, indexes } from '../../functions/lib/store/tableDesign.ts';
 
@@ -110,19 +110,24 @@ export async function repairIndexes(
  * writes: after an unclean stop (a kill between a status write and its count leaves a day short), run
  * after `repairIndexes`, since it counts from the byStatus index; and once on a table made before the
  * counters, or whose counters do not cover every day, which then no longer counts any day from the
- * indexes. Returns how many days it recounted, or undefined when there was nothing to do (or the table
- * lacks the indexes a count reads).
+ * indexes. After an unclean stop with `days` (the days the dynalite journal noted status changes on, in
+ * the minutes before it: `atomicDynalite.ts`) only those days are recounted; without, every day.
+ * Returns how many days it recounted, or undefined when there was nothing to do (or the table lacks the
+ * indexes a count reads).
  */
 export async function repairStatusCounts(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  options: { uncleanStop: boolean; present?: ReadonlySet<string> },
+  options: { uncleanStop: boolean; present?: ReadonlySet<string>; days?: readonly string[] },
 ): Promise<number | undefined> {
   const present = options.present ?? new Set(Object.keys(indexes));
   if (!present.has('byStatus') || !present.has('byKind')) return undefined;
-  if (!options.uncleanStop) {
-    const since = await doc.send(new GetCommand({ TableName: tableName, Key: countsSinceKey, ConsistentRead: true }));
-    if (since.Item?.day === everyDay) return undefined;
+  const since = await doc.send(new GetCommand({ TableName: tableName, Key: countsSinceKey, ConsistentRead: true }));
+  const everyDayCounted = since.Item?.day === everyDay;
+  if (!options.uncleanStop && everyDayCounted) return undefined;
+  if (everyDayCounted && options.days !== undefined) {
+    for (const day of options.days) await recountDay(doc, tableName, day);
+    return options.days.length;
   }
   return rebuildStatusCounts(doc, tableName);
 }

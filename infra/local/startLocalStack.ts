@@ -9,9 +9,11 @@ import { selectSigners } from '../../functions/lib/chain/selectSigner.ts';
 import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
 import { type Config, devWebhookSecret, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
+import { createStatusCounts } from '../../functions/lib/store/StatusCounts.ts';
 import { sweepLeaseKey } from '../../functions/lib/store/SweepLease.ts';
 import { loadHandler } from '../handlers.ts';
 import type { FunctionName } from '../topology.ts';
+import { leftDays } from './atomicDynalite.ts';
 import { createEdgeAuth } from './createEdgeAuth.ts';
 import { createPool, type Pool } from './createPool.ts';
 import { deadLetterUrlOf, ensureQueues, ensureTable } from './createResources.ts';
@@ -55,6 +57,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
   const dataDir = resolve(settings.DATA_DIR);
   // Written when the local table was closed cleanly; gone (taken away at start) after a kill.
   const cleanStop = join(dataDir, 'dynamodb-clean-stop');
+  // Written once every write since the last repair was atomic (item and index entries in one batch): a
+  // kill can then leave no torn index, only counts short on the days the journal names.
+  const atomicSince = join(dataDir, 'dynamodb-atomic-writes');
+  const journalDir = join(dataDir, 'dynamodb-days');
   const started: Emulator[] = [];
   /** Stops what was started, last first; true when everything stopped without an error. */
   const stopAll = async () => {
@@ -69,8 +75,11 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
   try {
     const dynamoUrl = awsEndpoint(config, 'DYNAMODB');
     const sqsUrl = awsEndpoint(config, 'SQS');
+    // What the last run's journal left, read before this run's dynalite starts one of its own.
+    const left = leftDays(journalDir);
+    const wasAtomic = existsSync(atomicSince);
     const [dynamo, sqs, chain] = await Promise.all([
-      dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb')),
+      dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb'), { journal: journalDir }),
       sqsUrl ? undefined : startSqs(),
       config.RPC_URL.length > 0
         ? undefined
@@ -120,8 +129,8 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     }
     const stoppedCleanly = existsSync(cleanStop);
     rmSync(cleanStop, { force: true });
-    // A table made just now holds nothing to repair.
-    if (!dynamoUrl && !stoppedCleanly && !table.created) {
+    // A table made just now holds nothing to repair, nor one whose every write was atomic.
+    if (!dynamoUrl && !stoppedCleanly && !table.created && !wasAtomic) {
       const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table.indexes);
       if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
     }
@@ -131,9 +140,18 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       const recounted = await repairStatusCounts(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, {
         uncleanStop: !stoppedCleanly,
         present: table.indexes,
+        ...(wasAtomic ? { days: left.days } : {}),
       });
       if (recounted !== undefined) logger.info('recounted the transactions per status of each day', { recounted });
     }
+    // A new table's counters cover every day from its first write: marked now, so that a kill before any
+    // admin count read recounts only the days journaled, not every day.
+    if (!dynamoUrl && table.created) {
+      await createStatusCounts(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME).since();
+    }
+    // Repaired and recounted: what the last run left is put right, and from here on every write is atomic.
+    for (const file of left.files) rmSync(file, { force: true });
+    if (!dynamoUrl) writeFileSync(atomicSince, `${new Date().toISOString()}\n`);
     // The runner is the table's only user (its own dynalite): a sweep lease left by a killed runner is its
     // own, and would only hold up the start-up sweep that recovers what the lost in-memory queues held.
     if (!dynamoUrl) {

@@ -1,0 +1,167 @@
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+// dynalite (4.0.0, db/index.js `updateIndexes`) writes an item's index entries, then the item, each as a
+// LevelDB write of its own: a process killed between them leaves an index pointing at nothing, missing an
+// entry, or copying an older state, which the runner then had to find by reading every item and every
+// index at start-up. Here each write of an item and its index entries is one LevelDB batch, which LevelDB
+// applies whole or not at all (its log record carries a checksum; a torn one is dropped on reopening).
+// The action that called it then puts (or deletes) the item itself, under the item's lock: that one
+// write, already made in the batch, is skipped.
+
+type Item = Record<string, unknown>;
+type Callback = (error?: unknown) => void;
+type Table = { TableName: string; KeySchema: unknown[] } & Record<string, unknown>;
+type IndexAction = { index: string; key: string; item?: Item };
+type DynaliteDb = {
+  updateIndexes(store: Store, table: Table, existing: Item | undefined, item: Item | null, cb: Callback): void;
+  getIndexActions(
+    indexes: unknown[],
+    existing: Item | undefined,
+    item: Item | null,
+    table: Table,
+  ): { puts: IndexAction[]; deletes: IndexAction[] };
+  createKey(item: Item, table: Table): string;
+};
+type BatchOp = { type: 'put'; key: string; value: Item } | { type: 'del'; key: string };
+type SubDb = {
+  put(key: string, value: Item, cb: Callback): void;
+  del(key: string, cb: Callback): void;
+  [made]?: Map<string, Item | null>;
+};
+type Store = { db: { batch(ops: BatchOp[], cb: Callback): void }; getItemDb(name: string): SubDb };
+
+/** Told of each write before it is made, with the item before and after (`null`: deleted). */
+export type BeforeWrite = (tableName: string, existing: Item | undefined, item: Item | null) => void;
+
+const patched = Symbol('atomic');
+const made = Symbol('made in the batch');
+
+/**
+ * The item sub-database of a table, taught to skip the one put or delete of a key that the batch made
+ * already (`made`: key to the very item object written, or null for a delete). dynalite holds the
+ * item's lock from its index update to its own write, so nothing else writes the key in between.
+ */
+function itemDbOf(store: Store, tableName: string): Map<string, Item | null> {
+  const sub = store.getItemDb(tableName);
+  if (sub[made]) return sub[made];
+  const done = new Map<string, Item | null>();
+  const { put, del } = sub;
+  sub.put = (key, value, cb) => {
+    if (done.get(key) === value) {
+      done.delete(key);
+      return cb();
+    }
+    put.call(sub, key, value, cb);
+  };
+  sub.del = (key, cb) => {
+    if (done.has(key) && done.get(key) === null) {
+      done.delete(key);
+      return cb();
+    }
+    del.call(sub, key, cb);
+  };
+  sub[made] = done;
+  return done;
+}
+
+/**
+ * Makes every item write of the dynalite in this thread one LevelDB batch with its index entries, so no
+ * kill can tear an item from its indexes. `beforeWrite` (the day journal) is told first, synchronously.
+ * The prefixes are dynalite's own (`getItemDb`, `getIndexDb`: a sub-database's name and `~`).
+ */
+export function makeDynaliteWritesAtomic(beforeWrite?: BeforeWrite): void {
+  const require = createRequire(import.meta.url);
+  const db = require('dynalite/db') as DynaliteDb & { [patched]?: true };
+  if (db[patched]) return;
+  db[patched] = true;
+  db.updateIndexes = (store, table, existing, item, cb) => {
+    if (!existing && !item) return cb();
+    const deletes: BatchOp[] = [];
+    const puts: BatchOp[] = [];
+    for (const type of ['Local', 'Global'] as const) {
+      const indexes = (table[`${type}SecondaryIndexes`] as unknown[] | undefined) ?? [];
+      const actions = db.getIndexActions(indexes, existing, item, table);
+      const prefix = (index: string) => `index-${type.toLowerCase()}~${table.TableName}~${index}~`;
+      for (const a of actions.deletes) deletes.push({ type: 'del', key: prefix(a.index) + a.key });
+      for (const a of actions.puts) puts.push({ type: 'put', key: prefix(a.index) + a.key, value: a.item ?? {} });
+    }
+    const key = db.createKey((item ?? existing) as Item, table);
+    const itemKey = `item-${table.TableName}~${key}`;
+    // As dynalite does them: the entries that go, then the ones that come (a key in both ends put), then the item.
+    const own: BatchOp = item ? { type: 'put', key: itemKey, value: item } : { type: 'del', key: itemKey };
+    try {
+      beforeWrite?.(table.TableName, existing, item);
+    } catch (error) {
+      return cb(error);
+    }
+    const done = itemDbOf(store, table.TableName);
+    store.db.batch([...deletes, ...puts, own], (error) => {
+      if (!error) done.set(key, item);
+      cb(error);
+    });
+  };
+}
+
+/** The creation day of a transaction item whose status a write changes (DynamoDB JSON), if it is one. */
+export function statusChangeDay(existing: Item | undefined, item: Item | null): string | undefined {
+  const s = (it: Item | null | undefined, name: string) => {
+    const v = it?.[name] as { S?: unknown } | undefined;
+    return typeof v?.S === 'string' ? v.S : undefined;
+  };
+  const subject = item ?? existing;
+  if (!s(subject, 'pk')?.startsWith('tx#')) return undefined;
+  if (s(existing, 'status') === s(item, 'status')) return undefined;
+  return s(subject, 'createdAt')?.slice(0, 10);
+}
+
+/**
+ * The days whose counters a kill may have left short: the creation day of each transaction whose status
+ * changed in the last `keepMs` (at least), in files under `dir`, one per period of this process, each day
+ * once per file, written before the write it notes. A clean stop removes this process's files; what is
+ * left at the next start (`leftDays`) names the days to recount.
+ */
+export type DayJournal = { note(day: string): void; stop(): void };
+
+export function startDayJournal(dir: string, keepMs = 300_000): DayJournal {
+  mkdirSync(dir, { recursive: true });
+  const run = `${Date.now()}-${process.pid}`;
+  const file = (period: number) => join(dir, `${run}-${period}.days`);
+  let period = 0;
+  let noted = new Set<string>();
+  // A day noted just before a turn stays in the previous file for one more period: at least `keepMs`.
+  const timer = setInterval(() => {
+    rmSync(file(period - 1), { force: true });
+    period++;
+    noted = new Set();
+  }, keepMs);
+  timer.unref();
+  return {
+    note(day) {
+      if (noted.has(day)) return;
+      appendFileSync(file(period), `${day}\n`);
+      noted.add(day);
+    },
+    stop() {
+      clearInterval(timer);
+      for (const p of [period - 1, period]) rmSync(file(p), { force: true });
+    },
+  };
+}
+
+/** The days the journals left in `dir` name (those of a process that did not stop cleanly), and their files. */
+export function leftDays(dir: string): { days: string[]; files: string[] } {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.days'));
+  } catch {
+    return { days: [], files: [] };
+  }
+  const files = names.map((n) => join(dir, n));
+  const days = new Set<string>();
+  for (const f of files) {
+    for (const line of readFileSync(f, 'utf8').split('\n')) if (/^\d{4}-\d{2}-\d{2}$/.test(line)) days.add(line);
+  }
+  return { days: [...days].sort(), files };
+}

@@ -1,0 +1,160 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTransactionStore } from '../../functions/lib/store/TransactionStore.ts';
+import type { TransactionOutcome } from '../../functions/lib/transactions/model.ts';
+import { statuses } from '../../functions/lib/transactions/status.ts';
+import { leftDays } from '../../infra/local/atomicDynalite.ts';
+import { ensureTable } from '../../infra/local/createResources.ts';
+import { repairIndexes, repairStatusCounts } from '../../infra/local/repairIndexes.ts';
+import { newTransaction } from '../support/startTestTable.ts';
+
+// The runner's dynalite writes each item with its index entries as one LevelDB batch, and journals the
+// days whose counts a status change touches (infra/local/atomicDynalite.ts): a SIGKILL in the middle of
+// a load must leave no index that disagrees with its items (repairIndexes, the full check, finds
+// nothing), and the journal must name every day whose counters the kill left short. dynalite as
+// published, killed the same way, leaves torn indexes: the control that the kill lands mid-write.
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const tableName = 'transactions';
+
+async function startChild(path: string, atomic: boolean, journal: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      join(import.meta.dirname, '../support/dynaliteChild.ts'),
+      path,
+      atomic ? '1' : '0',
+      journal,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.push(child);
+  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  const url = chunk.toString().trim();
+  const dynamo = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    dynamo,
+    doc,
+    async kill() {
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+      dynamo.destroy();
+    },
+  };
+}
+
+const outcome = (id: string, status: TransactionOutcome['status'], more: Partial<TransactionOutcome> = {}) =>
+  ({ id, status, attempt: 1, at: new Date().toISOString(), message: status, ...more }) satisfies TransactionOutcome;
+
+/** Creates transactions and moves each through statuses that move its index entries, 16 at a time, until `stop`. */
+async function load(doc: DynamoDBDocumentClient, stop: { now: boolean }) {
+  const store = createTransactionStore(doc, tableName);
+  const one = async (i: number) => {
+    const tx = newTransaction();
+    await store.create(tx, Date.now() + 60_000);
+    await store.apply(outcome(tx.id, 'retrying', { error: 'busy' }), Date.now() + 60_000);
+    await store.apply(outcome(tx.id, i % 3 === 0 ? 'failed' : 'success', { txHash: `0x${i}` }), Date.now() + 60_000);
+  };
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (!stop.now) await one(i++).catch(() => undefined);
+    }),
+  );
+}
+
+/** Each status's entries of `day` in byStatus, counted one by one: what the counters must say. */
+async function indexTally(doc: DynamoDBDocumentClient, day: string) {
+  const tally: Record<string, number> = {};
+  for (const status of statuses) {
+    tally[status] = 0;
+    const pages = paginateQuery(
+      { client: doc },
+      {
+        TableName: tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#s = :s AND begins_with(sortKey, :day)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status, ':day': day },
+      },
+    );
+    for await (const page of pages) tally[status] += page.Items?.length ?? 0;
+  }
+  return tally;
+}
+
+/** Runs the load, kills dynalite after `ms`, reopens it: the repairs the full check makes, and the journal left. */
+async function killMidLoad(path: string, journal: string, atomic: boolean, ms: number) {
+  const running = await startChild(path, atomic, journal);
+  const table = await ensureTable(running.dynamo, tableName);
+  // The counters cover every day from here (the first count read marks it), as on a runner's table.
+  if (table.created) await createTransactionStore(running.doc, tableName).countByStatus({});
+  const stop = { now: false };
+  const loading = load(running.doc, stop);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  await running.kill();
+  stop.now = true;
+  await loading;
+  const left = leftDays(journal);
+  const reopened = await startChild(path, true, journal);
+  const repaired = await repairIndexes(reopened.doc, tableName);
+  return { repaired, left, reopened };
+}
+
+describe('dynalite killed mid-write', () => {
+  it('with the runner’s writes: no index torn, and the days journaled are the days to recount', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-dynalite-'));
+    dirs.push(dir);
+    const path = join(dir, 'dynamodb');
+    const journal = join(dir, 'days');
+    const day = new Date().toISOString().slice(0, 10);
+    for (const ms of [700, 1100, 1500]) {
+      // act
+      const { repaired, left, reopened } = await killMidLoad(path, journal, true, ms);
+      const store = createTransactionStore(reopened.doc, tableName);
+      const whole = { from: `${day}T00:00:00.000Z`, to: `${day}T23:59:59.999Z` };
+      const recounted = await repairStatusCounts(reopened.doc, tableName, { uncleanStop: true, days: left.days });
+      // assess: the full check found nothing to repair; the journal named today; recounting it made the
+      // counters what the index says
+      expect(repaired).toBe(0);
+      expect(left.days).toEqual([day]);
+      expect(recounted).toBe(1);
+      expect(await store.countByStatus(whole)).toEqual(await indexTally(reopened.doc, day));
+      for (const file of left.files) rmSync(file);
+      await reopened.kill();
+    }
+  });
+
+  it('the control: dynalite as published, killed the same way, leaves torn indexes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plain-dynalite-'));
+    dirs.push(dir);
+    const path = join(dir, 'dynamodb');
+    let torn = 0;
+    for (const ms of [700, 1100, 1500, 1900]) {
+      const { repaired, reopened } = await killMidLoad(path, join(dir, 'days'), false, ms);
+      torn += repaired;
+      await reopened.kill();
+      if (torn > 0) break;
+    }
+    expect(torn).toBeGreaterThan(0);
+  });
+});
