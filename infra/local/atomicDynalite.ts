@@ -124,7 +124,7 @@ export function statusChangeDay(existing: Item | undefined, item: Item | null): 
  */
 export type DayJournal = { note(day: string): void; stop(): void };
 
-export function startDayJournal(dir: string, keepMs = 300_000): DayJournal {
+export function startDayJournal(dir: string, keepMs = 1_800_000): DayJournal {
   mkdirSync(dir, { recursive: true });
   const run = `${Date.now()}-${process.pid}`;
   const file = (period: number) => join(dir, `${run}-${period}.days`);

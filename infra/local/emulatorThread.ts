@@ -8,12 +8,13 @@ import { makeDynaliteWritesAtomic, startDayJournal, statusChangeDay } from './at
 // One emulator on a thread of its own (see `startEmulatorThread` in emulators.ts): the emulators are
 // most of the local stack's work, and on their own threads they run beside the handlers, not in turn.
 
-type Started = { url: string; stop(): Promise<void> };
+/** `stop` resolves false when the emulator did not close cleanly (its table may hold unfinished writes). */
+type Started = { url: string; stop(): Promise<boolean> };
 
 async function start(kind: 'dynalite' | 'sqs', path: string | undefined, journalDir?: string): Promise<Started> {
   if (kind === 'sqs') {
     const server = await startFauxqs({ port: 0, host: 'localhost', logger: false });
-    return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+    return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop().then(() => true) };
   }
   if (path) mkdirSync(path, { recursive: true });
   const journal = journalDir ? startDayJournal(journalDir) : undefined;
@@ -28,11 +29,11 @@ async function start(kind: 'dynalite' | 'sqs', path: string | undefined, journal
   return {
     url: `http://127.0.0.1:${address.port}`,
     stop: () =>
-      new Promise<void>((resolve) =>
+      new Promise<boolean>((resolve) =>
         server.close((error?: Error) => {
           // Closed cleanly, every write made: this run's journal names nothing to recount.
           if (!error) journal?.stop();
-          resolve();
+          resolve(!error);
         }),
       ),
   };
@@ -43,8 +44,8 @@ try {
   const emulator = await start(kind, path, journal);
   parentPort?.on('message', async (message: unknown) => {
     if (message !== 'stop') return;
-    await emulator.stop();
-    parentPort?.postMessage({ stopped: true });
+    const clean = await emulator.stop();
+    parentPort?.postMessage({ stopped: true, clean });
     parentPort?.close();
   });
   parentPort?.postMessage({ url: emulator.url });

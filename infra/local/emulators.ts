@@ -45,8 +45,13 @@ async function startEmulatorThread(kind: 'dynalite' | 'sqs', path?: string, jour
   return {
     url: first.url,
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
+      // Rejects when the emulator did not close cleanly: the runner then writes no clean-stop mark.
+      stopped ??= new Promise<void>((resolve, reject) => {
+        let clean = false;
+        worker.on('message', (message: { stopped?: boolean; clean?: boolean }) => {
+          if (message?.stopped) clean = message.clean === true;
+        });
+        worker.once('exit', () => (clean ? resolve() : reject(new Error(`the ${kind} thread did not close cleanly`))));
         worker.postMessage('stop');
       });
       return stopped;

@@ -150,8 +150,11 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       await createStatusCounts(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME).since();
     }
     // Repaired and recounted: what the last run left is put right, and from here on every write is atomic.
-    for (const file of left.files) rmSync(file, { force: true });
-    if (!dynamoUrl) writeFileSync(atomicSince, `${new Date().toISOString()}\n`);
+    // (A run against another DynamoDB leaves the local table's journal for the next run that opens it.)
+    if (!dynamoUrl) {
+      for (const file of left.files) rmSync(file, { force: true });
+      writeFileSync(atomicSince, `${new Date().toISOString()}\n`);
+    }
     // The runner is the table's only user (its own dynalite): a sweep lease left by a killed runner is its
     // own, and would only hold up the start-up sweep that recovers what the lost in-memory queues held.
     if (!dynamoUrl) {
