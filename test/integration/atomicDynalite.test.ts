@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -172,5 +172,32 @@ describe('dynalite killed mid-write', () => {
       if (torn > 0) break;
     }
     expect(torn).toBeGreaterThan(0);
+  });
+
+  it('once writes stop for 2 s after a burst, the whole LevelDB is compacted (LevelDB logs each manual compaction)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idle-compaction-'));
+    dirs.push(dir);
+    const path = join(dir, 'dynamodb');
+    const manual = () => (readFileSync(join(path, 'LOG'), 'utf8').match(/Manual compaction/g) ?? []).length;
+    const running = await startChild(path, true, join(dir, 'days'));
+    await ensureTable(running.dynamo, tableName);
+    const store = createTransactionStore(running.doc, tableName);
+    // act: a burst of about 2,400 writes, each read of the log taken while it goes on, then 3 s of rest
+    const whileWriting: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const tx = newTransaction();
+          await store.create(tx, Date.now() + 60_000);
+          await store.apply(outcome(tx.id, 'retrying', { error: 'busy' }), Date.now() + 60_000);
+          await store.apply(outcome(tx.id, 'success', { txHash: `0x${i}` }), Date.now() + 60_000);
+        }),
+      );
+      whileWriting.push(manual());
+    }
+    await expect.poll(manual, { timeout: 6000, interval: 250 }).toBeGreaterThan(0);
+    // assess: nothing was compacted by hand while the writes came, once after they stopped
+    expect(whileWriting.every((n) => n === 0)).toBe(true);
+    await running.kill();
   });
 });
