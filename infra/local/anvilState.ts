@@ -9,11 +9,20 @@ import { anvilRpc } from './anvilRpc.ts';
  * 2026-12-03), so the runner's sweep and health read grew with the chain. Here, every `intervalMs`, the
  * block number is read; when it moved since the last write, the state (`anvil_dumpState`, gzipped JSON)
  * is written to a temporary file and renamed over `path`, so a kill never leaves half a file. Anvil is
- * started with `--state path` and so loads it at start and writes it itself on a clean exit. What changes
- * the state without a block (`anvil_set*`) is written with the next block or at that exit.
+ * started with `--load-state path` only, and `stop` writes the state a last time, moved or not (what
+ * changes the state without a block, `anvil_set*`, included), before the chain is stopped: anvil's own
+ * write on exit (`--state`) went straight to `path` and, at 10,000 blocks, took longer than the 5 s a
+ * stopping chain is given, so a kill after it found the state of the last dump that had answered in time.
+ * A dump is given a minute, and the next comes no sooner than four times the last one took, so that a
+ * large chain under load is written less often rather than never; `onError` hears each that failed.
  */
-export function saveAnvilState(url: string, path: string, intervalMs = 2000): { stop(): Promise<void> } {
-  const call = anvilRpc(url, Math.max(5000, intervalMs));
+export function saveAnvilState(
+  url: string,
+  path: string,
+  options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
+): { stop(options?: { final?: boolean }): Promise<void> } {
+  const intervalMs = options.intervalMs ?? 2000;
+  const call = anvilRpc(url, 60_000);
   const rpc = async (method: string) => {
     const result = await call(method);
     if (typeof result !== 'string') throw new Error(`${method}: no result`);
@@ -22,22 +31,29 @@ export function saveAnvilState(url: string, path: string, intervalMs = 2000): { 
   let saved: string | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let notBefore = 0;
+  const write = async () => {
+    const t0 = Date.now();
+    const state = gunzipSync(Buffer.from((await rpc('anvil_dumpState')).slice(2), 'hex'));
+    writeFileSync(`${path}.tmp`, state);
+    renameSync(`${path}.tmp`, path);
+    notBefore = Date.now() + 4 * (Date.now() - t0);
+  };
   const save = async () => {
+    if (Date.now() < notBefore) return;
     const block = await rpc('eth_blockNumber');
     // The first look only learns where the chain stands (it was just loaded from `path`, or is new).
     if (saved === undefined || block === saved) {
       saved ??= block;
       return;
     }
-    const state = gunzipSync(Buffer.from((await rpc('anvil_dumpState')).slice(2), 'hex'));
-    writeFileSync(`${path}.tmp`, state);
-    renameSync(`${path}.tmp`, path);
+    await write();
     saved = block;
   };
   const tick = () => {
     if (running || stopped) return;
     running = save()
-      .catch(() => undefined) // a paused or stopped chain: the next tick tries again
+      .catch((error: unknown) => options.onError?.(error)) // a paused or stopped chain: the next tick tries again
       .finally(() => {
         running = undefined;
       });
@@ -46,10 +62,11 @@ export function saveAnvilState(url: string, path: string, intervalMs = 2000): { 
   const timer = setInterval(tick, intervalMs);
   timer.unref();
   return {
-    async stop() {
+    async stop(stopOptions = {}) {
       stopped = true;
       clearInterval(timer);
       await running;
+      if (stopOptions.final) await write().catch((error: unknown) => options.onError?.(error));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -99,13 +99,15 @@ export async function startAnvil(options: {
   blockTime?: number;
   repairPool?: boolean;
   onPoolRepair?: (repair: PoolRepair) => void;
+  /** Each write of the state file that failed (`statePath`): the chain then stands at the last one written. */
+  onStateError?: (error: unknown) => void;
 }): Promise<Anvil> {
   const port = options.port ?? (await freePort());
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(options.chainId), '--silent'];
   if (options.statePath) {
     mkdirSync(dirname(options.statePath), { recursive: true });
-    // Loaded at start and written by anvil on a clean exit; while it runs, when the chain moved (`anvilState.ts`).
-    args.push('--state', options.statePath);
+    // Loaded at start; written by the runner while it runs, when the chain moved, and at stop (`anvilState.ts`).
+    if (existsSync(options.statePath)) args.push('--load-state', options.statePath);
   }
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -130,7 +132,9 @@ export async function startAnvil(options: {
     options.repairPool === false
       ? undefined
       : watchAnvilPool(url, options.onPoolRepair ? { onRepair: options.onPoolRepair } : {});
-  const saver = options.statePath ? saveAnvilState(url, options.statePath) : undefined;
+  const saver = options.statePath
+    ? saveAnvilState(url, options.statePath, options.onStateError ? { onError: options.onStateError } : {})
+    : undefined;
   // A chain killed from outside stops its watch too, so that one started again on the port has only its own.
   child.once('exit', () => {
     void watch?.stop();
@@ -143,8 +147,10 @@ export async function startAnvil(options: {
     poolRepairs: watch?.repairs ?? [],
     stop: async () => {
       await watch?.stop();
-      await saver?.stop();
       if (child.exitCode !== null || child.signalCode !== null) return;
+      // A paused chain answers nothing: let it go on before its state is read a last time.
+      child.kill('SIGCONT');
+      await saver?.stop({ final: true });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGCONT');
       child.kill('SIGTERM');

@@ -88,6 +88,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
             statePath: join(dataDir, 'anvil-state.json'),
             onPoolRepair: (repair) =>
               logger.warn('the local chain held a ready transaction as queued; its pool was sent again', repair),
+            onStateError: (error) =>
+              logger.warn('the local chain was not written to the data directory; a kill now loses its blocks since', {
+                error,
+              }),
           }),
     ]);
     for (const e of [chain, sqs, dynamo]) if (e) started.push(e);

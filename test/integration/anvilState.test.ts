@@ -54,4 +54,24 @@ describe("the local chain's state file", () => {
     expect(idle).toBe(written);
     expect(Number(await rpc(again, 'eth_blockNumber'))).toBe(3);
   });
+
+  it('is written at a clean stop, what changed without a block too, and a kill after the next start keeps it', async () => {
+    // prepare: a chain with blocks and a balance set without one (no block for the watch to see)
+    const dir = mkdtempSync(join(os.tmpdir(), 'anvil-state-'));
+    dirs.push(dir);
+    const statePath = join(dir, 'chain.json');
+    const first = await chainAt(statePath);
+    await rpc(first, 'anvil_mine', ['0x5']);
+    const who = '0x00000000000000000000000000000000000000aa';
+    await rpc(first, 'anvil_setBalance', [who, '0x1234']);
+    // act: a clean stop, a start, a kill, a start
+    await first.stop();
+    const second = await chainAt(statePath, first.port);
+    second.process.kill('SIGKILL');
+    await new Promise((resolve) => second.process.once('exit', resolve));
+    const third = await chainAt(statePath, first.port);
+    // assess
+    expect(Number(await rpc(third, 'eth_blockNumber'))).toBe(5);
+    expect(await rpc(third, 'eth_getBalance', [who, 'latest'])).toBe('0x1234');
+  });
 });
