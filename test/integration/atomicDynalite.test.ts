@@ -4,14 +4,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import type { TransactionOutcome } from '../../functions/lib/transactions/model.ts';
-import { statuses } from '../../functions/lib/transactions/status.ts';
 import { leftDays } from '../../infra/local/atomicDynalite.ts';
 import { ensureTable } from '../../infra/local/createResources.ts';
 import { repairIndexes, repairStatusCounts } from '../../infra/local/repairIndexes.ts';
+import { byStatusTally } from '../support/byStatusTally.ts';
 import { newTransaction } from '../support/startTestTable.ts';
 
 // The runner's dynalite writes each item with its index entries as one LevelDB batch, and journals the
@@ -82,26 +82,6 @@ async function load(doc: DynamoDBDocumentClient, stop: { now: boolean }) {
   );
 }
 
-/** Each status's entries of `day` in byStatus, counted one by one: what the counters must say. */
-async function indexTally(doc: DynamoDBDocumentClient, day: string) {
-  const tally: Record<string, number> = {};
-  for (const status of statuses) {
-    tally[status] = 0;
-    const pages = paginateQuery(
-      { client: doc },
-      {
-        TableName: tableName,
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#s = :s AND begins_with(sortKey, :day)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': status, ':day': day },
-      },
-    );
-    for await (const page of pages) tally[status] += page.Items?.length ?? 0;
-  }
-  return tally;
-}
-
 /** Runs the load, kills dynalite after `ms`, reopens it: the repairs the full check makes, and the journal left. */
 async function killMidLoad(path: string, journal: string, atomic: boolean, ms: number) {
   const running = await startChild(path, atomic, journal);
@@ -150,7 +130,7 @@ describe('dynalite killed mid-write', () => {
       expect(left.days).toContain(day);
       expect(left.days.every((d) => d >= startDay)).toBe(true);
       expect(recounted).toBe(left.days.length);
-      const truth = await indexTally(reopened.doc, day);
+      const truth = await byStatusTally(reopened.doc, tableName, { from: day, to: `${day}~` });
       if (JSON.stringify(before) !== JSON.stringify(truth)) shortBeforeRecount++;
       expect(await reads.countByStatus(whole)).toEqual(truth);
       for (const file of left.files) rmSync(file);

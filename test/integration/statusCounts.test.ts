@@ -5,7 +5,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -17,12 +16,12 @@ import {
   countsSinceKey,
   everyDay,
   type LostCount,
-  type StatusTally,
 } from '../../functions/lib/store/StatusCounts.ts';
 import { createTransactionStore, type TransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import type { Receipt, TransactionOutcome } from '../../functions/lib/transactions/model.ts';
 import { type Status, statuses } from '../../functions/lib/transactions/status.ts';
 import { repairStatusCounts } from '../../infra/local/repairIndexes.ts';
+import { byStatusTally } from '../support/byStatusTally.ts';
 import { newTransaction, startTestTable, type TestTable } from '../support/startTestTable.ts';
 
 // The admin's counts per status come from counters kept per day of creation (functions/lib/store/StatusCounts.ts):
@@ -44,24 +43,8 @@ afterAll(async () => {
 });
 
 /** What the byStatus index holds in `[from, to)`: the count the old way, entry by entry. */
-async function indexCount(range: { from?: string | undefined; to?: string | undefined } = {}): Promise<StatusTally> {
-  const counts = Object.fromEntries(statuses.map((s) => [s, 0])) as StatusTally;
-  for (const status of statuses) {
-    const values: Record<string, unknown> = { ':s': status, ':from': range.from ?? '0', ':to': range.to ?? '9' };
-    const pages = paginateQuery(
-      { client: doc },
-      {
-        TableName: tableName,
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#s = :s AND sortKey BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: values,
-      },
-    );
-    for await (const page of pages) counts[status] += page.Items?.length ?? 0;
-  }
-  return counts;
-}
+const indexCount = (range: { from?: string | undefined; to?: string | undefined } = {}) =>
+  byStatusTally(doc, tableName, range);
 
 /** The store on a client that records each request it sends, and how many items each one read. */
 function watchedStore(options: { failCounts?: boolean; onCountLost?: (lost: LostCount) => void } = {}) {
