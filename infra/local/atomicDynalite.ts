@@ -250,3 +250,16 @@ export function leftDays(dir: string): { days: string[]; files: string[] } {
   }
   return { days: [...days].sort(), files };
 }
+
+/**
+ * The runner's dynalite, as the emulator thread starts it: every write atomic, and with `journalDir` the
+ * creation day of each status change noted there first. Call before `dynalite()`; returns the journal.
+ */
+export function mendDynalite(journalDir?: string): DayJournal | undefined {
+  const journal = journalDir ? startDayJournal(journalDir) : undefined;
+  makeDynaliteWritesAtomic((_table, existing, item) => {
+    const day = journal && statusChangeDay(existing, item);
+    if (day) journal?.note(day);
+  });
+  return journal;
+}

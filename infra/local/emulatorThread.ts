@@ -3,7 +3,7 @@ import type { Server } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
-import { makeDynaliteWritesAtomic, startDayJournal, statusChangeDay } from './atomicDynalite.ts';
+import { mendDynalite } from './atomicDynalite.ts';
 
 // One emulator on a thread of its own (see `startEmulatorThread` in emulators.ts): the emulators are
 // most of the local stack's work, and on their own threads they run beside the handlers, not in turn.
@@ -17,11 +17,7 @@ async function start(kind: 'dynalite' | 'sqs', path: string | undefined, journal
     return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop().then(() => true) };
   }
   if (path) mkdirSync(path, { recursive: true });
-  const journal = journalDir ? startDayJournal(journalDir) : undefined;
-  makeDynaliteWritesAtomic((_table, existing, item) => {
-    const day = journal && statusChangeDay(existing, item);
-    if (day) journal?.note(day);
-  });
+  const journal = mendDynalite(journalDir);
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
