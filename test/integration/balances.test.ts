@@ -115,7 +115,8 @@ describe('the balance guard', () => {
         const views = await Promise.all(accepted.map((a) => call('GET', `/transactions/${a.body.id}`)));
         return views.every((v) => v.body.status === 'confirmed');
       },
-      { what: 'the three to be confirmed' },
+      // Confirmed comes through the tracker's delayed messages: 20 s was once not enough with other files on both cores.
+      { what: 'the three to be confirmed', timeoutMs: 45_000 },
     );
     // Mined: about 1 ETH is left. 3 ETH is refused, half an ether taken.
     expect((await post(parseEther('3'))).status).toBe(422);
