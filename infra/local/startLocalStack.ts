@@ -1,26 +1,22 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { selectSigners } from '../../functions/lib/chain/selectSigner.ts';
 import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
 import { type Config, devWebhookSecret, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
-import { createStatusCounts } from '../../functions/lib/store/StatusCounts.ts';
-import { sweepLeaseKey } from '../../functions/lib/store/SweepLease.ts';
 import { loadHandler } from '../handlers.ts';
 import type { FunctionName } from '../topology.ts';
-import { leftDays } from './atomicDynalite.ts';
 import { createEdgeAuth } from './createEdgeAuth.ts';
 import { createPool, type Pool } from './createPool.ts';
 import { deadLetterUrlOf, ensureQueues, ensureTable } from './createResources.ts';
 import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.ts';
+import { markCleanStop, mendLocalTable, readLocalTableMarks } from './localTableMarks.ts';
 import { planPollers } from './planPollers.ts';
 import { QueuePoller, type SqsHandler } from './QueuePoller.ts';
-import { repairIndexes, repairStatusCounts } from './repairIndexes.ts';
 import { type RunnerSettings, runnerSettings } from './runnerSettings.ts';
 import { serveHttpApi } from './serveHttpApi.ts';
 
@@ -55,12 +51,6 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
   const config = loadConfig(env);
   const logger = new Logger({ serviceName: 'local-runner', logLevel: config.LOG_LEVEL });
   const dataDir = resolve(settings.DATA_DIR);
-  // Written when the local table was closed cleanly; gone (taken away at start) after a kill.
-  const cleanStop = join(dataDir, 'dynamodb-clean-stop');
-  // Written once every write since the last repair was atomic (item and index entries in one batch): a
-  // kill can then leave no torn index, only counts short on the days the journal names.
-  const atomicSince = join(dataDir, 'dynamodb-atomic-writes');
-  const journalDir = join(dataDir, 'dynamodb-days');
   const started: Emulator[] = [];
   /** Stops what was started, last first; true when everything stopped without an error. */
   const stopAll = async () => {
@@ -75,11 +65,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
   try {
     const dynamoUrl = awsEndpoint(config, 'DYNAMODB');
     const sqsUrl = awsEndpoint(config, 'SQS');
-    // What the last run's journal left, read before this run's dynalite starts one of its own.
-    const left = leftDays(journalDir);
-    const wasAtomic = existsSync(atomicSince);
+    // What the last run left, read before this run's dynalite starts a journal of its own.
+    const marks = readLocalTableMarks(dataDir);
     const [dynamo, sqs, chain] = await Promise.all([
-      dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb'), { journal: journalDir }),
+      dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb'), { journal: marks.journalDir }),
       sqsUrl ? undefined : startSqs(),
       config.RPC_URL.length > 0
         ? undefined
@@ -89,9 +78,12 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
             onPoolRepair: (repair) =>
               logger.warn('the local chain held a ready transaction as queued; its pool was sent again', repair),
             onStateError: (error) =>
-              logger.warn('the local chain was not written to the data directory; a kill now loses its blocks since', {
-                error,
-              }),
+              logger.warn(
+                'the local chain was not written to the data directory; a kill now loses the blocks since its last write',
+                {
+                  error,
+                },
+              ),
           }),
     ]);
     for (const e of [chain, sqs, dynamo]) if (e) started.push(e);
@@ -131,40 +123,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
         },
       );
     }
-    const stoppedCleanly = existsSync(cleanStop);
-    rmSync(cleanStop, { force: true });
-    // A table made just now holds nothing to repair, nor one whose every write was atomic.
-    if (!dynamoUrl && !stoppedCleanly && !table.created && !wasAtomic) {
-      const repaired = await repairIndexes(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table.indexes);
-      if (repaired > 0) logger.warn('repaired index entries left by an unclean stop', { repaired });
-    }
-    // The admin's day counters, from the indexes just repaired: after an unclean stop, or once on a table
-    // made before them. Nothing writes yet: the pollers and the api start below.
-    if (!dynamoUrl && !table.created) {
-      const recounted = await repairStatusCounts(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, {
-        uncleanStop: !stoppedCleanly,
-        present: table.indexes,
-        ...(wasAtomic ? { days: left.days } : {}),
-      });
-      if (recounted !== undefined) logger.info('recounted the transactions per status of each day', { recounted });
-    }
-    // A new table's counters cover every day from its first write: marked now, so that a kill before any
-    // admin count read recounts only the days journaled, not every day.
-    if (!dynamoUrl && table.created) {
-      await createStatusCounts(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME).since();
-    }
-    // Repaired and recounted: what the last run left is put right, and from here on every write is atomic.
-    // (A run against another DynamoDB leaves the local table's journal for the next run that opens it.)
+    // The runner's own table: what the last run left is put right before anything writes. (A run against
+    // another DynamoDB leaves the local table's marks and journal for the next run that opens it.)
     if (!dynamoUrl) {
-      for (const file of left.files) rmSync(file, { force: true });
-      writeFileSync(atomicSince, `${new Date().toISOString()}\n`);
-    }
-    // The runner is the table's only user (its own dynalite): a sweep lease left by a killed runner is its
-    // own, and would only hold up the start-up sweep that recovers what the lost in-memory queues held.
-    if (!dynamoUrl) {
-      await DynamoDBDocumentClient.from(dynamoClient).send(
-        new DeleteCommand({ TableName: config.TABLE_NAME, Key: sweepLeaseKey }),
-      );
+      await mendLocalTable(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table, dataDir, marks, logger);
     }
     const queueUrls = await ensureQueues(sqsClient, {
       prefix: `${config.TABLE_NAME}-`,
@@ -248,8 +210,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
         });
         await Promise.all(pollers.map((p) => p.stop()));
         await sweeping;
-        // Every write finished and the table closed: its indexes need no repair at the next start.
-        if ((await stopAll()) && !dynamoUrl) writeFileSync(cleanStop, `${new Date().toISOString()}\n`);
+        if ((await stopAll()) && !dynamoUrl) markCleanStop(dataDir);
       },
     };
   } catch (error) {
