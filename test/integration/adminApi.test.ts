@@ -252,9 +252,15 @@ describe('GET /transactions', () => {
       new Set(['QueryCommand', 'BatchGetItemCommand', 'GetItemCommand']),
     );
     const queries = commands.filter((c) => c.name === 'QueryCommand');
-    // A whole day is counted from its counters (byKind's `count` partition), not by a COUNT of byStatus.
-    expect(queries.map((c) => c.index)).toEqual(['byKind', 'byStatus', 'byKind']);
-    expect(commands.filter((c) => c.select === 'COUNT')).toHaveLength(0);
+    // A whole day is counted from its counters (byKind's `count` partition), not by a COUNT of byStatus;
+    // only its pending, which have no counter, are (the count and the counters' query run side by side).
+    expect(queries.slice(0, 2).map((c) => c.index)).toEqual(['byKind', 'byStatus']);
+    expect(
+      queries
+        .slice(2)
+        .map((c) => `${c.index} ${c.select ?? ''}`)
+        .sort(),
+    ).toEqual(['byKind ', 'byStatus COUNT']);
   });
 
   const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');

@@ -43,7 +43,7 @@ describe('a table made before an index existed', () => {
     await doc.send(
       new PutCommand({
         TableName: tableName,
-        Item: { pk: 'tx#a', kind: 'tx', sortKey: '2026-01-01T00:00:00.000Z#a', status: 'pending', client: 'team-a' },
+        Item: { pk: 'tx#a', kind: 'tx', sortKey: '2026-01-01T00:00:00.000Z#a', status: 'retrying', client: 'team-a' },
       }),
     );
     // act
@@ -59,6 +59,6 @@ describe('a table made before an index existed', () => {
     // byStatus and byKind), and the admin's counts read them.
     expect(await repairStatusCounts(doc, tableName, { uncleanStop: false, present: table.indexes })).toBe(1);
     const counts = await createTransactionStore(doc, tableName).countByStatus({});
-    expect(counts).toMatchObject({ pending: 1, failed: 0 });
+    expect(counts).toMatchObject({ retrying: 1, pending: 0, failed: 0 });
   });
 });

@@ -26,19 +26,16 @@ export type Recorded = { tx: Transaction; replayed: boolean };
  */
 export async function recordTransaction(deps: RecordDeps, tx: NewTransaction): Promise<Recorded> {
   const now = deps.now();
-  const enqueue = async () => {
-    try {
-      await deps.requests.send({ id: tx.id, attempt: 1, phase: 'broadcast' });
-    } catch (error) {
-      deps.logger.error('enqueue failed; the sweep will enqueue it', { transactionId: tx.id, error });
-    }
-  };
-  // The enqueue goes out with the day's count, not after it: the broadcaster starts a write sooner.
-  const created = await deps.transactions.createIfAbsent(tx, dueForSweepAt(now.getTime(), deps.staleAfterMs), enqueue);
+  const created = await deps.transactions.createIfAbsent(tx, dueForSweepAt(now.getTime(), deps.staleAfterMs));
   if (!created) {
     const existing = await deps.transactions.get(tx.id);
     if (!existing) throw new Error(`transaction ${tx.id} exists and cannot be read`);
     return { tx: existing, replayed: true };
+  }
+  try {
+    await deps.requests.send({ id: tx.id, attempt: 1, phase: 'broadcast' });
+  } catch (error) {
+    deps.logger.error('enqueue failed; the sweep will enqueue it', { transactionId: tx.id, error });
   }
   return { tx: initialState(tx), replayed: false };
 }

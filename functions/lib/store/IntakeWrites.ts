@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CancelRequest } from '../transactions/model.ts';
 import { conditionalPut, conditionalUpdate } from './conditionalWrite.ts';
-import { countedMark, createStatusCounts, type StatusCounts } from './StatusCounts.ts';
+import { countedMark } from './StatusCounts.ts';
 import {
   initialState,
   isOpen,
@@ -17,12 +17,8 @@ import {
 export type IntakeWrites = {
   /** Records a new transaction `pending`, due for the sweep at `dueAt`; throws when its id was accepted already. */
   create(tx: NewTransaction, dueAt: number): Promise<void>;
-  /**
-   * Records a new transaction `pending`, due for the sweep at `dueAt`; false when its id was accepted already.
-   * Once the put created it, `alongside` (the enqueue) runs at the same time as its day's count: the count
-   * is never on the path a request waits for.
-   */
-  createIfAbsent(tx: NewTransaction, dueAt: number, alongside?: () => Promise<void>): Promise<boolean>;
+  /** Records a new transaction `pending`, due for the sweep at `dueAt`; false when its id was accepted already. */
+  createIfAbsent(tx: NewTransaction, dueAt: number): Promise<boolean>;
   /** Marks a failed transaction as sent again as `newId`; false when it is not failed or was sent again as another. */
   linkRebroadcast(id: string, newId: string): Promise<boolean>;
   /**
@@ -34,33 +30,26 @@ export type IntakeWrites = {
   requestCancel(id: string, cancel: CancelRequest): Promise<boolean>;
 };
 
-/** The api's writes of transactions, each one conditional write; a transaction created is counted after it. */
-export function createIntakeWrites(
-  doc: DynamoDBDocumentClient,
-  TableName: string,
-  counts: Pick<StatusCounts, 'countCreated'> = createStatusCounts(doc, TableName),
-): IntakeWrites {
-  const createIfAbsent: IntakeWrites['createIfAbsent'] = async (tx, dueAt, alongside) => {
-    const state = initialState(tx);
-    const created = await conditionalPut(doc, {
+/**
+ * The api's writes of transactions, each one conditional write. A creation is its record alone: `pending`
+ * has no day counter (StatusCounts.ts), so nothing is counted.
+ */
+export function createIntakeWrites(doc: DynamoDBDocumentClient, TableName: string): IntakeWrites {
+  const createIfAbsent: IntakeWrites['createIfAbsent'] = (tx, dueAt) =>
+    conditionalPut(doc, {
       TableName,
       Item: {
         ...txKey(tx.id),
         kind: 'tx',
         sortKey: sortKeyOf(tx),
-        ...state,
+        ...initialState(tx),
         openShard: openShardOf(tx.id),
         dueAt,
-        // Counted in its day's counter: how the first count read knows a table's counters cover every day.
+        // Made by code whose changes count: how the first count read knows a table's counters cover every day.
         ...countedMark,
       },
       ConditionExpression: 'attribute_not_exists(pk)', // -- an id is accepted once
     });
-    // Only the put that created it counts it: a repeated request, refused above, is not counted again.
-    // The count never throws (a lost count is reported, not failed), so `alongside` always finishes.
-    if (created) await Promise.all([counts.countCreated(state), alongside?.()]);
-    return created;
-  };
   return {
     createIfAbsent,
     async create(tx, dueAt) {

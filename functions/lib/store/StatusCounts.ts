@@ -17,10 +17,15 @@ import { getItems } from './getItems.ts';
 //   the counters of the whole days inside it. The items carry `kind = count` and `sortKey = <day>#<shard>`:
 //   they are in byKind's `count` partition (read in one Query, never in the `tx` one the listings, the
 //   test helpers and the audit read) and in no other index (no `status`, `client`, `openShard`...).
+// - `pending` has no counter: a transaction is created `pending` and leaves it at its first status change,
+//   so the pending of a range are counted at each read from byStatus's `pending` partition, which holds
+//   the work not yet broadcast, never the table's history. That spares the api a count write per
+//   transaction (the request's only write besides its record); a change out of `pending` adds to its new
+//   status only.
 // - Sharded by transaction id (`countShardCount`), because one item takes about 1,000 writes a second on
-//   AWS: a transaction makes one count write when it is created and one per status change (about four in
-//   all), so at KMS's default 300 signatures a second one item a day would take ~1,200 a second; four
-//   shards take ~300 each. A day's count is the sum of whatever shards it has, so the number may change.
+//   AWS: a transaction makes one count write per status change after the first (about three in all), so
+//   at KMS's default 300 signatures a second one item a day would take ~900 a second; four shards take
+//   ~225 each. A day's count is the sum of whatever shards it has, so the number may change.
 //   The updater keeps its batch's changes (`deferred`) and writes them summed, one write per creation day
 //   (in the shard of the first of them) once the batch is done: about one count write per batch instead of
 //   two per transaction. A crash between a batch's status writes and that flush loses the batch's counts.
@@ -37,7 +42,7 @@ import { getItems } from './getItems.ts';
 // - `count#since` (`day`): counters are complete for the transactions created on that day or later
 //   (`everyDay`: all of them). Earlier days, in a table made before counters, are counted from the
 //   indexes. It is written at the first count read: every day when the table's oldest transaction was
-//   counted at its creation (or there is none yet), else from the day after the next hour, when every
+//   made by code that counts (its `counted` mark; or there is none yet), else from the day after the next hour, when every
 //   writer runs code that counts. The local runner backfills such a table at start and marks every day.
 
 /** Shards of a day's counter: see above. */
@@ -79,10 +84,16 @@ export const countItemKeys = (day: string, shard: number) => ({
   sortKey: `${day}#${shard}`,
 });
 
-/** The tally a counter item holds (a status it lacks is zero). */
+/** The statuses the counters count: every one but `pending`, which is counted from byStatus (see above). */
+export const countedStatuses: readonly Status[] = statuses.filter((s) => s !== 'pending');
+
+/**
+ * The tally a counter item holds (a status it lacks is zero). Its `pending`, if any, is what older code
+ * counted there, no longer kept up: read as zero.
+ */
 export function tallyOf(item: Record<string, unknown>): StatusTally {
   const tally = emptyTally();
-  for (const status of statuses) tally[status] = Number(item[status] ?? 0);
+  for (const status of countedStatuses) tally[status] = Number(item[status] ?? 0);
   return tally;
 }
 
@@ -97,11 +108,10 @@ type Counted = { id: string; createdAt: string };
 
 /** The counters: the writers count with them, the admin's counts read them. */
 export type StatusCounts = {
-  /** Counts a transaction just created, in the status it was created in. */
-  countCreated(tx: Counted & { status: Status }): Promise<void>;
   /**
    * Counts the status change a write just made, from the item it returned: `status` now, and
-   * `previousStatus`, which every status write sets from the status it replaced. No change, no write.
+   * `previousStatus`, which every status write sets from the status it replaced. No change, no write;
+   * `pending` is neither added to nor taken from (see above).
    */
   countChange(written: Record<string, unknown>): Promise<void>;
   /** The first creation day whose counters are complete; marks it first when nothing did (see above). */
@@ -210,15 +220,14 @@ export function createStatusCounts(
   }
 
   return {
-    countCreated(tx) {
-      return add(tx, { [tx.status]: 1 });
-    },
-
     async countChange(written) {
       const before = statusOf(written.previousStatus);
       const after = statusOf(written.status);
       if (before === undefined || after === undefined || before === after) return;
-      await add({ id: String(written.id), createdAt: String(written.createdAt) }, { [before]: -1, [after]: 1 });
+      const change: Partial<StatusTally> = {};
+      if (before !== 'pending') change[before] = -1;
+      if (after !== 'pending') change[after] = 1;
+      await add({ id: String(written.id), createdAt: String(written.createdAt) }, change);
     },
 
     async since() {
@@ -269,5 +278,5 @@ export function createStatusCounts(
   };
 }
 
-/** Marks a transaction's stored item as counted at its creation (what `since()` looks for on the oldest). */
+/** Marks a transaction's stored item as made by code that counts (what `since()` looks for on the oldest). */
 export const countedMark = { counted: true } as const;

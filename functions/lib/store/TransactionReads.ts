@@ -2,7 +2,13 @@ import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand } 
 import { type Status, statuses, type Transaction, transactionSchema } from '../transactions/model.ts';
 import { getItems } from './getItems.ts';
 import { type CountTerm, planStatusCount } from './planStatusCount.ts';
-import { createStatusCounts, emptyTally, type StatusCounts, type StatusTally } from './StatusCounts.ts';
+import {
+  countedStatuses,
+  createStatusCounts,
+  emptyTally,
+  type StatusCounts,
+  type StatusTally,
+} from './StatusCounts.ts';
 import { openShardCount } from './tableDesign.ts';
 import { idOf, type PageKey, startKeyOf, txKey } from './transactionKeys.ts';
 import { type LineMarker, lineKey, lineMarkerOf } from './WaitingLine.ts';
@@ -107,11 +113,14 @@ export function createTransactionReads(
   TableName: string,
   counts: StatusCounts = createStatusCounts(doc, TableName),
 ): TransactionReads {
-  /** Every status's count of one window of creation times, from byStatus: reads each entry in the window. */
-  async function countInIndex(range: Pick<ListQuery, 'from' | 'to'>): Promise<StatusTally> {
+  /** The counts of `which` statuses over one window of creation times, from byStatus: reads each entry in the window. */
+  async function countInIndex(
+    range: Pick<ListQuery, 'from' | 'to'>,
+    which: readonly Status[] = statuses,
+  ): Promise<StatusTally> {
     const tally = emptyTally();
     await Promise.all(
-      statuses.map(async (status) => {
+      which.map(async (status) => {
         const pages = paginateQuery(
           { client: doc },
           { TableName, ...listCondition({ status }, range), Select: 'COUNT' },
@@ -122,7 +131,10 @@ export function createTransactionReads(
     return tally;
   }
 
-  /** Every status's count of a range, of every client and sender: see `planStatusCount`. */
+  /**
+   * Every status's count of a range, of every client and sender: see `planStatusCount`; `pending`, which
+   * has no counter, from byStatus over the whole range (the work not yet broadcast, not the table).
+   */
   async function countEveryone(range: Pick<ListQuery, 'from' | 'to'>): Promise<StatusTally> {
     const terms = planStatusCount(range, await counts.since(), Date.now());
     const daily = terms.filter((t): t is Extract<CountTerm, { source: 'counters' }> => t.source === 'counters');
@@ -133,18 +145,22 @@ export function createTransactionReads(
     const end = ends.includes(undefined) ? undefined : ends.sort().at(-1);
     const [days, parts] = await Promise.all([
       daily.length > 0 ? counts.readDays(first, end) : new Map<string, StatusTally>(),
-      Promise.all(
-        terms.flatMap((t) =>
+      Promise.all([
+        countInIndex(range, ['pending']).then((tally) => ({ sign: 1 as const, tally })),
+        ...terms.flatMap((t) =>
           t.source === 'index'
             ? [
-                countInIndex({
-                  ...(t.from === undefined ? {} : { from: t.from }),
-                  ...(t.to === undefined ? {} : { to: t.to }),
-                }).then((tally) => ({ sign: t.sign, tally })),
+                countInIndex(
+                  {
+                    ...(t.from === undefined ? {} : { from: t.from }),
+                    ...(t.to === undefined ? {} : { to: t.to }),
+                  },
+                  countedStatuses,
+                ).then((tally) => ({ sign: t.sign, tally })),
               ]
             : [],
         ),
-      ),
+      ]),
     ]);
     for (const t of daily) {
       for (const [day, tally] of days) {

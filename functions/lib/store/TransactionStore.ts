@@ -21,8 +21,8 @@ export type TransactionStore = TransactionReads &
   };
 
 /**
- * The transactions table on DynamoDB (or dynalite). The writers that create a transaction or change its
- * status also count it per day (StatusCounts.ts); a count write that fails is handed to `onCountLost`.
+ * The transactions table on DynamoDB (or dynalite). The writers that change a transaction's status also
+ * count it per day (StatusCounts.ts); a count write that fails is handed to `onCountLost`.
  * `deferred`: the counts are kept until `flushCounts`, and written one per day then.
  */
 export function createTransactionStore(
@@ -33,7 +33,7 @@ export function createTransactionStore(
   const counts = createStatusCounts(doc, tableName, options);
   return {
     ...createTransactionReads(doc, tableName, counts),
-    ...createIntakeWrites(doc, tableName, counts),
+    ...createIntakeWrites(doc, tableName),
     ...createSigningWrites(doc, tableName),
     ...createOutcomeWrites(doc, tableName, counts),
     ...createSweepWrites(doc, tableName),

@@ -5,8 +5,8 @@ import {
   paginateQuery,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { statuses } from '../transactions/model.ts';
 import {
+  countedStatuses,
   countItemKeys,
   countShardOf,
   countsSinceKey,
@@ -19,7 +19,7 @@ import {
 import { idOf } from './transactionKeys.ts';
 
 // Rebuilding the day counters (StatusCounts.ts) from the byStatus index, which holds each transaction
-// once, under its status now. A rebuild writes absolute numbers: a status change made while it reads is
+// once, under its status now (`pending` has no counter: it is not read). A rebuild writes absolute numbers: a status change made while it reads is
 // lost or counted twice, so it is run while nothing writes the days it recounts (the local runner runs it
 // at start, before its pollers; on AWS, over days whose transactions have settled). On AWS the index may
 // also lag its table by a moment.
@@ -32,7 +32,7 @@ async function tallyIndex(
 ): Promise<Map<string, StatusTally>> {
   const tallies = new Map<string, StatusTally>();
   await Promise.all(
-    statuses.map(async (status) => {
+    countedStatuses.map(async (status) => {
       const range: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'> =
         window.day === undefined
           ? { KeyConditionExpression: '#s = :s', ExpressionAttributeValues: { ':s': status } }
@@ -109,7 +109,7 @@ export async function recountDay(doc: DynamoDBDocumentClient, TableName: string,
   ]);
   await writeCounters(doc, TableName, tallies, existing);
   const total = emptyTally();
-  for (const tally of tallies.values()) for (const status of statuses) total[status] += tally[status];
+  for (const tally of tallies.values()) for (const status of countedStatuses) total[status] += tally[status];
   return total;
 }
 
