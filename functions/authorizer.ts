@@ -3,6 +3,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
   APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
 } from 'aws-lambda';
 import { authenticate } from './lib/auth/authenticate.ts';
 import type { Caller } from './lib/auth/Caller.ts';
@@ -19,9 +20,14 @@ export type AuthorizerResult = APIGatewaySimpleAuthorizerResult | APIGatewaySimp
 /**
  * API Gateway HTTP API Lambda authorizer (payload 2.0, simple responses): allows a request with a
  * known bearer token and passes its caller to the api as `requestContext.authorizer.lambda` (`client`, `role`).
- * An unreadable token secret throws, so API Gateway fails closed.
+ * An unreadable token secret throws, so API Gateway fails closed. Its lines carry the invocation's
+ * request id and cold start, as every function's do.
  */
-export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEventV2,
+  context?: Context,
+): Promise<AuthorizerResult> => {
+  if (context) logger.addContext(context);
   try {
     const caller = await authenticate(tokens, event.headers?.authorization);
     return { isAuthorized: true, context: caller };

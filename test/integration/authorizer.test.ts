@@ -8,6 +8,7 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../functions/lib/auth/hashToken.ts';
 import { apiEvent } from '../support/apiEvent.ts';
+import { jsonLinesOf } from '../support/emfOf.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 
 /**
@@ -74,6 +75,8 @@ beforeAll(async () => {
   Object.assign(process.env, stack.env, {
     BROADCAST_WAIT_MS: '0',
     AUTH_MODE: 'authorizer',
+    // The authorizer's denial is an INFO line (read below).
+    LOG_LEVEL: 'INFO',
     TOKEN_SECRET_ARN: secretArn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${address.port}`,
   });
@@ -106,6 +109,15 @@ describe('the Lambda authorizer', () => {
     for (const header of [undefined, 'Bearer', 'Basic x', 'Bearer aws-client-tokens', 'Bearer dev-client-token']) {
       expect(await authorizer(authorizerEvent(header))).toEqual({ isAuthorized: false });
     }
+  });
+
+  it('says why it denied a request, on a line with the invocation’s request id and cold start, never the token', async () => {
+    const context = { awsRequestId: 'auth-req-1', functionName: 'authorizer', memoryLimitInMB: '256' } as Context;
+    const lines = await jsonLinesOf(() => authorizer(authorizerEvent('Bearer not-a-known-token'), context));
+    const denied = lines.filter((l) => l.message === 'request denied');
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ function_request_id: 'auth-req-1', cold_start: expect.any(Boolean) });
+    expect(JSON.stringify(lines)).not.toContain('not-a-known-token');
   });
 
   it('read the secret once, by its ARN, for all of the above (cached 5 minutes)', async () => {
