@@ -10,6 +10,7 @@ import { deliver, receiveAll, sqsEvent } from '../support/deliver.ts';
 import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
+import { asAdmin } from '../support/tokens.ts';
 
 let stack: TestStack;
 let api: Handlers['api'];
@@ -179,10 +180,14 @@ describe('a backlog', () => {
 });
 
 describe('health', () => {
-  it('answers 200 when the table, queues and chain answer', async () => {
+  it('answers 200 when the table answers; the admin’s when the table, queues and chain answer', async () => {
     const res = await call('GET', '/health');
     expect(res.status).toBe(200);
-    expect(res.body.ok).toBe(true);
-    expect(Object.keys(res.body.checks)).toEqual(expect.arrayContaining(['table', 'queue:requests', 'chain:31337']));
+    expect(res.body).toEqual({ ok: true, checks: { table: 'ok' } });
+    const deep = await call('GET', '/admin/health', undefined, asAdmin);
+    expect(deep.status).toBe(200);
+    expect(Object.keys(deep.body.checks)).toEqual(
+      expect.arrayContaining(['table', 'queue:requests', 'queue:responses', 'chain:31337']),
+    );
   });
 });

@@ -42,11 +42,11 @@ afterAll(async () => {
 });
 
 describe('a stack whose chains secret is not filled yet', () => {
-  it('answers health 503: the open probe says only that it is not configured, the admin’s what to put where', async () => {
+  it('answers health 503: the open probe says what is missing without naming the secret, the admin’s what to put where', async () => {
     const open = await callApi(handlers.api, 'GET', '/health', { headers: {} });
     expect(open.status).toBe(503);
     expect(open.body.ok).toBe(false);
-    expect(open.body.checks.configuration).toMatch(/^not configured/);
+    expect(open.body.checks.configuration).toMatch(/^not configured: the chains secret holds no RPC URLs yet/);
     expect(JSON.stringify(open.body)).not.toContain('arn:aws');
     const deep = await callApi(handlers.api, 'GET', '/admin/health', { headers: admin });
     expect(deep.status).toBe(503);

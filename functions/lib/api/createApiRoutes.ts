@@ -197,16 +197,11 @@ export function createApiRoutes(services: Services): Route[] {
     if (!tx || !mayAccess(authenticated(caller), tx)) throw new NotFoundError(`no transaction with id ${id}`, id);
     return tx;
   };
-  const healthDeps = {
-    dynamo: services.dynamo,
-    sqs: services.sqs,
-    tableName: config.TABLE_NAME,
-    queueUrls: services.queueUrls,
-    chains: services.chains,
-  };
+  const healthDeps = { dynamo: services.dynamo, tableName: config.TABLE_NAME };
+  const deepHealthDeps = { sqs: services.sqs, queueUrls: services.queueUrls, chains: services.chains };
   /**
    * While the service is unconfigured (a fresh stack's chains secret), health says so: the open probe
-   * only that it is, the admin's what is missing and how to put it (it names the secret).
+   * what is missing without naming the secret, the admin's which secret and how to put it.
    */
   const configurationProbe = (who: 'open' | 'admin'): HealthProbe[] =>
     services.unconfigured.length === 0
@@ -217,7 +212,7 @@ export function createApiRoutes(services: Services): Route[] {
             async () =>
               who === 'admin'
                 ? `not configured: ${services.unconfigured.join('; ')}`
-                : 'not configured: GET /admin/health (an admin token) says what is missing',
+                : 'not configured: the chains secret holds no RPC URLs yet; GET /admin/health (an admin token) names the secret and how to fill it',
           ],
         ];
   /** New transactions wait until the service is configured: nothing could sign or send them. */
@@ -402,9 +397,9 @@ export function createApiRoutes(services: Services): Route[] {
       },
     },
     health: {
-      description: `Open, for load balancers and uptime checks: the table, each queue and each chain, read at most every ${healthCacheMs / 1000} s however many ask (the answer is shared). The signers, and a fresh read, are \`GET /admin/health\`.`,
+      description: `Open, for load balancers and uptime checks, and shallow: is the service configured, and does its table answer? Read at most every ${healthCacheMs / 1000} s however many ask (the answer is shared). The queues, the chains, the signers, and a fresh read, are \`GET /admin/health\`.`,
       responses: {
-        200: { description: 'all of them answer', schema: healthSchema },
+        200: { description: 'configured, and the table answers', schema: healthSchema },
         503: { description: 'one of them does not: its check says why', schema: healthSchema },
       },
       async handler() {
@@ -414,7 +409,7 @@ export function createApiRoutes(services: Services): Route[] {
     },
     adminHealth: {
       description:
-        'For an admin: what `GET /health` checks, read now, and each signer on each chain: whether it can pay for one plain transfer at today’s fees (`signer:<chain>:<address>`).',
+        'For an admin, read now: what `GET /health` checks, each queue (`queue:<name>`), each chain (`chain:<id>`: its RPC answers, with that chain id), and each signer on each chain: whether it can pay for one plain transfer at today’s fees (`signer:<chain>:<address>`).',
       responses: {
         200: { description: 'all of them answer, and every signer can pay a transfer', schema: healthSchema },
         503: { description: 'one of them does not: its check says why', schema: healthSchema },
@@ -422,6 +417,7 @@ export function createApiRoutes(services: Services): Route[] {
       async handler() {
         const health = await checkHealth({
           ...healthDeps,
+          deep: deepHealthDeps,
           extra: [...configurationProbe('admin'), ...(await signerProbes())],
         });
         return json(health.ok ? 200 : 503, health);

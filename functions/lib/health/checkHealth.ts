@@ -15,30 +15,41 @@ const describe = (error: unknown) => (error instanceof Error ? error.name : 'err
 export type HealthProbe = [name: string, probe: () => Promise<string | undefined>];
 
 /**
- * Asks the table, each queue and each chain to answer, and runs the `extra` checks (the signers' balances);
- * healthy only when all of them are.
+ * Asks the table to answer, and with `deep` each queue and each chain too, and runs the `extra` checks (the
+ * configuration, the signers' balances); healthy only when all of them are. The open probe is shallow (the
+ * table and the configuration: is this service up and able to take a request?); what it depends on
+ * further is the admin's deep one.
  */
 export async function checkHealth(deps: {
   dynamo: DynamoDBClient;
-  sqs: SQSClient;
   tableName: string;
-  queueUrls: Record<string, string>;
-  chains: ChainRegistry;
+  deep?: { sqs: SQSClient; queueUrls: Record<string, string>; chains: ChainRegistry };
   extra?: readonly HealthProbe[];
 }): Promise<Health> {
+  const deepProbes = ({ sqs, queueUrls, chains }: NonNullable<typeof deps.deep>): HealthProbe[] => [
+    ...Object.entries(queueUrls).map(
+      ([name, url]): HealthProbe => [
+        `queue:${name}`,
+        async () => {
+          await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+          return undefined;
+        },
+      ],
+    ),
+    ...chains.chainIds().map(
+      (id): HealthProbe => [
+        `chain:${id}`,
+        async () => {
+          const answered = await chains.client(id).getChainId();
+          if (answered !== id) throw new Error(`the RPC answers chain ${answered}`);
+          return undefined;
+        },
+      ],
+    ),
+  ];
   const probes: Array<[string, () => Promise<unknown>]> = [
     ['table', () => deps.dynamo.send(new DescribeTableCommand({ TableName: deps.tableName }))],
-    ...Object.entries(deps.queueUrls).map(([name, url]): [string, () => Promise<unknown>] => [
-      `queue:${name}`,
-      () => deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })),
-    ]),
-    ...deps.chains.chainIds().map((id): [string, () => Promise<unknown>] => [
-      `chain:${id}`,
-      async () => {
-        const answered = await deps.chains.client(id).getChainId();
-        if (answered !== id) throw new Error(`the RPC answers chain ${answered}`);
-      },
-    ]),
+    ...(deps.deep ? deepProbes(deps.deep) : []),
     ...(deps.extra ?? []),
   ];
   const results = await Promise.all(
