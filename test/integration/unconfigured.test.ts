@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../support/callApi.ts';
 import { deliver } from '../support/deliver.ts';
+import { jsonLinesOf } from '../support/emfOf.ts';
 import { type Handlers, loadHandlers } from '../support/loadHandlers.ts';
 import { startTestStack, type TestStack } from '../support/startTestStack.ts';
 import { tableCounts } from '../support/tableCounts.ts';
@@ -32,6 +34,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   handlers = await loadHandlers(stack, {
     CHAINS_SECRET_ARN: chainsArn,
+    // The sweep's warning is read below.
+    LOG_LEVEL: 'WARN',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${address.port}`,
   });
 });
@@ -75,8 +79,17 @@ describe('a stack whose chains secret is not filled yet', () => {
     expect(list.status).toBe(200);
   });
 
-  it('the sweep does nothing, and says so without an error', async () => {
-    expect(await handlers.sweep()).toEqual({ requeued: 0, filled: 0, lowBalance: 0, skipped: true });
+  it('the sweep does nothing, and says so without an error, on a line with its invocation’s request id', async () => {
+    const context = { awsRequestId: 'sweep-req-1', functionName: 'sweep', memoryLimitInMB: '256' } as Context;
+    let result: unknown;
+    const lines = await jsonLinesOf(async () => {
+      result = await handlers.sweep(undefined, context);
+    });
+    expect(result).toEqual({ requeued: 0, filled: 0, lowBalance: 0, skipped: true });
+    expect(lines.filter((l) => String(l.message).startsWith('not configured'))).toEqual([
+      expect.objectContaining({ level: 'WARN', function_request_id: 'sweep-req-1', cold_start: expect.any(Boolean) }),
+    ]);
+    expect(lines.filter((l) => l.level === 'ERROR')).toEqual([]);
   });
 
   it('a message sent before stays on its queue for when the secret is filled, nothing decided', async () => {

@@ -12,17 +12,24 @@ export type EmfLine = Record<string, unknown> & {
   };
 };
 
-/** Every JSON line `run` printed to stdout (Powertools' logs and metrics), parsed. */
+/**
+ * Every JSON line `run` printed (Powertools' logs and metrics), parsed, in order: metrics and the logger's
+ * DEBUG and INFO lines go to stdout, its WARN and ERROR lines to stderr.
+ */
 export async function jsonLinesOf(run: () => unknown): Promise<Array<Record<string, unknown>>> {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  const capture = (chunk: string | Uint8Array) => {
     lines.push(String(chunk));
     return true;
-  });
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   try {
     await run();
   } finally {
-    spy.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
   return lines
     .flatMap((l) => l.split('\n'))
