@@ -8,6 +8,8 @@ import { startDynalite } from '../../infra/local/emulators.ts';
 
 /** A table of its own for a store test: dynalite in memory, the table as the runner makes it, and the store on it. */
 export type TestTable = {
+  /** dynalite's endpoint, for a process of its own (AWS_ENDPOINT_URL_DYNAMODB). */
+  url: string;
   doc: DynamoDBDocumentClient;
   tableName: string;
   store: TransactionStore;
@@ -25,7 +27,13 @@ export async function startTestTable(prefix: string): Promise<TestTable> {
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
   await ensureTable(dynamo, tableName);
-  return { doc, tableName, store: createTransactionStore(doc, tableName), stop: () => dynalite.stop() };
+  return {
+    url: dynalite.url,
+    doc,
+    tableName,
+    store: createTransactionStore(doc, tableName),
+    stop: () => dynalite.stop(),
+  };
 }
 
 /** A plain transfer as the api accepts it, with the fields a store test varies. */
