@@ -19,7 +19,7 @@ import { type Throughput, timePhase } from './Throughput.ts';
 /**
  * The table's floor: each transaction's table requests on the happy path, made with the stores the
  * handlers use, against a dynalite of its own on disk, as the local stack runs it, with `c` transactions
- * in flight: the api's put and its day count; the broadcaster's claim and signature; the updater's
+ * in flight: the api's put (`pending` has no day count); the broadcaster's claim and signature; the updater's
  * `success` (its count kept for the batch); the tracker's read of the row with its chain's line marker
  * (and the wake, which reads the line only while the marker says someone may wait); the updater's
  * `confirmed`; and one flush of the updater's counts per ten transactions, as a batch makes it. No queue, no chain, no signing, no HTTP: the most transactions a second the local table can
@@ -37,7 +37,7 @@ export async function runTable(chainId: number, options: PhaseOptions): Promise<
     const tableName = 'bench-table';
     await ensureTable(dynamo, tableName);
     const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-    // The api's and the broadcaster's store count at once; the updater's keeps its counts for the batch.
+    // The api's and the broadcaster's store change no counted status; the updater's keeps its counts for the batch.
     const store = createTransactionStore(doc, tableName);
     const updater = createTransactionStore(doc, tableName, { deferred: true });
     const waiting = createWaitingLine(doc, tableName);

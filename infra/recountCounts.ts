@@ -27,6 +27,12 @@ export type RecountResult = { code: number; stdout: string; stderr: string };
 
 type Request = { table: string; days: string[]; all: boolean };
 
+/** A calendar day as `toISOString()` writes it: `Date.parse` takes 2026-02-30 (as 2026-03-02), this does not. */
+const isDay = (value: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+  !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+  new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
+
 function parseArgs(args: string[]): Request | string {
   let table: string | undefined;
   const days: string[] = [];
@@ -37,15 +43,17 @@ function parseArgs(args: string[]): Request | string {
     if (arg === '--table' || arg === '--day') {
       if (value === undefined || value.startsWith('--')) return `${arg} needs a value`;
       i++;
-      if (arg === '--table') table = value;
-      else if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
-        return `--day ${value}: not a day (YYYY-MM-DD, UTC)`;
+      if (arg === '--table') {
+        if (table !== undefined && table !== value) return `--table given twice (${table}, ${value})`;
+        table = value;
+      } else if (!isDay(value)) return `--day ${value}: not a day (YYYY-MM-DD, UTC)`;
       else days.push(value);
     } else if (arg === '--all') all = true;
     else return `unknown argument ${arg}`;
   }
   if (!table) return '--table is required (the stack output TableName)';
-  if (all === days.length > 0) return 'give --day (one or more) or --all, not both';
+  if (all && days.length > 0) return 'give --day (one or more) or --all, not both';
+  if (!all && days.length === 0) return 'say what to recount: --day (one or more) or --all';
   return { table, days, all };
 }
 
@@ -57,12 +65,13 @@ export async function recountCounts(
   if (args.includes('--help') || args.includes('-h')) return { code: 0, stdout: help, stderr: '' };
   const request = parseArgs(args);
   if (typeof request === 'string') return { code: 1, stdout: '', stderr: `${request}\n${usage}` };
+  // What was written before a failure is said too: the days already recounted stand.
+  let stdout = '';
   try {
     if (request.all) {
       const days = await rebuildStatusCounts(doc, request.table);
       return { code: 0, stdout: `recounted ${days} day(s) of ${request.table}; every day is counted\n`, stderr: '' };
     }
-    let stdout = '';
     for (const day of request.days) {
       const tally = await recountDay(doc, request.table, day);
       const shown = countedStatuses.map((s) => `${s} ${tally[s]}`).join(', ');
@@ -72,7 +81,7 @@ export async function recountCounts(
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
     const message = error instanceof Error ? error.message : String(error);
-    return { code: 1, stdout: '', stderr: `could not recount ${request.table}: ${name}: ${message}\n` };
+    return { code: 1, stdout, stderr: `could not recount ${request.table}: ${name}: ${message}\n` };
   }
 }
 

@@ -103,7 +103,10 @@ describe('npm run recount-counts', () => {
   it('refuses what it cannot run, saying why, and writes nothing', async () => {
     for (const [args, why] of [
       [['--day', '2025-03-01'], /--table is required/],
-      [['--table', table.tableName], /give --day \(one or more\) or --all/],
+      [['--table', table.tableName], /say what to recount: --day \(one or more\) or --all/],
+      [['--table', table.tableName, '--table', 'other', '--all'], /--table given twice/],
+      // Date.parse takes February 30th (as March 2nd): it must not recount the days after it.
+      [['--table', table.tableName, '--day', '2025-02-30'], /--day 2025-02-30: not a day/],
       [['--table', table.tableName, '--all', '--day', '2025-03-01'], /not both/],
       [['--table', table.tableName, '--day', '2025-13-45'], /--day 2025-13-45: not a day/],
       [['--table', table.tableName, '--days', '1'], /unknown argument --days/],

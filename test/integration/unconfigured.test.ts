@@ -50,7 +50,7 @@ describe('a stack whose chains secret is not filled yet', () => {
     const open = await callApi(handlers.api, 'GET', '/health', { headers: {} });
     expect(open.status).toBe(503);
     expect(open.body.ok).toBe(false);
-    expect(open.body.checks.configuration).toMatch(/^not configured: the chains secret holds no RPC URLs yet/);
+    expect(open.body.checks.configuration).toMatch(/^not configured: the chains secret holds no usable RPC URL for this chain yet/);
     expect(JSON.stringify(open.body)).not.toContain('arn:aws');
     const deep = await callApi(handlers.api, 'GET', '/admin/health', { headers: admin });
     expect(deep.status).toBe(503);

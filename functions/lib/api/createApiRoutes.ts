@@ -212,7 +212,7 @@ export function createApiRoutes(services: Services): Route[] {
             async () =>
               who === 'admin'
                 ? `not configured: ${services.unconfigured.join('; ')}`
-                : 'not configured: the chains secret holds no RPC URLs yet; GET /admin/health (an admin token) names the secret and how to fill it',
+                : 'not configured: the chains secret holds no usable RPC URL for this chain yet; GET /admin/health (an admin token) names the secret and how to fill it',
           ],
         ];
   /** New transactions wait until the service is configured: nothing could sign or send them. */

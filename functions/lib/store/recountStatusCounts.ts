@@ -89,7 +89,9 @@ async function writeCounters(
 ): Promise<void> {
   for (const [place, tally] of tallies) {
     const [day = '', shard = '0'] = place.split('#');
-    await doc.send(new PutCommand({ TableName, Item: { ...countItemKeys(day, Number(shard)), ...tally } }));
+    // The counted statuses only: the item is replaced whole, so an older version's `pending` number goes.
+    const counted = Object.fromEntries(countedStatuses.map((status) => [status, tally[status]]));
+    await doc.send(new PutCommand({ TableName, Item: { ...countItemKeys(day, Number(shard)), ...counted } }));
   }
   for (const place of existing) {
     if (tallies.has(place)) continue;
