@@ -152,7 +152,6 @@ export async function startAnvil(options: {
       child.kill('SIGCONT');
       await saver?.stop({ final: true });
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;

@@ -15,6 +15,9 @@ import { repairIndexes, repairStatusCounts } from './repairIndexes.ts';
  *   entries in one batch), so a kill can leave no torn index, only counts short on the journaled days;
  * - `dynamodb-days/`: the creation days of the status changes of the last half hour at least.
  */
+const cleanStopMark = (dataDir: string) => join(dataDir, 'dynamodb-clean-stop');
+const atomicWritesMark = (dataDir: string) => join(dataDir, 'dynamodb-atomic-writes');
+
 export type LocalTableMarks = {
   journalDir: string;
   stoppedCleanly: boolean;
@@ -26,8 +29,8 @@ export function readLocalTableMarks(dataDir: string): LocalTableMarks {
   const journalDir = join(dataDir, 'dynamodb-days');
   return {
     journalDir,
-    stoppedCleanly: existsSync(join(dataDir, 'dynamodb-clean-stop')),
-    wasAtomic: existsSync(join(dataDir, 'dynamodb-atomic-writes')),
+    stoppedCleanly: existsSync(cleanStopMark(dataDir)),
+    wasAtomic: existsSync(atomicWritesMark(dataDir)),
     left: leftDays(journalDir),
   };
 }
@@ -47,7 +50,7 @@ export async function mendLocalTable(
   marks: LocalTableMarks,
   logger: Logger,
 ): Promise<void> {
-  rmSync(join(dataDir, 'dynamodb-clean-stop'), { force: true });
+  rmSync(cleanStopMark(dataDir), { force: true });
   if (table.created) {
     // A new table's counters cover every day from its first write: marked now, so that a kill before any
     // admin count read recounts only the days journaled, not every day.
@@ -66,11 +69,11 @@ export async function mendLocalTable(
     if (recounted !== undefined) logger.info('recounted the transactions per status of each day', { recounted });
   }
   for (const file of marks.left.files) rmSync(file, { force: true });
-  writeFileSync(join(dataDir, 'dynamodb-atomic-writes'), `${new Date().toISOString()}\n`);
+  writeFileSync(atomicWritesMark(dataDir), `${new Date().toISOString()}\n`);
   await doc.send(new DeleteCommand({ TableName: tableName, Key: sweepLeaseKey }));
 }
 
 /** Every write finished and the table closed: its indexes need no repair at the next start. */
 export function markCleanStop(dataDir: string): void {
-  writeFileSync(join(dataDir, 'dynamodb-clean-stop'), `${new Date().toISOString()}\n`);
+  writeFileSync(cleanStopMark(dataDir), `${new Date().toISOString()}\n`);
 }

@@ -47,8 +47,14 @@ export async function checkHealth(deps: {
       ],
     ),
   ];
-  const probes: Array<[string, () => Promise<unknown>]> = [
-    ['table', () => deps.dynamo.send(new DescribeTableCommand({ TableName: deps.tableName }))],
+  const probes: HealthProbe[] = [
+    [
+      'table',
+      async () => {
+        await deps.dynamo.send(new DescribeTableCommand({ TableName: deps.tableName }));
+        return undefined;
+      },
+    ],
     ...(deps.deep ? deepProbes(deps.deep) : []),
     ...(deps.extra ?? []),
   ];
