@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type HandlerOf, loadHandler } from '../../infra/handlers.ts';
 import { deliver } from './deliver.ts';
@@ -65,7 +67,9 @@ export async function driveUntil(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await done()) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      throw new Error(`${what} did not hold within ${timeoutMs} ms; what stood then: ${await standing(stack)}`);
+    }
     const delivered = [
       await deliver(stack.sqs, stack.queues.requests, handlers.broadcaster),
       await deliver(stack.sqs, stack.queues.retry, handlers.broadcaster),
@@ -75,4 +79,57 @@ export async function driveUntil(
     ];
     if (delivered.every((d) => d.bodies.length === 0)) await sleep(pollMs);
   }
+}
+
+/**
+ * What the stack held when a wait ran out, for its failure message: each transaction's status, nonce,
+ * attempts and hash; each queue's visible and in-flight messages; the chain's head and its pool.
+ */
+async function standing(stack: TestStack): Promise<string> {
+  const guard = <T>(read: Promise<T>) => read.catch((e: unknown) => `unread: ${String(e)}`);
+  const rows = async () => {
+    const found: unknown[] = [];
+    const pages = paginateQuery(
+      { client: stack.doc },
+      {
+        TableName: stack.tableName,
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kind = :kind',
+        ExpressionAttributeValues: { ':kind': 'tx' },
+      },
+    );
+    for await (const page of pages) {
+      for (const i of page.Items ?? []) found.push([i.id, i.status, i.nonce, i.attempts, i.txHash]);
+    }
+    return found;
+  };
+  const queues = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        Object.entries(stack.queues).map(async ([name, url]) => {
+          const a = await stack.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: url,
+              AttributeNames: [
+                'ApproximateNumberOfMessages',
+                'ApproximateNumberOfMessagesNotVisible',
+                'ApproximateNumberOfMessagesDelayed',
+              ],
+            }),
+          );
+          const n = (k: string) => Number(a.Attributes?.[k as never] ?? 0);
+          return [
+            name,
+            `${n('ApproximateNumberOfMessages')} visible, ${n('ApproximateNumberOfMessagesNotVisible')} in flight, ${n('ApproximateNumberOfMessagesDelayed')} delayed`,
+          ];
+        }),
+      ),
+    );
+  const [transactions, messages, head, pool] = await Promise.all([
+    guard(rows()),
+    guard(queues()),
+    guard(stack.chain.getBlockNumber().then(String)),
+    guard(stack.chain.request({ method: 'txpool_inspect' } as never)),
+  ]);
+  return JSON.stringify({ transactions, messages, head, pool });
 }
