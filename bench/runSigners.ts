@@ -84,7 +84,7 @@ function watchUnmined(rpcUrl: string, addresses: Hex[]) {
   const watched = new Set(addresses.map((a) => a.toLowerCase()));
   let max = 0;
   let running = true;
-  const firstBlock = client.getBlockNumber();
+  const firstBlock = client.getBlockNumber({ cacheTime: 0 });
   const done = (async () => {
     while (running) {
       const counts = await Promise.all(
@@ -103,7 +103,8 @@ function watchUnmined(rpcUrl: string, addresses: Hex[]) {
     running = false;
     await done;
     const from = (await firstBlock) + 1n;
-    const to = await client.getBlockNumber();
+    // Not cached: viem keeps a block number for its polling interval (4 s), longer than a quick run.
+    const to = await client.getBlockNumber({ cacheTime: 0 });
     for (let n = from; n <= to; n++) {
       const block = await client.getBlock({ blockNumber: n, includeTransactions: true });
       const perSender = new Map<string, number>();

@@ -128,7 +128,7 @@ async function standing(stack: TestStack): Promise<string> {
   const [transactions, messages, head, pool] = await Promise.all([
     guard(rows()),
     guard(queues()),
-    guard(stack.chain.getBlockNumber().then(String)),
+    guard(stack.chain.getBlockNumber({ cacheTime: 0 }).then(String)),
     guard(stack.chain.request({ method: 'txpool_inspect' } as never)),
   ]);
   return JSON.stringify({ transactions, messages, head, pool });
