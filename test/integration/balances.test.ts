@@ -107,14 +107,25 @@ describe('the balance guard', () => {
     // A repeat of an accepted one gets it back, however the balance stands.
     expect((await keyed(parseEther('0.1'))).headers['idempotent-replayed']).toBe('true');
 
-    // Once they are signed, their bytes count (in the signers view too) until they are mined.
+    // Once they are signed, their bytes count (in the signers view too) until they are mined. All four are sent
+    // before a block: two mined would leave the signer below LOW_BALANCE_WEI (5 ETH), and a signer below it takes
+    // no new transactions, so the others would wait for it to be funded (as on a loaded machine, where the
+    // broadcaster's batch did not always sign all four before the first was mined).
+    const statusesOf = async () =>
+      (await Promise.all(accepted.map((a) => call('GET', `/transactions/${a.body.id}`)))).map((v) => v.body.status);
+    await stack.testClient.setAutomine(false);
+    try {
+      await driveUntil(stack, handlers, async () => (await statusesOf()).every((s) => s === 'success'), {
+        what: 'the four to be sent',
+      });
+    } finally {
+      await stack.testClient.setAutomine(true);
+    }
+    await stack.testClient.mine({ blocks: 1 });
     await driveUntil(
       stack,
       handlers,
-      async () => {
-        const views = await Promise.all(accepted.map((a) => call('GET', `/transactions/${a.body.id}`)));
-        return views.every((v) => v.body.status === 'confirmed');
-      },
+      async () => (await statusesOf()).every((s) => s === 'confirmed'),
       // Confirmed comes through the tracker's delayed messages: 20 s was once not enough with other files on both cores.
       { what: 'the three to be confirmed', timeoutMs: 45_000 },
     );
