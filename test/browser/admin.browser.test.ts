@@ -60,6 +60,12 @@ async function openPage(context: BrowserContext, heard: string[] = problems, on:
   return page;
 }
 
+/**
+ * How long a poll of the counts bar waits: the counts are day counters the updater writes after each batch, so
+ * a page read can show a row's new status before its count, and the page reads again only after 2.5 s.
+ */
+const countsSettle = { timeout: 10_000 };
+
 async function signIn(page: Page, token: string) {
   await page.getByLabel('Admin token').fill(token);
   await page.getByRole('button', { name: 'Open' }).click();
@@ -120,7 +126,7 @@ describe('the admin page', () => {
     await expect.poll(() => page.locator('tr[data-id]').count()).toBe(values.length);
     const row = page.locator(`tr[data-id="${ids[1]}"]`);
     expect(await row.locator('td[data-label="Value (ETH)"]').textContent()).toBe('2.5');
-    await expect.poll(() => page.locator('.count-confirmed .count-value').textContent()).toBe('4');
+    await expect.poll(() => page.locator('.count-confirmed .count-value').textContent(), countsSettle).toBe('4');
     expect(await page.locator('.count-success .count-value').textContent()).toBe('0');
 
     // "What happened to transaction X": opened by its id; an id that names nothing says so.
@@ -350,7 +356,7 @@ describe('the admin page', () => {
     await clientFilter.press('Enter');
     await expect.poll(() => page.locator('tr[data-id]').count()).toBe(1);
     expect(await page.locator('tr[data-id]').first().getAttribute('data-id')).toBe(teamBId);
-    await expect.poll(() => page.locator('.count-all .count-value').textContent()).toBe('1');
+    await expect.poll(() => page.locator('.count-all .count-value').textContent(), countsSettle).toBe('1');
     expect(await page.locator('#filter-client-error').count()).toBe(0);
     await page.screenshot({ path: `${shots}/client-filter-laptop.png` });
 
@@ -709,14 +715,14 @@ describe('the admin page', () => {
       await signerFilter.selectOption(b);
       await expect.poll(() => page.locator('tr[data-id]').count()).toBe(1);
       expect(await page.locator('tr[data-id]').first().getAttribute('data-id')).toBe(fromB);
-      await expect.poll(() => page.locator('.count-all .count-value').textContent()).toBe('1');
+      await expect.poll(() => page.locator('.count-all .count-value').textContent(), countsSettle).toBe('1');
       await page.screenshot({ path: `${shots}/signer-filter-laptop.png` });
       await signerFilter.selectOption(a);
       await expect.poll(() => page.locator('tr[data-id]').count()).toBe(3);
       expect(
         new Set(await page.locator('tr[data-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')))),
       ).toEqual(new Set(fromA));
-      await expect.poll(() => page.locator('.count-all .count-value').textContent()).toBe('3');
+      await expect.poll(() => page.locator('.count-all .count-value').textContent(), countsSettle).toBe('3');
       await signerFilter.selectOption('');
       await expect.poll(() => page.locator('tr[data-id]').count()).toBe(4);
       await context.close();
