@@ -127,7 +127,7 @@ describe('the balance guard', () => {
       handlers,
       async () => (await statusesOf()).every((s) => s === 'confirmed'),
       // Confirmed comes through the tracker's delayed messages: 20 s was once not enough with other files on both cores.
-      { what: 'the three to be confirmed', timeoutMs: 45_000 },
+      { what: 'the four to be confirmed', timeoutMs: 45_000 },
     );
     // Mined: about 1 ETH is left. 3 ETH is refused, half an ether taken.
     expect((await post(parseEther('3'))).status).toBe(422);

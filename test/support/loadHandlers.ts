@@ -83,7 +83,7 @@ export async function driveUntil(
 
 /**
  * What the stack held when a wait ran out, for its failure message: each transaction's status, nonce,
- * attempts and hash; each queue's visible and in-flight messages; the chain's head and its pool.
+ * attempts and hash; each queue's visible, in-flight and delayed messages; the chain's head and its pool.
  */
 async function standing(stack: TestStack): Promise<string> {
   const guard = <T>(read: Promise<T>) => read.catch((e: unknown) => `unread: ${String(e)}`);
