@@ -80,11 +80,12 @@ const trackIntervalSeconds = 1;
  * block, so it is above 0 whenever anything was mined.
  */
 function watchUnmined(rpcUrl: string, addresses: Hex[]) {
-  const client = createPublicClient({ transport: http(rpcUrl) });
+  // Nothing cached: viem keeps a block number for its polling interval (4 s), longer than a quick run.
+  const client = createPublicClient({ transport: http(rpcUrl), cacheTime: 0 });
   const watched = new Set(addresses.map((a) => a.toLowerCase()));
   let max = 0;
   let running = true;
-  const firstBlock = client.getBlockNumber({ cacheTime: 0 });
+  const firstBlock = client.getBlockNumber();
   const done = (async () => {
     while (running) {
       const counts = await Promise.all(
@@ -103,8 +104,7 @@ function watchUnmined(rpcUrl: string, addresses: Hex[]) {
     running = false;
     await done;
     const from = (await firstBlock) + 1n;
-    // Not cached: viem keeps a block number for its polling interval (4 s), longer than a quick run.
-    const to = await client.getBlockNumber({ cacheTime: 0 });
+    const to = await client.getBlockNumber();
     for (let n = from; n <= to; n++) {
       const block = await client.getBlock({ blockNumber: n, includeTransactions: true });
       const perSender = new Map<string, number>();

@@ -97,32 +97,27 @@ async function standing(stack: TestStack): Promise<string> {
     }
     return found;
   };
+  const counted = {
+    visible: 'ApproximateNumberOfMessages',
+    'in flight': 'ApproximateNumberOfMessagesNotVisible',
+    delayed: 'ApproximateNumberOfMessagesDelayed',
+  } as const;
   const queues = async () =>
     Object.fromEntries(
       await Promise.all(
-        Object.entries(stack.queues).map(async ([name, url]) => {
-          const a = await stack.sqs.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: url,
-              AttributeNames: [
-                'ApproximateNumberOfMessages',
-                'ApproximateNumberOfMessagesNotVisible',
-                'ApproximateNumberOfMessagesDelayed',
-              ],
-            }),
+        Object.entries(stack.queues).map(async ([name, QueueUrl]) => {
+          const { Attributes = {} } = await stack.sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl, AttributeNames: Object.values(counted) }),
           );
-          const n = (k: string) => Number(a.Attributes?.[k as never] ?? 0);
-          return [
-            name,
-            `${n('ApproximateNumberOfMessages')} visible, ${n('ApproximateNumberOfMessagesNotVisible')} in flight, ${n('ApproximateNumberOfMessagesDelayed')} delayed`,
-          ];
+          const each = Object.entries(counted).map(([label, attribute]) => `${Attributes[attribute] ?? 0} ${label}`);
+          return [name, each.join(', ')];
         }),
       ),
     );
   const [transactions, messages, head, pool] = await Promise.all([
     guard(rows()),
     guard(queues()),
-    guard(stack.chain.getBlockNumber({ cacheTime: 0 }).then(String)),
+    guard(stack.chain.getBlockNumber().then(String)),
     guard(stack.chain.request({ method: 'txpool_inspect' } as never)),
   ]);
   return JSON.stringify({ transactions, messages, head, pool });

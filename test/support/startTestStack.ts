@@ -67,7 +67,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     queues,
     tableName,
     anvil,
-    chain: createPublicClient({ transport: http(anvil.url) }),
+    // Nothing cached: viem keeps a block number for 4 s, and tests mine and read within that.
+    chain: createPublicClient({ transport: http(anvil.url), cacheTime: 0 }),
     testClient: createTestClient({ mode: 'anvil', transport: http(anvil.url) }),
     async stop() {
       for (const e of owned) await e.stop();
