@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,5 +73,33 @@ describe("the local chain's state file", () => {
     // assess
     expect(Number(await rpc(third, 'eth_blockNumber'))).toBe(5);
     expect(await rpc(third, 'eth_getBalance', [who, 'latest'])).toBe('0x1234');
+  });
+});
+
+describe("the local chain's disk", () => {
+  it('holds no evicted states of a long chain once stopped, and keeps the recent ones a reorg needs', async () => {
+    // prepare: anvil keeps its evicted states under $HOME/.foundry/anvil/tmp; this chain's home is its own
+    const home = mkdtempSync(join(os.tmpdir(), 'anvil-home-'));
+    dirs.push(home);
+    const before = process.env.HOME;
+    process.env.HOME = home;
+    let anvil: Anvil;
+    try {
+      anvil = await startAnvil({ chainId });
+    } finally {
+      process.env.HOME = before;
+    }
+    chains.push(anvil);
+    const who = '0x00000000000000000000000000000000000000aa';
+    await rpc(anvil, 'anvil_setBalance', [who, '0x1234']);
+    // act: a thousand blocks, past what anvil holds in memory, then a clean stop
+    await rpc(anvil, 'anvil_mine', ['0x3e8']);
+    const head = Number(await rpc(anvil, 'eth_blockNumber'));
+    const deepAgo = await rpc(anvil, 'eth_getBalance', [who, `0x${(head - 100).toString(16)}`]);
+    await anvil.stop();
+    // assess
+    const evicted = join(home, '.foundry', 'anvil', 'tmp');
+    expect(existsSync(evicted) ? readdirSync(evicted) : []).toEqual([]);
+    expect(deepAgo).toBe('0x1234');
   });
 });
