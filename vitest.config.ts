@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Every test's temporary files under one folder, removed at the end of the run.
+    globalSetup: ['test/support/scratchDir.setup.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'functions/**/*.test.ts'] } },
       {
