@@ -77,7 +77,7 @@ describe("the local chain's state file", () => {
 });
 
 describe("the local chain's disk", () => {
-  it('holds no evicted states of a long chain once stopped, and keeps the recent ones a reorg needs', async () => {
+  it('holds no evicted states of a long chain once stopped, and keeps the last 64 a reorg needs', async () => {
     // prepare: anvil keeps its evicted states under $HOME/.foundry/anvil/tmp; this chain's home is its own
     const home = mkdtempSync(join(os.tmpdir(), 'anvil-home-'));
     dirs.push(home);
@@ -95,11 +95,19 @@ describe("the local chain's disk", () => {
     // act: a thousand blocks, past what anvil holds in memory, then a clean stop
     await rpc(anvil, 'anvil_mine', ['0x3e8']);
     const head = Number(await rpc(anvil, 'eth_blockNumber'));
-    const deepAgo = await rpc(anvil, 'eth_getBalance', [who, `0x${(head - 100).toString(16)}`]);
+    const deepAgo = await rpc(anvil, 'eth_getBalance', [who, `0x${(head - 64).toString(16)}`]);
+    const reorged = await fetch(anvil.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_reorg', params: [64, []] }),
+    }).then((res) => res.json() as Promise<{ error?: unknown }>);
     await anvil.stop();
     // assess
+    // (a reorg makes an empty folder there: the states are what would fill a disk)
     const evicted = join(home, '.foundry', 'anvil', 'tmp');
-    expect(existsSync(evicted) ? readdirSync(evicted) : []).toEqual([]);
+    const folders = existsSync(evicted) ? readdirSync(evicted) : [];
+    expect(folders.flatMap((folder) => readdirSync(join(evicted, folder)))).toEqual([]);
     expect(deepAgo).toBe('0x1234');
+    expect(reorged.error).toBeUndefined();
   });
 });
