@@ -1,4 +1,5 @@
 import type { BenchReport } from './BenchReport.ts';
+import { ownStart } from './runGrowth.ts';
 
 const f1 = (n: number) => n.toFixed(1);
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
@@ -99,6 +100,7 @@ function growthTable(g: BenchReport['growth']): string[] {
         'sweep',
         'ready after stop',
         'ready after kill',
+        'of it: chain / own',
         'data dir',
         'per tx',
         'idle runner / anvil',
@@ -111,13 +113,14 @@ function growthTable(g: BenchReport['growth']): string[] {
         ms(p.sweepMs),
         ms(p.readyAfterStopMs),
         ms(p.readyAfterKillMs),
+        `${p.startAfterKill.chainMs === undefined ? '-' : ms(p.startAfterKill.chainMs)} / ${ms(ownStart(p.startAfterKill))}`,
         `${(p.dataDirBytes / 2 ** 20).toFixed(1)} MB`,
         `${(p.bytesPerTx / 1024).toFixed(1)} KB`,
         `${Math.round(p.idleCores.runner * 100)}% / ${Math.round(p.idleCores.anvil * 100)}%`,
         `${Math.round(p.anvilRssMb)} MB`,
       ]),
     ]),
-    `largest / smallest: admin first page ${g.growth.adminFirstPage.toFixed(2)}x, admin health ${g.growth.adminHealth.toFixed(2)}x, sweep ${g.growth.sweep.toFixed(2)}x, ready after kill ${g.growth.readyAfterKill.toFixed(2)}x`,
+    `largest / smallest: admin first page ${g.growth.adminFirstPage.toFixed(2)}x, admin health ${g.growth.adminHealth.toFixed(2)}x, sweep ${g.growth.sweep.toFixed(2)}x, ready after kill ${g.growth.readyAfterKill.toFixed(2)}x (the runner's own part ${g.growth.ownStartAfterKill.toFixed(2)}x)`,
     `targets: latencies flat (at most ${flatLatencies.atMostRatio}x): ${met(flatLatencies.met)}; ready after kill flat: ${met(flatReadyAfterKill.met)}; at most ${dataDirPerTx.atMostBytes / 1024} KB per tx: ${met(dataDirPerTx.met)}`,
     ...g.points
       .filter((p) => p.unfinished > 0)

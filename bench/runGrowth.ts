@@ -4,6 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
+import type { StartupTimes } from '../infra/local/startLocalStack.ts';
 import { type BenchTokens, describeUnfinished, postAsync, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
 import { percentile } from './percentile.ts';
@@ -25,6 +26,8 @@ export type GrowthPoint = {
   /** The runner from start to serving, on the same data: after a clean stop, and after a SIGKILL. */
   readyAfterStopMs: number;
   readyAfterKillMs: number;
+  /** The start after the SIGKILL as the runner timed it: its local chain loading, then its own start-up. */
+  startAfterKill: StartupTimes;
   /** The data directory (the table, the chain's state), after the restarts. */
   dataDirBytes: number;
   bytesPerTx: number;
@@ -38,7 +41,14 @@ export type GrowthResult = {
   sizes: number[];
   points: GrowthPoint[];
   /** The largest size's figure over the smallest's: what grows with the number stored. */
-  growth: { adminFirstPage: number; adminHealth: number; sweep: number; readyAfterKill: number };
+  growth: {
+    adminFirstPage: number;
+    adminHealth: number;
+    sweep: number;
+    readyAfterKill: number;
+    /** The runner's own start-up after the kill, once its emulators answered (`startAfterKill`). */
+    ownStartAfterKill: number;
+  };
   targets: {
     /** None of the latencies grows with the number stored (within 1.5x between the smallest and the largest). */
     flatLatencies: { atMostRatio: number; met: boolean };
@@ -50,6 +60,9 @@ export type GrowthResult = {
 };
 
 export type GrowthOptions = { sizes: number[]; c: number; to: Hex; tokens: BenchTokens };
+
+/** A start's own part, ms: from its emulators answering to ready (the table's mending after a kill among it). */
+export const ownStart = (t: StartupTimes) => t.totalMs - t.emulatorsMs;
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -141,6 +154,7 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       t0 = performance.now();
       stack = await startBenchStack(env);
       const readyAfterKillMs = performance.now() - t0;
+      const startAfterKill = stack.startup;
       const dataDirBytes = Number(execFileSync('du', ['-sb', dataDir], { encoding: 'utf8' }).split('\t')[0]);
       points.push({
         stored,
@@ -151,6 +165,7 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
         sweepMs: median(sweeps),
         readyAfterStopMs,
         readyAfterKillMs,
+        startAfterKill,
         dataDirBytes,
         bytesPerTx: dataDirBytes / stored,
         idleCores,
@@ -169,6 +184,7 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
     adminHealth: ratio((p) => p.adminHealthMs),
     sweep: ratio((p) => p.sweepMs),
     readyAfterKill: ratio((p) => p.readyAfterKillMs),
+    ownStartAfterKill: ratio((p) => ownStart(p.startAfterKill)),
   };
   const atMostBytes = 8 * 1024;
   return {

@@ -1,3 +1,4 @@
+import type { StartupTimes } from '../infra/local/startLocalStack.ts';
 import type { Counts, Success } from './createCounters.ts';
 
 /** What the benchmark asks of the stack's process. */
@@ -10,7 +11,7 @@ export type ToStack =
 
 /** What the stack's process tells the benchmark. */
 export type FromStack =
-  | { type: 'ready'; url: string; rpcUrl: string; signer: string; chainId: number }
+  | { type: 'ready'; url: string; rpcUrl: string; signer: string; chainId: number; startup: StartupTimes }
   | { type: 'successes'; items: Success[] }
   | { type: 'snapshot'; counts: Counts }
   | { type: 'swept'; ms: number }

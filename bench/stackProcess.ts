@@ -40,7 +40,14 @@ try {
       process.disconnect();
     }
   });
-  send({ type: 'ready', url: stack.url, rpcUrl: stack.rpcUrl, signer: stack.signer, chainId: stack.chainId });
+  send({
+    type: 'ready',
+    url: stack.url,
+    rpcUrl: stack.rpcUrl,
+    signer: stack.signer,
+    chainId: stack.chainId,
+    startup: stack.startup,
+  });
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   process.exitCode = 1;

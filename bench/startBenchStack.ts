@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { StartupTimes } from '../infra/local/startLocalStack.ts';
 import type { Counts, Success } from './createCounters.ts';
 import type { FromStack, ToStack } from './stackMessages.ts';
 
@@ -10,6 +11,8 @@ export type BenchStack = {
   rpcUrl: string;
   signer: string;
   chainId: number;
+  /** How the stack's start went (the local runner's `startup`). */
+  startup: StartupTimes;
   /** Zeroes the counters and the log byte count. */
   reset(): void;
   /** The counters since the last reset, and the bytes the stack logged since then. */
@@ -101,6 +104,7 @@ export async function startBenchStack(env: Record<string, string>, cpuProfDir?: 
     rpcUrl: ready.rpcUrl,
     signer: ready.signer,
     chainId: ready.chainId,
+    startup: ready.startup,
     reset() {
       post({ type: 'reset' });
       logBytes = 0;

@@ -52,6 +52,7 @@ async function main() {
       signers: stack.signers,
       endpoints: stack.endpoints,
       tableName: stack.config.TABLE_NAME,
+      startup: stack.startup,
     }),
   );
   let stopping = false;

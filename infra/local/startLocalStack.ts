@@ -35,9 +35,25 @@ export type LocalStack = {
   /** The runner's own settings (port, data directory, pool, batch size, sweep interval, visibility). */
   settings: RunnerSettings;
   sweepNow(): Promise<unknown>;
+  /** How the start's time went, ms from its beginning (see `StartupTimes`). */
+  startup: StartupTimes;
   /** True when webhooks are signed with the public dev secret (none was configured). */
   devWebhookSecret: boolean;
   stop(): Promise<void>;
+};
+
+/**
+ * When a start's parts were done, in ms from its beginning. The emulators start side by side; what comes
+ * after them is the broadcaster's own start-up (the table and its mending after a kill, the queues, the
+ * handlers, the first sweep, the HTTP server). The local chain's share grows with the chain it loads.
+ */
+export type StartupTimes = {
+  /** The local chain answered, its state loaded (absent when `RPC_URL` names a node). */
+  chainMs?: number;
+  /** Every emulator this start runs answered. */
+  emulatorsMs: number;
+  /** The whole start, ready to serve. */
+  totalMs: number;
 };
 
 /**
@@ -67,6 +83,9 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     const sqsUrl = awsEndpoint(config, 'SQS');
     // What the last run left, read before this run's dynalite starts a journal of its own.
     const marks = readLocalTableMarks(dataDir);
+    const since = (t0: number) => Math.round(performance.now() - t0);
+    const startedAt = performance.now();
+    let chainMs: number | undefined;
     const [dynamo, sqs, chain] = await Promise.all([
       dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb'), { journal: marks.journalDir }),
       sqsUrl ? undefined : startSqs(),
@@ -84,9 +103,13 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
                   error,
                 },
               ),
+          }).then((anvil) => {
+            chainMs = since(startedAt);
+            return anvil;
           }),
     ]);
     for (const e of [chain, sqs, dynamo]) if (e) started.push(e);
+    const emulatorsMs = since(startedAt);
 
     // Webhooks are signed with the public dev secret only where none is configured.
     const devSecret = !env.WEBHOOK_SECRET && !env.WEBHOOK_SECRET_ARN;
@@ -191,6 +214,11 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     const http: { server: Server; url: string } = await serveHttpApi(api, settings.HOST, settings.PORT, { authorize });
     // The addresses the handlers sign with: the KMS keys' when KMS_KEY_IDS is set (e.g. LocalStack), else the local keys.
     const signers = (await selectSigners({ ...config, LOCAL_SIGNER_ALLOWED: true })()).all.map((s) => s.address);
+    const startup: StartupTimes = {
+      ...(chainMs === undefined ? {} : { chainMs }),
+      emulatorsMs,
+      totalMs: since(startedAt),
+    };
     return {
       url: http.url,
       chainId: config.CHAIN_ID,
@@ -201,6 +229,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       config,
       settings,
       sweepNow,
+      startup,
       devWebhookSecret: devSecret,
       async stop() {
         clearInterval(timer);

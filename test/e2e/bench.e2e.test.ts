@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/BenchReport.ts';
 import { handlerNames } from '../../bench/measureBundles.ts';
+import type { GrowthPoint } from '../../bench/runGrowth.ts';
 import { spawnCapture } from '../support/spawnCapture.ts';
 
 /**
@@ -271,11 +272,20 @@ describe('npm run bench -- --quick', { timeout: 480_000 }, () => {
       expect(p.dataDirBytes).toBeGreaterThan(0);
       expect(p.bytesPerTx).toBeCloseTo(p.dataDirBytes / p.stored, 6);
       expect(p.anvilRssMb).toBeGreaterThan(0);
+      // The restart after the kill, as the runner timed it: the chain loaded within its emulators, then its own part.
+      const t = p.startAfterKill;
+      expect(t.chainMs, String(p.stored)).toBeGreaterThan(0);
+      expect(t.emulatorsMs).toBeGreaterThanOrEqual(t.chainMs ?? Number.POSITIVE_INFINITY);
+      expect(t.totalMs).toBeGreaterThan(t.emulatorsMs);
+      expect(t.totalMs).toBeLessThan(p.readyAfterKillMs);
     }
     const [small, large] = g.points;
     expect(large?.dataDirBytes).toBeGreaterThan(small?.dataDirBytes ?? 0);
     expect(g.growth.adminFirstPage).toBeCloseTo((large?.adminFirstPageMs ?? 0) / (small?.adminFirstPageMs ?? 1), 9);
     expect(g.growth.readyAfterKill).toBeCloseTo((large?.readyAfterKillMs ?? 0) / (small?.readyAfterKillMs ?? 1), 9);
+    const own = (p?: GrowthPoint) => (p ? p.startAfterKill.totalMs - p.startAfterKill.emulatorsMs : Number.NaN);
+    expect(g.growth.ownStartAfterKill).toBeCloseTo(own(large) / own(small), 9);
+    expect(output).toContain('of it: chain / own');
     expect(g.targets.dataDirPerTx.met).toBe((large?.bytesPerTx ?? 0) <= g.targets.dataDirPerTx.atMostBytes);
   });
 

@@ -71,6 +71,19 @@ describe('the local runner, end to end', () => {
     expect(runner.output()).toContain(`curl -s -X POST ${runner.url}/transactions`);
   });
 
+  it('the ready line says how its start went: the local chain answered within the emulators, then its own part', () => {
+    const line = runner
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('{"message":"ready"'));
+    const { startup } = JSON.parse(line ?? '{}') as {
+      startup?: { chainMs: number; emulatorsMs: number; totalMs: number };
+    };
+    expect(startup?.chainMs).toBeGreaterThan(0);
+    expect(startup?.emulatorsMs).toBeGreaterThanOrEqual(startup?.chainMs ?? Number.POSITIVE_INFINITY);
+    expect(startup?.totalMs).toBeGreaterThan(startup?.emulatorsMs ?? Number.POSITIVE_INFINITY);
+  });
+
   it('Ctrl-C stops everything it started', async () => {
     const code = await runner.stop();
     expect(code).toBe(0);
