@@ -1,7 +1,8 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { countedStatuses } from '../../functions/lib/store/StatusCounts.ts';
 
 // dynalite (4.0.0, db/index.js `updateIndexes`) writes an item's index entries, then the item, each as a
 // LevelDB write of its own: a process killed between them leaves an index pointing at nothing, missing an
@@ -43,8 +44,11 @@ type SubDb = {
 };
 type Store = { db: MainDb; getItemDb(name: string): SubDb };
 
-/** Told of each write before it is made, with the item before and after (`null`: deleted). */
-export type BeforeWrite = (tableName: string, existing: Item | undefined, item: Item | null) => void;
+/** Told of each write with the item before and after (`null`: deleted): `before` it is made, `after` it was. */
+export type WriteHooks = {
+  before?: (tableName: string, existing: Item | undefined, item: Item | null) => void;
+  after?: (tableName: string, existing: Item | undefined, item: Item | null) => void;
+};
 
 const patched = Symbol('atomic');
 
@@ -144,10 +148,11 @@ function createIdleCompactor() {
 
 /**
  * Makes every item write of the dynalite in this thread one LevelDB batch with its index entries, so no
- * kill can tear an item from its indexes. `beforeWrite` (the day journal) is told first, synchronously.
- * The prefixes are dynalite's own (`getItemDb`, `getIndexDb`: a sub-database's name and `~`).
+ * kill can tear an item from its indexes. `hooks.before` (the count journal) is told first, synchronously,
+ * and `hooks.after` once the batch is written. The prefixes are dynalite's own (`getItemDb`, `getIndexDb`:
+ * a sub-database's name and `~`).
  */
-export function makeDynaliteWritesAtomic(beforeWrite?: BeforeWrite): void {
+export function makeDynaliteWritesAtomic(hooks: WriteHooks = {}): void {
   const require = createRequire(import.meta.url);
   const db = require('dynalite/db') as DynaliteDb & { [patched]?: true };
   if (db[patched]) return;
@@ -176,7 +181,7 @@ export function makeDynaliteWritesAtomic(beforeWrite?: BeforeWrite): void {
     // As dynalite does them: the entries that go, then the ones that come (a key in both ends put), then the item.
     const own: BatchOp = item ? { type: 'put', key: itemKey, value: item } : { type: 'del', key: itemKey };
     try {
-      beforeWrite?.(table.TableName, existing, item);
+      hooks.before?.(table.TableName, existing, item);
     } catch (error) {
       return cb(error);
     }
@@ -184,58 +189,112 @@ export function makeDynaliteWritesAtomic(beforeWrite?: BeforeWrite): void {
     store.db.batch([...deletes, ...puts, own], (error) => {
       if (!error) done.set(key, item);
       if (!error) wrote(store);
+      if (!error) hooks.after?.(table.TableName, existing, item);
       cb(error);
     });
   };
 }
 
-/** The creation day of a transaction item whose status a write changes (DynamoDB JSON), if it is one. */
-export function statusChangeDay(existing: Item | undefined, item: Item | null): string | undefined {
-  const s = (it: Item | null | undefined, name: string) => {
-    const v = it?.[name] as { S?: unknown } | undefined;
-    return typeof v?.S === 'string' ? v.S : undefined;
-  };
+/** A string or a number attribute of an item in DynamoDB JSON. */
+const attr = (it: Item | null | undefined, name: string): string | undefined => {
+  const v = it?.[name] as { S?: unknown; N?: unknown } | undefined;
+  return typeof v?.S === 'string' ? v.S : typeof v?.N === 'string' ? v.N : undefined;
+};
+
+const counted: ReadonlySet<string> = new Set(countedStatuses);
+
+/** A change to one day's counts: per counted status, how many more (or fewer) it should hold. */
+export type DayChange = { day: string; change: Record<string, number> };
+
+/**
+ * What a write changes in the day counters' books, for the count journal:
+ * - a transaction item whose status changes: its creation day should count one more of its new status and
+ *   one fewer of its old (`pending` is not counted, as in `StatusCounts.ts`);
+ * - a day's counter item: what it added to each status, taken away (the counting that was owed is done);
+ * - a counter rebuilt from the index (`recountedAt` changed, or the item deleted): nothing, a recount is
+ *   the truth and owes nothing.
+ * Summed over a run, a day's changes are zero when its counters count every status change made.
+ */
+export function countChange(existing: Item | undefined, item: Item | null): DayChange | undefined {
   const subject = item ?? existing;
-  if (!s(subject, 'pk')?.startsWith('tx#')) return undefined;
-  if (s(existing, 'status') === s(item, 'status')) return undefined;
-  return s(subject, 'createdAt')?.slice(0, 10);
+  const pk = attr(subject, 'pk') ?? '';
+  const change: Record<string, number> = {};
+  let day: string | undefined;
+  if (pk.startsWith('tx#')) {
+    const before = attr(existing, 'status');
+    const after = attr(item, 'status');
+    if (before === after) return undefined;
+    day = attr(subject, 'createdAt')?.slice(0, 10);
+    if (after && counted.has(after)) change[after] = 1;
+    if (before && counted.has(before)) change[before] = (change[before] ?? 0) - 1;
+  } else {
+    day = /^count#(\d{4}-\d{2}-\d{2})#/.exec(pk)?.[1];
+    if (!day || !item || attr(item, 'recountedAt') !== attr(existing, 'recountedAt')) return undefined;
+    for (const status of counted) {
+      const added = Number(attr(item, status) ?? 0) - Number(attr(existing, status) ?? 0);
+      if (added !== 0) change[status] = -added;
+    }
+  }
+  if (!day || Object.keys(change).length === 0) return undefined;
+  return { day, change };
 }
 
 /**
- * The days whose counters a kill may have left short: the creation day of each transaction whose status
- * changed in the last `keepMs` (at least), in files under `dir`, one per period of this process, each day
- * once per file, written before the write it notes. A clean stop removes this process's files; what is
- * left at the next start (`leftDays`) names the days to recount.
+ * The count journal: each status change made and each count written, summed per day and status, in a
+ * file of this process under `dir`. A status change is noted before its write, a count after its write,
+ * so a kill between them, or a count write that failed or was made twice, leaves its day unbalanced;
+ * a kill while every change is counted leaves nothing to recount. The file is rewritten with only what
+ * is still unbalanced every `compactEvery` notes; a clean stop removes it; what is left at the next
+ * start (`leftDays`) names the days to recount.
  */
-export type DayJournal = { note(day: string): void; stop(): void };
+export type CountJournal = {
+  /** Before a write: a status change it makes. */
+  before(existing: Item | undefined, item: Item | null): void;
+  /** After a write: a count it made. */
+  after(existing: Item | undefined, item: Item | null): void;
+  stop(): void;
+};
 
-export function startDayJournal(dir: string, keepMs = 1_800_000): DayJournal {
+export function startCountJournal(dir: string, compactEvery = 10_000): CountJournal {
   mkdirSync(dir, { recursive: true });
-  const run = `${Date.now()}-${process.pid}`;
-  const file = (period: number) => join(dir, `${run}-${period}.days`);
-  let period = 0;
-  let noted = new Set<string>();
-  // A day noted just before a turn stays in the previous file for one more period: at least `keepMs`.
-  const timer = setInterval(() => {
-    rmSync(file(period - 1), { force: true });
-    period++;
-    noted = new Set();
-  }, keepMs);
-  timer.unref();
+  const file = join(dir, `${Date.now()}-${process.pid}.days`);
+  const balance = new Map<string, number>();
+  let notes = 0;
+  const line = (key: string, n: number) => `${key} ${n}\n`;
+  const compact = () => {
+    let text = '';
+    for (const [key, n] of balance) if (n !== 0) text += line(key, n);
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+    for (const [key, n] of balance) if (n === 0) balance.delete(key);
+    notes = 0;
+  };
+  const note = (existing: Item | undefined, item: Item | null, isCount: boolean) => {
+    const found = countChange(existing, item);
+    if (!found || attr(item ?? existing, 'pk')?.startsWith('count#') !== isCount) return;
+    let text = '';
+    for (const [status, n] of Object.entries(found.change)) {
+      const key = `${found.day} ${status}`;
+      balance.set(key, (balance.get(key) ?? 0) + n);
+      text += line(key, n);
+    }
+    appendFileSync(file, text);
+    if (++notes >= compactEvery) compact();
+  };
   return {
-    note(day) {
-      if (noted.has(day)) return;
-      appendFileSync(file(period), `${day}\n`);
-      noted.add(day);
-    },
+    before: (existing, item) => note(existing, item, false),
+    after: (existing, item) => note(existing, item, true),
     stop() {
-      clearInterval(timer);
-      for (const p of [period - 1, period]) rmSync(file(p), { force: true });
+      rmSync(file, { force: true });
     },
   };
 }
 
-/** The days the journals left in `dir` name (those of a process that did not stop cleanly), and their files. */
+/**
+ * The days the journals left in `dir` name (those of processes that did not stop cleanly), and their
+ * files: each day some status of which the lines do not sum to zero. A line that is only a day (a journal
+ * of an older runner) names its day; a torn last line names nothing.
+ */
 export function leftDays(dir: string): { days: string[]; files: string[] } {
   let names: string[];
   try {
@@ -245,21 +304,31 @@ export function leftDays(dir: string): { days: string[]; files: string[] } {
   }
   const files = names.map((n) => join(dir, n));
   const days = new Set<string>();
+  const sums = new Map<string, number>();
   for (const f of files) {
-    for (const line of readFileSync(f, 'utf8').split('\n')) if (/^\d{4}-\d{2}-\d{2}$/.test(line)) days.add(line);
+    for (const text of readFileSync(f, 'utf8').split('\n')) {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(text)) days.add(text);
+      const parts = /^(\d{4}-\d{2}-\d{2}) ([a-z]+) (-?\d+)$/.exec(text);
+      if (parts) sums.set(`${parts[1]} ${parts[2]}`, (sums.get(`${parts[1]} ${parts[2]}`) ?? 0) + Number(parts[3]));
+    }
   }
+  for (const [key, n] of sums) if (n !== 0) days.add(key.slice(0, 10));
   return { days: [...days].sort(), files };
 }
 
 /**
  * The runner's dynalite, as the emulator thread starts it: every write atomic, and with `journalDir` the
- * creation day of each status change noted there first. Call before `dynalite()`; returns the journal.
+ * count journal kept there. Call before `dynalite()`; returns the journal.
  */
-export function mendDynalite(journalDir?: string): DayJournal | undefined {
-  const journal = journalDir ? startDayJournal(journalDir) : undefined;
-  makeDynaliteWritesAtomic((_table, existing, item) => {
-    const day = journal && statusChangeDay(existing, item);
-    if (day) journal?.note(day);
-  });
+export function mendDynalite(journalDir?: string): CountJournal | undefined {
+  const journal = journalDir ? startCountJournal(journalDir) : undefined;
+  makeDynaliteWritesAtomic(
+    journal
+      ? {
+          before: (_table, existing, item) => journal.before(existing, item),
+          after: (_table, existing, item) => journal.after(existing, item),
+        }
+      : {},
+  );
   return journal;
 }

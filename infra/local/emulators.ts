@@ -62,7 +62,7 @@ async function startEmulatorThread(kind: 'dynalite' | 'sqs', path?: string, jour
 /**
  * DynamoDB's wire protocol from dynalite, on its own thread; on disk under `path` when given, else in
  * memory. Each item is written with its index entries as one LevelDB batch (`atomicDynalite.ts`); with
- * `journal`, a folder, the creation days of the transactions whose status changes are noted there first.
+ * `journal`, a folder, the count journal kept there (the days whose counts a kill left short: `atomicDynalite.ts`).
  */
 export async function startDynalite(path?: string, options: { journal?: string } = {}): Promise<Emulator> {
   return startEmulatorThread('dynalite', path, options.journal);

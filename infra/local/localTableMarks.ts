@@ -9,11 +9,11 @@ import { repairIndexes, repairStatusCounts } from './repairIndexes.ts';
 
 /**
  * What the last run of the runner's own dynalite left in the data directory, read before this run's
- * dynalite starts (it opens a day journal of its own):
+ * dynalite starts (it opens a count journal of its own):
  * - `dynamodb-clean-stop`: written when the table was closed cleanly; gone after a kill;
  * - `dynamodb-atomic-writes`: written once every write since the last repair was atomic (item and index
  *   entries in one batch), so a kill can leave no torn index, only counts short on the journaled days;
- * - `dynamodb-days/`: the creation days of the status changes of the last half hour at least.
+ * - `dynamodb-days/`: the count journal, each day's status changes and counts written (unbalanced: to recount).
  */
 const cleanStopMark = (dataDir: string) => join(dataDir, 'dynamodb-clean-stop');
 const atomicWritesMark = (dataDir: string) => join(dataDir, 'dynamodb-atomic-writes');

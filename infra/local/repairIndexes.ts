@@ -110,8 +110,8 @@ export async function repairIndexes(
  * writes: after an unclean stop (a kill between a status write and its count leaves a day short), run
  * after `repairIndexes`, since it counts from the byStatus index; and once on a table made before the
  * counters, or whose counters do not cover every day, which then no longer counts any day from the
- * indexes. After an unclean stop with `days` (the days the dynalite journal noted status changes on, in
- * the minutes before it: `atomicDynalite.ts`) only those days are recounted; without, every day.
+ * indexes. After an unclean stop with `days` (the days whose counts the dynalite journal found owed or
+ * overpaid: `atomicDynalite.ts`) only those days are recounted; without, every day.
  * Returns how many days it recounted, or undefined when there was nothing to do (or the table lacks the
  * indexes a count reads).
  */

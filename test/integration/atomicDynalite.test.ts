@@ -140,6 +140,49 @@ describe('dynalite killed mid-write', () => {
     expect(shortBeforeRecount).toBeGreaterThan(0);
   });
 
+  it('a kill once every change is counted leaves no day to recount; one count owed, or a recount, is told apart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'count-journal-'));
+    dirs.push(dir);
+    const path = join(dir, 'dynamodb');
+    const journal = join(dir, 'days');
+    const day = new Date().toISOString().slice(0, 10);
+    const move = async (store: ReturnType<typeof createTransactionStore>, i: number) => {
+      const tx = newTransaction();
+      await store.create(tx, Date.now() + 60_000);
+      await store.apply(outcome(tx.id, 'retrying', { error: 'busy' }), Date.now() + 60_000);
+      await store.apply(outcome(tx.id, i % 3 === 0 ? 'failed' : 'success', { txHash: `0x${i}` }), Date.now() + 60_000);
+    };
+    // prepare: 60 transactions moved and counted, as the updater counts them (its batches' counts summed)
+    const first = await startChild(path, true, journal);
+    await ensureTable(first.dynamo, tableName);
+    const counted = createTransactionStore(first.doc, tableName, { deferred: true });
+    await counted.countByStatus({});
+    await Promise.all(Array.from({ length: 60 }, (_, i) => move(counted, i)));
+    await counted.flushCounts();
+    // act 1: a kill with nothing owed
+    await first.kill();
+    const settled = leftDays(journal);
+    // act 2: one more transaction moved, its counts kept and never written (a kill before the batch's flush)
+    const second = await startChild(path, true, journal);
+    await move(createTransactionStore(second.doc, tableName, { deferred: true }), 1);
+    await second.kill();
+    const owed = leftDays(journal);
+    // act 3: the day recounted by the next start, then a kill: the recount owes nothing
+    for (const file of owed.files) rmSync(file);
+    const third = await startChild(path, true, journal);
+    await repairStatusCounts(third.doc, tableName, { uncleanStop: true, days: owed.days });
+    const truth = await byStatusTally(third.doc, tableName, { from: day, to: `${day}~` });
+    const whole = { from: `${day}T00:00:00.000Z`, to: `${day}T23:59:59.999Z` };
+    const recountedCounts = await createTransactionStore(third.doc, tableName).countByStatus(whole);
+    await third.kill();
+    // assess
+    expect(settled.days).toEqual([]);
+    expect(owed.days).toEqual([day]);
+    expect(recountedCounts).toEqual(truth);
+    expect(truth.success + truth.failed).toBe(61);
+    expect(leftDays(journal).days).toEqual([]);
+  });
+
   it('the control: dynalite as published, killed the same way, leaves torn indexes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plain-dynalite-'));
     dirs.push(dir);

@@ -90,8 +90,12 @@ async function writeCounters(
   for (const [place, tally] of tallies) {
     const [day = '', shard = '0'] = place.split('#');
     // The counted statuses only: the item is replaced whole, so an older version's `pending` number goes.
+    // `recountedAt` tells a rebuilt counter from a counted change (the local runner's journal, atomicDynalite.ts).
     const counted = Object.fromEntries(countedStatuses.map((status) => [status, tally[status]]));
-    await doc.send(new PutCommand({ TableName, Item: { ...countItemKeys(day, Number(shard)), ...counted } }));
+    const recountedAt = new Date().toISOString();
+    await doc.send(
+      new PutCommand({ TableName, Item: { ...countItemKeys(day, Number(shard)), ...counted, recountedAt } }),
+    );
   }
   for (const place of existing) {
     if (tallies.has(place)) continue;
