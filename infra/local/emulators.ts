@@ -152,10 +152,12 @@ export async function startAnvil(options: {
     process: child,
     poolRepairs: watch?.repairs ?? [],
     stop: async () => {
+      const running = () => child.exitCode === null && child.signalCode === null;
+      // A paused chain answers nothing: let it go on first, so that the pool watch's look under way and
+      // the last read of its state are answered.
+      if (running()) child.kill('SIGCONT');
       await watch?.stop();
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      // A paused chain answers nothing: let it go on before its state is read a last time.
-      child.kill('SIGCONT');
+      if (!running()) return;
       await saver?.stop({ final: true });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -104,6 +104,35 @@ describe("the local chain's pool watch", () => {
     expect(await queued(anvil)).toBe(0);
   });
 
+  it('mends a large pool while its sender goes on sending, and what came in the mend is sent again as the tracker would', async () => {
+    // prepare: 1,500 stuck behind the next nonce, and the sender still sending one every 10 ms
+    const anvil = await chain();
+    const who = account(8);
+    const signed = new Map<number, `0x${string}`>();
+    const sign = async (nonce: number) => {
+      const raw = await who.transfer(nonce);
+      signed.set(nonce, raw);
+      return raw;
+    };
+    for (let nonce = 1; nonce <= 1500; nonce++) await rpc(anvil, 'eth_sendRawTransaction', [await sign(nonce)]);
+    await rpc(anvil, 'anvil_setNonce', [who.address, '0x1']);
+    // act: the sender goes on until the stuck ones are mined (or 40 s), then resends what the chain lacks
+    let next = 1501;
+    const until = Date.now() + 40_000;
+    while ((await minedNonce(anvil, who.address)) <= 1500 && Date.now() < until) {
+      await rpc(anvil, 'eth_sendRawTransaction', [await sign(next++)]);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const minedWhileSending = await minedNonce(anvil, who.address);
+    for (let nonce = 1; nonce < next; nonce++)
+      await rpc(anvil, 'eth_sendRawTransaction', [signed.get(nonce)]).catch(() => undefined); // already known or mined
+    const all = await waitFor(async () => ((await minedNonce(anvil, who.address)) === next ? true : undefined), 20_000);
+    // assess
+    expect(minedWhileSending).toBeGreaterThan(1500);
+    expect(all).toBe(true);
+    expect(anvil.poolRepairs.length).toBeGreaterThan(0);
+  });
+
   it('leaves a real gap alone: a nonce above the mined one waits, untouched, for the one below', async () => {
     // prepare
     const anvil = await chain();
