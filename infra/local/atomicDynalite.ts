@@ -207,8 +207,11 @@ const attr = (it: Item | null | undefined, name: string): string | undefined => 
 
 const counted: ReadonlySet<string> = new Set(countedStatuses);
 
-/** A change to one day's counts: per counted status, how many more (or fewer) it should hold. */
-export type DayChange = { day: string; change: Record<string, number> };
+/**
+ * A change to one day's counts: per counted status, how many more (or fewer) it should hold; `kind` says
+ * whether a transaction's status change owes it or a counter's write pays it.
+ */
+export type DayChange = { day: string; kind: 'status' | 'count'; change: Record<string, number> };
 
 /**
  * What a write changes in the day counters' books, for the count journal:
@@ -224,7 +227,8 @@ export function countChange(existing: Item | undefined, item: Item | null): DayC
   const pk = attr(subject, 'pk') ?? '';
   const change: Record<string, number> = {};
   let day: string | undefined;
-  if (pk.startsWith('tx#')) {
+  const kind = pk.startsWith('tx#') ? 'status' : 'count';
+  if (kind === 'status') {
     const before = attr(existing, 'status');
     const after = attr(item, 'status');
     if (before === after) return undefined;
@@ -240,7 +244,7 @@ export function countChange(existing: Item | undefined, item: Item | null): DayC
     }
   }
   if (!day || Object.keys(change).length === 0) return undefined;
-  return { day, change };
+  return { day, kind, change };
 }
 
 /**
@@ -248,35 +252,46 @@ export function countChange(existing: Item | undefined, item: Item | null): DayC
  * file of this process under `dir`. A status change is noted before its write, a count after its write,
  * so a kill between them, or a count write that failed or was made twice, leaves its day unbalanced;
  * a kill while every change is counted leaves nothing to recount. The file is rewritten with only what
- * is still unbalanced every `compactEvery` notes; a clean stop removes it; what is left at the next
- * start (`leftDays`) names the days to recount.
+ * is still unbalanced every `compactEvery` notes, and at a clean stop (removed when that is nothing: a
+ * count lost while the table ran is recounted after a clean stop too); what is left at the next start
+ * (`leftDays`) names the days to recount.
+ *
+ * Each note is appended as `\n` and lines that end in ` ;`: a note cut short (the disk full) ends no line
+ * and is read as nothing, and the next note still starts a line of its own. A note not made whole leaves
+ * its day unbalanced (a status change noted, its write refused; or a count written, not noted): a recount
+ * more, never a count taken for done.
  */
 export type CountJournal = {
   /** Before a write: a status change it makes. */
   before(existing: Item | undefined, item: Item | null): void;
   /** After a write: a count it made. */
   after(existing: Item | undefined, item: Item | null): void;
+  /** The table closed cleanly: keeps only what is unbalanced, for the next start to recount. */
   stop(): void;
 };
 
+const journalSuffix = '.counts';
+const journalLine = /^(\d{4}-\d{2}-\d{2}) ([a-z]+) (-?\d+) ;$/;
+
 export function startCountJournal(dir: string, compactEvery = 10_000): CountJournal {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${Date.now()}-${process.pid}.days`);
+  const file = join(dir, `${Date.now()}-${process.pid}${journalSuffix}`);
   const balance = new Map<string, number>();
   let notes = 0;
-  const line = (key: string, n: number) => `${key} ${n}\n`;
+  const line = (key: string, n: number) => `${key} ${n} ;\n`;
   const compact = () => {
     let text = '';
     for (const [key, n] of balance) if (n !== 0) text += line(key, n);
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
     for (const [key, n] of balance) if (n === 0) balance.delete(key);
     notes = 0;
+    if (text === '') return rmSync(file, { force: true });
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
   };
-  const note = (existing: Item | undefined, item: Item | null, isCount: boolean) => {
+  const note = (existing: Item | undefined, item: Item | null, kind: DayChange['kind']) => {
     const found = countChange(existing, item);
-    if (!found || attr(item ?? existing, 'pk')?.startsWith('count#') !== isCount) return;
-    let text = '';
+    if (found?.kind !== kind) return;
+    let text = '\n';
     for (const [status, n] of Object.entries(found.change)) {
       const key = `${found.day} ${status}`;
       balance.set(key, (balance.get(key) ?? 0) + n);
@@ -286,23 +301,21 @@ export function startCountJournal(dir: string, compactEvery = 10_000): CountJour
     if (++notes >= compactEvery) compact();
   };
   return {
-    before: (existing, item) => note(existing, item, false),
-    after: (existing, item) => note(existing, item, true),
-    stop() {
-      rmSync(file, { force: true });
-    },
+    before: (existing, item) => note(existing, item, 'status'),
+    after: (existing, item) => note(existing, item, 'count'),
+    stop: compact,
   };
 }
 
 /**
- * The days the journals left in `dir` name (those of processes that did not stop cleanly), and their
- * files: each day some status of which the lines do not sum to zero. A line that is only a day (a journal
- * of an older runner) names its day; a torn last line names nothing.
+ * The days the journals left in `dir` name, and their files: each day some status of which the lines do
+ * not sum to zero. Journals of older runners (`.days`) are read as they were written: a line that is only
+ * a day names its day, and their sums end no line in ` ;`.
  */
 export function leftDays(dir: string): { days: string[]; files: string[] } {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.days'));
+    names = readdirSync(dir).filter((n) => n.endsWith(journalSuffix) || n.endsWith('.days'));
   } catch {
     return { days: [], files: [] };
   }
@@ -310,10 +323,13 @@ export function leftDays(dir: string): { days: string[]; files: string[] } {
   const days = new Set<string>();
   const sums = new Map<string, number>();
   for (const f of files) {
+    const older = f.endsWith('.days');
     for (const text of readFileSync(f, 'utf8').split('\n')) {
-      if (/^\d{4}-\d{2}-\d{2}$/.test(text)) days.add(text);
-      const parts = /^(\d{4}-\d{2}-\d{2}) ([a-z]+) (-?\d+)$/.exec(text);
-      if (parts) sums.set(`${parts[1]} ${parts[2]}`, (sums.get(`${parts[1]} ${parts[2]}`) ?? 0) + Number(parts[3]));
+      if (older && /^\d{4}-\d{2}-\d{2}$/.test(text)) days.add(text);
+      const parts = older ? /^(\d{4}-\d{2}-\d{2}) ([a-z]+) (-?\d+)$/.exec(text) : journalLine.exec(text);
+      if (!parts) continue;
+      const key = `${parts[1]} ${parts[2]}`;
+      sums.set(key, (sums.get(key) ?? 0) + Number(parts[3]));
     }
   }
   for (const [key, n] of sums) if (n !== 0) days.add(key.slice(0, 10));

@@ -38,7 +38,8 @@ export function readLocalTableMarks(dataDir: string): LocalTableMarks {
 /**
  * Puts right what the last run left, before anything writes (the pollers and the api start after):
  * the indexes after an unclean stop unless every write was atomic, the day counters of the journaled
- * days (every day after an unclean stop without a journal, or once on a table made before counters), a
+ * days (after a clean stop too: a count write can fail while the table runs; every day after an unclean
+ * stop without a journal, or once on a table made before counters), a
  * new table's counters marked as covering every day, and the sweep lease of a killed runner let go (the
  * runner is its table's only user). From here on every write is atomic: the marks say so.
  */
@@ -64,7 +65,8 @@ export async function mendLocalTable(
     const recounted = await repairStatusCounts(doc, tableName, {
       uncleanStop: !marks.stoppedCleanly,
       present: table.indexes,
-      ...(marks.wasAtomic ? { days: marks.left.days } : {}),
+      // A clean stop may leave days too: a count write that failed while the table ran.
+      ...(marks.wasAtomic || marks.stoppedCleanly ? { days: marks.left.days } : {}),
     });
     if (recounted !== undefined) logger.info('recounted the transactions per status of each day', { recounted });
   }

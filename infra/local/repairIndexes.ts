@@ -111,7 +111,8 @@ export async function repairIndexes(
  * after `repairIndexes`, since it counts from the byStatus index; and once on a table made before the
  * counters, or whose counters do not cover every day, which then no longer counts any day from the
  * indexes. After an unclean stop with `days` (the days whose counts the dynalite journal found owed or
- * overpaid: `atomicDynalite.ts`) only those days are recounted; without, every day.
+ * overpaid: `atomicDynalite.ts`) only those days are recounted; without, every day. After a clean stop
+ * the days given (a count write that failed while the table ran) are recounted, and nothing else.
  * Returns how many days it recounted, or undefined when there was nothing to do (or the table lacks the
  * indexes a count reads).
  */
@@ -124,10 +125,10 @@ export async function repairStatusCounts(
   if (!present.has('byStatus') || !present.has('byKind')) return undefined;
   const since = await doc.send(new GetCommand({ TableName: tableName, Key: countsSinceKey, ConsistentRead: true }));
   const everyDayCounted = since.Item?.day === everyDay;
-  if (!options.uncleanStop && everyDayCounted) return undefined;
-  if (everyDayCounted && options.days !== undefined) {
+  if (everyDayCounted && options.days !== undefined && (options.uncleanStop || options.days.length > 0)) {
     for (const day of options.days) await recountDay(doc, tableName, day);
     return options.days.length;
   }
+  if (!options.uncleanStop && everyDayCounted) return undefined;
   return rebuildStatusCounts(doc, tableName);
 }

@@ -3,13 +3,17 @@ import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { LostCount } from '../../functions/lib/store/StatusCounts.ts';
 import { createTransactionStore } from '../../functions/lib/store/TransactionStore.ts';
 import type { TransactionOutcome } from '../../functions/lib/transactions/model.ts';
 import { leftDays } from '../../infra/local/atomicDynalite.ts';
 import { ensureTable } from '../../infra/local/createResources.ts';
+import { startDynalite } from '../../infra/local/emulators.ts';
+import { markCleanStop, mendLocalTable, readLocalTableMarks } from '../../infra/local/localTableMarks.ts';
 import { repairIndexes, repairStatusCounts } from '../../infra/local/repairIndexes.ts';
 import { byStatusTally } from '../support/byStatusTally.ts';
 import { newTransaction } from '../support/startTestTable.ts';
@@ -267,5 +271,65 @@ describe('dynalite killed mid-write', () => {
     await reopened.kill();
     // assess
     expect(live).toBeLessThan(1.5 * kept);
+  });
+});
+
+describe('dynalite stopped cleanly', () => {
+  /** The runner's dynalite on `dataDir`, as startLocalStack starts it, and its table mended as at start-up. */
+  async function startRunnerTable(dataDir: string) {
+    const marks = readLocalTableMarks(dataDir);
+    const dynalite = await startDynalite(join(dataDir, 'dynamodb'), { journal: marks.journalDir });
+    const dynamo = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: dynalite.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+    const table = await ensureTable(dynamo, tableName);
+    await mendLocalTable(doc, tableName, table, dataDir, marks, new Logger({ logLevel: 'SILENT' }));
+    return {
+      doc,
+      marks,
+      async stop() {
+        await dynalite.stop();
+        markCleanStop(dataDir);
+        dynamo.destroy();
+      },
+    };
+  }
+
+  it('a count write that failed while the table ran is recounted at the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'clean-stop-'));
+    dirs.push(dataDir);
+    const day = new Date().toISOString().slice(0, 10);
+    // prepare: a transaction made a success, its count write refused (as a timeout the client gave up on)
+    const first = await startRunnerTable(dataDir);
+    const tx = newTransaction();
+    await createTransactionStore(first.doc, tableName).create(tx, Date.now() + 60_000);
+    const refusing: DynamoDBDocumentClient = Object.assign(Object.create(first.doc), {
+      send: (command: { input: { Key?: { pk?: string } } }) =>
+        command instanceof UpdateCommand && String(command.input.Key?.pk).startsWith('count#')
+          ? Promise.reject(Object.assign(new Error('the count write failed'), { name: 'InternalServerError' }))
+          : first.doc.send(command as never),
+    });
+    const lost: LostCount[] = [];
+    const store = createTransactionStore(refusing, tableName, { onCountLost: (l) => lost.push(l) });
+    await store.apply(outcome(tx.id, 'success', { txHash: '0x1' }), Date.now() + 60_000);
+    // act: a clean stop, and the next start
+    await first.stop();
+    const second = await startRunnerTable(dataDir);
+    const whole = { from: `${day}T00:00:00.000Z`, to: `${day}T23:59:59.999Z` };
+    const counts = await createTransactionStore(second.doc, tableName).countByStatus(whole);
+    const truth = await byStatusTally(second.doc, tableName, { from: day, to: `${day}~` });
+    await second.stop();
+    // assess: the lost count was reported, the clean stop kept its day, the start recounted it
+    expect(lost).toEqual([expect.objectContaining({ day, change: { success: 1 } })]);
+    expect(second.marks.stoppedCleanly).toBe(true);
+    expect(second.marks.left.days).toEqual([day]);
+    expect(truth.success).toBe(1);
+    expect(counts).toEqual(truth);
+    // and that start settled it: the journal it read is gone, its own stopped balanced
+    expect(leftDays(second.marks.journalDir)).toEqual({ days: [], files: [] });
   });
 });
