@@ -10,8 +10,9 @@
  * pool then files as ready. A transaction is touched only when it was the lowest of its sender's queue, at or
  * below the mined nonce, on two looks in a row; a real gap (a nonce above the mined one missing) is left alone.
  * A sender that goes on sending while its bytes are read is read again, up to three times, and then mended
- * all the same: one that comes between the last read and the emptying is dropped from the pool, and the
- * tracker sends it again, as it does for any transaction a node no longer holds. (Waiting for a quiet pool,
+ * all the same (the bytes of what the last read showed read too): one that comes between the last read of
+ * the pool and the emptying is dropped from the pool, and the tracker sends it again, as it does for any
+ * transaction a node no longer holds. (Waiting for a quiet pool,
  * as this watch did first, never mended a pool a fill kept sending to: 22,736 stuck in the growth benchmark.)
  */
 
@@ -27,7 +28,8 @@ const lowest = (byNonce: Record<string, PoolTx> | undefined): PoolTx | undefined
 
 /**
  * Watches one anvil's pool each `intervalMs` and mends what is stuck as described above. `stop` waits for a look
- * under way. A look that fails (the chain paused or gone) is skipped.
+ * under way, which gives up at its next call while it is still reading (a mend begun is finished: its
+ * sender's pool emptied is sent again). A look that fails (the chain paused or gone) is skipped.
  */
 export function watchAnvilPool(
   url: string,
@@ -58,23 +60,27 @@ export function watchAnvilPool(
         now.set(sender, first.hash);
         continue;
       }
-      // Each held transaction's bytes, by nonce; read again for what the sender sent meanwhile, up to three times.
+      // Each held transaction's bytes, by nonce; the pool read again for what the sender sent meanwhile, up
+      // to three times, and the bytes of whatever the last read shows read too, so only what comes during
+      // that last, shortest read is dropped.
       const raws = new Map<bigint, string>();
       const read = new Set<string>();
       let current = pool;
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; ; round++) {
         const held = [
           ...Object.values(current.pending?.[sender] ?? {}),
           ...Object.values(current.queued?.[sender] ?? {}),
         ].filter((tx) => BigInt(tx.nonce) >= mined && !read.has(tx.hash));
-        if (held.length === 0) break;
         for (const tx of held) {
+          if (stopped) return; // nothing changed yet: a stop need not wait for the whole read
           read.add(tx.hash);
           const raw = (await rpc('eth_getRawTransactionByHash', [tx.hash])) as string | null;
           if (raw) raws.set(BigInt(tx.nonce), raw);
         }
+        if (held.length === 0 || round === 3) break;
         current = (await rpc('txpool_content', [])) as Pool;
       }
+      if (stopped) return;
       await rpc('anvil_removePoolTransactions', [sender]);
       let refused = 0;
       const inOrder = [...raws].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, raw]) => raw);
