@@ -13,23 +13,35 @@ export function createSightings(what: string) {
       at.set(id, time);
       if (waiting?.ids.delete(id) && waiting.ids.size === 0) waiting.done();
     },
-    /** Resolves once every one of `ids` was seen; rejects after `timeoutMs`, saying how many were not. */
-    all(ids: string[], timeoutMs: number): Promise<void> {
+    /**
+     * Resolves once every one of `ids` was seen; rejects after `timeoutMs`, or once none more was seen for
+     * `stallMs` (a stall is told in minutes, not at the end of a long timeout), saying how many were not.
+     */
+    all(ids: string[], timeoutMs: number, options: { stallMs?: number } = {}): Promise<void> {
       const open = new Set(ids.filter((id) => id && !at.has(id)));
       if (open.size === 0) return Promise.resolve();
+      const { stallMs } = options;
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const startedAt = Date.now();
+        let seenAt = startedAt;
+        let left = open.size;
+        const end = (error?: Error) => {
+          clearInterval(timer);
           waiting = undefined;
-          reject(new Error(`${open.size} of ${ids.length} transactions not ${what} after ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-        waiting = {
-          ids: open,
-          done: () => {
-            clearTimeout(timer);
-            waiting = undefined;
-            resolve();
-          },
+          if (error) reject(error);
+          else resolve();
         };
+        const timer = setInterval(
+          () => {
+            if (open.size < left) [left, seenAt] = [open.size, Date.now()];
+            const stalled = stallMs !== undefined && Date.now() - seenAt >= stallMs;
+            if (!stalled && Date.now() - startedAt < timeoutMs) return;
+            const why = stalled ? `none more for ${(stallMs ?? 0) / 1000} s` : `after ${timeoutMs / 1000} s`;
+            end(new Error(`${open.size} of ${ids.length} transactions not ${what}, ${why}`));
+          },
+          Math.min(1000, timeoutMs, stallMs ?? 1000),
+        );
+        waiting = { ids: open, done: () => end() };
       });
     },
   };

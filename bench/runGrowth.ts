@@ -127,7 +127,7 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       });
       const ids = await postAsync(stack, options.tokens.client, options.to, size - stored, options.c);
       // One not confirmed in time is counted and described, and the size is measured all the same.
-      await final.all(ids, 120_000 + ids.length * 50).catch(() => undefined);
+      await final.all(ids, 120_000 + ids.length * 50, { stallMs: 120_000 }).catch(() => undefined);
       const open = ids.filter((id) => !final.at.has(id));
       const unfinished = open.length > 0 ? await describeUnfinished(stack, options.tokens.client, open) : undefined;
       stored = size;
