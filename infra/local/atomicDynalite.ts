@@ -285,8 +285,16 @@ export function startCountJournal(dir: string, compactEvery = 10_000): CountJour
     for (const [key, n] of balance) if (n === 0) balance.delete(key);
     notes = 0;
     if (text === '') return rmSync(file, { force: true });
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
+    try {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    } catch (error) {
+      // The file as it was names the same days and more; a partial rewrite is not left beside it.
+      try {
+        rmSync(`${file}.tmp`, { force: true });
+      } catch {}
+      throw error;
+    }
   };
   const note = (existing: Item | undefined, item: Item | null, kind: DayChange['kind']) => {
     const found = countChange(existing, item);
@@ -308,14 +316,15 @@ export function startCountJournal(dir: string, compactEvery = 10_000): CountJour
 }
 
 /**
- * The days the journals left in `dir` name, and their files: each day some status of which the lines do
- * not sum to zero. Journals of older runners (`.days`) are read as they were written: a line that is only
+ * The days the journals left in `dir` name, and their files (with any rewrite a kill cut short, which
+ * names nothing: the journal it rewrote is whole): each day some status of which the lines do not sum to
+ * zero. Journals of older runners (`.days`) are read as they were written: a line that is only
  * a day names its day, and their sums end no line in ` ;`.
  */
 export function leftDays(dir: string): { days: string[]; files: string[] } {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith(journalSuffix) || n.endsWith('.days'));
+    names = readdirSync(dir).filter((n) => /\.(counts|days)(\.tmp)?$/.test(n));
   } catch {
     return { days: [], files: [] };
   }
@@ -323,6 +332,7 @@ export function leftDays(dir: string): { days: string[]; files: string[] } {
   const days = new Set<string>();
   const sums = new Map<string, number>();
   for (const f of files) {
+    if (f.endsWith('.tmp')) continue; // a rewrite a kill cut short: its journal is whole beside it
     const older = f.endsWith('.days');
     for (const text of readFileSync(f, 'utf8').split('\n')) {
       if (older && /^\d{4}-\d{2}-\d{2}$/.test(text)) days.add(text);

@@ -111,8 +111,9 @@ export async function repairIndexes(
  * after `repairIndexes`, since it counts from the byStatus index; and once on a table made before the
  * counters, or whose counters do not cover every day, which then no longer counts any day from the
  * indexes. After an unclean stop with `days` (the days whose counts the dynalite journal found owed or
- * overpaid: `atomicDynalite.ts`) only those days are recounted; without, every day. After a clean stop
- * the days given (a count write that failed while the table ran) are recounted, and nothing else.
+ * overpaid: `atomicDynalite.ts`) only those days are recounted; without, every day. After a clean stop,
+ * on counters that cover every day, only the days given (a count write that failed while the table ran)
+ * are recounted.
  * Returns how many days it recounted, or undefined when there was nothing to do (or the table lacks the
  * indexes a count reads).
  */

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,30 @@ describe('the count journal', () => {
     appendFileSync(file(), `\n${day} failed -`);
     journal.before(undefined, tx('b', 'success'));
     // assess: the second change is owed (a kill here leaves the day to recount)
+    expect(leftDays(dir).days).toEqual([day]);
+  });
+
+  it('a line without its end is read as nothing, however much of it there is', async () => {
+    // prepare: a status change noted and written, its count not
+    const { dir, journal, file } = journalIn();
+    journal.before(undefined, tx('a', 'success'));
+    // act: what a cut-short pay of 12 (`-12 ;`) would leave, up to its number
+    appendFileSync(file(), `\n${day} success -1`);
+    // assess: the change is still owed
+    expect(leftDays(dir).days).toEqual([day]);
+  });
+
+  it('a clean stop whose rewrite fails keeps the journal as it was', async () => {
+    // prepare: a count lost, and the rewrite's path taken (a folder there: the write fails, as on a full disk)
+    const { dir, journal, file } = journalIn();
+    journal.before(undefined, tx('a', 'success'));
+    const journalFile = file();
+    const before = readFileSync(journalFile, 'utf8');
+    mkdirSync(`${journalFile}.tmp`);
+    // act
+    expect(() => journal.stop()).toThrow();
+    // assess
+    expect(readFileSync(journalFile, 'utf8')).toBe(before);
     expect(leftDays(dir).days).toEqual([day]);
   });
 
