@@ -28,8 +28,8 @@ const lowest = (byNonce: Record<string, PoolTx> | undefined): PoolTx | undefined
 
 /**
  * Watches one anvil's pool each `intervalMs` and mends what is stuck as described above. `stop` waits for a look
- * under way, which gives up at its next call while it is still reading (a mend begun is finished: its
- * sender's pool emptied is sent again). A look that fails (the chain paused or gone) is skipped.
+ * under way, which gives up before its next sender or its next transaction's bytes while it is still
+ * reading (a mend begun is finished: its sender's pool emptied is sent again). A look that fails (the chain paused or gone) is skipped.
  */
 export function watchAnvilPool(
   url: string,
@@ -52,6 +52,7 @@ export function watchAnvilPool(
     const pool = (await rpc('txpool_content', [])) as Pool;
     const now = new Map<string, string>();
     for (const [sender, byNonce] of Object.entries(pool.queued ?? {})) {
+      if (stopped) return;
       const first = lowest(byNonce);
       if (!first) continue;
       const mined = BigInt((await rpc('eth_getTransactionCount', [sender, 'latest'])) as string);
@@ -61,8 +62,8 @@ export function watchAnvilPool(
         continue;
       }
       // Each held transaction's bytes, by nonce; the pool read again for what the sender sent meanwhile, up
-      // to three times, and the bytes of whatever the last read shows read too, so only what comes during
-      // that last, shortest read is dropped.
+      // to three times, and the bytes of whatever the last read shows read too, so only what comes while
+      // those last bytes are read is dropped.
       const raws = new Map<bigint, string>();
       const read = new Set<string>();
       let current = pool;
