@@ -20,9 +20,9 @@ export function createSightings(what: string) {
     all(ids: string[], timeoutMs: number, options: { stallMs?: number } = {}): Promise<void> {
       const open = new Set(ids.filter((id) => id && !at.has(id)));
       if (open.size === 0) return Promise.resolve();
-      const { stallMs } = options;
+      const stallMs = options.stallMs !== undefined && options.stallMs > 0 ? options.stallMs : undefined;
       return new Promise<void>((resolve, reject) => {
-        const startedAt = Date.now();
+        const startedAt = performance.now();
         let seenAt = startedAt;
         let left = open.size;
         const end = (error?: Error) => {
@@ -33,9 +33,9 @@ export function createSightings(what: string) {
         };
         const timer = setInterval(
           () => {
-            if (open.size < left) [left, seenAt] = [open.size, Date.now()];
-            const stalled = stallMs !== undefined && Date.now() - seenAt >= stallMs;
-            if (!stalled && Date.now() - startedAt < timeoutMs) return;
+            if (open.size < left) [left, seenAt] = [open.size, performance.now()];
+            const stalled = stallMs !== undefined && performance.now() - seenAt >= stallMs;
+            if (!stalled && performance.now() - startedAt < timeoutMs) return;
             const why = stalled ? `none more for ${(stallMs ?? 0) / 1000} s` : `after ${timeoutMs / 1000} s`;
             end(new Error(`${open.size} of ${ids.length} transactions not ${what}, ${why}`));
           },
