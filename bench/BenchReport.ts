@@ -75,8 +75,9 @@ export type BenchReport = {
   overload: OverloadResult;
   /**
    * The runner of `npm start` (its own anvil) filled to each size of `sizes`, all confirmed: the admin's first
-   * page, a fresh health read, a sweep, start-up after a clean stop and after a kill, the data directory, and
-   * what it costs idle; `growth` is the largest size's figure over the smallest's.
+   * page, a fresh health read, a sweep, start-up after a kill (of the runner that made the fill) and then after
+   * a clean stop, the data directory, and what it costs idle; `growth` is the largest size's figure over the
+   * smallest's.
    */
   growth: GrowthResult;
   /**

@@ -1,5 +1,5 @@
+import { ownStartMs } from '../infra/local/StartupTimes.ts';
 import type { BenchReport } from './BenchReport.ts';
-import { ownStart } from './runGrowth.ts';
 
 const f1 = (n: number) => n.toFixed(1);
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
@@ -113,7 +113,7 @@ function growthTable(g: BenchReport['growth']): string[] {
         ms(p.sweepMs),
         ms(p.readyAfterStopMs),
         ms(p.readyAfterKillMs),
-        `${p.startAfterKill.chainMs === undefined ? '-' : ms(p.startAfterKill.chainMs)} / ${ms(ownStart(p.startAfterKill))}`,
+        `${p.startAfterKill.chainMs === undefined ? '-' : ms(p.startAfterKill.chainMs)} / ${ms(ownStartMs(p.startAfterKill))}`,
         `${(p.dataDirBytes / 2 ** 20).toFixed(1)} MB`,
         `${(p.bytesPerTx / 1024).toFixed(1)} KB`,
         `${Math.round(p.idleCores.runner * 100)}% / ${Math.round(p.idleCores.anvil * 100)}%`,
@@ -124,7 +124,13 @@ function growthTable(g: BenchReport['growth']): string[] {
     `targets: latencies flat (at most ${flatLatencies.atMostRatio}x): ${met(flatLatencies.met)}; ready after kill flat: ${met(flatReadyAfterKill.met)}; at most ${dataDirPerTx.atMostBytes / 1024} KB per tx: ${met(dataDirPerTx.met)}`,
     ...g.points
       .filter((p) => p.unfinished > 0)
-      .map((p) => `NOT CONFIRMED in time at ${p.stored}: ${p.unfinished}; ${p.unfinishedDescribed ?? ''}`),
+      .map(
+        (p) =>
+          `NOT CONFIRMED in time at ${p.stored}: ${p.unfinished} (${p.unfinishedWhy ?? ''}); ${p.unfinishedDescribed ?? ''}`,
+      ),
+    ...g.points
+      .filter((p) => p.blocksLostByKill !== 0)
+      .map((p) => `THE CHAIN CAME BACK ${p.blocksLostByKill} blocks short after the kill at ${p.stored}`),
   ];
 }
 

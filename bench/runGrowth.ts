@@ -4,7 +4,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hex } from 'viem';
-import type { StartupTimes } from '../infra/local/startLocalStack.ts';
+import { anvilRpc } from '../infra/local/anvilRpc.ts';
+import { anvilStatePath, savedBlock } from '../infra/local/anvilState.ts';
+import { ownStartMs, type StartupTimes } from '../infra/local/StartupTimes.ts';
 import { type BenchTokens, describeUnfinished, postAsync, stackEnv } from './benchHelpers.ts';
 import { createSightings } from './createSightings.ts';
 import { percentile } from './percentile.ts';
@@ -23,9 +25,13 @@ export type GrowthPoint = {
   adminHealthMs: number;
   /** One sweep, start to end. */
   sweepMs: number;
+  /** Why the wait for the fill ended with some not confirmed (a stall, or its timeout). */
+  unfinishedWhy?: string;
   /** The runner from start to serving, on the same data: after a clean stop, and after a SIGKILL. */
   readyAfterStopMs: number;
   readyAfterKillMs: number;
+  /** Blocks the chain came back short of after the kill: 0, as the kill waits for the state file to hold the head. */
+  blocksLostByKill: number;
   /** The start after the SIGKILL as the runner timed it: its local chain loading, then its own start-up. */
   startAfterKill: StartupTimes;
   /** The data directory (the table, the chain's state), after the restarts. */
@@ -60,9 +66,6 @@ export type GrowthResult = {
 };
 
 export type GrowthOptions = { sizes: number[]; c: number; to: Hex; tokens: BenchTokens };
-
-/** A start's own part, ms: from its emulators answering to ready (the table's mending after a kill among it). */
-export const ownStart = (t: StartupTimes) => t.totalMs - t.emulatorsMs;
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -127,7 +130,10 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       });
       const ids = await postAsync(stack, options.tokens.client, options.to, size - stored, options.c);
       // One not confirmed in time is counted and described, and the size is measured all the same.
-      await final.all(ids, 120_000 + ids.length * 50, { stallMs: 120_000 }).catch(() => undefined);
+      const unfinishedWhy = await final
+        .all(ids, 120_000 + ids.length * 50, { stallMs: 120_000 })
+        .then(() => undefined)
+        .catch((error: Error) => error.message);
       const open = ids.filter((id) => !final.at.has(id));
       const unfinished = open.length > 0 ? await describeUnfinished(stack, options.tokens.client, open) : undefined;
       stored = size;
@@ -149,11 +155,20 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       const anvilRssMb = rssMb(anvilPid);
       // The kill comes to the runner that made the fill, so its start-up mends what a busy runner leaves
       // (a count journal of every change it made); the clean stop then comes to the runner just started.
+      // It comes once the chain's state file holds the head (the runner writes it when the chain moved, less
+      // often as it grows): a kill before loses the last blocks, and the next fill would wait behind them.
+      const head = Number(await anvilRpc(stack.rpcUrl, 10_000)('eth_blockNumber'));
+      for (
+        const until = Date.now() + 120_000;
+        (savedBlock(anvilStatePath(dataDir)) ?? -1) < head && Date.now() < until;
+      )
+        await sleep(250);
       await stack.kill();
       let t0 = performance.now();
       stack = await startBenchStack(env);
       const readyAfterKillMs = performance.now() - t0;
       const startAfterKill = stack.startup;
+      const blocksLostByKill = head - Number(await anvilRpc(stack.rpcUrl, 10_000)('eth_blockNumber'));
       await stack.stop();
       t0 = performance.now();
       stack = await startBenchStack(env);
@@ -163,11 +178,13 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
         stored,
         unfinished: open.length,
         ...(unfinished ? { unfinishedDescribed: unfinished } : {}),
+        ...(unfinishedWhy ? { unfinishedWhy } : {}),
         adminFirstPageMs,
         adminHealthMs,
         sweepMs: median(sweeps),
         readyAfterStopMs,
         readyAfterKillMs,
+        blocksLostByKill,
         startAfterKill,
         dataDirBytes,
         bytesPerTx: dataDirBytes / stored,
@@ -187,7 +204,7 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
     adminHealth: ratio((p) => p.adminHealthMs),
     sweep: ratio((p) => p.sweepMs),
     readyAfterKill: ratio((p) => p.readyAfterKillMs),
-    ownStartAfterKill: ratio((p) => ownStart(p.startAfterKill)),
+    ownStartAfterKill: ratio((p) => ownStartMs(p.startAfterKill)),
   };
   const atMostBytes = 8 * 1024;
   return {

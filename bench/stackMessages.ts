@@ -1,4 +1,4 @@
-import type { StartupTimes } from '../infra/local/startLocalStack.ts';
+import type { StartupTimes } from '../infra/local/StartupTimes.ts';
 import type { Counts, Success } from './createCounters.ts';
 
 /** What the benchmark asks of the stack's process. */

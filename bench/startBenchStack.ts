@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { StartupTimes } from '../infra/local/startLocalStack.ts';
+import type { StartupTimes } from '../infra/local/StartupTimes.ts';
 import type { Counts, Success } from './createCounters.ts';
 import type { FromStack, ToStack } from './stackMessages.ts';
 

@@ -1,6 +1,31 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { anvilRpc } from './anvilRpc.ts';
+
+/** Where the runner keeps its anvil's chain in its data directory. */
+export const anvilStatePath = (dataDir: string): string => join(dataDir, 'anvil-state.json');
+
+/**
+ * The block the state file at `path` holds the chain up to (anvil's dump names its head first, as
+ * `{"block":{"number":"0x..."`), read from the file's first bytes; undefined when there is none yet.
+ */
+export function savedBlock(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(512);
+    const read = readSync(fd, head, 0, head.length, 0);
+    const found = /^\{"block":\{[^}]*?"number":"(0x[0-9a-f]+)"/.exec(head.subarray(0, read).toString('utf8'));
+    return found?.[1] ? Number(found[1]) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Keeps an anvil's chain in `path` while it runs, written only when the chain moved. Anvil's own

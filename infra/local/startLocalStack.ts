@@ -10,6 +10,7 @@ import { type Config, devWebhookSecret, loadConfig } from '../../functions/lib/c
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
 import { loadHandler } from '../handlers.ts';
 import type { FunctionName } from '../topology.ts';
+import { anvilStatePath } from './anvilState.ts';
 import { createEdgeAuth } from './createEdgeAuth.ts';
 import { createPool, type Pool } from './createPool.ts';
 import { deadLetterUrlOf, ensureQueues, ensureTable } from './createResources.ts';
@@ -18,6 +19,7 @@ import { markCleanStop, mendLocalTable, readLocalTableMarks } from './localTable
 import { planPollers } from './planPollers.ts';
 import { QueuePoller, type SqsHandler } from './QueuePoller.ts';
 import { type RunnerSettings, runnerSettings } from './runnerSettings.ts';
+import type { StartupTimes } from './StartupTimes.ts';
 import { serveHttpApi } from './serveHttpApi.ts';
 
 export type LocalStack = {
@@ -40,20 +42,6 @@ export type LocalStack = {
   /** True when webhooks are signed with the public dev secret (none was configured). */
   devWebhookSecret: boolean;
   stop(): Promise<void>;
-};
-
-/**
- * When a start's parts were done, in ms from its beginning. The emulators start side by side; what comes
- * after them is the broadcaster's own start-up (the table and its mending after a kill, the queues, the
- * handlers, the first sweep, the HTTP server). The local chain's share grows with the chain it loads.
- */
-export type StartupTimes = {
-  /** The local chain answered, its state loaded (absent when `RPC_URL` names a node). */
-  chainMs?: number;
-  /** Every emulator this start runs answered. */
-  emulatorsMs: number;
-  /** The whole start, ready to serve. */
-  totalMs: number;
 };
 
 /**
@@ -81,10 +69,10 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
   try {
     const dynamoUrl = awsEndpoint(config, 'DYNAMODB');
     const sqsUrl = awsEndpoint(config, 'SQS');
+    const startedAt = performance.now();
+    const elapsed = () => Math.round(performance.now() - startedAt);
     // What the last run left, read before this run's dynalite starts a journal of its own.
     const marks = readLocalTableMarks(dataDir);
-    const since = (t0: number) => Math.round(performance.now() - t0);
-    const startedAt = performance.now();
     let chainMs: number | undefined;
     const [dynamo, sqs, chain] = await Promise.all([
       dynamoUrl ? undefined : startDynalite(join(dataDir, 'dynamodb'), { journal: marks.journalDir }),
@@ -93,7 +81,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
         ? undefined
         : startAnvil({
             chainId: config.CHAIN_ID,
-            statePath: join(dataDir, 'anvil-state.json'),
+            statePath: anvilStatePath(dataDir),
             onPoolRepair: (repair) =>
               logger.warn('the local chain held a ready transaction as queued; its pool was sent again', repair),
             onStateError: (error) =>
@@ -104,12 +92,12 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
                 },
               ),
           }).then((anvil) => {
-            chainMs = since(startedAt);
+            chainMs = elapsed();
             return anvil;
           }),
     ]);
     for (const e of [chain, sqs, dynamo]) if (e) started.push(e);
-    const emulatorsMs = since(startedAt);
+    const emulatorsMs = elapsed();
 
     // Webhooks are signed with the public dev secret only where none is configured.
     const devSecret = !env.WEBHOOK_SECRET && !env.WEBHOOK_SECRET_ARN;
@@ -217,7 +205,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     const startup: StartupTimes = {
       ...(chainMs === undefined ? {} : { chainMs }),
       emulatorsMs,
-      totalMs: since(startedAt),
+      totalMs: elapsed(),
     };
     return {
       url: http.url,

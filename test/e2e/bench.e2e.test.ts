@@ -278,6 +278,8 @@ describe('npm run bench -- --quick', { timeout: 480_000 }, () => {
       expect(t.emulatorsMs).toBeGreaterThanOrEqual(t.chainMs ?? Number.POSITIVE_INFINITY);
       expect(t.totalMs).toBeGreaterThan(t.emulatorsMs);
       expect(t.totalMs).toBeLessThan(p.readyAfterKillMs);
+      // The kill waited for the chain's state file to hold the head: the chain came back whole.
+      expect(p.blocksLostByKill, String(p.stored)).toBe(0);
     }
     const [small, large] = g.points;
     expect(large?.dataDirBytes).toBeGreaterThan(small?.dataDirBytes ?? 0);
