@@ -8,8 +8,10 @@ import { selectSigners } from '../../functions/lib/chain/selectSigner.ts';
 import { awsEndpoint } from '../../functions/lib/config/awsClientConfig.ts';
 import { type Config, devWebhookSecret, loadConfig } from '../../functions/lib/config/loadConfig.ts';
 import { serviceHooks } from '../../functions/lib/services/serviceHooks.ts';
+import { createNonceStore } from '../../functions/lib/store/NonceStore.ts';
 import { loadHandler } from '../handlers.ts';
 import type { FunctionName } from '../topology.ts';
+import { anvilRpc } from './anvilRpc.ts';
 import { anvilStatePath } from './anvilState.ts';
 import { createEdgeAuth } from './createEdgeAuth.ts';
 import { createPool, type Pool } from './createPool.ts';
@@ -18,6 +20,7 @@ import { type Emulator, startAnvil, startDynalite, startSqs } from './emulators.
 import { markCleanStop, mendLocalTable, readLocalTableMarks } from './localTableMarks.ts';
 import { planPollers } from './planPollers.ts';
 import { QueuePoller, type SqsHandler } from './QueuePoller.ts';
+import { replayLostTransactions } from './replayLostTransactions.ts';
 import { type RunnerSettings, runnerSettings } from './runnerSettings.ts';
 import type { StartupTimes } from './StartupTimes.ts';
 import { serveHttpApi } from './serveHttpApi.ts';
@@ -139,6 +142,20 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     if (!dynamoUrl) {
       await mendLocalTable(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table, dataDir, marks, logger);
     }
+    // The addresses the handlers sign with: the KMS keys' when KMS_KEY_IDS is set (e.g. LocalStack), else the local keys.
+    const signers = (await selectSigners({ ...config, LOCAL_SIGNER_ALLOWED: true })()).all.map((s) => s.address);
+    // The runner's own chain may come back short of the table (a kill before its state was written last,
+    // or a last write that failed): what it lost is sent again.
+    if (chain) {
+      const nonces = createNonceStore(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
+      const replayed = await replayLostTransactions(nonces, anvilRpc(chain.url, 30_000), config.CHAIN_ID, signers);
+      for (const r of replayed) {
+        logger.warn(
+          'the local chain came back short of the table; its signed transactions were sent again',
+          r,
+        );
+      }
+    }
     const queueUrls = await ensureQueues(sqsClient, {
       prefix: `${config.TABLE_NAME}-`,
       visibilityTimeoutSeconds: settings.VISIBILITY_TIMEOUT_SECONDS,
@@ -200,8 +217,6 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     // Lambda), run on each request's head before its body is read, as API Gateway's authorizer would.
     const authorize = createEdgeAuth(loadConfig(process.env));
     const http: { server: Server; url: string } = await serveHttpApi(api, settings.HOST, settings.PORT, { authorize });
-    // The addresses the handlers sign with: the KMS keys' when KMS_KEY_IDS is set (e.g. LocalStack), else the local keys.
-    const signers = (await selectSigners({ ...config, LOCAL_SIGNER_ALLOWED: true })()).all.map((s) => s.address);
     const startup: StartupTimes = {
       ...(chainMs === undefined ? {} : { chainMs }),
       emulatorsMs,
