@@ -32,6 +32,8 @@ export type GrowthPoint = {
   readyAfterKillMs: number;
   /** Blocks the chain came back short of after the kill: 0, as the kill waits for the state file to hold the head. */
   blocksLostByKill: number;
+  /** How long that wait took, ms, from the measurements at rest: how far the runner's state writes lagged. */
+  stateWaitMs: number;
   /** The start after the SIGKILL as the runner timed it: its local chain loading, then its own start-up. */
   startAfterKill: StartupTimes;
   /** The data directory (the table, the chain's state), after the restarts. */
@@ -158,11 +160,13 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       // It comes once the chain's state file holds the head (the runner writes it when the chain moved, less
       // often as it grows): a kill before loses the last blocks, and the next fill would wait behind them.
       const head = Number(await anvilRpc(stack.rpcUrl, 10_000)('eth_blockNumber'));
+      const waitedFrom = performance.now();
       for (
         const until = Date.now() + 120_000;
         (savedBlock(anvilStatePath(dataDir)) ?? -1) < head && Date.now() < until;
       )
         await sleep(250);
+      const stateWaitMs = performance.now() - waitedFrom;
       await stack.kill();
       let t0 = performance.now();
       stack = await startBenchStack(env);
@@ -185,6 +189,7 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
         readyAfterStopMs,
         readyAfterKillMs,
         blocksLostByKill,
+        stateWaitMs,
         startAfterKill,
         dataDirBytes,
         bytesPerTx: dataDirBytes / stored,

@@ -150,10 +150,7 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
       const nonces = createNonceStore(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
       const replayed = await replayLostTransactions(nonces, anvilRpc(chain.url, 30_000), config.CHAIN_ID, signers);
       for (const r of replayed) {
-        logger.warn(
-          'the local chain came back short of the table; its signed transactions were sent again',
-          r,
-        );
+        logger.warn('the local chain came back short of the table; its signed transactions were sent again', r);
       }
     }
     const queueUrls = await ensureQueues(sqsClient, {
