@@ -1,18 +1,21 @@
+import { type Hex, keccak256 } from 'viem';
 import type { NonceHolder, NonceStore } from '../../functions/lib/store/NonceStore.ts';
 
 /**
  * The runner's own chain can come back from a kill short of its table. Its state file is written when the
  * chain moved, and no sooner than four times the last write took (`anvilState.ts`), so after a busy spell
- * the last blocks before a kill may not be in it, and with them transactions the table holds as mined or
- * confirmed. Nothing else would send those again (the tracker is done with them), and every later nonce
- * of their signer would wait behind them for good. So at start-up, for each signer whose nonce counter
- * in the table is ahead of the chain's nonce, the bytes the table holds for each nonce between are sent
- * again, in nonce order: the same signed bytes, so each is the same transaction with the same hash, and
- * mined at most once. Per nonce, what the chain had or may have had: a transaction mined (`mined`,
- * `confirmed`, `reverted`) first, else one the node took (`success`, which the tracker would send again anyway), else a filler.
- * A transaction that ended `failed` is never sent (the client was told it had no effect), nor one not
- * yet broadcast (its own worker sends it). A nonce the table holds no bytes for is left to the sweep's
- * gap filler.
+ * the last blocks before a kill may not be in it, and with them transactions the table holds as mined.
+ * Nothing else would send those again (the tracker is done with them, and the sweep's gap filler leaves a
+ * nonce a transaction holds alone), and every later nonce of their signer would wait behind them for good.
+ * So at start-up, for each signer whose nonce counter in the table is ahead of the chain's nonce, the
+ * signatures the chain had mined are sent again, in nonce order: for each transaction with a receipt
+ * (`mined`, `confirmed`, `reverted`, or `failed` by its mined cancel), the bytes of the very signature its
+ * receipt names (the latest, or an earlier one kept on its entry), so the same transaction with the same
+ * hash, mined once more (a filler's, when the receipt names the filler that took the nonce); and a
+ * filler's bytes where no transaction has a receipt. A transaction taken by
+ * the node but not yet mined (`success`) is the tracker's to send again, as it does for any the node lost,
+ * with what is due then (its cancel, say); nothing else is ever sent. A nonce left without bytes is the
+ * gap filler's. Read in windows of `window` nonces.
  */
 export type Replayed = {
   chainId: number;
@@ -21,44 +24,52 @@ export type Replayed = {
   chainNext: number;
   tableNext: number;
   resent: number;
-  /** Refused by the node (already in its pool, or mined after all). */
+  /** Refused by the node (already in its pool, or mined after all, or any other error). */
   refused: number;
 };
 
-const rank = (holder: NonceHolder): number => {
-  if (!holder.rawTx) return 0;
-  if (holder.kind === 'filler') return 1;
-  if (['mined', 'confirmed', 'reverted'].includes(holder.status)) return 3;
-  return holder.status === 'success' ? 2 : 0;
-};
+/**
+ * The bytes to send again for a nonce's holders: those of the signature a transaction's receipt names
+ * (its own, or a filler's that took its nonce), when the table knows them; a filler's when no receipt was
+ * read there; else none.
+ */
+function minedBytes(holders: readonly NonceHolder[]): string | undefined {
+  const mined = holders.flatMap((h) => (h.kind === 'tx' && h.minedTxHash ? [h.minedTxHash] : []));
+  const fillers = holders.flatMap((h) => (h.kind === 'filler' && h.rawTx ? [h.rawTx] : []));
+  if (mined.length === 0) return fillers[0];
+  const signed = holders.flatMap((h) => [h.rawTx, ...(h.kind === 'tx' ? (h.earlierRawTx ?? []) : [])]);
+  return signed.find((raw) => raw && mined.includes(keccak256(raw as Hex)));
+}
 
 export async function replayLostTransactions(
   nonces: Pick<NonceStore, 'readCounters' | 'holders'>,
   rpc: (method: string, params: unknown[]) => Promise<unknown>,
   chainId: number,
   signers: readonly string[],
+  window = 500,
 ): Promise<Replayed[]> {
   const replayed: Replayed[] = [];
   for (const counter of await nonces.readCounters(chainId, signers)) {
     const chainNext = Number(await rpc('eth_getTransactionCount', [counter.from, 'latest']));
-    if (!(counter.next > chainNext)) continue;
-    const best = new Map<number, NonceHolder>();
-    for (const holder of await nonces.holders(chainId, counter.from, chainNext, counter.next - 1)) {
-      const held = best.get(holder.nonce);
-      if (rank(holder) > 0 && (!held || rank(holder) > rank(held))) best.set(holder.nonce, holder);
-    }
+    let resent = 0;
     let refused = 0;
-    const inOrder = [...best.entries()].sort(([a], [b]) => a - b);
-    for (const [, holder] of inOrder) await rpc('eth_sendRawTransaction', [holder.rawTx]).catch(() => refused++);
-    if (inOrder.length > 0) {
-      replayed.push({
-        chainId,
-        from: counter.from,
-        chainNext,
-        tableNext: counter.next,
-        resent: inOrder.length - refused,
-        refused,
-      });
+    for (let low = chainNext; low < counter.next; low += window) {
+      const high = Math.min(counter.next - 1, low + window - 1);
+      const byNonce = new Map<number, NonceHolder[]>();
+      for (const h of await nonces.holders(chainId, counter.from, low, high)) {
+        byNonce.set(h.nonce, [...(byNonce.get(h.nonce) ?? []), h]);
+      }
+      for (const nonce of [...byNonce.keys()].sort((a, b) => a - b)) {
+        const raw = minedBytes(byNonce.get(nonce) ?? []);
+        if (!raw) continue;
+        await rpc('eth_sendRawTransaction', [raw]).then(
+          () => resent++,
+          () => refused++,
+        );
+      }
+    }
+    if (resent + refused > 0) {
+      replayed.push({ chainId, from: counter.from, chainNext, tableNext: counter.next, resent, refused });
     }
   }
   return replayed;

@@ -144,13 +144,18 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     }
     // The addresses the handlers sign with: the KMS keys' when KMS_KEY_IDS is set (e.g. LocalStack), else the local keys.
     const signers = (await selectSigners({ ...config, LOCAL_SIGNER_ALLOWED: true })()).all.map((s) => s.address);
-    // The runner's own chain may come back short of the table (a kill before its state was written last,
-    // or a last write that failed): what it lost is sent again.
-    if (chain) {
+    // The runner's own chain may come back short of its own table (a kill before its state was written
+    // last, or a last write that failed): what the chain had mined is sent again. A start-up that cannot
+    // tell goes on: the WARN line says so.
+    if (chain && !dynamoUrl) {
       const nonces = createNonceStore(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
-      const replayed = await replayLostTransactions(nonces, anvilRpc(chain.url, 30_000), config.CHAIN_ID, signers);
-      for (const r of replayed) {
-        logger.warn('the local chain came back short of the table; its signed transactions were sent again', r);
+      try {
+        const replayed = await replayLostTransactions(nonces, anvilRpc(chain.url, 30_000), config.CHAIN_ID, signers);
+        for (const r of replayed) {
+          logger.warn('the local chain came back short of the table; what it had mined was sent again', r);
+        }
+      } catch (error) {
+        logger.warn('could not compare the local chain with the table; a nonce the chain lost stays a gap', { error });
       }
     }
     const queueUrls = await ensureQueues(sqsClient, {

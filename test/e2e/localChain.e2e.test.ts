@@ -68,6 +68,6 @@ describe("the runner's own chain after a kill", () => {
     expect((await chain.getTransactionReceipt({ hash: a.txHash as Hex })).status).toBe('success');
     expect(d.nonce).toBe(c.nonce + 1);
     expect(await chain.getTransactionCount({ address: d.from as Hex })).toBe(d.nonce + 1);
-    expect(third.output()).toContain('the local chain came back short of the table');
+    expect(third.output()).toContain('the local chain came back short of the table; what it had mined was sent again');
   });
 });

@@ -183,6 +183,34 @@ describe('replacements and cancels', () => {
     ]);
   });
 
+  it("its nonce's holder names the signature the chain mined, and carries the bytes of the earlier ones", async () => {
+    // prepare: the original signed and taken, a re-price stored, then the original's receipt read
+    const id = await signedTransaction('success');
+    expect(await store.saveReplacement(id, 1, replacement(2), new Date())).toBe(true);
+    const receipt = {
+      status: 'success' as const,
+      txHash: '0xhash-1',
+      blockNumber: 9,
+      blockHash: '0xblock',
+      gasUsed: '21000',
+      effectiveGasPrice: '5',
+      confirmations: 1,
+    };
+    await store.applyOutcome(
+      { id, status: 'confirmed', attempt: 1, at: new Date().toISOString(), message: 'c', receipt },
+      0,
+    );
+    // act: as the runner's replay after a kill reads it
+    const holders = await createNonceStore(doc, tableName).holders(31337, signed.from, 4, 4);
+    // assess
+    expect(holders.find((h) => h.kind === 'tx' && h.id === id)).toMatchObject({
+      status: 'confirmed',
+      rawTx: '0x02bb',
+      minedTxHash: '0xhash-1',
+      earlierRawTx: ['0x01aa'],
+    });
+  });
+
   it('no replacement is stored once it is mined', async () => {
     const id = await signedTransaction('success');
     const receipt = {

@@ -41,6 +41,10 @@ export type NonceHolder =
       signedAt: string;
       /** Since when it waits at the fee cap, if it does. */
       stuckSince?: string;
+      /** The signature the chain mined (its receipt's), once the tracker read one. */
+      minedTxHash?: string;
+      /** The bytes of its earlier signatures, each kept once another replaced it (the latest are `rawTx`). */
+      earlierRawTx?: string[];
     }
   | { kind: 'filler'; nonce: number; rawTx: string; txHash: string; createdAt: string; repricedAt?: string };
 
@@ -115,6 +119,18 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
     if (item === undefined) return undefined;
     throw new SignerFullError(chainId, from, limit);
   }
+
+  /** What a transaction's entry says the chain mined: the receipt's signature, and the bytes of the earlier ones. */
+  const minedOf = (item: Record<string, unknown>): { minedTxHash?: string; earlierRawTx?: string[] } => {
+    const receipt = item.receipt as { txHash?: unknown } | undefined;
+    const earlier = ((item.hashes as Array<{ rawTx?: unknown }> | undefined) ?? [])
+      .map((h) => h.rawTx)
+      .filter((raw): raw is string => typeof raw === 'string');
+    return {
+      ...(typeof receipt?.txHash === 'string' ? { minedTxHash: receipt.txHash } : {}),
+      ...(earlier.length > 0 ? { earlierRawTx: earlier } : {}),
+    };
+  };
 
   const toCounter = (item: Record<string, unknown>): NonceCounter => ({
     chainId: Number(item.chainId),
@@ -244,6 +260,7 @@ export function createNonceStore(doc: DynamoDBDocumentClient, tableName: string)
                   status: String(item.status),
                   signedAt: String(item.signedAt),
                   ...(stuckSinceOf(item.stuck) ? { stuckSince: stuckSinceOf(item.stuck) as string } : {}),
+                  ...minedOf(item),
                 },
           );
         }
