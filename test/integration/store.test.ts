@@ -183,21 +183,23 @@ describe('replacements and cancels', () => {
     ]);
   });
 
+  /** The original signature's receipt (`signed`'s hash). */
+  const minedOriginal = {
+    status: 'success' as const,
+    txHash: '0xhash-1',
+    blockNumber: 9,
+    blockHash: '0xblock',
+    gasUsed: '21000',
+    effectiveGasPrice: '5',
+    confirmations: 1,
+  };
+
   it("its nonce's holder names the signature the chain mined, and carries the bytes of the earlier ones", async () => {
     // prepare: the original signed and taken, a re-price stored, then the original's receipt read
     const id = await signedTransaction('success');
     expect(await store.saveReplacement(id, 1, replacement(2), new Date())).toBe(true);
-    const receipt = {
-      status: 'success' as const,
-      txHash: '0xhash-1',
-      blockNumber: 9,
-      blockHash: '0xblock',
-      gasUsed: '21000',
-      effectiveGasPrice: '5',
-      confirmations: 1,
-    };
     await store.applyOutcome(
-      { id, status: 'confirmed', attempt: 1, at: new Date().toISOString(), message: 'c', receipt },
+      { id, status: 'confirmed', attempt: 1, at: new Date().toISOString(), message: 'c', receipt: minedOriginal },
       0,
     );
     // act: as the runner's replay after a kill reads it
@@ -213,17 +215,8 @@ describe('replacements and cancels', () => {
 
   it('no replacement is stored once it is mined', async () => {
     const id = await signedTransaction('success');
-    const receipt = {
-      status: 'success' as const,
-      txHash: '0xhash-1',
-      blockNumber: 9,
-      blockHash: '0xblock',
-      gasUsed: '21000',
-      effectiveGasPrice: '5',
-      confirmations: 1,
-    };
     await store.applyOutcome(
-      { id, status: 'mined', attempt: 1, at: new Date().toISOString(), message: 'm', receipt },
+      { id, status: 'mined', attempt: 1, at: new Date().toISOString(), message: 'm', receipt: minedOriginal },
       0,
     );
     expect(await store.saveReplacement(id, 1, replacement(2), new Date())).toBe(false);
