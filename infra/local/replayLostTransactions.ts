@@ -7,15 +7,15 @@ import type { NonceHolder, NonceStore } from '../../functions/lib/store/NonceSto
  * the last blocks before a kill may not be in it, and with them transactions the table holds as mined.
  * Nothing else would send those again (the tracker is done with them, and the sweep's gap filler leaves a
  * nonce a transaction holds alone), and every later nonce of their signer would wait behind them for good.
- * So at start-up, for each signer whose nonce counter in the table is ahead of the chain's nonce, the
- * signatures the chain had mined are sent again, in nonce order: for each transaction with a receipt
- * (`mined`, `confirmed`, `reverted`, or `failed` by its mined cancel), the bytes of the very signature its
- * receipt names (the latest, or an earlier one kept on its entry), so the same transaction with the same
- * hash, mined once more (a filler's, when the receipt names the filler that took the nonce); and a
- * filler's bytes where no transaction has a receipt. A transaction taken by
- * the node but not yet mined (`success`) is the tracker's to send again, as it does for any the node lost,
- * with what is due then (its cancel, say); nothing else is ever sent. A nonce left without bytes is the
- * gap filler's. Read in windows of `window` nonces.
+ * So at start-up, for each signer whose nonce counter in the table is ahead of the chain's nonce, what
+ * the chain had mined is sent again, in nonce order: for each transaction with a receipt (`mined`,
+ * `confirmed`, `reverted`, or `failed` by its mined cancel), the bytes of the very signature its receipt
+ * names (the latest, or an earlier one kept on its entry), so the same transaction with the same hash,
+ * mined once more; at a nonce without a receipt where every transaction `failed` (or was never signed),
+ * its filler's bytes (a re-priced filler's latest: another hash than the chain had, the same zero-value
+ * transfer to itself). A nonce where a transaction the node took waits for its receipt (`success`) is the
+ * tracker's, which sends again what the node lost, with what is due then (its cancel, say), a filler
+ * there included or not: nothing is sent for it here. Read in windows of `window` nonces.
  */
 export type Replayed = {
   chainId: number;
@@ -29,15 +29,18 @@ export type Replayed = {
 };
 
 /**
- * The bytes to send again for a nonce's holders: those of the signature a transaction's receipt names
- * (its own, or a filler's that took its nonce), when the table knows them; a filler's when no receipt was
- * read there; else none.
+ * The bytes to send again for a nonce's holders: those of the signature a transaction's receipt names,
+ * when the table knows them; a filler's where no receipt was read and no transaction is still open; else
+ * none.
  */
 function minedBytes(holders: readonly NonceHolder[]): string | undefined {
   const mined = holders.flatMap((h) => (h.kind === 'tx' && h.minedTxHash ? [h.minedTxHash] : []));
-  const fillers = holders.flatMap((h) => (h.kind === 'filler' && h.rawTx ? [h.rawTx] : []));
-  if (mined.length === 0) return fillers[0];
-  const signed = holders.flatMap((h) => [h.rawTx, ...(h.kind === 'tx' ? (h.earlierRawTx ?? []) : [])]);
+  if (mined.length === 0) {
+    // A transaction still open (taken, or to be sent) may be the one the chain had: the filler must not take its place.
+    if (holders.some((h) => h.kind === 'tx' && h.rawTx && h.status !== 'failed')) return undefined;
+    return holders.find((h) => h.kind === 'filler' && h.rawTx)?.rawTx;
+  }
+  const signed = holders.flatMap((h) => (h.kind === 'tx' ? [h.rawTx, ...(h.earlierRawTx ?? [])] : []));
   return signed.find((raw) => raw && mined.includes(keccak256(raw as Hex)));
 }
 

@@ -78,16 +78,18 @@ describe('sending again what the chain lost', () => {
     const cancel4 = await sign(4, 20n, 0n); // a cancel signed too late: the original was mined (confirmed)
     const original5 = await sign(5, 10n);
     const filler5 = await sign(5, 30n, 0n); // a filler took the nonce of a transaction that failed
-    const original6 = await sign(6, 10n); // taken, not yet mined: the tracker's to send
+    const original6 = await sign(6, 10n); // taken, not yet mined: the tracker's to send, the filler too
+    const filler6 = await sign(6, 30n, 0n);
     const filler7 = await sign(7, 30n, 0n); // a gap filled, no receipt read
     const original8 = await sign(8, 10n);
     const table = tableWith(9, [
       tx(2, 'confirmed', reprice2, { minedTxHash: keccak256(original2), earlierRawTx: [original2] }),
       tx(3, 'failed', cancel3, { minedTxHash: keccak256(cancel3), earlierRawTx: [original3] }),
       tx(4, 'confirmed', cancel4, { minedTxHash: keccak256(original4), earlierRawTx: [original4] }),
-      tx(5, 'failed', original5, { minedTxHash: keccak256(filler5) }),
+      tx(5, 'failed', original5),
       filler(5, filler5),
       tx(6, 'success', original6),
+      filler(6, filler6),
       filler(7, filler7),
       tx(8, 'reverted', original8, { minedTxHash: keccak256(original8) }),
     ]);
