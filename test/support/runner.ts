@@ -15,7 +15,7 @@ export type Runner = {
   output(): string;
   /** Ctrl-C: a clean stop. */
   stop(): Promise<number | null>;
-  /** A crash: no clean-up of any kind. */
+  /** A crash: no clean-up of any kind; what it started (its own anvil) dies with it. */
   kill(): Promise<void>;
 };
 
@@ -36,6 +36,8 @@ export async function startRunner(env: Record<string, string>): Promise<Runner> 
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a kill takes what it started (its anvil) with it, as a crash of the machine would.
+    detached: true,
   });
   const { output } = captureOutput(child);
   const ready = await new Promise<Pick<Runner, 'url' | 'rpcUrl' | 'signer' | 'endpoints' | 'tableName'>>(
@@ -66,7 +68,8 @@ export async function startRunner(env: Record<string, string>): Promise<Runner> 
       return exited;
     },
     async kill() {
-      child.kill('SIGKILL');
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
       await exited;
     },
   };
