@@ -36,8 +36,9 @@ export type Replayed = {
 function minedBytes(holders: readonly NonceHolder[]): string | undefined {
   const mined = holders.flatMap((h) => (h.kind === 'tx' && h.minedTxHash ? [h.minedTxHash] : []));
   if (mined.length === 0) {
-    // A transaction still open (taken, or to be sent) may be the one the chain had: the filler must not take its place.
-    if (holders.some((h) => h.kind === 'tx' && h.rawTx && h.status !== 'failed')) return undefined;
+    // A transaction still open (taken, to be sent, or holding the nonce to sign with) may be the one the
+    // chain had, or will be: the filler must not take its place.
+    if (holders.some((h) => h.kind === 'tx' && h.status !== 'failed')) return undefined;
     return holders.find((h) => h.kind === 'filler' && h.rawTx)?.rawTx;
   }
   const signed = holders.flatMap((h) => (h.kind === 'tx' ? [h.rawTx, ...(h.earlierRawTx ?? [])] : []));

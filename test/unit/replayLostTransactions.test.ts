@@ -69,7 +69,7 @@ function chainAt(next: number, refuse: string[] = []) {
 
 describe('sending again what the chain lost', () => {
   it('sends the signature each receipt names, a filler where none was read, and nothing the chain had not mined', async () => {
-    // prepare: the table's counter at 9, the chain back at 2
+    // prepare: the table's counter at 10, the chain back at 2
     const original2 = await sign(2, 10n);
     const reprice2 = await sign(2, 20n); // the re-price, latest: the chain had mined the original
     const original3 = await sign(3, 10n);
@@ -81,8 +81,9 @@ describe('sending again what the chain lost', () => {
     const original6 = await sign(6, 10n); // taken, not yet mined: the tracker's to send, the filler too
     const filler6 = await sign(6, 30n, 0n);
     const filler7 = await sign(7, 30n, 0n); // a gap filled, no receipt read
+    const filler9 = await sign(9, 30n, 0n); // beside a transaction that holds the nonce, not yet signed
     const original8 = await sign(8, 10n);
-    const table = tableWith(9, [
+    const table = tableWith(10, [
       tx(2, 'confirmed', reprice2, { minedTxHash: keccak256(original2), earlierRawTx: [original2] }),
       tx(3, 'failed', cancel3, { minedTxHash: keccak256(cancel3), earlierRawTx: [original3] }),
       tx(4, 'confirmed', cancel4, { minedTxHash: keccak256(original4), earlierRawTx: [original4] }),
@@ -92,6 +93,8 @@ describe('sending again what the chain lost', () => {
       filler(6, filler6),
       filler(7, filler7),
       tx(8, 'reverted', original8, { minedTxHash: keccak256(original8) }),
+      { kind: 'tx', nonce: 9, id: 'id-9', status: 'retrying', rawTx: '', txHash: '', signedAt: '' },
+      filler(9, filler9),
     ]);
     const chain = chainAt(2, [filler7]);
     // act: windows of 3 nonces
@@ -100,10 +103,10 @@ describe('sending again what the chain lost', () => {
     expect(table.asked).toEqual([
       [2, 4],
       [5, 7],
-      [8, 8],
+      [8, 9],
     ]);
     expect(chain.sent).toEqual([original2, cancel3, original4, filler5, original8]);
-    expect(replayed).toEqual([{ chainId: 31337, from, chainNext: 2, tableNext: 9, resent: 5, refused: 1 }]);
+    expect(replayed).toEqual([{ chainId: 31337, from, chainNext: 2, tableNext: 10, resent: 5, refused: 1 }]);
   });
 
   it('sends nothing, and reads no holders, for a chain that came back whole', async () => {
