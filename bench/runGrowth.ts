@@ -158,7 +158,8 @@ export async function runGrowth(options: GrowthOptions): Promise<GrowthResult> {
       // The kill comes to the runner that made the fill, so its start-up mends what a busy runner leaves
       // (a count journal of every change it made); the clean stop then comes to the runner just started.
       // It comes once the chain's state file holds the head (the runner writes it when the chain moved, less
-      // often as it grows): a kill before loses the last blocks, and the next fill would wait behind them.
+      // often as it grows): a kill before would lose the last blocks, and the start-up would send their
+      // transactions again (replayLostTransactions.ts), which is not what this start-up is to measure.
       const head = Number(await anvilRpc(stack.rpcUrl, 10_000)('eth_blockNumber'));
       const waitedFrom = performance.now();
       for (

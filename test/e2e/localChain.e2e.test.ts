@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createPublicClient, type Hex, http } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import { anvilStatePath, savedBlock } from '../../infra/local/anvilState.ts';
+import { audit, expectConsistent, expectOneEffectEach } from '../support/audit.ts';
 import { eventually, type Runner, request, startRunner, tempDataDir } from '../support/runner.ts';
 
 // `npm start`'s own chain is kept in the data directory, written when it moved (infra/local/anvilState.ts):
@@ -69,5 +70,10 @@ describe("the runner's own chain after a kill", () => {
     expect(d.nonce).toBe(c.nonce + 1);
     expect(await chain.getTransactionCount({ address: d.from as Hex })).toBe(d.nonce + 1);
     expect(third.output()).toContain('the local chain came back short of the table; what it had mined was sent again');
+    // and the lifecycle's invariants hold over the whole table and chain: each record one effect, no nonce twice
+    const settled = await audit(third, third.rpcUrl);
+    expect(settled.txs).toHaveLength(4);
+    expectOneEffectEach(settled);
+    expectConsistent(settled);
   });
 });
