@@ -12,8 +12,8 @@
  * A sender that goes on sending while its bytes are read is read again, up to three times, and then mended
  * all the same (the bytes of what the last read showed read too): one that comes between the last read of
  * the pool and the emptying is dropped from the pool, and the tracker sends it again, as it does for any
- * transaction a node no longer holds. (Waiting for a quiet pool,
- * as this watch did first, never mended a pool a fill kept sending to: 22,736 stuck in the growth benchmark.)
+ * transaction a node no longer holds. (Waiting for a quiet pool, as this watch did first, never mended a
+ * pool a fill kept sending to: 22,736 stuck in the growth benchmark.)
  */
 
 import { anvilRpc } from './anvilRpc.ts';
@@ -29,7 +29,8 @@ const lowest = (byNonce: Record<string, PoolTx> | undefined): PoolTx | undefined
 /**
  * Watches one anvil's pool each `intervalMs` and mends what is stuck as described above. `stop` waits for a look
  * under way, which gives up before its next sender or its next transaction's bytes while it is still
- * reading (a mend begun is finished: its sender's pool emptied is sent again). A look that fails (the chain paused or gone) is skipped.
+ * reading (a mend begun is finished: its sender's pool emptied is sent again). A look that fails (the
+ * chain paused or gone) is skipped.
  */
 export function watchAnvilPool(
   url: string,

@@ -281,8 +281,10 @@ export function startCountJournal(dir: string, compactEvery = 10_000): CountJour
   const line = (key: string, n: number) => `${key} ${n} ;\n`;
   const compact = () => {
     let text = '';
-    for (const [key, n] of balance) if (n !== 0) text += line(key, n);
-    for (const [key, n] of balance) if (n === 0) balance.delete(key);
+    for (const [key, n] of balance) {
+      if (n === 0) balance.delete(key);
+      else text += line(key, n);
+    }
     notes = 0;
     if (text === '') return rmSync(file, { force: true });
     try {

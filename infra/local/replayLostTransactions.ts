@@ -11,8 +11,8 @@ import type { NonceHolder, NonceStore } from '../../functions/lib/store/NonceSto
  * the chain had mined is sent again, in nonce order: for each transaction with a receipt (`mined`,
  * `confirmed`, `reverted`, or `failed` by its mined cancel), the bytes of the very signature its receipt
  * names (the latest, or an earlier one kept on its entry), so the same transaction with the same hash,
- * mined once more; at a nonce without a receipt where every transaction `failed`, its filler's bytes (a re-priced filler's latest: another hash than the chain had, the same zero-value
- * transfer to itself). A nonce where a transaction the node took waits for its receipt (`success`) is the
+ * mined once more; at a nonce without a receipt where every transaction `failed`, its filler's bytes (a
+ * re-priced filler's latest: another hash than the chain had, the same zero-value transfer to itself). A nonce where a transaction the node took waits for its receipt (`success`) is the
  * tracker's, which sends again what the node lost, with what is due then (its cancel, say), a filler
  * there included or not: nothing is sent for it here. Read in windows of `window` nonces.
  */
@@ -60,10 +60,12 @@ export async function replayLostTransactions(
       const high = Math.min(counter.next - 1, low + window - 1);
       const byNonce = new Map<number, NonceHolder[]>();
       for (const h of await nonces.holders(chainId, counter.from, low, high)) {
-        byNonce.set(h.nonce, [...(byNonce.get(h.nonce) ?? []), h]);
+        const held = byNonce.get(h.nonce);
+        if (held) held.push(h);
+        else byNonce.set(h.nonce, [h]);
       }
-      for (const nonce of [...byNonce.keys()].sort((a, b) => a - b)) {
-        const raw = minedBytes(byNonce.get(nonce) ?? []);
+      for (const [, held] of [...byNonce].sort(([a], [b]) => a - b)) {
+        const raw = minedBytes(held);
         if (!raw) continue;
         await rpc('eth_sendRawTransaction', [raw]).then(
           () => resent++,

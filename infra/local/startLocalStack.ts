@@ -139,16 +139,15 @@ export async function startLocalStack(env: Record<string, string | undefined> = 
     }
     // The runner's own table: what the last run left is put right before anything writes. (A run against
     // another DynamoDB leaves the local table's marks and journal for the next run that opens it.)
-    if (!dynamoUrl) {
-      await mendLocalTable(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME, table, dataDir, marks, logger);
-    }
+    const doc = DynamoDBDocumentClient.from(dynamoClient);
+    if (!dynamoUrl) await mendLocalTable(doc, config.TABLE_NAME, table, dataDir, marks, logger);
     // The addresses the handlers sign with: the KMS keys' when KMS_KEY_IDS is set (e.g. LocalStack), else the local keys.
     const signers = (await selectSigners({ ...config, LOCAL_SIGNER_ALLOWED: true })()).all.map((s) => s.address);
     // The runner's own chain may come back short of its own table (a kill before its state was written
     // last, or a last write that failed): what the chain had mined is sent again. A start-up that cannot
     // tell goes on: the WARN line says so.
     if (chain && !dynamoUrl) {
-      const nonces = createNonceStore(DynamoDBDocumentClient.from(dynamoClient), config.TABLE_NAME);
+      const nonces = createNonceStore(doc, config.TABLE_NAME);
       try {
         const replayed = await replayLostTransactions(nonces, anvilRpc(chain.url, 30_000), config.CHAIN_ID, signers);
         for (const r of replayed) {
